@@ -1,0 +1,66 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+// Layers, each its own module, data flowing one way:
+//   load -> translate -> encode -> serve
+// C interop lives in small modules of its own (CGRPCCore, CEnvoyAPI,
+// COpenSSL) and in the Swift modules that wrap them (GRPCCoreTransport,
+// EnvoyAPI, ContentDigest); no other module touches raw pointers.
+let package = Package(
+    name: "Meridian",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "meridian", targets: ["MeridianCLI"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+    ],
+    targets: [
+        // C interop.
+        .target(name: "CGRPCCore", path: "Sources/CGRPCCore"),
+        .target(
+            name: "CEnvoyAPI",
+            path: "generated",
+            publicHeadersPath: ".",
+            cSettings: [.headerSearchPath(".")]
+        ),
+        .systemLibrary(name: "COpenSSL", path: "Sources/COpenSSL"),
+
+        // Swift wrappers over the C libraries.
+        .target(name: "GRPCCoreTransport", dependencies: ["CGRPCCore"]),
+        .target(name: "EnvoyAPI", dependencies: ["CEnvoyAPI"]),
+        .target(name: "ContentDigest", dependencies: ["COpenSSL"]),
+
+        // The layers.
+        .target(name: "MeridianIR"),
+        .target(name: "MeridianEncode", dependencies: ["MeridianIR", "EnvoyAPI", "CEnvoyAPI", "ContentDigest"]),
+        .target(
+            name: "MeridianServe",
+            dependencies: [
+                "GRPCCoreTransport", "EnvoyAPI", "ContentDigest",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .executableTarget(
+            name: "MeridianCLI",
+            dependencies: [
+                "MeridianIR", "MeridianEncode", "MeridianServe",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+
+        // Shared by the tests: real Envoy processes, loopback backends, a raw HTTP client.
+        .target(name: "MeridianTestSupport", dependencies: ["GRPCCoreTransport", "EnvoyAPI"], path: "Tests/MeridianTestSupport"),
+
+        .testTarget(name: "GRPCCoreTransportTests", dependencies: ["GRPCCoreTransport", "MeridianTestSupport"]),
+        .testTarget(name: "EnvoyAPITests", dependencies: ["EnvoyAPI"]),
+        .testTarget(name: "ContentDigestTests", dependencies: ["ContentDigest"]),
+        .testTarget(name: "MeridianEncodeTests", dependencies: ["MeridianEncode", "MeridianTestSupport"]),
+        .testTarget(
+            name: "MeridianServeTests",
+            dependencies: ["MeridianServe", "MeridianEncode", "MeridianIR", "MeridianTestSupport", "EnvoyAPI", "GRPCCoreTransport"]
+        ),
+    ]
+)

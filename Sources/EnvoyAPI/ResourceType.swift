@@ -1,0 +1,72 @@
+/// The xDS resource types Meridian serves, in make-before-break push order.
+public enum ResourceType: String, Sendable, Hashable, CaseIterable, Comparable, CustomStringConvertible {
+    case cluster = "type.googleapis.com/envoy.config.cluster.v3.Cluster"
+    case endpoint = "type.googleapis.com/envoy.config.endpoint.v3.ClusterLoadAssignment"
+    case listener = "type.googleapis.com/envoy.config.listener.v3.Listener"
+    case route = "type.googleapis.com/envoy.config.route.v3.RouteConfiguration"
+
+    /// The type URL carried in discovery requests and responses.
+    public var typeURL: String { rawValue }
+
+    /// Whether a response of this type carries every resource (state of the
+    /// world: LDS, CDS) or only the names the proxy asked for (RDS, EDS).
+    public var isFullState: Bool {
+        switch self {
+        case .cluster, .listener: true
+        case .endpoint, .route: false
+        }
+    }
+
+    /// Push order for ADS: clusters, then their endpoints, then listeners, then routes,
+    /// so nothing is referenced before it exists.
+    public var pushOrder: Int {
+        switch self {
+        case .cluster: 0
+        case .endpoint: 1
+        case .listener: 2
+        case .route: 3
+        }
+    }
+
+    public static func < (lhs: ResourceType, rhs: ResourceType) -> Bool { lhs.pushOrder < rhs.pushOrder }
+
+    /// The short name used in logs and config dumps (`Cluster`, `Listener`, ...).
+    public var shortName: String {
+        switch self {
+        case .cluster: "Cluster"
+        case .endpoint: "ClusterLoadAssignment"
+        case .listener: "Listener"
+        case .route: "RouteConfiguration"
+        }
+    }
+
+    public var description: String { shortName }
+}
+
+/// One encoded xDS resource and the other resources it needs to exist.
+public struct XDSResource: Sendable, Hashable {
+    public var type: ResourceType
+    public var name: String
+    /// The serialized resource message (a Listener, Cluster, ... not wrapped in Any).
+    public var message: SerializedMessage
+    /// Resources this one refers to: a listener's route configurations, an EDS
+    /// cluster's load assignment. A snapshot is refused unless they exist.
+    public var references: [Reference]
+
+    public struct Reference: Sendable, Hashable {
+        public var type: ResourceType
+        public var name: String
+
+        public init(type: ResourceType, name: String) {
+            self.type = type
+            self.name = name
+        }
+    }
+
+    public init(type: ResourceType, name: String, message: SerializedMessage, references: [Reference] = []) {
+        self.type = type
+        self.name = name
+        self.message = message
+        self.references = references
+    }
+}
