@@ -26,6 +26,7 @@ let package = Package(
             cSettings: [.headerSearchPath(".")]
         ),
         .systemLibrary(name: "COpenSSL", path: "Sources/COpenSSL"),
+        .systemLibrary(name: "CYAML", path: "Sources/CYAML"),
 
         // Swift wrappers over the C libraries.
         .target(name: "GRPCCoreTransport", dependencies: ["CGRPCCore"]),
@@ -33,6 +34,7 @@ let package = Package(
         .target(name: "ContentDigest", dependencies: ["COpenSSL"]),
 
         // The layers.
+        .target(name: "MeridianLoad", dependencies: ["CYAML"]),
         .target(name: "MeridianIR"),
         .target(name: "MeridianEncode", dependencies: ["MeridianIR", "EnvoyAPI", "CEnvoyAPI", "ContentDigest"]),
         .target(
@@ -52,8 +54,13 @@ let package = Package(
         ),
 
         // Shared by the tests: real Envoy processes, loopback backends, a raw HTTP client.
-        .target(name: "MeridianTestSupport", dependencies: ["GRPCCoreTransport", "EnvoyAPI"], path: "Tests/MeridianTestSupport"),
+        .target(
+            name: "MeridianTestSupport",
+            dependencies: ["GRPCCoreTransport", "EnvoyAPI", "MeridianIR", "MeridianEncode", "MeridianServe"],
+            path: "Tests/MeridianTestSupport"
+        ),
 
+        .testTarget(name: "MeridianLoadTests", dependencies: ["MeridianLoad"]),
         .testTarget(name: "GRPCCoreTransportTests", dependencies: ["GRPCCoreTransport", "MeridianTestSupport"]),
         .testTarget(name: "EnvoyAPITests", dependencies: ["EnvoyAPI"]),
         .testTarget(name: "ContentDigestTests", dependencies: ["ContentDigest"]),

@@ -1,0 +1,157 @@
+import CEnvoyAPI
+import EnvoyAPI
+import MeridianIR
+
+/// `RouteConfiguration`: virtual hosts and their ordered routes.
+enum RouteEncoding {
+    static func encode(_ table: RouteTable) -> [UInt8] {
+        let arena = ProtobufArena()
+        let hosts = table.virtualHosts.map { virtualHost(arena, $0) }
+        let message = arena.make(envoy__config__route__v3__route_configuration__init) {
+            $0.name = arena.string(table.name)
+            $0.n_virtual_hosts = hosts.count
+            $0.virtual_hosts = arena.array(hosts)
+            // The Gateway API matches host names without the port.
+            $0.ignore_port_in_host_matching = 1
+        }
+        return ProtobufWire.pack(message)
+    }
+
+    private static func virtualHost(_ arena: ProtobufArena, _ host: VirtualHost) -> UnsafeMutablePointer<Envoy__Config__Route__V3__VirtualHost> {
+        let routes = host.routes.map { route(arena, $0) }
+        return arena.make(envoy__config__route__v3__virtual_host__init) {
+            $0.name = arena.string(host.name)
+            $0.n_domains = host.domains.count
+            $0.domains = arena.strings(host.domains)
+            $0.n_routes = routes.count
+            $0.routes = arena.array(routes)
+        }
+    }
+
+    private static func route(_ arena: ProtobufArena, _ route: Route) -> UnsafeMutablePointer<Envoy__Config__Route__V3__Route> {
+        let match = routeMatch(arena, route.match)
+        return arena.make(envoy__config__route__v3__route__init) { message in
+            message.name = arena.string(route.name)
+            message.match = match
+            switch route.action {
+            case .forward(let backends):
+                message.action_case = ENVOY__CONFIG__ROUTE__V3__ROUTE__ACTION_ROUTE
+                message.route = routeAction(arena, backends: backends, timeout: route.timeout, retry: route.retry)
+            case .directResponse(let status, let body):
+                message.action_case = ENVOY__CONFIG__ROUTE__V3__ROUTE__ACTION_DIRECT_RESPONSE
+                message.direct_response = arena.make(envoy__config__route__v3__direct_response_action__init) { action in
+                    action.status = UInt32(clamping: status)
+                    if !body.isEmpty {
+                        action.body = arena.make(envoy__config__core__v3__data_source__init) {
+                            $0.specifier_case = ENVOY__CONFIG__CORE__V3__DATA_SOURCE__SPECIFIER_INLINE_STRING
+                            $0.inline_string = arena.string(body)
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    private static func routeMatch(_ arena: ProtobufArena, _ match: RouteMatch) -> UnsafeMutablePointer<Envoy__Config__Route__V3__RouteMatch> {
+        var headers = match.headers.map { header in
+            arena.make(envoy__config__route__v3__header_matcher__init) {
+                $0.name = arena.string(header.name)
+                $0.header_match_specifier_case = ENVOY__CONFIG__ROUTE__V3__HEADER_MATCHER__HEADER_MATCH_SPECIFIER_STRING_MATCH
+                $0.string_match = stringMatcher(arena, header.value)
+            }
+        }
+        if let method = match.method {
+            headers.append(arena.make(envoy__config__route__v3__header_matcher__init) {
+                $0.name = arena.string(":method")
+                $0.header_match_specifier_case = ENVOY__CONFIG__ROUTE__V3__HEADER_MATCHER__HEADER_MATCH_SPECIFIER_STRING_MATCH
+                $0.string_match = stringMatcher(arena, .exact(method))
+            })
+        }
+        let parameters = match.queryParameters.map { parameter in
+            arena.make(envoy__config__route__v3__query_parameter_matcher__init) {
+                $0.name = arena.string(parameter.name)
+                $0.query_parameter_match_specifier_case = ENVOY__CONFIG__ROUTE__V3__QUERY_PARAMETER_MATCHER__QUERY_PARAMETER_MATCH_SPECIFIER_STRING_MATCH
+                $0.string_match = stringMatcher(arena, parameter.value)
+            }
+        }
+        return arena.make(envoy__config__route__v3__route_match__init) { message in
+            switch match.path {
+            case .exact(let path):
+                message.path_specifier_case = ENVOY__CONFIG__ROUTE__V3__ROUTE_MATCH__PATH_SPECIFIER_PATH
+                message.path = arena.string(path)
+            case .prefix(let prefix):
+                message.path_specifier_case = ENVOY__CONFIG__ROUTE__V3__ROUTE_MATCH__PATH_SPECIFIER_PREFIX
+                message.prefix = arena.string(prefix)
+            case .segmentPrefix(let prefix):
+                message.path_specifier_case = ENVOY__CONFIG__ROUTE__V3__ROUTE_MATCH__PATH_SPECIFIER_PATH_SEPARATED_PREFIX
+                message.path_separated_prefix = arena.string(prefix)
+            case .regularExpression(let pattern):
+                message.path_specifier_case = ENVOY__CONFIG__ROUTE__V3__ROUTE_MATCH__PATH_SPECIFIER_SAFE_REGEX
+                message.safe_regex = regexMatcher(arena, pattern)
+            }
+            message.n_headers = headers.count
+            message.headers = arena.array(headers)
+            message.n_query_parameters = parameters.count
+            message.query_parameters = arena.array(parameters)
+        }
+    }
+
+    private static func routeAction(
+        _ arena: ProtobufArena,
+        backends: [WeightedBackend],
+        timeout: Duration?,
+        retry: RetryPolicy?
+    ) -> UnsafeMutablePointer<Envoy__Config__Route__V3__RouteAction> {
+        arena.make(envoy__config__route__v3__route_action__init) { action in
+            if backends.count == 1 {
+                action.cluster_specifier_case = ENVOY__CONFIG__ROUTE__V3__ROUTE_ACTION__CLUSTER_SPECIFIER_CLUSTER
+                action.cluster = arena.string(backends[0].clusterName)
+            } else {
+                let weights = backends.map { backend in
+                    arena.make(envoy__config__route__v3__weighted_cluster__cluster_weight__init) {
+                        $0.name = arena.string(backend.clusterName)
+                        $0.weight = arena.uint32(backend.weight)
+                    }
+                }
+                action.cluster_specifier_case = ENVOY__CONFIG__ROUTE__V3__ROUTE_ACTION__CLUSTER_SPECIFIER_WEIGHTED_CLUSTERS
+                action.weighted_clusters = arena.make(envoy__config__route__v3__weighted_cluster__init) {
+                    $0.n_clusters = weights.count
+                    $0.clusters = arena.array(weights)
+                }
+            }
+            if let timeout { action.timeout = arena.duration(timeout) }
+            if let retry { action.retry_policy = retryPolicy(arena, retry) }
+        }
+    }
+
+    private static func retryPolicy(_ arena: ProtobufArena, _ retry: RetryPolicy) -> UnsafeMutablePointer<Envoy__Config__Route__V3__RetryPolicy> {
+        arena.make(envoy__config__route__v3__retry_policy__init) { policy in
+            policy.retry_on = arena.string(retry.retryOn.joined(separator: ","))
+            policy.num_retries = arena.uint32(retry.numRetries)
+            if let perTry = retry.perTryTimeout { policy.per_try_timeout = arena.duration(perTry) }
+            if let base = retry.backOffBase {
+                policy.retry_back_off = arena.make(envoy__config__route__v3__retry_policy__retry_back_off__init) {
+                    $0.base_interval = arena.duration(base)
+                    if let max = retry.backOffMax { $0.max_interval = arena.duration(max) }
+                }
+            }
+        }
+    }
+
+    private static func stringMatcher(_ arena: ProtobufArena, _ match: StringMatch) -> UnsafeMutablePointer<Envoy__Type__Matcher__V3__StringMatcher> {
+        arena.make(envoy__type__matcher__v3__string_matcher__init) { matcher in
+            switch match {
+            case .exact(let value):
+                matcher.match_pattern_case = ENVOY__TYPE__MATCHER__V3__STRING_MATCHER__MATCH_PATTERN_EXACT
+                matcher.exact = arena.string(value)
+            case .regularExpression(let pattern):
+                matcher.match_pattern_case = ENVOY__TYPE__MATCHER__V3__STRING_MATCHER__MATCH_PATTERN_SAFE_REGEX
+                matcher.safe_regex = regexMatcher(arena, pattern)
+            }
+        }
+    }
+
+    private static func regexMatcher(_ arena: ProtobufArena, _ pattern: String) -> UnsafeMutablePointer<Envoy__Type__Matcher__V3__RegexMatcher> {
+        arena.make(envoy__type__matcher__v3__regex_matcher__init) { $0.regex = arena.string(pattern) }
+    }
+}

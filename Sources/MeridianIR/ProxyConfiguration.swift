@@ -1,0 +1,220 @@
+/// Everything one proxy group is to be configured with, independent of Envoy's wire types.
+///
+/// The translator produces one of these per proxy group (per Gateway); the
+/// encoder turns it into Envoy resources. It is plain data: equal values
+/// always encode to identical bytes.
+public struct ProxyConfiguration: Sendable, Hashable {
+    /// The proxy group: the Envoy node `cluster` this configuration is served to.
+    public var group: String
+    public var listeners: [Listener]
+    public var routeTables: [RouteTable]
+    public var clusters: [Cluster]
+
+    public init(group: String, listeners: [Listener] = [], routeTables: [RouteTable] = [], clusters: [Cluster] = []) {
+        self.group = group
+        self.listeners = listeners
+        self.routeTables = routeTables
+        self.clusters = clusters
+    }
+}
+
+/// A socket the proxy accepts HTTP on, and the route table it uses.
+public struct Listener: Sendable, Hashable {
+    public var name: String
+    public var address: String
+    public var port: Int
+    /// The route table, fetched by name over RDS.
+    public var routeTableName: String
+    /// Local rate limit applied to every request on this listener, if any.
+    public var localRateLimit: LocalRateLimit?
+
+    public init(name: String, address: String, port: Int, routeTableName: String, localRateLimit: LocalRateLimit? = nil) {
+        self.name = name
+        self.address = address
+        self.port = port
+        self.routeTableName = routeTableName
+        self.localRateLimit = localRateLimit
+    }
+}
+
+/// A token bucket that limits requests locally in each proxy.
+public struct LocalRateLimit: Sendable, Hashable {
+    public var maxTokens: UInt32
+    public var tokensPerFill: UInt32
+    public var fillInterval: Duration
+
+    public init(maxTokens: UInt32, tokensPerFill: UInt32, fillInterval: Duration) {
+        self.maxTokens = maxTokens
+        self.tokensPerFill = tokensPerFill
+        self.fillInterval = fillInterval
+    }
+}
+
+/// A named set of virtual hosts (an Envoy RouteConfiguration).
+public struct RouteTable: Sendable, Hashable {
+    public var name: String
+    public var virtualHosts: [VirtualHost]
+
+    public init(name: String, virtualHosts: [VirtualHost]) {
+        self.name = name
+        self.virtualHosts = virtualHosts
+    }
+}
+
+/// Routes for a set of host names; routes are tried in order, first match wins.
+public struct VirtualHost: Sendable, Hashable {
+    public var name: String
+    /// Host names, with an optional leading `*.` wildcard, or `*` for any host.
+    public var domains: [String]
+    public var routes: [Route]
+
+    public init(name: String, domains: [String], routes: [Route]) {
+        self.name = name
+        self.domains = domains
+        self.routes = routes
+    }
+}
+
+/// One routing rule: what a request must look like, and what happens to it.
+public struct Route: Sendable, Hashable {
+    public var name: String
+    public var match: RouteMatch
+    public var action: RouteAction
+    /// The whole-request timeout; nil keeps Envoy's default, zero disables it.
+    public var timeout: Duration?
+    public var retry: RetryPolicy?
+
+    public init(name: String, match: RouteMatch, action: RouteAction, timeout: Duration? = nil, retry: RetryPolicy? = nil) {
+        self.name = name
+        self.match = match
+        self.action = action
+        self.timeout = timeout
+        self.retry = retry
+    }
+}
+
+/// The conditions a request must meet, all of them.
+public struct RouteMatch: Sendable, Hashable {
+    public var path: PathMatch
+    public var headers: [HeaderMatch]
+    public var queryParameters: [QueryParameterMatch]
+    /// An HTTP method such as `GET`; nil matches any.
+    public var method: String?
+
+    public init(path: PathMatch = .prefix("/"), headers: [HeaderMatch] = [], queryParameters: [QueryParameterMatch] = [], method: String? = nil) {
+        self.path = path
+        self.headers = headers
+        self.queryParameters = queryParameters
+        self.method = method
+    }
+}
+
+/// How the request path is matched.
+public enum PathMatch: Sendable, Hashable {
+    /// The whole path, exactly.
+    case exact(String)
+    /// A prefix made of whole path segments: `/v1` matches `/v1` and `/v1/x`, not `/v1x`.
+    case segmentPrefix(String)
+    /// A plain string prefix (used for `/`).
+    case prefix(String)
+    /// An RE2 regular expression over the whole path.
+    case regularExpression(String)
+}
+
+/// How a string value is matched.
+public enum StringMatch: Sendable, Hashable {
+    case exact(String)
+    case regularExpression(String)
+}
+
+public struct HeaderMatch: Sendable, Hashable {
+    public var name: String
+    public var value: StringMatch
+
+    public init(name: String, value: StringMatch) {
+        self.name = name
+        self.value = value
+    }
+}
+
+public struct QueryParameterMatch: Sendable, Hashable {
+    public var name: String
+    public var value: StringMatch
+
+    public init(name: String, value: StringMatch) {
+        self.name = name
+        self.value = value
+    }
+}
+
+/// What a matched request gets.
+public enum RouteAction: Sendable, Hashable {
+    /// Forwarded to one or more clusters, split by weight.
+    case forward([WeightedBackend])
+    /// Answered by the proxy itself.
+    case directResponse(status: Int, body: String)
+}
+
+/// A cluster and its share of a route's traffic.
+public struct WeightedBackend: Sendable, Hashable {
+    public var clusterName: String
+    public var weight: UInt32
+
+    public init(clusterName: String, weight: UInt32) {
+        self.clusterName = clusterName
+        self.weight = weight
+    }
+}
+
+/// Envoy's retry policy for a route.
+public struct RetryPolicy: Sendable, Hashable {
+    /// Envoy `retry_on` conditions, such as `5xx`, `reset`, `connect-failure`.
+    public var retryOn: [String]
+    public var numRetries: UInt32
+    public var perTryTimeout: Duration?
+    public var backOffBase: Duration?
+    public var backOffMax: Duration?
+
+    public init(retryOn: [String], numRetries: UInt32, perTryTimeout: Duration? = nil, backOffBase: Duration? = nil, backOffMax: Duration? = nil) {
+        self.retryOn = retryOn
+        self.numRetries = numRetries
+        self.perTryTimeout = perTryTimeout
+        self.backOffBase = backOffBase
+        self.backOffMax = backOffMax
+    }
+}
+
+/// An upstream service and how the proxy finds its endpoints.
+public struct Cluster: Sendable, Hashable {
+    public var name: String
+    public var discovery: EndpointDiscovery
+    public var connectTimeout: Duration
+
+    public init(name: String, discovery: EndpointDiscovery, connectTimeout: Duration = .seconds(5)) {
+        self.name = name
+        self.discovery = discovery
+        self.connectTimeout = connectTimeout
+    }
+}
+
+/// Where a cluster's endpoints come from.
+public enum EndpointDiscovery: Sendable, Hashable {
+    /// Served over EDS (a ClusterLoadAssignment named after the cluster).
+    case endpoints([Endpoint])
+    /// Resolved by the proxy from DNS (STRICT_DNS).
+    case dns(hostname: String, port: Int)
+}
+
+/// One backend address.
+public struct Endpoint: Sendable, Hashable {
+    public var address: String
+    public var port: Int
+    /// False for endpoints that are not ready; the proxy gets them as unhealthy.
+    public var ready: Bool
+
+    public init(address: String, port: Int, ready: Bool = true) {
+        self.address = address
+        self.port = port
+        self.ready = ready
+    }
+}

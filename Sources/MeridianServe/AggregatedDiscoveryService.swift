@@ -1,0 +1,133 @@
+import EnvoyAPI
+import GRPCCoreTransport
+import Logging
+
+/// `envoy.service.discovery.v3.AggregatedDiscoveryService`, state of the world.
+///
+/// Each stream runs one `DiscoveryStreamState` fed by two sources: the proxy's
+/// requests and its group's snapshots. Both go through one event loop, so the
+/// state machine never sees concurrent input.
+public final class AggregatedDiscoveryService: Sendable {
+    public static let streamAggregatedResourcesMethod = "/envoy.service.discovery.v3.AggregatedDiscoveryService/StreamAggregatedResources"
+
+    public let cache: SnapshotCache
+    public let proxies: ProxyStatusRegistry
+    private let logger: Logger
+
+    public init(cache: SnapshotCache, proxies: ProxyStatusRegistry = ProxyStatusRegistry(), logger: Logger = Logger(label: "meridian.ads")) {
+        self.cache = cache
+        self.proxies = proxies
+        self.logger = logger
+    }
+
+    /// The gRPC methods this service answers.
+    public var handlers: [String: GRPCServer.Handler] {
+        [Self.streamAggregatedResourcesMethod: { [self] stream in try await serve(stream) }]
+    }
+
+    private enum Event: Sendable {
+        case request([UInt8])
+        case snapshot(Snapshot)
+        case requestsEnded
+    }
+
+    func serve(_ stream: ServerStream) async throws {
+        let (events, input) = AsyncStream<Event>.makeStream()
+        try await withThrowingTaskGroup(of: Void.self) { tasks in
+            tasks.addTask {
+                for await message in stream.requests { input.yield(.request(message)) }
+                input.yield(.requestsEnded)
+            }
+            var state = DiscoveryStreamState()
+            var streamID: Int?
+            var logger = self.logger
+            defer {
+                if let streamID { proxies.disconnect(streamID: streamID) }
+                tasks.cancelAll()
+            }
+            events: for await event in events {
+                let responses: [DiscoveryStreamState.Response]
+                switch event {
+                case .requestsEnded:
+                    break events
+                case .snapshot(let snapshot):
+                    responses = state.update(snapshot)
+                case .request(let bytes):
+                    let request: DiscoveryRequest
+                    do {
+                        request = try DiscoveryRequest(decoding: bytes)
+                    } catch {
+                        throw GRPCStatus(code: .invalidArgument, message: "\(error)")
+                    }
+                    if streamID == nil {
+                        guard let node = request.node else {
+                            throw GRPCStatus(code: .invalidArgument, message: "the first DiscoveryRequest of a stream must carry a node")
+                        }
+                        streamID = proxies.connect(node: node, peer: stream.peer)
+                        logger[metadataKey: "proxy"] = "\(node.id)"
+                        logger[metadataKey: "group"] = "\(node.cluster)"
+                        logger.info("proxy connected", metadata: ["peer": "\(stream.peer)"])
+                        if let current = cache.snapshot(forProxyGroup: node.cluster) {
+                            _ = state.update(current)
+                        }
+                        tasks.addTask { [cache] in
+                            for await snapshot in cache.watch(proxyGroup: node.cluster) { input.yield(.snapshot(snapshot)) }
+                        }
+                    }
+                    let (outcome, planned) = state.receive(request)
+                    proxies.record(streamID: streamID!, outcome)
+                    log(outcome, logger: logger)
+                    responses = planned
+                }
+                for response in responses {
+                    try await stream.send(response.discoveryResponse.encoded())
+                    if let streamID { proxies.recordSent(streamID: streamID, response) }
+                    logger.debug("sent", metadata: ["type": "\(response.type)", "version": "\(response.version)", "nonce": "\(response.nonce)", "resources": "\(response.resources.count)"])
+                }
+            }
+            if streamID != nil { logger.info("proxy disconnected") }
+        }
+    }
+
+    private func log(_ outcome: DiscoveryStreamState.RequestOutcome, logger: Logger) {
+        switch outcome {
+        case .acknowledged(let type, let version):
+            logger.info("ACK", metadata: ["type": "\(type)", "version": "\(version)"])
+        case .rejected(let type, let version, let kept, let message):
+            logger.warning("NACK", metadata: ["type": "\(type)", "version": "\(version)", "kept": "\(kept)", "error": "\(message)"])
+        case .subscribed(let type, let names, let presented):
+            logger.debug("subscribed", metadata: ["type": "\(type)", "names": "\(names)", "presented": "\(presented)"])
+        case .staleNonce(let type, let nonce):
+            logger.debug("stale nonce ignored", metadata: ["type": "\(type)", "nonce": "\(nonce)"])
+        case .unsupportedType(let typeURL):
+            logger.notice("request for a type Meridian does not serve", metadata: ["type": "\(typeURL)"])
+        }
+    }
+}
+
+/// An xDS server: ADS over gRPC core, serving the snapshots in `cache`.
+public final class XDSServer: Sendable {
+    public let cache: SnapshotCache
+    public let service: AggregatedDiscoveryService
+    private let server: GRPCServer
+
+    public init(cache: SnapshotCache = SnapshotCache(), configuration: GRPCServer.Configuration = .init(), logger: Logger = Logger(label: "meridian.ads")) {
+        self.cache = cache
+        service = AggregatedDiscoveryService(cache: cache, logger: logger)
+        server = GRPCServer(configuration: configuration, handlers: service.handlers)
+    }
+
+    /// Which proxies are connected, and what each has ACKed or NACKed.
+    public var proxies: ProxyStatusRegistry { service.proxies }
+
+    /// Listens on `address` (such as `127.0.0.1:18000`); returns the bound port.
+    @discardableResult
+    public func start(address: String) throws(TransportError) -> Int {
+        try server.start(address: address)
+    }
+
+    /// Ends every stream with UNAVAILABLE (proxies reconnect elsewhere) and stops.
+    public func shutdown(gracePeriod: Duration = .seconds(5)) async {
+        await server.shutdown(gracePeriod: gracePeriod)
+    }
+}

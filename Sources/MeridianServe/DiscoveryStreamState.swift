@@ -1,0 +1,133 @@
+import EnvoyAPI
+
+/// The state-of-the-world xDS protocol for one ADS stream, as a pure state machine.
+///
+/// It follows Envoy's xDS protocol document: per type URL it remembers the
+/// version and nonce last sent, the names subscribed and what the proxy
+/// ACKed or NACKed. It decides what to send; it never does I/O.
+public struct DiscoveryStreamState: Sendable {
+    /// A response the stream must send, in order.
+    public struct Response: Sendable, Hashable {
+        public var type: ResourceType
+        public var version: String
+        public var nonce: String
+        public var resources: [XDSResource]
+
+        public var discoveryResponse: DiscoveryResponse {
+            DiscoveryResponse(versionInfo: version, resources: resources.map(\.message), typeURL: type.typeURL, nonce: nonce, controlPlaneIdentifier: "meridian")
+        }
+    }
+
+    /// What a request meant, for logs and per-proxy status.
+    public enum RequestOutcome: Sendable, Hashable {
+        /// The first request for a type (or a reconnect presenting `version`).
+        case subscribed(ResourceType, names: [String], presentedVersion: String)
+        /// The proxy applied the response it names.
+        case acknowledged(ResourceType, version: String)
+        /// The proxy rejected the response it names, and keeps `keptVersion`.
+        case rejected(ResourceType, version: String, keptVersion: String, message: String)
+        /// The request answered an older response than the last one sent: ignored.
+        case staleNonce(ResourceType, nonce: String)
+        /// A type URL Meridian does not serve: ignored.
+        case unsupportedType(String)
+    }
+
+    private struct TypeState: Sendable {
+        var subscribedNames: Set<String> = []
+        var wildcard = false
+        var lastNonce: String?
+        var lastVersion: String?
+        /// What the proxy holds for this type after our last response (name → bytes).
+        var sent: [String: SerializedMessage]?
+        /// The content of the last rejected response, never to be sent again.
+        var rejected: [String: SerializedMessage]?
+    }
+
+    private var types: [ResourceType: TypeState] = [:]
+    private var snapshot: Snapshot?
+    private var nonceCounter = 0
+
+    public init() {}
+
+    /// The version of `type` the proxy last ACKed or presented, if any.
+    public private(set) var acknowledgedVersions: [ResourceType: String] = [:]
+
+    /// Handles one request; returns what it meant and the responses to send.
+    public mutating func receive(_ request: DiscoveryRequest) -> (outcome: RequestOutcome, responses: [Response]) {
+        guard let type = ResourceType(rawValue: request.typeURL) else {
+            return (.unsupportedType(request.typeURL), [])
+        }
+        var state = types[type] ?? TypeState()
+        let outcome: RequestOutcome
+        let isFirst = types[type] == nil
+
+        if !request.responseNonce.isEmpty, let lastNonce = state.lastNonce, request.responseNonce != lastNonce {
+            // Answers a response that a newer one has superseded; the proxy will answer that one too.
+            return (.staleNonce(type, nonce: request.responseNonce), [])
+        }
+        let answersOurResponse = !request.responseNonce.isEmpty && state.lastNonce != nil
+        if answersOurResponse, let error = request.errorDetail {
+            outcome = .rejected(type, version: state.lastVersion ?? "", keptVersion: request.versionInfo, message: error.message)
+            state.rejected = state.sent
+            state.sent = nil  // unknown: what the proxy kept is not what we sent
+        } else if answersOurResponse {
+            outcome = .acknowledged(type, version: state.lastVersion ?? request.versionInfo)
+            acknowledgedVersions[type] = state.lastVersion ?? request.versionInfo
+        } else {
+            outcome = .subscribed(type, names: request.resourceNames, presentedVersion: request.versionInfo)
+            if !request.versionInfo.isEmpty {
+                acknowledgedVersions[type] = request.versionInfo
+            }
+        }
+
+        let previousNames = state.subscribedNames
+        let wasWildcard = state.wildcard
+        state.wildcard = type.isFullState && (request.resourceNames.isEmpty || request.resourceNames.contains("*"))
+        state.subscribedNames = Set(request.resourceNames.filter { $0 != "*" })
+        let newlyRequested = !state.subscribedNames.subtracting(previousNames).isEmpty || (state.wildcard && !wasWildcard)
+
+        if isFirst, let snapshot, !request.versionInfo.isEmpty, request.versionInfo == snapshot.version {
+            // A reconnect presenting the current version: the proxy already holds this content.
+            state.sent = content(of: type, state: state, in: snapshot)
+            state.lastVersion = snapshot.version
+        }
+        types[type] = state
+
+        guard let snapshot, isFirst || newlyRequested, let response = respond(type, snapshot: snapshot, force: true) else {
+            return (outcome, [])
+        }
+        return (outcome, [response])
+    }
+
+    /// Takes a new snapshot; returns responses for every subscribed type whose content changed,
+    /// in make-before-break order (clusters, endpoints, listeners, routes).
+    public mutating func update(_ snapshot: Snapshot) -> [Response] {
+        self.snapshot = snapshot
+        return types.keys.sorted().compactMap { respond($0, snapshot: snapshot, force: false) }
+    }
+
+    private func content(of type: ResourceType, state: TypeState, in snapshot: Snapshot) -> [String: SerializedMessage] {
+        let all = snapshot.resources[type] ?? []
+        let chosen = state.wildcard ? all : all.filter { state.subscribedNames.contains($0.name) }
+        return Dictionary(uniqueKeysWithValues: chosen.map { ($0.name, $0.message) })
+    }
+
+    /// A response for `type` when its content differs from what the proxy holds, or,
+    /// with `force` (a first request, newly requested names), when the proxy has not
+    /// seen this version; never one that repeats exactly what the proxy rejected.
+    private mutating func respond(_ type: ResourceType, snapshot: Snapshot, force: Bool) -> Response? {
+        guard var state = types[type] else { return nil }
+        let content = content(of: type, state: state, in: snapshot)
+        if !type.isFullState, content.isEmpty { return nil }
+        if content == state.rejected { return nil }
+        if content == state.sent, !force || state.lastVersion == snapshot.version { return nil }
+        nonceCounter += 1
+        let nonce = String(nonceCounter)
+        state.lastNonce = nonce
+        state.lastVersion = snapshot.version
+        state.sent = content
+        types[type] = state
+        let resources = content.keys.sorted().compactMap { snapshot.resource(type, named: $0) }
+        return Response(type: type, version: snapshot.version, nonce: nonce, resources: resources)
+    }
+}

@@ -1,0 +1,100 @@
+import EnvoyAPI
+import Synchronization
+
+/// The current snapshot of every proxy group, and the streams waiting on them.
+///
+/// A proxy belongs to the group named by its node's `cluster` field. Setting a
+/// group's snapshot wakes every stream of that group at once.
+public final class SnapshotCache: Sendable {
+    /// Which snapshot a proxy gets when no group matches its node `cluster`.
+    public enum UnmatchedProxyPolicy: Sendable {
+        /// None: the proxy waits until a group with its name appears.
+        case none
+        /// The only group, if there is exactly one (a single Gateway serves every proxy).
+        case soleGroup
+    }
+
+    private struct Watcher {
+        var key: String
+        var continuation: AsyncStream<Snapshot>.Continuation
+    }
+
+    private struct State {
+        var snapshots: [String: Snapshot] = [:]
+        var watchers: [Int: Watcher] = [:]
+        var nextWatcherID = 0
+    }
+
+    private let state = Mutex(State())
+    private let unmatchedProxyPolicy: UnmatchedProxyPolicy
+
+    public init(unmatchedProxyPolicy: UnmatchedProxyPolicy = .soleGroup) {
+        self.unmatchedProxyPolicy = unmatchedProxyPolicy
+    }
+
+    /// Makes `snapshot` current for `group` and wakes every stream that resolves to it.
+    public func setSnapshot(_ snapshot: Snapshot, for group: String) {
+        replaceSnapshots { $0[group] = snapshot }
+    }
+
+    /// Replaces every group's snapshot at once; groups not in `snapshots` are removed.
+    public func setSnapshots(_ snapshots: [String: Snapshot]) {
+        replaceSnapshots { $0 = snapshots }
+    }
+
+    /// Removes a group; its streams keep what they have until a snapshot appears again.
+    public func removeSnapshot(for group: String) {
+        replaceSnapshots { $0[group] = nil }
+    }
+
+    private func replaceSnapshots(_ change: (inout [String: Snapshot]) -> Void) {
+        let deliveries = state.withLock { state -> [(AsyncStream<Snapshot>.Continuation, Snapshot)] in
+            let before = state.watchers.mapValues { Self.resolve($0.key, in: state.snapshots, policy: unmatchedProxyPolicy)?.version }
+            change(&state.snapshots)
+            return state.watchers.compactMap { id, watcher in
+                guard let snapshot = Self.resolve(watcher.key, in: state.snapshots, policy: unmatchedProxyPolicy),
+                      snapshot.version != before[id] ?? nil else { return nil }
+                return (watcher.continuation, snapshot)
+            }
+        }
+        for (continuation, snapshot) in deliveries { continuation.yield(snapshot) }
+    }
+
+    /// The snapshot a proxy whose node `cluster` is `group` gets now.
+    public func snapshot(forProxyGroup group: String) -> Snapshot? {
+        state.withLock { Self.resolve(group, in: $0.snapshots, policy: unmatchedProxyPolicy) }
+    }
+
+    /// The groups that have a snapshot, sorted.
+    public var groups: [String] { state.withLock { $0.snapshots.keys.sorted() } }
+
+    /// Every snapshot change for a proxy of group `group`, starting with the current one.
+    ///
+    /// Only the newest undelivered snapshot is kept: a slow stream skips
+    /// intermediate versions rather than queueing them.
+    public func watch(proxyGroup group: String) -> AsyncStream<Snapshot> {
+        let (stream, continuation) = AsyncStream<Snapshot>.makeStream(bufferingPolicy: .bufferingNewest(1))
+        let id = state.withLock { state -> Int in
+            let id = state.nextWatcherID
+            state.nextWatcherID += 1
+            state.watchers[id] = Watcher(key: group, continuation: continuation)
+            if let current = Self.resolve(group, in: state.snapshots, policy: unmatchedProxyPolicy) {
+                continuation.yield(current)
+            }
+            return id
+        }
+        continuation.onTermination = { [weak self] _ in
+            _ = self?.state.withLock { $0.watchers.removeValue(forKey: id) }
+        }
+        return stream
+    }
+
+    /// The number of streams watching for snapshots.
+    public var watcherCount: Int { state.withLock { $0.watchers.count } }
+
+    private static func resolve(_ key: String, in snapshots: [String: Snapshot], policy: UnmatchedProxyPolicy) -> Snapshot? {
+        if let exact = snapshots[key] { return exact }
+        if case .soleGroup = policy, snapshots.count == 1 { return snapshots.values.first }
+        return nil
+    }
+}

@@ -1,0 +1,36 @@
+import EnvoyAPI
+import MeridianEncode
+import MeridianIR
+import MeridianServe
+
+/// Hand-built proxy configurations for tests that exercise encode and serve without translation.
+public enum SampleConfigurations {
+    /// One listener → one route table → every request to one EDS cluster.
+    public static func singleBackend(
+        group: String = "default/gateway",
+        listenerPort: Int,
+        routeTable: String = "routes",
+        cluster: String,
+        endpoints: [Endpoint],
+        extraRoutes: [Route] = [],
+        connectTimeout: Duration = .seconds(5)
+    ) -> ProxyConfiguration {
+        ProxyConfiguration(
+            group: group,
+            listeners: [Listener(name: "http", address: "127.0.0.1", port: listenerPort, routeTableName: routeTable)],
+            routeTables: [
+                RouteTable(name: routeTable, virtualHosts: [
+                    VirtualHost(name: "any-host", domains: ["*"], routes: extraRoutes + [
+                        Route(name: "all-to-\(cluster)", match: RouteMatch(path: .prefix("/")), action: .forward([WeightedBackend(clusterName: cluster, weight: 1)])),
+                    ]),
+                ]),
+            ],
+            clusters: [Cluster(name: cluster, discovery: .endpoints(endpoints), connectTimeout: connectTimeout)]
+        )
+    }
+
+    /// Encodes a configuration into a snapshot, failing the test on inconsistency.
+    public static func snapshot(_ configuration: ProxyConfiguration) throws -> Snapshot {
+        try Snapshot(resources: EnvoyResourceEncoder.encode(configuration))
+    }
+}
