@@ -101,9 +101,26 @@ public struct DiscoveryStreamState: Sendable {
 
     /// Takes a new snapshot; returns responses for every subscribed type whose content changed,
     /// in make-before-break order (clusters, endpoints, listeners, routes).
+    ///
+    /// Envoy re-warms every cluster it receives a change for and finishes warming
+    /// only when that cluster's ClusterLoadAssignment arrives again, changed or
+    /// not; so a cluster push also re-sends the load assignments it refers to.
     public mutating func update(_ snapshot: Snapshot) -> [Response] {
         self.snapshot = snapshot
-        return types.keys.sorted().compactMap { respond($0, snapshot: snapshot, force: false) }
+        var responses: [Response] = []
+        var rewarming: Set<String> = []
+        for type in types.keys.sorted() {
+            let previous = types[type]?.sent ?? [:]
+            let force = !rewarming.isEmpty && type == .endpoint && !rewarming.isDisjoint(with: types[type]?.subscribedNames ?? [])
+            guard let response = respond(type, snapshot: snapshot, force: force) else { continue }
+            responses.append(response)
+            if type == .cluster {
+                for resource in response.resources where previous[resource.name] != resource.message {
+                    rewarming.formUnion(resource.references.filter { $0.type == .endpoint }.map(\.name))
+                }
+            }
+        }
+        return responses
     }
 
     private func content(of type: ResourceType, state: TypeState, in snapshot: Snapshot) -> [String: SerializedMessage] {

@@ -192,6 +192,31 @@ struct ADSProtocolTests {
         await server.shutdown()
     }
 
+    @Test("a changed cluster is followed by its unchanged load assignment, which Envoy needs to finish warming")
+    func clusterChangeRepushesEndpoints() async throws {
+        _ = try publish(Self.configuration(clusters: ["backend", "steady"]))
+        let client = try await XDSTestClient(port: port)
+        for (index, (type, names)) in [(ResourceType.cluster, [String]()), (.endpoint, ["backend", "steady"])].enumerated() {
+            try await client.send(DiscoveryRequest(node: index == 0 ? Self.node : nil, resourceNames: names, typeURL: type.typeURL))
+            let response = try #require(await client.next())
+            try await client.send(DiscoveryRequest(versionInfo: response.versionInfo, resourceNames: names, typeURL: type.typeURL, responseNonce: response.nonce))
+        }
+        #expect(await client.drain().isEmpty)
+
+        // Only the clusters' connect timeout changes; endpoints are byte-for-byte the same.
+        var changed = Self.configuration(clusters: ["backend", "steady"])
+        changed.clusters = changed.clusters.map { var cluster = $0; cluster.connectTimeout = .seconds(1); return cluster }
+        let snapshot = try publish(changed)
+        let clusters = try #require(await client.next())
+        let endpoints = try #require(await client.next())
+        #expect(clusters.typeURL == ResourceType.cluster.typeURL)
+        #expect(endpoints.typeURL == ResourceType.endpoint.typeURL)
+        #expect(endpoints.versionInfo == snapshot.version)
+        #expect(endpoints.resources == ["backend", "steady"].map { snapshot.resource(.endpoint, named: $0)!.message })
+        await client.close()
+        await server.shutdown()
+    }
+
     @Test("a stream whose first request has no node is ended with INVALID_ARGUMENT")
     func nodeRequired() async throws {
         _ = try publish(Self.configuration())

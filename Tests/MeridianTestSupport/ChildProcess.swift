@@ -1,40 +1,71 @@
 import Foundation
+import Synchronization
 
 /// A child process that is stopped when the test is done with it, whatever happens.
-public final class ChildProcess: @unchecked Sendable {
-    // @unchecked Sendable: `process` is configured before `run()` and afterwards
-    // only signalled and waited on, which Foundation allows from any thread.
-    private let process = Process()
+///
+/// Spawned with posix_spawn and reaped with waitpid, so the test knows the
+/// moment the child exits (Foundation's Process notices exits late on Linux).
+public final class ChildProcess: Sendable {
+    public let processIdentifier: pid_t
     public let logFile: URL
+    private let exited = Mutex<Bool>(false)
 
-    public init(executable: URL, arguments: [String], logFile: URL, environment: [String: String]? = nil) throws {
+    public init(executable: URL, arguments: [String], logFile: URL) throws {
         self.logFile = logFile
-        FileManager.default.createFile(atPath: logFile.path, contents: nil)
-        let log = try FileHandle(forWritingTo: logFile)
-        process.executableURL = executable
-        process.arguments = arguments
-        process.standardOutput = log
-        process.standardError = log
-        process.standardInput = FileHandle.nullDevice
-        if let environment { process.environment = environment }
-        try process.run()
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 1, logFile.path, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        posix_spawn_file_actions_adddup2(&actions, 1, 2)
+        // The spawning thread may block signals (Dispatch's workers do) and a
+        // child inherits that mask: start it with none blocked, defaults restored.
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        var noSignals = sigset_t()
+        sigemptyset(&noSignals)
+        posix_spawnattr_setsigmask(&attributes, &noSignals)
+        var defaults = sigset_t()
+        sigemptyset(&defaults)
+        for signal in [SIGTERM, SIGINT, SIGHUP, SIGPIPE, SIGCHLD] { sigaddset(&defaults, signal) }
+        posix_spawnattr_setsigdefault(&attributes, &defaults)
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
+        let argv = ([executable.path] + arguments).map { strdup($0) } + [nil]
+        defer { for pointer in argv { free(pointer) } }
+        var pid: pid_t = 0
+        let result = posix_spawn(&pid, executable.path, &actions, &attributes, argv, environ)
+        guard result == 0 else { throw FixtureError("cannot start \(executable.path): error \(result)") }
+        processIdentifier = pid
     }
 
     deinit {
         stop()
     }
 
-    public var isRunning: Bool { process.isRunning }
-    public var processIdentifier: Int32 { process.processIdentifier }
+    /// Whether the child is still running (reaping it if it has exited).
+    public var isRunning: Bool {
+        exited.withLock { exited in
+            if exited { return false }
+            var status: Int32 = 0
+            if waitpid(processIdentifier, &status, WNOHANG) == processIdentifier { exited = true }
+            return !exited
+        }
+    }
 
-    /// SIGTERM, then SIGKILL if it has not exited within `grace`.
+    /// SIGTERM, then SIGKILL if it has not exited within `grace` seconds.
     public func stop(grace: TimeInterval = 3) {
-        guard process.isRunning else { return }
-        process.terminate()
+        guard isRunning else { return }
+        kill(processIdentifier, SIGTERM)
         let deadline = Date().addingTimeInterval(grace)
-        while process.isRunning, Date() < deadline { usleep(10_000) }
-        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
-        process.waitUntilExit()
+        while isRunning, Date() < deadline { usleep(2_000) }
+        exited.withLock { exited in
+            guard !exited else { return }
+            kill(processIdentifier, SIGKILL)
+            var status: Int32 = 0
+            waitpid(processIdentifier, &status, 0)
+            exited = true
+        }
     }
 
     /// The process's output so far (for failure messages).

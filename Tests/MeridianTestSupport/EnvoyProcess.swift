@@ -37,6 +37,8 @@ public final class EnvoyProcess: Sendable {
 
     public func stop() { process.stop() }
 
+    public var processIdentifier: Int32 { process.processIdentifier }
+
     /// Envoy's own log, for failure messages.
     public var log: String { process.output }
 
@@ -50,40 +52,62 @@ public final class EnvoyProcess: Sendable {
         return json
     }
 
-    /// For each type, the version_info of each dynamic resource Envoy holds, by resource name.
-    public func activeVersions() async throws -> [ResourceType: [String: String]] {
-        EnvoyConfigDump.activeVersions(in: try await configDump())
+    /// What Envoy's config dump says it applied; see `EnvoyConfigDump`.
+    public func appliedConfiguration() async throws -> EnvoyConfigDump {
+        EnvoyConfigDump(try await configDump())
     }
 }
 
-/// Reading Envoy's admin `/config_dump` JSON.
-public enum EnvoyConfigDump {
-    public static func activeVersions(in dump: [String: Any]) -> [ResourceType: [String: String]] {
-        var versions: [ResourceType: [String: String]] = [:]
+/// What Envoy's admin `/config_dump?include_eds` says it applied.
+///
+/// Envoy records versions unevenly: the listener and cluster dumps carry the
+/// last applied LDS/CDS version at their top level (a listener updated in place
+/// keeps the version it was added with in `active_state`), route configurations
+/// carry their own, and EDS assignments carry none, so endpoints are compared by content.
+public struct EnvoyConfigDump {
+    /// The last applied LDS version.
+    public var listenerVersion: String?
+    /// The last applied CDS version.
+    public var clusterVersion: String?
+    /// Route configuration name → version.
+    public var routeVersions: [String: String] = [:]
+    public var listenerNames: Set<String> = []
+    public var clusterNames: Set<String> = []
+    /// Cluster name → endpoint ports in its load assignment.
+    public var endpointPorts: [String: [Int]] = [:]
+
+    public init(_ dump: [String: Any]) {
         for config in dump["configs"] as? [[String: Any]] ?? [] {
             let type = config["@type"] as? String ?? ""
             if type.hasSuffix("ListenersConfigDump") {
-                for entry in config["dynamic_listeners"] as? [[String: Any]] ?? [] {
-                    guard let name = entry["name"] as? String, let active = entry["active_state"] as? [String: Any] else { continue }
-                    versions[.listener, default: [:]][name] = active["version_info"] as? String
+                listenerVersion = config["version_info"] as? String
+                for entry in config["dynamic_listeners"] as? [[String: Any]] ?? [] where entry["active_state"] != nil {
+                    if let name = entry["name"] as? String { listenerNames.insert(name) }
                 }
             } else if type.hasSuffix("ClustersConfigDump") {
+                clusterVersion = config["version_info"] as? String
                 for entry in config["dynamic_active_clusters"] as? [[String: Any]] ?? [] {
-                    guard let cluster = entry["cluster"] as? [String: Any], let name = cluster["name"] as? String else { continue }
-                    versions[.cluster, default: [:]][name] = entry["version_info"] as? String
+                    if let name = (entry["cluster"] as? [String: Any])?["name"] as? String { clusterNames.insert(name) }
                 }
             } else if type.hasSuffix("RoutesConfigDump") {
                 for entry in config["dynamic_route_configs"] as? [[String: Any]] ?? [] {
-                    guard let route = entry["route_config"] as? [String: Any], let name = route["name"] as? String else { continue }
-                    versions[.route, default: [:]][name] = entry["version_info"] as? String
+                    guard let name = (entry["route_config"] as? [String: Any])?["name"] as? String else { continue }
+                    routeVersions[name] = entry["version_info"] as? String
                 }
             } else if type.hasSuffix("EndpointsConfigDump") {
                 for entry in config["dynamic_endpoint_configs"] as? [[String: Any]] ?? [] {
-                    guard let assignment = entry["endpoint_config"] as? [String: Any], let name = assignment["cluster_name"] as? String else { continue }
-                    versions[.endpoint, default: [:]][name] = entry["version_info"] as? String
+                    guard let assignment = entry["endpoint_config"] as? [String: Any],
+                          let name = assignment["cluster_name"] as? String else { continue }
+                    var ports: [Int] = []
+                    for locality in assignment["endpoints"] as? [[String: Any]] ?? [] {
+                        for endpoint in locality["lb_endpoints"] as? [[String: Any]] ?? [] {
+                            let address = ((endpoint["endpoint"] as? [String: Any])?["address"] as? [String: Any])?["socket_address"] as? [String: Any]
+                            if let port = address?["port_value"] as? Int { ports.append(port) }
+                        }
+                    }
+                    endpointPorts[name] = ports
                 }
             }
         }
-        return versions
     }
 }
