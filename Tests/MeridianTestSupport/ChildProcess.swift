@@ -53,6 +53,25 @@ public final class ChildProcess: Sendable {
         }
     }
 
+    /// Waits for the child to exit on its own; returns its exit code (nil on timeout or signal).
+    public func waitForExit(timeout: TimeInterval) -> Int32? {
+        let deadline = Date().addingTimeInterval(timeout)
+        while Date() < deadline {
+            let code = exited.withLock { exited -> Int32?? in
+                var status: Int32 = 0
+                guard !exited else { return .some(nil) }
+                guard waitpid(processIdentifier, &status, WNOHANG) == processIdentifier else { return nil }
+                exited = true
+                // WIFEXITED / WEXITSTATUS are macros; decode the wait status by hand.
+                return .some(status & 0x7f == 0 ? (status >> 8) & 0xff : nil)
+            }
+            if let code { return code }
+            usleep(5_000)
+        }
+        stop()
+        return nil
+    }
+
     /// SIGTERM, then SIGKILL if it has not exited within `grace` seconds.
     public func stop(grace: TimeInterval = 3) {
         guard isRunning else { return }
