@@ -36,6 +36,7 @@ let package = Package(
         // The layers.
         .target(name: "MeridianLoad", dependencies: ["CYAML"]),
         .target(name: "MeridianIR"),
+        .target(name: "MeridianTranslate", dependencies: ["MeridianLoad", "MeridianIR"]),
         .target(name: "MeridianEncode", dependencies: ["MeridianIR", "EnvoyAPI", "CEnvoyAPI", "ContentDigest"]),
         .target(
             name: "MeridianServe",
@@ -44,10 +45,18 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // Load -> translate -> encode -> serve, wired together and watched for changes.
+        .target(
+            name: "MeridianRuntime",
+            dependencies: [
+                "MeridianLoad", "MeridianTranslate", "MeridianIR", "MeridianEncode", "MeridianServe", "EnvoyAPI",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         .executableTarget(
             name: "MeridianCLI",
             dependencies: [
-                "MeridianIR", "MeridianEncode", "MeridianServe",
+                "MeridianRuntime", "MeridianTranslate", "MeridianServe", "EnvoyAPI",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -61,6 +70,11 @@ let package = Package(
         ),
 
         .testTarget(name: "MeridianLoadTests", dependencies: ["MeridianLoad"]),
+        .testTarget(name: "MeridianTranslateTests", dependencies: ["MeridianTranslate", "MeridianLoad", "MeridianIR", "MeridianTestSupport"]),
+        .testTarget(
+            name: "MeridianRuntimeTests",
+            dependencies: ["MeridianRuntime", "MeridianTranslate", "MeridianServe", "MeridianTestSupport", "EnvoyAPI"]
+        ),
         .testTarget(name: "GRPCCoreTransportTests", dependencies: ["GRPCCoreTransport", "MeridianTestSupport"]),
         .testTarget(name: "EnvoyAPITests", dependencies: ["EnvoyAPI"]),
         .testTarget(name: "ContentDigestTests", dependencies: ["ContentDigest"]),

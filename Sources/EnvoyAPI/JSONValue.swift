@@ -89,7 +89,7 @@ public indirect enum JSONValue: Sendable, Hashable {
             }
         case .object(let members) where !members.isEmpty:
             for (index, (key, value)) in members.enumerated() {
-                output += (index == 0 && inSequence ? "" : pad) + Self.quote(key) + ":"
+                output += (index == 0 && inSequence ? "" : pad) + Self.yamlKey(key) + ":"
                 if value.isScalarOrEmpty {
                     output += " " + value.scalarYAML + "\n"
                 } else {
@@ -108,6 +108,14 @@ public indirect enum JSONValue: Sendable, Hashable {
         case .object: "{}"
         default: json()
         }
+    }
+
+    /// A mapping key, bare when YAML cannot mistake it for anything but a string.
+    static func yamlKey(_ key: String) -> String {
+        let bare = key.first.map { $0.isLetter || $0 == "_" } ?? false
+            && key.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || "_.-/".contains($0)) }
+            && !["true", "false", "yes", "no", "on", "off", "null", "y", "n"].contains(key.lowercased())
+        return bare ? key : quote(key)
     }
 
     static func format(_ value: Double) -> String {

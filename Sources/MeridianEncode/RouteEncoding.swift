@@ -119,6 +119,8 @@ enum RouteEncoding {
                     $0.clusters = arena.array(weights)
                 }
             }
+            // The Gateway API answers 500 for the share of traffic whose backend is invalid.
+            action.cluster_not_found_response_code = ENVOY__CONFIG__ROUTE__V3__ROUTE_ACTION__CLUSTER_NOT_FOUND_RESPONSE_CODE__INTERNAL_SERVER_ERROR
             if let timeout { action.timeout = arena.duration(timeout) }
             if let retry { action.retry_policy = retryPolicy(arena, retry) }
         }

@@ -1,0 +1,59 @@
+import ArgumentParser
+import MeridianServe
+
+/// `meridian bootstrap`: an Envoy bootstrap that gets everything from Meridian.
+struct BootstrapCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bootstrap",
+        abstract: "Print an Envoy bootstrap YAML that points ADS at Meridian for one Gateway."
+    )
+
+    @Option(help: ArgumentHelp("Meridian's ADS address.", valueName: "host:port"))
+    var xdsAddress: String
+
+    @Option(help: ArgumentHelp("The Gateway this proxy serves: its proxy group.", valueName: "namespace/name"))
+    var gateway: String
+
+    @Option(help: "The node id (default: the gateway name with a -proxy suffix).")
+    var nodeID: String?
+
+    @Option(help: ArgumentHelp("Envoy's admin address.", valueName: "host:port"))
+    var adminAddress = "127.0.0.1:19000"
+
+    func validate() throws {
+        _ = try HostPort(xdsAddress, option: "--xds-address")
+        _ = try HostPort(adminAddress, option: "--admin-address")
+        let parts = gateway.split(separator: "/", omittingEmptySubsequences: false)
+        guard parts.count == 2, !parts[0].isEmpty, !parts[1].isEmpty else {
+            throw ValidationError("--gateway must be namespace/name, got \"\(gateway)\"")
+        }
+    }
+
+    func run() throws {
+        let xds = try HostPort(xdsAddress, option: "--xds-address")
+        let admin = try HostPort(adminAddress, option: "--admin-address")
+        let bootstrap = EnvoyBootstrap(
+            xdsHost: xds.host, xdsPort: xds.port, proxyGroup: gateway,
+            nodeID: nodeID ?? "\(gateway.replacingOccurrences(of: "/", with: "-"))-proxy",
+            adminHost: admin.host, adminPort: admin.port
+        )
+        print(bootstrap.yaml, terminator: "")
+    }
+}
+
+/// A `host:port` argument.
+struct HostPort {
+    var host: String
+    var port: Int
+
+    init(_ text: String, option: String) throws {
+        guard let colon = text.lastIndex(of: ":"), let port = Int(text[text.index(after: colon)...]), (0...65_535).contains(port) else {
+            throw ValidationError("\(option) must be host:port, got \"\(text)\"")
+        }
+        var host = String(text[..<colon])
+        if host.hasPrefix("["), host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
+        guard !host.isEmpty else { throw ValidationError("\(option) must be host:port, got \"\(text)\"") }
+        self.host = host
+        self.port = port
+    }
+}

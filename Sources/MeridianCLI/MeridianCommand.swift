@@ -1,0 +1,11 @@
+import ArgumentParser
+
+/// `meridian`: an xDS control plane that serves Gateway API configuration to Envoy.
+@main
+struct MeridianCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "meridian",
+        abstract: "Translate Kubernetes Gateway API YAML into Envoy configuration and serve it over ADS.",
+        subcommands: [ServeCommand.self, TranslateCommand.self, ValidateCommand.self, BootstrapCommand.self]
+    )
+}

@@ -1,0 +1,46 @@
+import ArgumentParser
+import MeridianTranslate
+
+/// The inputs and translation choices every configuration-reading command shares.
+struct TranslationFlags: ParsableArguments {
+    @Option(name: .customLong("config"), help: ArgumentHelp("A YAML file or a directory of them (repeatable).", valueName: "path"))
+    var configPaths: [String]
+
+    @Option(help: "DNS suffix for Services without EndpointSlices: <name>.<namespace>.svc.<domain>.")
+    var clusterDomain = "cluster.local"
+
+    @Option(help: "The address Envoy listeners bind.")
+    var listenerAddress = "0.0.0.0"
+
+    @Option(help: ArgumentHelp("Added to Gateway ports below 1024, so an unprivileged Envoy can bind them (80 becomes 8080 with 8000).", valueName: "offset"))
+    var privilegedPortOffset = 0
+
+    @Option(name: .customLong("controller-name"), help: "Serve only GatewayClasses with this controllerName (repeatable); default: every GatewayClass.")
+    var controllerNames: [String] = []
+
+    func validate() throws {
+        guard !configPaths.isEmpty else { throw ValidationError("give at least one --config PATH") }
+        guard (0...64_511).contains(privilegedPortOffset) else { throw ValidationError("--privileged-port-offset must be between 0 and 64511") }
+    }
+
+    var options: TranslationOptions {
+        var options = TranslationOptions()
+        options.clusterDomain = clusterDomain
+        options.listenerAddress = listenerAddress
+        options.privilegedPortOffset = privilegedPortOffset
+        options.controllerNames = controllerNames.isEmpty ? nil : Set(controllerNames)
+        return options
+    }
+}
+
+/// Standard error, for diagnostics that must not mix with output.
+func printError(_ line: String) {
+    var standardError = StandardError()
+    print(line, to: &standardError)
+}
+
+struct StandardError: TextOutputStream {
+    mutating func write(_ string: String) {
+        FileHandleOutput.standardError(string)
+    }
+}

@@ -1,0 +1,105 @@
+import Foundation
+import Logging
+import MeridianServe
+import MeridianTranslate
+import Synchronization
+
+/// A cheap fingerprint of the configuration files: names, sizes, modification times, inodes.
+///
+/// Polled every few tens of milliseconds. Unlike inotify it survives editors
+/// that replace files by renaming, directories that appear later, and
+/// files on any file system.
+struct FileSetFingerprint: Equatable {
+    private var entries: [String: [Int]] = [:]
+
+    init(paths: [String]) {
+        for path in paths {
+            var isDirectory: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
+                entries[path] = []
+                continue
+            }
+            let files: [String]
+            if isDirectory.boolValue {
+                let names = (try? FileManager.default.contentsOfDirectory(atPath: path)) ?? []
+                files = names.filter { $0.hasSuffix(".yaml") || $0.hasSuffix(".yml") }.sorted().map { (path as NSString).appendingPathComponent($0) }
+                entries[path] = [files.count]
+            } else {
+                files = [path]
+            }
+            for file in files {
+                var info = stat()
+                guard stat(file, &info) == 0 else { entries[file] = []; continue }
+                entries[file] = [Int(info.st_size), Int(info.st_mtim.tv_sec), Int(info.st_mtim.tv_nsec), Int(info.st_ino)]
+            }
+        }
+    }
+}
+
+/// Keeps the snapshot cache in step with the configuration files.
+///
+/// Each change is loaded, translated and encoded in full; only a valid result
+/// replaces what is served. An invalid change is logged with file and line,
+/// and the last good snapshots stay live.
+public final class ConfigurationWatcher: Sendable {
+    private let paths: [String]
+    private let options: TranslationOptions
+    private let cache: SnapshotCache
+    private let logger: Logger
+    private let lastBuild = Mutex<ConfigurationBuild?>(nil)
+
+    public init(paths: [String], options: TranslationOptions, cache: SnapshotCache, logger: Logger) {
+        self.paths = paths
+        self.options = options
+        self.cache = cache
+        self.logger = logger
+    }
+
+    /// The last build that was valid and is being served.
+    public var servedBuild: ConfigurationBuild? { lastBuild.withLock { $0 } }
+
+    /// Loads the files now; returns whether the result was valid and is now served.
+    @discardableResult
+    public func reload() -> Bool {
+        let build = ConfigurationPipeline.build(paths: paths, options: options)
+        guard build.isValid else {
+            for line in StatusReport.errorLines(build) {
+                logger.error("invalid configuration, still serving the last good snapshot", metadata: ["error": "\(line)"])
+            }
+            return false
+        }
+        for line in StatusReport.problemLines(build) {
+            logger.notice("not everything is served", metadata: ["status": "\(line)"])
+        }
+        cache.setSnapshots(build.snapshots)
+        lastBuild.withLock { $0 = build }
+        for (group, snapshot) in build.snapshots.sorted(by: { $0.key < $1.key }) {
+            logger.info("serving snapshot", metadata: ["group": "\(group)", "version": "\(snapshot.version)", "resources": "\(snapshot.resourceCount)"])
+        }
+        return true
+    }
+
+    /// Polls the files until the task is cancelled, reloading after each change settles.
+    public func run(pollInterval: Duration = .milliseconds(25)) async {
+        var served = FileSetFingerprint(paths: paths)
+        var pending: FileSetFingerprint?
+        while !Task.isCancelled {
+            try? await Task.sleep(for: pollInterval)
+            let current = FileSetFingerprint(paths: paths)
+            if current == served {
+                pending = nil
+                continue
+            }
+            // Reload once the files have stopped changing for one interval, so a
+            // write in progress is not read half-done.
+            if current == pending {
+                logger.info("configuration changed, reloading")
+                reload()
+                served = current
+                pending = nil
+            } else {
+                pending = current
+            }
+        }
+    }
+}
