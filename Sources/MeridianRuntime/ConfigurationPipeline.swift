@@ -40,16 +40,3 @@ public enum ConfigurationPipeline {
         return ConfigurationBuild(loaded: loaded, translation: translation, snapshots: snapshots, snapshotErrors: errors)
     }
 }
-
-extension TranslationInput {
-    /// Everything the loader produced that the translator reads.
-    public init(_ loaded: LoadedConfiguration) {
-        self.init(
-            gatewayClasses: loaded.gatewayClasses,
-            gateways: loaded.gateways,
-            httpRoutes: loaded.httpRoutes,
-            services: loaded.services,
-            endpointSlices: loaded.endpointSlices
-        )
-    }
-}

@@ -81,6 +81,19 @@ public struct TranslationInput: Sendable {
     }
 }
 
+extension TranslationInput {
+    /// Everything the loader produced that the translator reads.
+    public init(_ loaded: LoadedConfiguration) {
+        self.init(
+            gatewayClasses: loaded.gatewayClasses,
+            gateways: loaded.gateways,
+            httpRoutes: loaded.httpRoutes,
+            services: loaded.services,
+            endpointSlices: loaded.endpointSlices
+        )
+    }
+}
+
 /// What the translator produces: one configuration per Gateway, and a status for every input.
 public struct Translation: Sendable {
     /// One per accepted Gateway, keyed by its proxy group `<namespace>/<name>`, sorted.

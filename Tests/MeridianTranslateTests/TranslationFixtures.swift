@@ -1,0 +1,73 @@
+import MeridianIR
+import MeridianLoad
+import MeridianTranslate
+import Testing
+
+/// Translates YAML text, failing the test on any load error.
+func translate(_ yaml: String, options: TranslationOptions = TranslationOptions(), sourceLocation: Testing.SourceLocation = #_sourceLocation) -> Translation {
+    let loaded = ConfigurationLoader.load(yaml: yaml, fileName: "test.yaml")
+    #expect(loaded.errors.isEmpty, "load errors: \(loaded.errors.map(\.description))", sourceLocation: sourceLocation)
+    return GatewayTranslator.translate(TranslationInput(loaded), options: options)
+}
+
+extension Translation {
+    func status(_ kind: String, _ name: String) -> ResourceStatus? {
+        statuses.first { $0.kind == kind && $0.qualifiedName == name }
+    }
+
+    func condition(_ kind: String, _ name: String, parent: Int = 0, _ type: String) -> Condition? {
+        status(kind, name)?.parents[parent].conditions.first { $0.type == type }
+    }
+
+    func proxy(_ group: String) -> ProxyConfiguration? {
+        proxies.first { $0.group == group }
+    }
+}
+
+/// A GatewayClass and a Gateway `ns/gw` with the given listeners YAML.
+func gateway(listeners: String, namespace: String = "ns") -> String {
+    """
+    apiVersion: gateway.networking.k8s.io/v1
+    kind: GatewayClass
+    metadata: {name: meridian}
+    spec: {controllerName: meridian.dev/gateway-controller}
+    ---
+    apiVersion: gateway.networking.k8s.io/v1
+    kind: Gateway
+    metadata: {name: gw, namespace: \(namespace)}
+    spec:
+      gatewayClassName: meridian
+      listeners:
+    \(listeners)
+    """
+}
+
+let httpListener = """
+      - name: http
+        protocol: HTTP
+        port: 8080
+"""
+
+/// A Service `ns/name` on port 80 with one EndpointSlice endpoint per address.
+func service(_ name: String, namespace: String = "ns", addresses: [String] = ["10.0.0.1"], targetPort: Int = 9000) -> String {
+    """
+
+    ---
+    apiVersion: v1
+    kind: Service
+    metadata: {name: \(name), namespace: \(namespace)}
+    spec:
+      ports: [{name: http, port: 80, targetPort: \(targetPort)}]
+    ---
+    apiVersion: discovery.k8s.io/v1
+    kind: EndpointSlice
+    metadata:
+      name: \(name)-1
+      namespace: \(namespace)
+      labels: {kubernetes.io/service-name: \(name)}
+    addressType: IPv4
+    ports: [{name: http, port: \(targetPort)}]
+    endpoints:
+    \(addresses.map { "  - addresses: [\"\($0)\"]" }.joined(separator: "\n"))
+    """
+}
