@@ -59,15 +59,26 @@ public enum HTTPProbe {
             sent += result
         }
 
+        // Stop at content-length rather than EOF: after a local reply Envoy
+        // holds the connection open for its delayed-close timeout (1 s).
         var received: [UInt8] = []
         var buffer = [UInt8](repeating: 0, count: 16_384)
-        while true {
+        while !isComplete(received) {
             let count = buffer.withUnsafeMutableBytes { recv(descriptor, $0.baseAddress, $0.count, 0) }
             if count == 0 { break }
             guard count > 0 else { throw FixtureError("no complete response from 127.0.0.1:\(port) (errno \(errno))") }
             received.append(contentsOf: buffer[0..<count])
         }
         return try parse(received)
+    }
+
+    /// Whether `bytes` hold the whole response, as far as a content-length tells.
+    static func isComplete(_ bytes: [UInt8]) -> Bool {
+        guard let end = bytes.firstRange(of: [13, 10, 13, 10]) else { return false }
+        let head = String(decoding: bytes[..<end.lowerBound], as: UTF8.self).lowercased()
+        guard let line = head.components(separatedBy: "\r\n").first(where: { $0.hasPrefix("content-length:") }),
+              let length = Int(line.dropFirst("content-length:".count).trimmingCharacters(in: .whitespaces)) else { return false }
+        return bytes.count - end.upperBound >= length
     }
 
     static func parse(_ bytes: [UInt8]) throws -> Response {

@@ -1,0 +1,156 @@
+import EnvoyAPI
+import Foundation
+import MeridianRuntime
+import MeridianServe
+import MeridianTestSupport
+import MeridianTranslate
+
+/// `meridian serve` (the real binary) on a temporary configuration directory,
+/// a real Envoy bootstrapped by `meridian bootstrap`'s generator, and loopback backends.
+final class ServeFixture: Sendable {
+    let directory: URL
+    let configDirectory: URL
+    let backends: [String: LoopbackBackend]
+    let xdsPort: Int
+    let listenerPort: Int
+    let meridian: ChildProcess
+    let envoy: EnvoyProcess
+
+    static let group = "ns/gw"
+
+    /// The `meridian` executable next to the test bundle.
+    static var meridianBinary: URL {
+        get throws {
+            let beside = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("meridian")
+            let fallback = RepositoryPaths.root.appendingPathComponent(".build/debug/meridian")
+            for candidate in [beside, fallback] where FileManager.default.isExecutableFile(atPath: candidate.path) { return candidate }
+            throw FixtureError("the meridian executable is not built: run swift build --build-tests")
+        }
+    }
+
+    /// The options `serve` runs with here; tests use them to compute expected versions.
+    static var options: TranslationOptions {
+        var options = TranslationOptions()
+        options.listenerAddress = "127.0.0.1"
+        return options
+    }
+
+    init(_ label: String, backendNames: [String], routes: String) async throws {
+        directory = try RepositoryPaths.makeScratchDirectory(label)
+        configDirectory = directory.appendingPathComponent("config")
+        try FileManager.default.createDirectory(at: configDirectory, withIntermediateDirectories: true)
+        var backends: [String: LoopbackBackend] = [:]
+        for name in backendNames { backends[name] = try await LoopbackBackend(name: name, directory: directory) }
+        self.backends = backends
+        listenerPort = try freeLoopbackPort()
+        xdsPort = try freeLoopbackPort()
+
+        try Self.gatewayYAML(listenerPort: listenerPort, backends: backends).write(to: configDirectory.appendingPathComponent("gateway.yaml"), atomically: true, encoding: .utf8)
+        try routes.write(to: configDirectory.appendingPathComponent("routes.yaml"), atomically: true, encoding: .utf8)
+
+        meridian = try ChildProcess(
+            executable: try Self.meridianBinary,
+            arguments: ["serve", "--config", configDirectory.path, "--xds-address", "127.0.0.1:\(xdsPort)", "--listener-address", "127.0.0.1", "--log-level", "debug"],
+            logFile: directory.appendingPathComponent("meridian.log")
+        )
+        let bootstrap = EnvoyBootstrap(xdsHost: "127.0.0.1", xdsPort: xdsPort, proxyGroup: Self.group, nodeID: "envoy-\(label)", adminPort: 0)
+        envoy = try await EnvoyProcess(bootstrapYAML: bootstrap.yaml, directory: directory)
+    }
+
+    static func gatewayYAML(listenerPort: Int, backends: [String: LoopbackBackend]) -> String {
+        var yaml = """
+        apiVersion: gateway.networking.k8s.io/v1
+        kind: GatewayClass
+        metadata: {name: meridian}
+        spec: {controllerName: meridian.dev/gateway-controller}
+        ---
+        apiVersion: gateway.networking.k8s.io/v1
+        kind: Gateway
+        metadata: {name: gw, namespace: ns}
+        spec:
+          gatewayClassName: meridian
+          listeners:
+            - {name: http, protocol: HTTP, port: \(listenerPort)}
+
+        """
+        for (name, backend) in backends.sorted(by: { $0.key < $1.key }) {
+            yaml += """
+            ---
+            apiVersion: v1
+            kind: Service
+            metadata: {name: \(name), namespace: ns}
+            spec: {ports: [{name: http, port: 80, targetPort: \(backend.port)}]}
+            ---
+            apiVersion: discovery.k8s.io/v1
+            kind: EndpointSlice
+            metadata: {name: \(name)-1, namespace: ns, labels: {kubernetes.io/service-name: \(name)}}
+            addressType: IPv4
+            ports: [{name: http, port: \(backend.port)}]
+            endpoints: [{addresses: ["127.0.0.1"], conditions: {ready: true}}]
+
+            """
+        }
+        return yaml
+    }
+
+    /// Replaces routes.yaml the way editors do: write a new file, rename it over the old one.
+    func writeRoutes(_ yaml: String) throws {
+        let target = configDirectory.appendingPathComponent("routes.yaml")
+        let temporary = directory.appendingPathComponent("routes.yaml.tmp")
+        try yaml.write(to: temporary, atomically: false, encoding: .utf8)
+        _ = rename(temporary.path, target.path)
+    }
+
+    /// The version `serve` should be serving for the files as they are now.
+    func expectedVersion() -> String? {
+        ConfigurationPipeline.build(paths: [configDirectory.path], options: Self.options).snapshots[Self.group]?.version
+    }
+
+    /// One request through Envoy: status and the answering backend's name.
+    func request(path: String = "/", headers: [(String, String)] = []) async -> (status: Int, backend: String?)? {
+        guard let response = await HTTPProbe.trySend(port: listenerPort, path: path, headers: headers) else { return nil }
+        return (response.status, response.headers["x-backend"])
+    }
+
+    /// How `count` requests spread over backends, sent eight at a time.
+    func distribution(count: Int, path: String = "/", headers: [(String, String)] = []) async -> [String: Int] {
+        await withTaskGroup(of: [String: Int].self) { group in
+            for worker in 0..<8 {
+                group.addTask {
+                    var seen: [String: Int] = [:]
+                    for _ in stride(from: worker, to: count, by: 8) {
+                        let answer = await self.request(path: path, headers: headers)
+                        seen[answer?.backend ?? "status \(answer?.status ?? 0)", default: 0] += 1
+                    }
+                    return seen
+                }
+            }
+            var total: [String: Int] = [:]
+            for await part in group { total.merge(part, uniquingKeysWith: +) }
+            return total
+        }
+    }
+
+    var meridianLog: String { meridian.output }
+
+    func stop() {
+        envoy.stop()
+        meridian.stop()
+        for backend in backends.values { backend.stop() }
+    }
+}
+
+/// An HTTPRoute for `ns/gw` sending `/` to backends by weight.
+func weightedRoute(_ weights: [(String, Int)]) -> String {
+    """
+    apiVersion: gateway.networking.k8s.io/v1
+    kind: HTTPRoute
+    metadata: {name: split, namespace: ns}
+    spec:
+      parentRefs: [{name: gw}]
+      rules:
+        - backendRefs:
+    \(weights.map { "        - {name: \($0.0), port: 80, weight: \($0.1)}" }.joined(separator: "\n"))
+
+    """
+}
