@@ -1,0 +1,151 @@
+/// Everything loaded from a set of manifests: typed resources, ignored documents and errors.
+///
+/// Resources appear in input order: by file, then by document. A document with any error
+/// contributes no resource; its errors are in `errors`.
+public struct LoadedConfiguration: Sendable {
+    /// Valid GatewayClasses.
+    public var gatewayClasses: [GatewayClass] = []
+    /// Valid Gateways.
+    public var gateways: [Gateway] = []
+    /// Valid HTTPRoutes.
+    public var httpRoutes: [HTTPRoute] = []
+    /// Valid Services.
+    public var services: [Service] = []
+    /// Valid EndpointSlices.
+    public var endpointSlices: [EndpointSlice] = []
+    /// Documents of kinds this loader does not handle.
+    public var ignored: [IgnoredDocument] = []
+    /// Every problem found, ordered by file, line and column.
+    public var errors: [LoadError] = []
+    /// The files that were read, in the order they were loaded.
+    public var files: [String] = []
+
+    /// Creates an empty configuration.
+    public init() {}
+
+    /// True when no errors were found.
+    public var isValid: Bool { errors.isEmpty }
+}
+
+/// Loads Gateway API and Kubernetes manifests into typed, validated resources.
+///
+/// Loading never throws and never stops at the first problem: it reports every error it
+/// can find, each with file, line, column and field path.
+public enum ConfigurationLoader {
+    /// Loads files and directories. A directory contributes its `*.yaml` and `*.yml` files
+    /// (not recursively). All files are loaded in byte-wise order of their paths, each once,
+    /// so the result does not depend on the order the paths were given in.
+    public static func load(paths: [String], limits: LoadLimits = LoadLimits()) -> LoadedConfiguration {
+        var accumulator = ConfigurationAccumulator(limits: limits)
+        var files: [String] = []
+        for path in paths {
+            switch ManifestFileReader.expand(path) {
+            case .files(let found): files.append(contentsOf: found)
+            case .failure(let error): accumulator.add(fileError: error)
+            }
+        }
+        var seen: Set<String> = []
+        let ordered = files.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }.filter { seen.insert($0).inserted }
+        for file in ordered {
+            accumulator.register(file: file)
+            switch ManifestFileReader.read(file, limits: limits) {
+            case .success(let source): accumulator.add(source)
+            case .failure(let error): accumulator.add(fileError: error)
+            }
+        }
+        return accumulator.finish()
+    }
+
+    /// Loads YAML text; `fileName` is used in locations.
+    public static func load(yaml: String, fileName: String, limits: LoadLimits = LoadLimits()) -> LoadedConfiguration {
+        load(sources: [ManifestSource(name: fileName, text: yaml)], limits: limits)
+    }
+
+    /// Loads in-memory manifests in the given order.
+    public static func load(sources: [ManifestSource], limits: LoadLimits = LoadLimits()) -> LoadedConfiguration {
+        var accumulator = ConfigurationAccumulator(limits: limits)
+        for source in sources {
+            accumulator.add(source)
+        }
+        return accumulator.finish()
+    }
+}
+
+/// Collects the outcome of each document and detects duplicate resources across inputs.
+struct ConfigurationAccumulator {
+    let limits: LoadLimits
+    private var configuration = LoadedConfiguration()
+    private var firstNameLocation: [String: SourceLocation] = [:]
+    private var fileOrder: [String: Int] = [:]
+
+    init(limits: LoadLimits) {
+        self.limits = limits
+    }
+
+    mutating func add(fileError error: LoadError) {
+        configuration.errors.append(error)
+    }
+
+    /// Fixes a file's place in the error order, even when it cannot be read.
+    mutating func register(file: String) {
+        if fileOrder[file] == nil { fileOrder[file] = fileOrder.count }
+    }
+
+    mutating func add(_ source: ManifestSource) {
+        register(file: source.name)
+        configuration.files.append(source.name)
+        guard source.bytes.count <= limits.maxFileSize else {
+            configuration.errors.append(ManifestFileReader.tooLarge(source.name, size: source.bytes.count, limit: limits.maxFileSize))
+            return
+        }
+        let parsed = YAMLDocumentParser.parse(source.bytes, fileName: source.name, limits: limits)
+        for document in parsed.documents {
+            add(DocumentDecoder.decode(document))
+        }
+        if let streamError = parsed.streamError {
+            configuration.errors.append(streamError)
+        }
+    }
+
+    private mutating func add(_ outcome: DocumentOutcome) {
+        switch outcome {
+        case .invalid(let errors):
+            configuration.errors.append(contentsOf: errors)
+        case .ignored(let document):
+            configuration.ignored.append(document)
+        case .resource(let resource, let nameLocation):
+            let (kind, displayName) = resource.identity
+            let key = "\(kind)/\(displayName)"
+            if let first = firstNameLocation[key] {
+                configuration.errors.append(LoadError(
+                    code: .duplicateResource,
+                    message: "duplicate \(kind) \(quoted(displayName)) (first defined at \(first))",
+                    location: nameLocation,
+                    fieldPath: "metadata.name"
+                ))
+                return
+            }
+            firstNameLocation[key] = nameLocation
+            switch resource {
+            case .gatewayClass(let value): configuration.gatewayClasses.append(value)
+            case .gateway(let value): configuration.gateways.append(value)
+            case .httpRoute(let value): configuration.httpRoutes.append(value)
+            case .service(let value): configuration.services.append(value)
+            case .endpointSlice(let value): configuration.endpointSlices.append(value)
+            }
+        }
+    }
+
+    /// The configuration with errors ordered by file (in load order), line and column.
+    func finish() -> LoadedConfiguration {
+        var result = configuration
+        let order = fileOrder
+        // Enumerated so that errors at the same position keep the order they were found in.
+        result.errors = configuration.errors.enumerated().sorted { lhs, rhs in
+            let left = (order[lhs.element.location.file] ?? -1, lhs.element.location.line, lhs.element.location.column, lhs.offset)
+            let right = (order[rhs.element.location.file] ?? -1, rhs.element.location.line, rhs.element.location.column, rhs.offset)
+            return left < right
+        }.map(\.element)
+        return result
+    }
+}

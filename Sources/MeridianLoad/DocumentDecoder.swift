@@ -1,0 +1,140 @@
+// Turns one YAML document into a typed resource, an ignored document, or errors.
+// apiVersion and kind choose the decoder; everything else about a kind lives in its
+// own *Decoding.swift file.
+
+/// A successfully decoded resource of a supported kind.
+enum DecodedResource {
+    case gatewayClass(GatewayClass)
+    case gateway(Gateway)
+    case httpRoute(HTTPRoute)
+    case service(Service)
+    case endpointSlice(EndpointSlice)
+
+    /// Identity used to detect duplicates: kind, then namespace (empty when cluster-scoped), then name.
+    var identity: (kind: String, displayName: String) {
+        switch self {
+        case .gatewayClass(let resource): (GatewayClass.kind, resource.qualifiedName)
+        case .gateway(let resource): (Gateway.kind, resource.qualifiedName)
+        case .httpRoute(let resource): (HTTPRoute.kind, resource.qualifiedName)
+        case .service(let resource): (Service.kind, resource.qualifiedName)
+        case .endpointSlice(let resource): (EndpointSlice.kind, resource.qualifiedName)
+        }
+    }
+}
+
+/// What one document turned into.
+enum DocumentOutcome {
+    /// A resource, and where its `metadata.name` is (duplicates are reported there).
+    case resource(DecodedResource, nameLocation: SourceLocation)
+    case ignored(IgnoredDocument)
+    case invalid([LoadError])
+}
+
+enum DocumentDecoder {
+    static let gatewayAPIVersions: Set<String> = ["gateway.networking.k8s.io/v1", "gateway.networking.k8s.io/v1beta1"]
+    static let supportedKinds: Set<String> = [GatewayClass.kind, Gateway.kind, HTTPRoute.kind, Service.kind, EndpointSlice.kind]
+
+    static func decode(_ document: YAMLDocument) -> DocumentOutcome {
+        let diagnostics = DecodingDiagnostics()
+        guard case .mapping(let entries) = document.root.content else {
+            let error = LoadError(
+                code: .wrongType,
+                message: "expected a Kubernetes object (a mapping), got \(describe(document.root))",
+                location: document.root.location
+            )
+            return .invalid(document.errors + [error])
+        }
+        let root = MappingReader(node: document.root, entries: entries, path: .root, diagnostics: diagnostics)
+        let apiVersion = root.string("apiVersion", required: true)
+        let kind = root.string("kind", required: true)
+        let metadata = root.mapping("metadata", required: true)
+        let location = document.root.location
+        let nameLocation = metadata?.value("name")?.location ?? location
+
+        func finish(_ resource: DecodedResource) -> DocumentOutcome {
+            let errors = document.errors + diagnostics.errors
+            return errors.isEmpty ? .resource(resource, nameLocation: nameLocation) : .invalid(errors)
+        }
+        func meta(namespaced: Bool, nameProblem: @escaping (String) -> String?) -> ObjectMeta {
+            metadata.map { ObjectMeta.decode($0, namespaced: namespaced, nameProblem: nameProblem) } ?? ObjectMeta(name: "")
+        }
+
+        guard let apiVersion, let kind else {
+            _ = metadata?.string("name", required: true)
+            return .invalid(document.errors + diagnostics.errors)
+        }
+
+        switch kind {
+        case GatewayClass.kind where gatewayAPIVersions.contains(apiVersion):
+            let metadata = meta(namespaced: false, nameProblem: NameSyntax.dnsSubdomainProblem)
+            let spec = root.mapping("spec", required: true).map(GatewayClassSpec.decode)
+            return finish(.gatewayClass(GatewayClass(
+                apiVersion: apiVersion,
+                metadata: metadata,
+                spec: spec ?? GatewayClassSpec(controllerName: "", description: nil, parametersRef: nil),
+                location: location,
+                documentIndex: document.index
+            )))
+        case Gateway.kind where gatewayAPIVersions.contains(apiVersion):
+            let metadata = meta(namespaced: true, nameProblem: NameSyntax.dnsSubdomainProblem)
+            let spec = root.mapping("spec", required: true).map(GatewaySpec.decode)
+            return finish(.gateway(Gateway(
+                apiVersion: apiVersion,
+                metadata: metadata,
+                spec: spec ?? GatewaySpec(gatewayClassName: "", listeners: [], addresses: []),
+                location: location,
+                documentIndex: document.index
+            )))
+        case HTTPRoute.kind where gatewayAPIVersions.contains(apiVersion):
+            let metadata = meta(namespaced: true, nameProblem: NameSyntax.dnsSubdomainProblem)
+            let spec = root.mapping("spec", required: true).map(HTTPRouteSpec.decode)
+            return finish(.httpRoute(HTTPRoute(
+                apiVersion: apiVersion,
+                metadata: metadata,
+                spec: spec ?? HTTPRouteSpec(parentRefs: [], hostnames: [], rules: []),
+                location: location,
+                documentIndex: document.index
+            )))
+        case Service.kind where apiVersion == "v1":
+            let metadata = meta(namespaced: true, nameProblem: NameSyntax.dns1035LabelProblem)
+            let spec = root.mapping("spec", required: true).map(ServiceSpec.decode)
+            return finish(.service(Service(
+                apiVersion: apiVersion,
+                metadata: metadata,
+                spec: spec ?? ServiceSpec(type: .clusterIP, clusterIP: nil, externalName: nil, selector: [:], ports: []),
+                location: location,
+                documentIndex: document.index
+            )))
+        case EndpointSlice.kind where apiVersion == "discovery.k8s.io/v1":
+            let metadata = meta(namespaced: true, nameProblem: NameSyntax.dnsSubdomainProblem)
+            let (addressType, endpoints, ports) = EndpointSlice.decodeBody(root)
+            return finish(.endpointSlice(EndpointSlice(
+                apiVersion: apiVersion,
+                metadata: metadata,
+                addressType: addressType,
+                endpoints: endpoints,
+                ports: ports,
+                location: location,
+                documentIndex: document.index
+            )))
+        default:
+            // Unsupported kinds still need the identity every Kubernetes object has.
+            let name = metadata?.string("name", required: true) ?? ""
+            let namespace = metadata?.string("namespace")
+            let errors = document.errors + diagnostics.errors
+            guard errors.isEmpty else { return .invalid(errors) }
+            let reason = supportedKinds.contains(kind)
+                ? "apiVersion \(apiVersion) is not supported for kind \(kind)"
+                : "kind \(kind) is not supported yet"
+            return .ignored(IgnoredDocument(
+                apiVersion: apiVersion,
+                kind: kind,
+                name: name,
+                namespace: namespace,
+                location: location,
+                documentIndex: document.index,
+                reason: reason
+            ))
+        }
+    }
+}

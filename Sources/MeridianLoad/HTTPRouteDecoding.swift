@@ -1,0 +1,476 @@
+// Decoding and validation of HTTPRoute specs, following the upstream CRD schema and its
+// CEL rules (gateway.networking.k8s.io standard channel), with API defaults applied.
+
+extension HTTPRouteSpec {
+    static let maxParentRefs = 32
+    static let maxHostnames = 16
+    static let maxRules = 16
+    static let maxTotalMatches = 128
+
+    static func decode(_ spec: MappingReader) -> HTTPRouteSpec {
+        var parentRefs: [(reference: ParentReference, mapping: MappingReader)] = []
+        for item in spec.list("parentRefs", maxItems: maxParentRefs) ?? [] {
+            if let mapping = item.mapping() {
+                parentRefs.append((ParentReference.decode(mapping), mapping))
+            }
+        }
+        checkParentSections(parentRefs)
+
+        var hostnames: [String] = []
+        for item in spec.list("hostnames", maxItems: maxHostnames) ?? [] {
+            if let hostname = item.string(problem: NameSyntax.hostnameProblem) {
+                hostnames.append(hostname)
+            }
+        }
+
+        var rules: [HTTPRouteRule] = []
+        if let ruleItems = spec.list("rules", minItems: 1, maxItems: maxRules) {
+            var firstLineOfName: [String: Int] = [:]
+            for item in ruleItems {
+                guard let mapping = item.mapping() else { continue }
+                let rule = HTTPRouteRule.decode(mapping)
+                if let name = rule.name, let nameReader = mapping.value("name") {
+                    if let firstLine = firstLineOfName[name] {
+                        nameReader.report(.duplicateEntry, "duplicate rule name \(quoted(name)) (first at line \(firstLine))")
+                    } else {
+                        firstLineOfName[name] = nameReader.location.line
+                    }
+                }
+                rules.append(rule)
+            }
+            let totalMatches = rules.reduce(0) { $0 + $1.matches.count }
+            if totalMatches > maxTotalMatches, let rulesReader = spec.value("rules") {
+                rulesReader.report(
+                    .tooMany,
+                    "the total number of matches across all rules must be at most \(maxTotalMatches), got \(totalMatches)"
+                )
+            }
+        } else if !spec.has("rules") {
+            // The CRD's default: a single rule matching every path, with no backends.
+            let source = FieldSource(location: spec.location, fieldPath: spec.path.field("rules").index(0).description)
+            rules = [HTTPRouteRule(name: nil, matches: [.matchEverything], filters: [], backendRefs: [], timeouts: nil, source: source)]
+        }
+        return HTTPRouteSpec(parentRefs: parentRefs.map(\.reference), hostnames: hostnames, rules: rules)
+    }
+
+    /// Two references to the same parent must both name distinct sections (CRD CEL rules).
+    private static func checkParentSections(_ references: [(reference: ParentReference, mapping: MappingReader)]) {
+        for (index, (reference, mapping)) in references.enumerated() {
+            for (earlier, _) in references[..<index] {
+                guard earlier.group == reference.group, earlier.kind == reference.kind, earlier.name == reference.name,
+                      (earlier.namespace ?? "") == (reference.namespace ?? "") else { continue }
+                let otherLine = earlier.source.location.line
+                if (earlier.sectionName == nil) != (reference.sectionName == nil) {
+                    mapping.report(
+                        .invalidValue,
+                        "sectionName must be specified when parentRefs includes 2 or more references to the same parent (other reference at line \(otherLine))"
+                    )
+                    break
+                }
+                if earlier.sectionName == reference.sectionName {
+                    mapping.report(
+                        .duplicateEntry,
+                        "sectionName must be unique when parentRefs includes 2 or more references to the same parent (other reference at line \(otherLine))"
+                    )
+                    break
+                }
+            }
+        }
+    }
+}
+
+extension ParentReference {
+    static func decode(_ mapping: MappingReader) -> ParentReference {
+        ParentReference(
+            group: mapping.referenceGroup(default: "gateway.networking.k8s.io"),
+            kind: mapping.referenceKind(default: "Gateway"),
+            namespace: mapping.referenceNamespace(),
+            name: mapping.referenceName(),
+            sectionName: mapping.string("sectionName", problem: NameSyntax.sectionNameProblem),
+            port: mapping.int("port", range: 1...65535),
+            source: FieldSource(mapping)
+        )
+    }
+}
+
+extension HTTPRouteRule {
+    static let maxMatches = 64
+    static let maxFilters = 16
+    static let maxBackendRefs = 16
+
+    static func decode(_ mapping: MappingReader) -> HTTPRouteRule {
+        let name = mapping.string("name", problem: NameSyntax.sectionNameProblem)
+
+        var matches: [HTTPRouteMatch] = []
+        let matchItems = mapping.list("matches", maxItems: maxMatches)
+        for item in matchItems ?? [] {
+            if let matchMapping = item.mapping() {
+                matches.append(HTTPRouteMatch.decode(matchMapping))
+            }
+        }
+        if matchItems?.isEmpty ?? !mapping.has("matches") {
+            // Absent or `[]`: Gateway API's default match on every path.
+            matches = [.matchEverything]
+        }
+
+        let filters = HTTPRouteFilter.decodeList(mapping.list("filters", maxItems: maxFilters) ?? [])
+
+        var backendRefs: [HTTPBackendReference] = []
+        for item in mapping.list("backendRefs", maxItems: maxBackendRefs) ?? [] {
+            if let backendMapping = item.mapping() {
+                backendRefs.append(HTTPBackendReference.decode(backendMapping, ruleMatches: matches))
+            }
+        }
+
+        let timeouts = mapping.mapping("timeouts").map(HTTPRouteTimeouts.decode)
+
+        for (filter, item) in filters {
+            if case .requestRedirect = filter, !backendRefs.isEmpty {
+                item.reportInvalid("a RequestRedirect filter must not be used together with backendRefs")
+            }
+        }
+        HTTPRouteFilter.checkPrefixReplacement(filters, matches: matches)
+
+        return HTTPRouteRule(
+            name: name,
+            matches: matches,
+            filters: filters.map(\.filter),
+            backendRefs: backendRefs,
+            timeouts: timeouts,
+            source: FieldSource(mapping)
+        )
+    }
+}
+
+extension HTTPRouteMatch {
+    static let maxHeaders = 16
+    static let maxQueryParams = 16
+
+    static func decode(_ mapping: MappingReader) -> HTTPRouteMatch {
+        let path = mapping.mapping("path").map(HTTPPathMatch.decode) ?? .matchEverything
+
+        var headers: [HTTPHeaderMatch] = []
+        var firstLineOfHeader: [String: Int] = [:]
+        for item in mapping.list("headers", maxItems: maxHeaders) ?? [] {
+            guard let headerMapping = item.mapping() else { continue }
+            let header = HTTPHeaderMatch(
+                type: headerMapping.enumValue("type") ?? .exact,
+                name: headerMapping.string("name", required: true, problem: NameSyntax.headerNameProblem) ?? "",
+                value: headerMapping.string("value", required: true, maxLength: 4096) ?? ""
+            )
+            if let nameReader = headerMapping.value("name"), !header.name.isEmpty {
+                // Header names are case-insensitive, so `X-Model` and `x-model` collide.
+                let key = header.name.lowercased()
+                if let firstLine = firstLineOfHeader[key] {
+                    nameReader.report(.duplicateEntry, "duplicate header name \(quoted(header.name)) (first at line \(firstLine))")
+                } else {
+                    firstLineOfHeader[key] = nameReader.location.line
+                }
+            }
+            headers.append(header)
+        }
+
+        var queryParams: [HTTPQueryParamMatch] = []
+        var firstLineOfParam: [String: Int] = [:]
+        for item in mapping.list("queryParams", maxItems: maxQueryParams) ?? [] {
+            guard let paramMapping = item.mapping() else { continue }
+            let param = HTTPQueryParamMatch(
+                type: paramMapping.enumValue("type") ?? .exact,
+                name: paramMapping.string("name", required: true, problem: NameSyntax.queryParamNameProblem) ?? "",
+                value: paramMapping.string("value", required: true, maxLength: 1024) ?? ""
+            )
+            if let nameReader = paramMapping.value("name"), !param.name.isEmpty {
+                if let firstLine = firstLineOfParam[param.name] {
+                    nameReader.report(.duplicateEntry, "duplicate query parameter name \(quoted(param.name)) (first at line \(firstLine))")
+                } else {
+                    firstLineOfParam[param.name] = nameReader.location.line
+                }
+            }
+            queryParams.append(param)
+        }
+
+        let method: HTTPMethod? = mapping.enumValue("method")
+        return HTTPRouteMatch(path: path, headers: headers, queryParams: queryParams, method: method)
+    }
+}
+
+extension HTTPPathMatch {
+    static let maxValueLength = 1024
+
+    static func decode(_ mapping: MappingReader) -> HTTPPathMatch {
+        let type: PathMatchType = mapping.enumValue("type") ?? .pathPrefix
+        let value = mapping.string("value", allowEmpty: true, maxLength: maxValueLength, problem: { value in
+            type == .regularExpression ? nil : pathProblem(value, type: type)
+        }) ?? "/"
+        return HTTPPathMatch(type: type, value: value)
+    }
+
+    /// The CRD's rules for Exact and PathPrefix values, in the CRD's order.
+    static func pathProblem(_ value: String, type: PathMatchType) -> String? {
+        let suffix = " for type \(type.rawValue)"
+        if !value.hasPrefix("/") { return "must be an absolute path starting with \"/\"" + suffix }
+        for forbidden in ["//", "/./", "/../", "%2f", "%2F", "#"] where value.contains(forbidden) {
+            return "must not contain \(quoted(forbidden))" + suffix
+        }
+        for forbidden in ["/..", "/."] where value.hasSuffix(forbidden) {
+            return "must not end with \(quoted(forbidden))" + suffix
+        }
+        if !hasOnlyPathCharacters(value) {
+            return "must contain only URL path characters (letters, digits, -._~!$&'()*+,;=:@/ and %-escapes)" + suffix
+        }
+        return nil
+    }
+
+    private static let pathPunctuation = Set("-/._~!$&'()*+,;=:@".utf8)
+
+    /// `^(?:[-A-Za-z0-9/._~!$&'()*+,;=:@]|[%][0-9a-fA-F]{2})+$`
+    private static func hasOnlyPathCharacters(_ value: String) -> Bool {
+        let bytes = Array(value.utf8)
+        var index = 0
+        while index < bytes.count {
+            let byte = bytes[index]
+            if NameSyntax.isAlphanumeric(byte) || pathPunctuation.contains(byte) {
+                index += 1
+            } else if byte == UInt8(ascii: "%"), index + 2 < bytes.count,
+                      Character(UnicodeScalar(bytes[index + 1])).isHexDigit,
+                      Character(UnicodeScalar(bytes[index + 2])).isHexDigit {
+                index += 3
+            } else {
+                return false
+            }
+        }
+        return !bytes.isEmpty
+    }
+}
+
+extension HTTPRouteFilter {
+    /// Filter types that may appear at most once per list (CRD CEL rules).
+    private static let unrepeatable: Set<HTTPRouteFilterType> = [
+        .requestHeaderModifier, .responseHeaderModifier, .requestRedirect, .urlRewrite,
+    ]
+
+    /// Decodes a `filters` list and applies the list-level rules; each filter comes with its node.
+    static func decodeList(_ items: [NodeReader]) -> [(filter: HTTPRouteFilter, item: NodeReader)] {
+        var filters: [(filter: HTTPRouteFilter, item: NodeReader)] = []
+        var firstLineOfType: [HTTPRouteFilterType: Int] = [:]
+        for item in items {
+            guard let mapping = item.mapping(), let filter = decode(mapping) else { continue }
+            if unrepeatable.contains(filter.type) {
+                if let firstLine = firstLineOfType[filter.type] {
+                    item.report(.duplicateEntry, "\(filter.type.rawValue) filter cannot be repeated (first at line \(firstLine))")
+                } else {
+                    firstLineOfType[filter.type] = item.location.line
+                }
+            }
+            filters.append((filter, item))
+        }
+        let redirectsAndRewrites = filters.filter { $0.filter.type == .requestRedirect || $0.filter.type == .urlRewrite }
+        if Set(redirectsAndRewrites.map(\.filter.type)).count == 2, let last = redirectsAndRewrites.last {
+            last.item.reportInvalid("may specify either a RequestRedirect or a URLRewrite filter, but not both")
+        }
+        return filters
+    }
+
+    /// Keys of filter configurations, including `cors`, which the CRD defines but this loader does not support.
+    private static let configurationKeys = HTTPRouteFilterType.allCases.map(\.configurationKey) + ["cors"]
+
+    static func decode(_ mapping: MappingReader) -> HTTPRouteFilter? {
+        guard let type: HTTPRouteFilterType = mapping.enumValue("type", required: true) else { return nil }
+        for key in configurationKeys where key != type.configurationKey {
+            mapping.value(key)?.reportInvalid("must not be set when type is \(type.rawValue)")
+        }
+        guard let configuration = mapping.value(type.configurationKey) else {
+            mapping.reportMissing(type.configurationKey, "required when type is \(type.rawValue)")
+            return nil
+        }
+        guard let config = configuration.mapping() else { return nil }
+        switch type {
+        case .requestHeaderModifier:
+            return .requestHeaderModifier(HTTPHeaderFilter.decode(config))
+        case .responseHeaderModifier:
+            return .responseHeaderModifier(HTTPHeaderFilter.decode(config))
+        case .requestMirror:
+            return .requestMirror(HTTPRequestMirrorFilter.decode(config))
+        case .requestRedirect:
+            return .requestRedirect(HTTPRequestRedirectFilter.decode(config))
+        case .urlRewrite:
+            return .urlRewrite(HTTPURLRewriteFilter.decode(config))
+        case .extensionRef:
+            return .extensionRef(LocalObjectReference.decode(config))
+        }
+    }
+
+    /// A prefix replacement needs exactly one PathPrefix match to replace (CRD CEL rules).
+    static func checkPrefixReplacement(_ filters: [(filter: HTTPRouteFilter, item: NodeReader)], matches: [HTTPRouteMatch]) {
+        guard !(matches.count == 1 && matches[0].path.type == .pathPrefix) else { return }
+        for (filter, item) in filters {
+            let name: String
+            switch filter {
+            case .requestRedirect(let redirect):
+                guard case .replacePrefixMatch? = redirect.path else { continue }
+                name = "RequestRedirect"
+            case .urlRewrite(let rewrite):
+                guard case .replacePrefixMatch? = rewrite.path else { continue }
+                name = "URLRewrite"
+            default:
+                continue
+            }
+            item.reportInvalid("when using a \(name) filter with path.replacePrefixMatch, exactly one PathPrefix match must be specified")
+        }
+    }
+}
+
+extension HTTPHeaderFilter {
+    static let maxEntries = 16
+
+    static func decode(_ mapping: MappingReader) -> HTTPHeaderFilter {
+        func headers(_ key: String) -> [HTTPHeader] {
+            var result: [HTTPHeader] = []
+            var firstLineOfName: [String: Int] = [:]
+            for item in mapping.list(key, maxItems: maxEntries) ?? [] {
+                guard let header = item.mapping() else { continue }
+                let name = header.string("name", required: true, problem: NameSyntax.headerNameProblem) ?? ""
+                let value = header.string("value", required: true, maxLength: 4096) ?? ""
+                if let nameReader = header.value("name"), !name.isEmpty {
+                    if let firstLine = firstLineOfName[name.lowercased()] {
+                        nameReader.report(.duplicateEntry, "duplicate header name \(quoted(name)) (first at line \(firstLine))")
+                    } else {
+                        firstLineOfName[name.lowercased()] = nameReader.location.line
+                    }
+                }
+                result.append(HTTPHeader(name: name, value: value))
+            }
+            return result
+        }
+        var remove: [String] = []
+        var firstLineOfRemoved: [String: Int] = [:]
+        for item in mapping.list("remove", maxItems: maxEntries) ?? [] {
+            guard let name = item.string(problem: NameSyntax.headerNameProblem) else { continue }
+            if let firstLine = firstLineOfRemoved[name.lowercased()] {
+                item.report(.duplicateEntry, "duplicate header name \(quoted(name)) (first at line \(firstLine))")
+            } else {
+                firstLineOfRemoved[name.lowercased()] = item.location.line
+            }
+            remove.append(name)
+        }
+        return HTTPHeaderFilter(set: headers("set"), add: headers("add"), remove: remove)
+    }
+}
+
+extension HTTPRequestMirrorFilter {
+    static func decode(_ mapping: MappingReader) -> HTTPRequestMirrorFilter {
+        let backendRef = mapping.mapping("backendRef", required: true).map(BackendObjectReference.decode)
+            ?? BackendObjectReference(group: "", kind: "Service", name: "", namespace: nil, port: nil)
+        let percent = mapping.int("percent", range: 0...100)
+        var fraction: MirrorFraction?
+        if let fractionMapping = mapping.mapping("fraction") {
+            let numerator = fractionMapping.int("numerator", required: true, range: 0...Int(Int32.max)) ?? 0
+            let denominator = fractionMapping.int("denominator", range: 1...Int(Int32.max)) ?? 100
+            if numerator > denominator, let reader = fractionMapping.value("numerator") {
+                reader.reportInvalid("must be less than or equal to denominator (\(denominator))")
+            }
+            fraction = MirrorFraction(numerator: numerator, denominator: denominator)
+        }
+        if mapping.has("percent") && mapping.has("fraction") {
+            mapping.value("fraction")?.reportInvalid("only one of percent or fraction may be specified")
+        }
+        return HTTPRequestMirrorFilter(backendRef: backendRef, percent: percent, fraction: fraction)
+    }
+}
+
+extension HTTPRequestRedirectFilter {
+    static let supportedStatusCodes = [301, 302, 303, 307, 308]
+
+    static func decode(_ mapping: MappingReader) -> HTTPRequestRedirectFilter {
+        let scheme = mapping.string("scheme", problem: { scheme in
+            ["http", "https"].contains(scheme) ? nil : "unsupported value \(quoted(scheme)); supported values: \"http\", \"https\""
+        })
+        var statusCode = 302
+        if let reader = mapping.value("statusCode"), let code = reader.int() {
+            if supportedStatusCodes.contains(code) {
+                statusCode = code
+            } else {
+                reader.reportInvalid("unsupported value \(code); supported values: \(supportedStatusCodes.map(String.init).joined(separator: ", "))")
+            }
+        }
+        return HTTPRequestRedirectFilter(
+            scheme: scheme,
+            hostname: mapping.string("hostname", problem: NameSyntax.preciseHostnameProblem),
+            path: mapping.mapping("path").flatMap(HTTPPathModifier.decode),
+            port: mapping.int("port", range: 1...65535),
+            statusCode: statusCode
+        )
+    }
+}
+
+extension HTTPURLRewriteFilter {
+    static func decode(_ mapping: MappingReader) -> HTTPURLRewriteFilter {
+        HTTPURLRewriteFilter(
+            hostname: mapping.string("hostname", problem: NameSyntax.preciseHostnameProblem),
+            path: mapping.mapping("path").flatMap(HTTPPathModifier.decode)
+        )
+    }
+}
+
+extension HTTPPathModifier {
+    private enum ModifierType: String, CaseIterable {
+        case replaceFullPath = "ReplaceFullPath"
+        case replacePrefixMatch = "ReplacePrefixMatch"
+    }
+
+    static func decode(_ mapping: MappingReader) -> HTTPPathModifier? {
+        guard let type: ModifierType = mapping.enumValue("type", required: true) else { return nil }
+        let fullPath = mapping.string("replaceFullPath", allowEmpty: true, maxLength: 1024)
+        let prefix = mapping.string("replacePrefixMatch", allowEmpty: true, maxLength: 1024)
+        switch type {
+        case .replaceFullPath:
+            mapping.value("replacePrefixMatch")?.reportInvalid("must not be set when type is ReplaceFullPath")
+            guard mapping.has("replaceFullPath") else {
+                mapping.reportMissing("replaceFullPath", "required when type is ReplaceFullPath")
+                return nil
+            }
+            return fullPath.map { .replaceFullPath($0) }
+        case .replacePrefixMatch:
+            mapping.value("replaceFullPath")?.reportInvalid("must not be set when type is ReplacePrefixMatch")
+            guard mapping.has("replacePrefixMatch") else {
+                mapping.reportMissing("replacePrefixMatch", "required when type is ReplacePrefixMatch")
+                return nil
+            }
+            return prefix.map { .replacePrefixMatch($0) }
+        }
+    }
+}
+
+extension HTTPBackendReference {
+    static let maxWeight = 1_000_000
+
+    static func decode(_ mapping: MappingReader, ruleMatches: [HTTPRouteMatch]) -> HTTPBackendReference {
+        let reference = BackendObjectReference.decode(mapping)
+        let weight = mapping.int("weight", range: 0...maxWeight) ?? 1
+        let filters = HTTPRouteFilter.decodeList(mapping.list("filters", maxItems: HTTPRouteRule.maxFilters) ?? [])
+        HTTPRouteFilter.checkPrefixReplacement(filters, matches: ruleMatches)
+        return HTTPBackendReference(reference: reference, weight: weight, filters: filters.map(\.filter), source: FieldSource(mapping))
+    }
+}
+
+extension HTTPRouteTimeouts {
+    static func decode(_ mapping: MappingReader) -> HTTPRouteTimeouts {
+        func duration(_ key: String) -> GatewayAPIDuration? {
+            var parsed: GatewayAPIDuration?
+            _ = mapping.string(key, problem: { text in
+                parsed = GatewayAPIDuration(text)
+                return parsed == nil
+                    ? "invalid duration \(quoted(text)): must be 1 to 4 groups of up to 5 digits followed by h, m, s or ms (e.g. \"30s\", \"1m30s\", \"500ms\")"
+                    : nil
+            })
+            return parsed
+        }
+        let request = duration("request")
+        let backendRequest = duration("backendRequest")
+        if let request, let backendRequest, request.duration != .zero, backendRequest.duration > request.duration,
+           let reader = mapping.value("backendRequest") {
+            reader.reportInvalid("backendRequest timeout (\(backendRequest)) cannot be longer than request timeout (\(request))")
+        }
+        return HTTPRouteTimeouts(request: request, backendRequest: backendRequest)
+    }
+}
