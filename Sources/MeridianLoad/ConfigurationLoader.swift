@@ -13,6 +13,8 @@ public struct LoadedConfiguration: Sendable {
     public var services: [Service] = []
     /// Valid EndpointSlices.
     public var endpointSlices: [EndpointSlice] = []
+    /// Valid ReferenceGrants.
+    public var referenceGrants: [ReferenceGrant] = []
     /// Documents of kinds this loader does not handle.
     public var ignored: [IgnoredDocument] = []
     /// Every problem found, ordered by file, line and column.
@@ -132,6 +134,7 @@ struct ConfigurationAccumulator {
             case .httpRoute(let value): configuration.httpRoutes.append(value)
             case .service(let value): configuration.services.append(value)
             case .endpointSlice(let value): configuration.endpointSlices.append(value)
+            case .referenceGrant(let value): configuration.referenceGrants.append(value)
             }
         }
     }

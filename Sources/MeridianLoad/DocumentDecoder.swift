@@ -9,6 +9,7 @@ enum DecodedResource {
     case httpRoute(HTTPRoute)
     case service(Service)
     case endpointSlice(EndpointSlice)
+    case referenceGrant(ReferenceGrant)
 
     /// Identity used to detect duplicates: kind, then namespace (empty when cluster-scoped), then name.
     var identity: (kind: String, displayName: String) {
@@ -18,6 +19,7 @@ enum DecodedResource {
         case .httpRoute(let resource): (HTTPRoute.kind, resource.qualifiedName)
         case .service(let resource): (Service.kind, resource.qualifiedName)
         case .endpointSlice(let resource): (EndpointSlice.kind, resource.qualifiedName)
+        case .referenceGrant(let resource): (ReferenceGrant.kind, resource.qualifiedName)
         }
     }
 }
@@ -32,7 +34,7 @@ enum DocumentOutcome {
 
 enum DocumentDecoder {
     static let gatewayAPIVersions: Set<String> = ["gateway.networking.k8s.io/v1", "gateway.networking.k8s.io/v1beta1"]
-    static let supportedKinds: Set<String> = [GatewayClass.kind, Gateway.kind, HTTPRoute.kind, Service.kind, EndpointSlice.kind]
+    static let supportedKinds: Set<String> = [GatewayClass.kind, Gateway.kind, HTTPRoute.kind, Service.kind, EndpointSlice.kind, ReferenceGrant.kind]
 
     static func decode(_ document: YAMLDocument) -> DocumentOutcome {
         let diagnostics = DecodingDiagnostics()
@@ -114,6 +116,16 @@ enum DocumentDecoder {
                 addressType: addressType,
                 endpoints: endpoints,
                 ports: ports,
+                location: location,
+                documentIndex: document.index
+            )))
+        case ReferenceGrant.kind where apiVersion == "gateway.networking.k8s.io/v1beta1" || apiVersion == "gateway.networking.k8s.io/v1":
+            let metadata = meta(namespaced: true, nameProblem: NameSyntax.dnsSubdomainProblem)
+            let spec = root.mapping("spec", required: true).map(ReferenceGrantSpec.decode)
+            return finish(.referenceGrant(ReferenceGrant(
+                apiVersion: apiVersion,
+                metadata: metadata,
+                spec: spec ?? ReferenceGrantSpec(from: [], to: []),
                 location: location,
                 documentIndex: document.index
             )))

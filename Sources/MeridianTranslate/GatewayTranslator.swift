@@ -89,7 +89,14 @@ extension TranslationInput {
             gateways: loaded.gateways,
             httpRoutes: loaded.httpRoutes,
             services: loaded.services,
-            endpointSlices: loaded.endpointSlices
+            endpointSlices: loaded.endpointSlices,
+            referenceGrants: loaded.referenceGrants.map { grant in
+                ReferenceGrantRule(
+                    namespace: grant.metadata.namespace ?? "default",
+                    from: grant.spec.from.map { .init(group: $0.group, kind: $0.kind, namespace: $0.namespace) },
+                    to: grant.spec.to.map { .init(group: $0.group, kind: $0.kind, name: $0.name) }
+                )
+            }
         )
     }
 }

@@ -19,6 +19,7 @@ private struct SeedContents: Sendable {
     var gatewayClasses = 0
     var gateways = 0
     var httpRoutes = 0
+    var referenceGrants = 0
     var ignoredKinds: [String] = []
 }
 
@@ -37,7 +38,7 @@ private let expectedSeedContents: [String: SeedContents] = [
     "12-circuitbreakerpolicy.yaml": SeedContents(ignoredKinds: ["CircuitBreakerPolicy"]),
     "15-connectionpoolsettings.yaml": SeedContents(ignoredKinds: ["ConnectionPoolSettings"]),
     "16-ratelimitpolicy.yaml": SeedContents(ignoredKinds: ["RateLimitPolicy"]),
-    "20-unified-gateway.yaml": SeedContents(gatewayClasses: 1, gateways: 1, ignoredKinds: ["GatewayClassConfig", "ReferenceGrant", "ReferenceGrant"]),
+    "20-unified-gateway.yaml": SeedContents(gatewayClasses: 1, gateways: 1, referenceGrants: 2, ignoredKinds: ["GatewayClassConfig"]),
     "21-unified-routes.yaml": SeedContents(httpRoutes: 4),
 ]
 
@@ -62,6 +63,7 @@ private let expectedSeedContents: [String: SeedContents] = [
         #expect(result.gatewayClasses.count == expected.gatewayClasses)
         #expect(result.gateways.count == expected.gateways)
         #expect(result.httpRoutes.count == expected.httpRoutes)
+        #expect(result.referenceGrants.count == expected.referenceGrants)
         #expect(result.services.isEmpty && result.endpointSlices.isEmpty)
         #expect(result.ignored.map(\.kind) == expected.ignoredKinds)
         #expect(result.ignored.allSatisfy { $0.reason == "kind \($0.kind) is not supported yet" })
@@ -114,6 +116,7 @@ private let expectedSeedContents: [String: SeedContents] = [
         #expect(result.gatewayClasses.count == 1)
         #expect(result.gateways.count == 2)
         #expect(result.httpRoutes.count == 13)
-        #expect(result.ignored.count == 9)
+        #expect(result.referenceGrants.count == 2)
+        #expect(result.ignored.count == 7)
     }
 }

@@ -1,0 +1,27 @@
+// Decoding of gateway.networking.k8s.io ReferenceGrants (v1beta1, v1).
+
+extension ReferenceGrantSpec {
+    static let maxEntries = 16
+
+    static func decode(_ spec: MappingReader) -> ReferenceGrantSpec {
+        var from: [ReferenceGrantFrom] = []
+        for item in spec.list("from", required: true, minItems: 1, maxItems: maxEntries) ?? [] {
+            guard let entry = item.mapping() else { continue }
+            from.append(ReferenceGrantFrom(
+                group: entry.string("group", required: true, allowEmpty: true, problem: NameSyntax.groupProblem) ?? "",
+                kind: entry.string("kind", required: true, problem: NameSyntax.kindProblem) ?? "",
+                namespace: entry.string("namespace", required: true, problem: NameSyntax.dnsLabelProblem) ?? ""
+            ))
+        }
+        var to: [ReferenceGrantTo] = []
+        for item in spec.list("to", required: true, minItems: 1, maxItems: maxEntries) ?? [] {
+            guard let entry = item.mapping() else { continue }
+            to.append(ReferenceGrantTo(
+                group: entry.string("group", required: true, allowEmpty: true, problem: NameSyntax.groupProblem) ?? "",
+                kind: entry.string("kind", required: true, problem: NameSyntax.kindProblem) ?? "",
+                name: entry.string("name", problem: NameSyntax.dnsSubdomainProblem)
+            ))
+        }
+        return ReferenceGrantSpec(from: from, to: to)
+    }
+}

@@ -1,0 +1,91 @@
+import EnvoyAPI
+import Foundation
+import MeridianRuntime
+import MeridianServe
+import MeridianTestSupport
+import MeridianTranslate
+import Testing
+
+/// Every manifest in the user's documents (`shared/seeds/manifests`) loads, and
+/// translates, or is refused with a precise reason; everything translated
+/// passes `envoy --mode validate`.
+@Suite("The user's seed manifests", .timeLimit(.minutes(3)))
+struct SeedManifestTests {
+    static func seedFiles() throws -> [String] {
+        let directory = RepositoryPaths.seedManifests.path
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: directory) else {
+            throw FixtureError("the seed manifests are missing at \(directory)")
+        }
+        let files = names.filter { $0.hasSuffix(".yaml") }.sorted().map { "\(directory)/\($0)" }
+        guard files.count >= 16 else { throw FixtureError("expected the 16 seed manifests in \(directory), found \(files.count)") }
+        return files
+    }
+
+    /// Builds, then runs Envoy's own validation on every proxy group's resources.
+    static func buildAndValidate(_ paths: [String], label: String) throws -> ConfigurationBuild {
+        let build = ConfigurationPipeline.build(paths: paths, options: TranslationOptions())
+        let directory = try RepositoryPaths.makeScratchDirectory("seeds-\(label)")
+        for (group, snapshot) in build.snapshots {
+            let bootstrap = try StaticBootstrap.embedding(configDump: ConfigDump.render(snapshot))
+            let result = try StaticBootstrap.validate(bootstrap, directory: directory)
+            #expect(result.valid, "\(label): proxy group \(group) fails envoy --mode validate: \(result.output)")
+        }
+        return build
+    }
+
+    @Test("each seed manifest alone loads without errors, and what it translates to Envoy accepts")
+    func eachFileAlone() throws {
+        for file in try Self.seedFiles() {
+            let name = URL(fileURLWithPath: file).lastPathComponent
+            let build = try Self.buildAndValidate([file], label: name)
+            #expect(build.loaded.errors.isEmpty, "\(name): \(build.loaded.errors.map(\.description))")
+            #expect(build.isValid, "\(name)")
+            let refusals = StatusReport.problemLines(build)
+            print("seed \(name): \(build.snapshots.count) proxy groups, \(build.loaded.httpRoutes.count) routes, \(build.loaded.ignored.count) ignored, \(refusals.count) refusals")
+            for line in refusals { print("  \(line)") }
+            // Nothing is dropped silently: every HTTPRoute and Gateway has a status, every unknown kind a reason.
+            #expect(build.translation.statuses.filter { $0.kind == "HTTPRoute" }.count == build.loaded.httpRoutes.count)
+            #expect(build.translation.statuses.filter { $0.kind == "Gateway" }.count == build.loaded.gateways.count)
+            #expect(build.loaded.ignored.allSatisfy { $0.reason.contains("is not supported yet") })
+        }
+    }
+
+    @Test("the guide's gateway with its routes: port 80 served, TLS listeners refused for want of Secrets")
+    func guideSet() throws {
+        let files = try Self.seedFiles().filter { !$0.hasSuffix("20-unified-gateway.yaml") && !$0.hasSuffix("21-unified-routes.yaml") }
+        let build = try Self.buildAndValidate(files, label: "guide")
+        #expect(build.isValid)
+        let proxy = try #require(build.translation.proxies.first { $0.group == "ai-gateway/ai-inference-gateway" })
+        #expect(proxy.listeners.map(\.port) == [80])
+        let hosts = proxy.routeTables.first?.virtualHosts.map(\.domains) ?? []
+        #expect(hosts == [["inference.example.com"]], "every route is attached through the http listener's host name")
+        let gateway = try #require(build.translation.statuses.first { $0.kind == "Gateway" })
+        #expect(gateway.listeners.map(\.name) == ["https", "http", "grpc"])
+        #expect(gateway.listeners[0].conditions.contains { $0.reason == "InvalidCertificateRef" })
+        #expect(gateway.listeners[2].conditions.contains { $0.reason == "InvalidRouteKinds" })
+        #expect(gateway.listeners[1].conditions.contains { $0.type == "Programmed" && $0.status })
+        let header = try #require(build.translation.statuses.first { $0.qualifiedName == "ai-gateway/model-header-routing" })
+        #expect(header.parents[0].conditions[0].reason == "NotAllowedByListeners", "sectionName https selects namespaces by label")
+    }
+
+    @Test("the unified gateway: ReferenceGrants open ai-inference and observability; ai-external has none")
+    func unifiedSet() throws {
+        let files = try Self.seedFiles().filter { $0.hasSuffix("20-unified-gateway.yaml") || $0.hasSuffix("21-unified-routes.yaml") }
+        let build = try Self.buildAndValidate(files, label: "unified")
+        #expect(build.isValid)
+        #expect(build.loaded.referenceGrants.count == 2)
+        #expect(build.translation.proxies.map(\.group) == ["ai-gateway/unified-gateway"])
+        let bifrost = try #require(build.translation.statuses.first { $0.qualifiedName == "ai-gateway/bifrost-route" })
+        #expect(bifrost.parents[0].conditions.contains { $0.reason == "RefNotPermitted" })
+        let vllm = try #require(build.translation.statuses.first { $0.qualifiedName == "ai-inference/vllm-route" })
+        #expect(vllm.parents[0].conditions.contains { $0.reason == "BackendNotFound" }, "granted, but the Service is not declared")
+    }
+
+    @Test("the whole directory at once is refused precisely: two files declare GatewayClass kgateway")
+    func wholeDirectory() throws {
+        let build = ConfigurationPipeline.build(paths: [RepositoryPaths.seedManifests.path], options: TranslationOptions())
+        #expect(build.loaded.errors.map(\.description) == [
+            "\(RepositoryPaths.seedManifests.path)/20-unified-gateway.yaml:5:9: metadata.name: duplicate GatewayClass \"kgateway\" (first defined at \(RepositoryPaths.seedManifests.path)/01-gatewayclass.yaml:4:9)",
+        ])
+    }
+}
