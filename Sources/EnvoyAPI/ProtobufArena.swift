@@ -56,15 +56,6 @@ public final class ProtobufArena {
         return pointer
     }
 
-    /// A C array of plain values, for `repeated` scalar fields.
-    public func values<Element>(_ elements: [Element]) -> UnsafeMutablePointer<Element>? {
-        guard !elements.isEmpty else { return nil }
-        let pointer = allocate(bytes: MemoryLayout<Element>.stride * elements.count)
-            .bindMemory(to: Element.self, capacity: elements.count)
-        pointer.initialize(from: elements, count: elements.count)
-        return pointer
-    }
-
     /// A copy of `bytes` as protobuf-c binary data.
     public func binary(_ bytes: [UInt8]) -> ProtobufCBinaryData {
         let pointer = allocate(bytes: bytes.count).bindMemory(to: UInt8.self, capacity: max(bytes.count, 1))

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import MeridianTranslate
 
 /// The inputs and translation choices every configuration-reading command shares.
@@ -33,14 +34,7 @@ struct TranslationFlags: ParsableArguments {
     }
 }
 
-/// Standard error, for diagnostics that must not mix with output.
+/// Writes a line to standard error, so diagnostics never mix with output.
 func printError(_ line: String) {
-    var standardError = StandardError()
-    print(line, to: &standardError)
-}
-
-struct StandardError: TextOutputStream {
-    mutating func write(_ string: String) {
-        FileHandleOutput.standardError(string)
-    }
+    FileHandle.standardError.write(Data((line + "\n").utf8))
 }

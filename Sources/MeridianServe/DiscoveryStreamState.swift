@@ -49,9 +49,6 @@ public struct DiscoveryStreamState: Sendable {
 
     public init() {}
 
-    /// The version of `type` the proxy last ACKed or presented, if any.
-    public private(set) var acknowledgedVersions: [ResourceType: String] = [:]
-
     /// Handles one request; returns what it meant and the responses to send.
     public mutating func receive(_ request: DiscoveryRequest) -> (outcome: RequestOutcome, responses: [Response]) {
         guard let type = ResourceType(rawValue: request.typeURL) else {
@@ -72,12 +69,8 @@ public struct DiscoveryStreamState: Sendable {
             state.sent = nil  // unknown: what the proxy kept is not what we sent
         } else if answersOurResponse {
             outcome = .acknowledged(type, version: state.lastVersion ?? request.versionInfo)
-            acknowledgedVersions[type] = state.lastVersion ?? request.versionInfo
         } else {
             outcome = .subscribed(type, names: request.resourceNames, presentedVersion: request.versionInfo)
-            if !request.versionInfo.isEmpty {
-                acknowledgedVersions[type] = request.versionInfo
-            }
         }
 
         let previousNames = state.subscribedNames

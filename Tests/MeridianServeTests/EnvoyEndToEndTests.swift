@@ -138,4 +138,36 @@ struct EnvoyEndToEndTests {
         stopped = true
         await fixture.stop(envoy)
     }
+
+    @Test("a large snapshot (10,000 routes over 1,000 EDS clusters) is encoded once, pushed, ACKed and served")
+    func largeSnapshot() async throws {
+        let fixture = try await Fixture("e2e-large")
+        let clusterCount = 1_000
+        let routeCount = 10_000
+        let encodeStarted = ContinuousClock.now
+        var configuration = fixture.configuration(backend: fixture.backendA, routeTable: "routes")
+        configuration.clusters = (0..<clusterCount).map { index in
+            Cluster(name: "backend-\(index)", discovery: .endpoints([Endpoint(address: "127.0.0.1", port: index.isMultiple(of: 2) ? fixture.backendA.port : fixture.backendB.port)]))
+        }
+        configuration.routeTables[0].virtualHosts[0].routes = (0..<routeCount).map { index in
+            Route(name: "route-\(index)", match: RouteMatch(path: .segmentPrefix("/r/\(index)"), headers: [HeaderMatch(name: "x-tenant", value: .exact("t\(index % 97)"))]),
+                  action: .forward([WeightedBackend(clusterName: "backend-\(index % clusterCount)", weight: 90), WeightedBackend(clusterName: "backend-\((index + 1) % clusterCount)", weight: 10)]))
+        } + [Route(name: "fallback", match: RouteMatch(path: .prefix("/")), action: .forward([WeightedBackend(clusterName: "backend-0", weight: 1)]))]
+        let snapshot = try fixture.publish(configuration)
+        let encoded = ContinuousClock.now - encodeStarted
+        print("figure: large snapshot: \(snapshot.resourceCount) resources, \(snapshot.encodedByteCount) bytes encoded in \(encoded)")
+
+        let started = ContinuousClock.now
+        let envoy = try await fixture.startEnvoy()
+        var stopped = false
+        defer { if !stopped { envoy.stop() } }
+        #expect(await eventually(timeout: .seconds(60)) { fixture.acknowledged(snapshot.version) }, "Envoy did not ACK the large snapshot:\n\(envoy.log)")
+        print("figure: large snapshot: Envoy start to ACK of all four types: \(ContinuousClock.now - started)")
+        let answer = await HTTPProbe.trySend(port: fixture.listenerPort, path: "/r/9999/x", headers: [("x-tenant", "t\(9999 % 97)")])
+        #expect(answer?.status == 200)
+        #expect(["a", "b"].contains(answer?.headers["x-backend"] ?? ""))
+
+        stopped = true
+        await fixture.stop(envoy)
+    }
 }

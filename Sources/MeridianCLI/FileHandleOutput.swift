@@ -1,7 +1,0 @@
-import Foundation
-
-enum FileHandleOutput {
-    static func standardError(_ string: String) {
-        FileHandle.standardError.write(Data(string.utf8))
-    }
-}
