@@ -29,9 +29,9 @@ struct ServeCommand: AsyncParsableCommand {
         let logger = Logger(label: "meridian")
         let cache = SnapshotCache()
         let watcher = ConfigurationWatcher(paths: flags.configPaths, options: flags.options, cache: cache, logger: logger)
-        guard watcher.reload() else {
-            logger.critical("the configuration is invalid; nothing to serve")
-            throw ExitCode.failure
+        if !watcher.reload() {
+            // Stay up: proxies get their configuration as soon as the files are fixed.
+            logger.error("the configuration is invalid; serving nothing until it is fixed")
         }
         let server = XDSServer(cache: cache, logger: Logger(label: "meridian.ads"))
         let port = try server.start(address: xdsAddress)

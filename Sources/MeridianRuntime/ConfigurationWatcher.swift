@@ -64,7 +64,7 @@ public final class ConfigurationWatcher: Sendable {
         let build = ConfigurationPipeline.build(paths: paths, options: options)
         guard build.isValid else {
             for line in StatusReport.errorLines(build) {
-                logger.error("invalid configuration, still serving the last good snapshot", metadata: ["error": "\(line)"])
+                logger.error(servedBuild == nil ? "invalid configuration" : "invalid configuration, still serving the last good snapshot", metadata: ["error": "\(line)"])
             }
             return false
         }

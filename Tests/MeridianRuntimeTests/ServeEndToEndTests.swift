@@ -104,4 +104,15 @@ struct ServeEndToEndTests {
         try fixture.writeRoutes(weightedRoute([("a", 0), ("b", 100)]))
         #expect(await eventually(timeout: .seconds(5)) { await fixture.distribution(count: 16) == ["b": 16] }, "a fixed edit is picked up")
     }
+
+    @Test("serve started on invalid files stays up, reports them, and serves once they are fixed")
+    func startsInvalid() async throws {
+        let fixture = try await ServeFixture("starts-invalid", backendNames: ["a"], routes: weightedRoute([("a", -5)]))
+        defer { fixture.stop() }
+        #expect(await eventually(timeout: .seconds(5)) { fixture.meridianLog.contains("spec.rules[0].backendRefs[0].weight: must be between 0 and 1000000") })
+        #expect(fixture.meridian.isRunning)
+        #expect(await fixture.request() == nil, "nothing is served yet")
+        try fixture.writeRoutes(weightedRoute([("a", 1)]))
+        #expect(await eventually(timeout: .seconds(10)) { await fixture.request()?.backend == "a" }, "\(fixture.meridianLog)")
+    }
 }
