@@ -23,7 +23,12 @@ def make_handler(name):
             length = int(self.headers.get("content-length") or 0)
             if length:
                 self.rfile.read(length)
-            body = (json.dumps({"backend": name, "path": self.path, "method": self.command}) + "\n").encode()
+            echoed = {}
+            for key in {k.lower() for k in self.headers.keys()}:
+                if key.startswith("x-") and not key.startswith("x-envoy"):
+                    echoed[key] = ",".join(self.headers.get_all(key))
+            body = (json.dumps({"backend": name, "path": self.path, "method": self.command,
+                                "host": self.headers.get("host", ""), "headers": echoed}) + "\n").encode()
             self.send_response(200)
             self.send_header("content-type", "application/json")
             self.send_header("x-backend", name)

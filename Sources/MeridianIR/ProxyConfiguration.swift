@@ -83,13 +83,95 @@ public struct Route: Sendable, Hashable {
     /// The whole-request timeout; nil keeps Envoy's default, zero disables it.
     public var timeout: Duration?
     public var retry: RetryPolicy?
+    /// Headers changed on the request before it is forwarded.
+    public var requestHeaders: HeaderModifications
+    /// Headers changed on the response before it is returned.
+    public var responseHeaders: HeaderModifications
+    /// Host and path rewritten before forwarding (for `.forward` actions).
+    public var rewrite: URLRewrite?
 
-    public init(name: String, match: RouteMatch, action: RouteAction, timeout: Duration? = nil, retry: RetryPolicy? = nil) {
+    public init(
+        name: String,
+        match: RouteMatch,
+        action: RouteAction,
+        timeout: Duration? = nil,
+        retry: RetryPolicy? = nil,
+        requestHeaders: HeaderModifications = HeaderModifications(),
+        responseHeaders: HeaderModifications = HeaderModifications(),
+        rewrite: URLRewrite? = nil
+    ) {
         self.name = name
         self.match = match
         self.action = action
         self.timeout = timeout
         self.retry = retry
+        self.requestHeaders = requestHeaders
+        self.responseHeaders = responseHeaders
+        self.rewrite = rewrite
+    }
+}
+
+/// Headers to overwrite (or add), to append to, and to remove.
+public struct HeaderModifications: Sendable, Hashable {
+    /// Replace any existing values (the Gateway API's `set`).
+    public var overwrite: [HeaderValue]
+    /// Add a value, keeping existing ones (the Gateway API's `add`).
+    public var append: [HeaderValue]
+    public var remove: [String]
+
+    public init(overwrite: [HeaderValue] = [], append: [HeaderValue] = [], remove: [String] = []) {
+        self.overwrite = overwrite
+        self.append = append
+        self.remove = remove
+    }
+
+    public var isEmpty: Bool { overwrite.isEmpty && append.isEmpty && remove.isEmpty }
+}
+
+public struct HeaderValue: Sendable, Hashable {
+    public var name: String
+    public var value: String
+
+    public init(name: String, value: String) {
+        self.name = name
+        self.value = value
+    }
+}
+
+/// How a path is rewritten.
+public enum PathRewrite: Sendable, Hashable {
+    /// The whole path becomes this.
+    case fullPath(String)
+    /// The part the route's prefix matched becomes this.
+    case prefix(String)
+}
+
+/// Rewrites applied to a forwarded request.
+public struct URLRewrite: Sendable, Hashable {
+    public var hostname: String?
+    public var path: PathRewrite?
+
+    public init(hostname: String? = nil, path: PathRewrite? = nil) {
+        self.hostname = hostname
+        self.path = path
+    }
+}
+
+/// A redirect the proxy answers with.
+public struct Redirect: Sendable, Hashable {
+    public var scheme: String?
+    public var hostname: String?
+    public var port: Int?
+    public var path: PathRewrite?
+    /// 301, 302, 303, 307 or 308.
+    public var statusCode: Int
+
+    public init(scheme: String? = nil, hostname: String? = nil, port: Int? = nil, path: PathRewrite? = nil, statusCode: Int = 302) {
+        self.scheme = scheme
+        self.hostname = hostname
+        self.port = port
+        self.path = path
+        self.statusCode = statusCode
     }
 }
 
@@ -153,6 +235,8 @@ public enum RouteAction: Sendable, Hashable {
     case forward([WeightedBackend])
     /// Answered by the proxy itself.
     case directResponse(status: Int, body: String)
+    /// Answered with a redirect.
+    case redirect(Redirect)
 }
 
 /// A cluster and its share of a route's traffic.

@@ -136,6 +136,9 @@ struct CompiledRule {
     var action: RouteAction
     var timeout: Duration?
     var retry: RetryPolicy?
+    var requestHeaders = HeaderModifications()
+    var responseHeaders = HeaderModifications()
+    var rewrite: URLRewrite?
     var clusters: [Cluster]
 }
 
@@ -227,7 +230,8 @@ struct TranslationRun {
                             for (matchIndex, match) in matches.enumerated() {
                                 let irRoute = Route(
                                     name: "\(route.qualifiedName)/rule\(ruleIndex)/match\(matchIndex)",
-                                    match: irMatch(match), action: compiled.action, timeout: compiled.timeout, retry: compiled.retry
+                                    match: irMatch(match), action: compiled.action, timeout: compiled.timeout, retry: compiled.retry,
+                                    requestHeaders: compiled.requestHeaders, responseHeaders: compiled.responseHeaders, rewrite: compiled.rewrite
                                 )
                                 let precedence = RoutePrecedence(match: match, route: route, ruleIndex: ruleIndex, matchIndex: matchIndex)
                                 for hostname in placement.hostnames {
@@ -502,15 +506,38 @@ struct TranslationRun {
                 retry = RetryPolicy(retryOn: [], numRetries: 0, perTryTimeout: backend)
             }
         }
-        let filterProblems = rule.filters.enumerated().map { index, filter in
-            "\(rulePath).filters[\(index)]: \(describe(filter)) is not supported yet; the rule answers 500"
+        var requestHeaders = HeaderModifications()
+        var responseHeaders = HeaderModifications()
+        var rewrite: URLRewrite?
+        var redirect: Redirect?
+        var refusedFilters: [String] = []
+        for (index, filter) in rule.filters.enumerated() {
+            switch filter {
+            case .requestHeaderModifier(let modifier):
+                requestHeaders.merge(modifier)
+            case .responseHeaderModifier(let modifier):
+                responseHeaders.merge(modifier)
+            case .urlRewrite(let filter):
+                rewrite = URLRewrite(hostname: filter.hostname, path: filter.path.map(pathRewrite))
+            case .requestRedirect(let filter):
+                redirect = Redirect(scheme: filter.scheme, hostname: filter.hostname, port: filter.port, path: filter.path.map(pathRewrite), statusCode: filter.statusCode)
+            case .requestMirror, .extensionRef:
+                refusedFilters.append("\(rulePath).filters[\(index)]: \(describe(filter)) is not supported yet; the rule answers 500")
+            }
         }
-        if !filterProblems.isEmpty {
-            unsupported.append(contentsOf: filterProblems)
-            return CompiledRule(action: .directResponse(status: 500, body: ""), timeout: timeout, retry: retry, clusters: [])
+        func compiled(_ action: RouteAction, clusters: [Cluster] = []) -> CompiledRule {
+            CompiledRule(action: action, timeout: timeout, retry: retry, requestHeaders: requestHeaders, responseHeaders: responseHeaders, rewrite: rewrite, clusters: clusters)
+        }
+        if !refusedFilters.isEmpty {
+            // A filter that cannot be applied must not be skipped: the Gateway API asks for an error instead.
+            unsupported.append(contentsOf: refusedFilters)
+            return compiled(.directResponse(status: 500, body: ""))
+        }
+        if let redirect {
+            return compiled(.redirect(redirect))
         }
         guard !rule.backendRefs.isEmpty else {
-            return CompiledRule(action: .directResponse(status: 500, body: ""), timeout: timeout, retry: retry, clusters: [])
+            return compiled(.directResponse(status: 500, body: ""))
         }
         var backends: [WeightedBackend] = []
         var clusters: [Cluster] = []
@@ -539,7 +566,14 @@ struct TranslationRun {
         } else {
             action = .forward(backends)
         }
-        return CompiledRule(action: action, timeout: timeout, retry: retry, clusters: clusters)
+        return compiled(action, clusters: clusters)
+    }
+
+    private func pathRewrite(_ modifier: HTTPPathModifier) -> PathRewrite {
+        switch modifier {
+        case .replaceFullPath(let path): .fullPath(path)
+        case .replacePrefixMatch(let prefix): .prefix(prefix)
+        }
     }
 
     private struct BackendProblem: Error {
@@ -635,6 +669,15 @@ struct TranslationRun {
             queryParameters: match.queryParams.map { QueryParameterMatch(name: $0.name, value: $0.type == .exact ? .exact($0.value) : .regularExpression($0.value)) },
             method: match.method?.rawValue
         )
+    }
+}
+
+extension HeaderModifications {
+    /// Adds a Gateway API header filter; header names are case-insensitive, so they are lowercased.
+    mutating func merge(_ filter: HTTPHeaderFilter) {
+        overwrite += filter.set.map { HeaderValue(name: $0.name.lowercased(), value: $0.value) }
+        append += filter.add.map { HeaderValue(name: $0.name.lowercased(), value: $0.value) }
+        remove += filter.remove.map { $0.lowercased() }
     }
 }
 

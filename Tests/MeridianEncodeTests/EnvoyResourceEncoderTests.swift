@@ -26,7 +26,13 @@ struct EnvoyResourceEncoderTests {
                         timeout: .milliseconds(120_500),
                         retry: RetryPolicy(retryOn: ["5xx", "reset"], numRetries: 3, perTryTimeout: .seconds(30), backOffBase: .milliseconds(100), backOffMax: .seconds(1))
                     ),
-                    Route(name: "health", match: RouteMatch(path: .exact("/health")), action: .forward([WeightedBackend(clusterName: "dns", weight: 1)])),
+                    Route(name: "health", match: RouteMatch(path: .exact("/health")), action: .forward([WeightedBackend(clusterName: "dns", weight: 1)]),
+                          requestHeaders: HeaderModifications(overwrite: [HeaderValue(name: "x-tier", value: "gold")], append: [HeaderValue(name: "x-trace", value: "1")], remove: ["x-debug"]),
+                          responseHeaders: HeaderModifications(overwrite: [HeaderValue(name: "x-served-by", value: "meridian")]),
+                          rewrite: URLRewrite(hostname: "internal.svc", path: .fullPath("/healthz"))),
+                    Route(name: "strip", match: RouteMatch(path: .segmentPrefix("/api")), action: .forward([WeightedBackend(clusterName: "stable", weight: 1)]),
+                          rewrite: URLRewrite(path: .prefix("/"))),
+                    Route(name: "moved", match: RouteMatch(path: .segmentPrefix("/old")), action: .redirect(Redirect(scheme: "https", hostname: "new.example.com", path: .prefix("/new"), statusCode: 301))),
                     Route(name: "regex", match: RouteMatch(path: .regularExpression("/v[0-9]+/.*")), action: .directResponse(status: 500, body: "no backend")),
                 ]),
             ]),
@@ -60,6 +66,10 @@ struct EnvoyResourceEncoderTests {
         #expect(json.contains(#""per_try_timeout": "30s""#))
         #expect(json.contains(#""weight": 90"#) && json.contains(#""weight": 10"#))
         #expect(json.contains(#""inline_string": "no backend""#))
+        #expect(json.contains(#""append_action": "OVERWRITE_IF_EXISTS_OR_ADD""#) && json.contains(#""request_headers_to_remove": ["#))
+        #expect(json.contains(#""host_rewrite_literal": "internal.svc""#))
+        #expect(json.contains(#""regex": "^/api/*""#), "replacing a prefix with / also drops the separator")
+        #expect(json.contains(#""scheme_redirect": "https""#) && !json.contains(#""port_redirect""#) && json.contains(#""prefix_rewrite": "/new""#))
 
         let listener = try #require(ProtobufJSON.render(typeURL: ResourceType.listener.typeURL, bytes: snapshot.resource(.listener, named: "http-8080")!.message.bytes)).json()
         #expect(listener.contains(#""@type": "type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager""#))
@@ -84,7 +94,7 @@ struct EnvoyResourceEncoderTests {
     @Test("envoy --mode validate catches what it must: the check can fail")
     func validationCanFail() throws {
         var broken = Self.configuration
-        broken.routeTables[0].virtualHosts[0].routes[2].match.path = .regularExpression("/(unclosed")
+        broken.routeTables[0].virtualHosts[0].routes[0].match.path = .regularExpression("/(unclosed")
         let snapshot = try Snapshot(resources: EnvoyResourceEncoder.encode(broken))
         let bootstrap = try StaticBootstrap.embedding(configDump: ConfigDump.render(snapshot))
         let result = try StaticBootstrap.validate(bootstrap, directory: try RepositoryPaths.makeScratchDirectory("validate-broken"))

@@ -115,4 +115,65 @@ struct ServeEndToEndTests {
         try fixture.writeRoutes(weightedRoute([("a", 1)]))
         #expect(await eventually(timeout: .seconds(10)) { await fixture.request()?.backend == "a" }, "\(fixture.meridianLog)")
     }
+
+    @Test("filters through Envoy: request and response headers, URL rewrite, redirect")
+    func filters() async throws {
+        let routes = """
+        apiVersion: gateway.networking.k8s.io/v1
+        kind: HTTPRoute
+        metadata: {name: filters, namespace: ns}
+        spec:
+          parentRefs: [{name: gw}]
+          rules:
+            - matches: [{path: {type: PathPrefix, value: /api}}]
+              filters:
+                - type: RequestHeaderModifier
+                  requestHeaderModifier: {set: [{name: x-tier, value: gold}], add: [{name: x-trace, value: added}], remove: [x-debug]}
+                - type: ResponseHeaderModifier
+                  responseHeaderModifier: {set: [{name: x-served-by, value: meridian}]}
+                - type: URLRewrite
+                  urlRewrite: {hostname: internal.example, path: {type: ReplacePrefixMatch, replacePrefixMatch: /v2}}
+              backendRefs: [{name: a, port: 80}]
+            - matches: [{path: {type: PathPrefix, value: /strip}}]
+              filters:
+                - type: URLRewrite
+                  urlRewrite: {path: {type: ReplacePrefixMatch, replacePrefixMatch: /}}
+              backendRefs: [{name: a, port: 80}]
+            - matches: [{path: {type: PathPrefix, value: /old}}]
+              filters:
+                - type: RequestRedirect
+                  requestRedirect: {scheme: https, hostname: new.example.com, statusCode: 301}
+            - matches: [{path: {type: PathPrefix, value: /secure}}]
+              filters:
+                - type: RequestRedirect
+                  requestRedirect: {scheme: https}
+        """
+        let fixture = try await ServeFixture("filters", backendNames: ["a"], routes: routes)
+        defer { fixture.stop() }
+        #expect(await eventually(timeout: .seconds(15)) { await fixture.request(path: "/api")?.status == 200 }, "\(fixture.meridianLog)")
+
+        let response = try await HTTPProbe.send(port: fixture.listenerPort, path: "/api/users?page=2", headers: [("x-debug", "1"), ("x-trace", "client"), ("x-tier", "bronze")])
+        #expect(response.status == 200)
+        #expect(response.headers["x-served-by"] == "meridian")
+        let echoed = try #require(try JSONSerialization.jsonObject(with: Data(response.body.utf8)) as? [String: Any])
+        let headers = try #require(echoed["headers"] as? [String: String])
+        #expect(echoed["path"] as? String == "/v2/users?page=2")
+        #expect(echoed["host"] as? String == "internal.example")
+        #expect(headers["x-tier"] == "gold", "set replaces the client's value")
+        #expect(headers["x-trace"] == "client,added", "add appends")
+        #expect(headers["x-debug"] == nil, "remove removes")
+
+        let stripped = try await HTTPProbe.send(port: fixture.listenerPort, path: "/strip/inner/path")
+        let strippedBody = try #require(try JSONSerialization.jsonObject(with: Data(stripped.body.utf8)) as? [String: Any])
+        #expect(strippedBody["path"] as? String == "/inner/path")
+
+        let redirect = try await HTTPProbe.send(port: fixture.listenerPort, path: "/old/page?x=1")
+        #expect(redirect.status == 301)
+        #expect(redirect.headers["location"] == "https://new.example.com/old/page?x=1", "no default port in Location")
+
+        // Only the scheme changes: the client's port (the listener's) must not carry over to https.
+        let secure = try await HTTPProbe.send(port: fixture.listenerPort, path: "/secure", host: "example.com:\(fixture.listenerPort)")
+        #expect(secure.status == 302)
+        #expect(secure.headers["location"] == "https://example.com:443/secure")
+    }
 }

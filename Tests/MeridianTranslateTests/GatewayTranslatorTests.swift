@@ -294,6 +294,50 @@ struct GatewayTranslatorTests {
         #expect(translation.condition("HTTPRoute", "ns/r", "PartiallyInvalid")?.message == "spec.rules[0].filters[0]: ExtensionRef kgateway.dev/RetryPolicy retries is not supported yet; the rule answers 500")
     }
 
+    @Test("header modifiers, URL rewrite and redirect filters become route settings, in rule order")
+    func filters() throws {
+        let yaml = gateway(listeners: httpListener) + service("svc") + """
+
+        ---
+        apiVersion: gateway.networking.k8s.io/v1
+        kind: HTTPRoute
+        metadata: {name: r, namespace: ns}
+        spec:
+          parentRefs: [{name: gw}]
+          rules:
+            - matches: [{path: {type: PathPrefix, value: /api}}]
+              filters:
+                - type: RequestHeaderModifier
+                  requestHeaderModifier: {set: [{name: X-Tier, value: gold}], add: [{name: x-trace, value: "1"}], remove: [X-Debug]}
+                - type: ResponseHeaderModifier
+                  responseHeaderModifier: {set: [{name: x-served-by, value: meridian}]}
+                - type: URLRewrite
+                  urlRewrite: {hostname: internal.svc, path: {type: ReplacePrefixMatch, replacePrefixMatch: /v2}}
+              backendRefs: [{name: svc, port: 80}]
+            - matches: [{path: {type: PathPrefix, value: /old}}]
+              filters:
+                - type: RequestRedirect
+                  requestRedirect: {scheme: https, hostname: new.example.com, statusCode: 301}
+            - matches: [{path: {type: PathPrefix, value: /mirror}}]
+              filters:
+                - type: RequestMirror
+                  requestMirror: {backendRef: {name: svc, port: 80}}
+              backendRefs: [{name: svc, port: 80}]
+        """
+        let translation = translate(yaml)
+        let routes = try #require(translation.proxy("ns/gw")?.routeTables.first?.virtualHosts.first?.routes)
+        let api = try #require(routes.first { $0.match.path == .segmentPrefix("/api") })
+        #expect(api.requestHeaders == HeaderModifications(overwrite: [HeaderValue(name: "x-tier", value: "gold")], append: [HeaderValue(name: "x-trace", value: "1")], remove: ["x-debug"]))
+        #expect(api.responseHeaders.overwrite == [HeaderValue(name: "x-served-by", value: "meridian")])
+        #expect(api.rewrite == URLRewrite(hostname: "internal.svc", path: .prefix("/v2")))
+        #expect(api.action == .forward([WeightedBackend(clusterName: "ns/svc:80", weight: 1)]))
+        let old = try #require(routes.first { $0.match.path == .segmentPrefix("/old") })
+        #expect(old.action == .redirect(Redirect(scheme: "https", hostname: "new.example.com", statusCode: 301)))
+        let mirror = try #require(routes.first { $0.match.path == .segmentPrefix("/mirror") })
+        #expect(mirror.action == .directResponse(status: 500, body: ""))
+        #expect(translation.condition("HTTPRoute", "ns/r", "PartiallyInvalid")?.message == "spec.rules[2].filters[0]: filter RequestMirror is not supported yet; the rule answers 500")
+    }
+
     @Test("timeouts: request becomes the route timeout, backendRequest the per-try timeout")
     func timeouts() throws {
         let yaml = gateway(listeners: httpListener) + service("svc") + """
