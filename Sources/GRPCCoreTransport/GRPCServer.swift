@@ -159,25 +159,35 @@ public final class GRPCServer: Sendable {
         }
         guard let (server, queues, streams) = taken else { return }
 
-        let notified = Atomic<Bool>(false)
-        async let shutdownNotified: Bool = withCheckedContinuation { continuation in
-            let started = CompletionTagTable.shared.startBatch({ tag in
-                mgrpc_server_shutdown_and_notify(server.pointer, queues[0].pointer, tag)
-                return GRPC_CALL_OK
-            }) { _ in
-                notified.store(true, ordering: .relaxed)
-                continuation.resume(returning: true)
-            }
-            if !started { continuation.resume(returning: false) }
+        // gRPC core reports shutdown once every call has ended; handlers end theirs
+        // at once (their request streams finish), and calls still open when the
+        // grace period runs out are cancelled.
+        let (notification, notify) = AsyncStream<Void>.makeStream()
+        let started = CompletionTagTable.shared.startBatch({ tag in
+            mgrpc_server_shutdown_and_notify(server.pointer, queues[0].pointer, tag)
+            return GRPC_CALL_OK
+        }) { _ in
+            notify.yield()
+            notify.finish()
         }
+        if !started { notify.finish() }
         for stream in streams { stream.beginShutdown() }
 
-        let deadline = ContinuousClock.now.advanced(by: gracePeriod)
-        while !notified.load(ordering: .relaxed), ContinuousClock.now < deadline {
-            try? await Task.sleep(for: .milliseconds(5))
+        await withTaskGroup(of: Bool.self) { race in
+            race.addTask {
+                for await _ in notification {}
+                return true
+            }
+            race.addTask {
+                try? await Task.sleep(for: gracePeriod)
+                return false
+            }
+            if await race.next() == false {
+                mgrpc_server_cancel_all_calls(server.pointer)
+                _ = await race.next()
+            }
+            race.cancelAll()
         }
-        if !notified.load(ordering: .relaxed) { mgrpc_server_cancel_all_calls(server.pointer) }
-        _ = await shutdownNotified
 
         let tasks = state.withLock { Array($0.handlerTasks.values) }
         for task in tasks { await task.value }
