@@ -1,5 +1,7 @@
 import EnvoyAPI
 import Foundation
+import MeridianRuntime
+import MeridianServe
 import MeridianTestSupport
 import Testing
 
@@ -175,5 +177,71 @@ struct ServeEndToEndTests {
         let secure = try await HTTPProbe.send(port: fixture.listenerPort, path: "/secure", host: "example.com:\(fixture.listenerPort)")
         #expect(secure.status == 302)
         #expect(secure.headers["location"] == "https://example.com:443/secure")
+    }
+
+    @Test("each Gateway is a proxy group; every proxy of a group picks up an edit, others are untouched")
+    func proxyGroups() async throws {
+        let fixture = try await ServeFixture("groups", backendNames: ["a", "b"], routes: weightedRoute([("a", 1)]))
+        defer { fixture.stop() }
+        // A second Gateway, with its own listener port and route, in its own file.
+        let secondPort = try freeLoopbackPort()
+        try """
+        apiVersion: gateway.networking.k8s.io/v1
+        kind: Gateway
+        metadata: {name: gw2, namespace: ns}
+        spec:
+          gatewayClassName: meridian
+          listeners: [{name: http, protocol: HTTP, port: \(secondPort)}]
+        ---
+        apiVersion: gateway.networking.k8s.io/v1
+        kind: HTTPRoute
+        metadata: {name: second, namespace: ns}
+        spec:
+          parentRefs: [{name: gw2}]
+          rules: [{backendRefs: [{name: b, port: 80}]}]
+        """.write(to: fixture.configDirectory.appendingPathComponent("second.yaml"), atomically: true, encoding: .utf8)
+        let groups: [String: String] = await {
+            var versions: [String: String] = [:]
+            _ = await eventually(timeout: .seconds(5)) {
+                let build = ConfigurationPipeline.build(paths: [fixture.configDirectory.path], options: ServeFixture.options)
+                versions = build.snapshots.mapValues(\.version)
+                return versions.count == 2
+            }
+            return versions
+        }()
+        #expect(groups.keys.sorted() == ["ns/gw", "ns/gw2"])
+
+        // A second proxy of ns/gw, and one proxy of ns/gw2.
+        func envoy(_ group: String, _ name: String) async throws -> EnvoyProcess {
+            let bootstrap = EnvoyBootstrap(xdsHost: "127.0.0.1", xdsPort: fixture.xdsPort, proxyGroup: group, nodeID: name, adminPort: 0)
+            return try await EnvoyProcess(bootstrapYAML: bootstrap.yaml, directory: try RepositoryPaths.makeScratchDirectory(name))
+        }
+        let twin = try await envoy("ns/gw", "twin")
+        let other = try await envoy("ns/gw2", "other")
+        defer { twin.stop(); other.stop() }
+        func routeVersion(_ proxy: EnvoyProcess, _ port: Int) async -> String? {
+            try? await proxy.appliedConfiguration().routeVersions["http-\(port)"]
+        }
+        #expect(await eventually(timeout: .seconds(15)) {
+            let first = await routeVersion(fixture.envoy, fixture.listenerPort)
+            let second = await routeVersion(twin, fixture.listenerPort)
+            let third = await routeVersion(other, secondPort)
+            return first == groups["ns/gw"] && second == groups["ns/gw"] && third == groups["ns/gw2"]
+        }, "\(fixture.meridianLog)")
+        #expect(try await other.appliedConfiguration().listenerNames == ["http-\(secondPort)"], "a proxy gets only its own Gateway's listeners")
+        let answer = await HTTPProbe.trySend(port: secondPort)
+        #expect(answer?.headers["x-backend"] == "b")
+
+        // Edit ns/gw's route: both of its proxies follow; ns/gw2's proxy is not touched.
+        try fixture.writeRoutes(weightedRoute([("b", 1)]))
+        let edited = ContinuousClock.now
+        let expected = try #require(fixture.expectedVersion())
+        #expect(await eventually(timeout: .seconds(2), every: .milliseconds(10)) {
+            let first = await routeVersion(fixture.envoy, fixture.listenerPort)
+            let second = await routeVersion(twin, fixture.listenerPort)
+            return first == expected && second == expected
+        })
+        print("figure: file write to both proxies of the group on the new version: \(ContinuousClock.now - edited)")
+        #expect(await routeVersion(other, secondPort) == groups["ns/gw2"])
     }
 }
