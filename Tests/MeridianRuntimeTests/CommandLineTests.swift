@@ -97,4 +97,12 @@ struct CommandLineTests {
         #expect(bad.status != 0)
         #expect(bad.output.contains("--xds-address must be host:port"))
     }
+
+    @Test("the example's checked-in Envoy bootstrap is exactly what meridian bootstrap prints")
+    func exampleBootstrapIsCurrent() throws {
+        let (status, output) = try Self.meridian(["bootstrap", "--xds-address", "127.0.0.1:18000", "--gateway", "ai-gateway/ai-inference-gateway", "--admin-address", "127.0.0.1:19000"])
+        #expect(status == 0)
+        let checkedIn = try String(contentsOfFile: RepositoryPaths.root.appendingPathComponent("deploy/bootstrap/inference-gateway.yaml").path, encoding: .utf8)
+        #expect(output == checkedIn, "regenerate deploy/bootstrap/inference-gateway.yaml with meridian bootstrap")
+    }
 }
