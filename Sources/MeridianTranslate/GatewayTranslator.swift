@@ -16,45 +16,6 @@ public struct TranslationOptions: Sendable, Hashable {
     public init() {}
 }
 
-/// A cross-namespace permission, from a ReferenceGrant in the target namespace.
-public struct ReferenceGrantRule: Sendable, Hashable {
-    public struct From: Sendable, Hashable {
-        public var group: String
-        public var kind: String
-        public var namespace: String
-
-        public init(group: String, kind: String, namespace: String) {
-            self.group = group
-            self.kind = kind
-            self.namespace = namespace
-        }
-    }
-
-    public struct To: Sendable, Hashable {
-        public var group: String
-        public var kind: String
-        /// Nil allows every object of the kind.
-        public var name: String?
-
-        public init(group: String, kind: String, name: String?) {
-            self.group = group
-            self.kind = kind
-            self.name = name
-        }
-    }
-
-    /// The namespace the grant lives in: the namespace it opens.
-    public var namespace: String
-    public var from: [From]
-    public var to: [To]
-
-    public init(namespace: String, from: [From], to: [To]) {
-        self.namespace = namespace
-        self.from = from
-        self.to = to
-    }
-}
-
 /// What the translator reads.
 public struct TranslationInput: Sendable {
     public var gatewayClasses: [GatewayClass]
@@ -62,7 +23,7 @@ public struct TranslationInput: Sendable {
     public var httpRoutes: [HTTPRoute]
     public var services: [Service]
     public var endpointSlices: [EndpointSlice]
-    public var referenceGrants: [ReferenceGrantRule]
+    public var referenceGrants: [ReferenceGrant]
 
     public init(
         gatewayClasses: [GatewayClass] = [],
@@ -70,7 +31,7 @@ public struct TranslationInput: Sendable {
         httpRoutes: [HTTPRoute] = [],
         services: [Service] = [],
         endpointSlices: [EndpointSlice] = [],
-        referenceGrants: [ReferenceGrantRule] = []
+        referenceGrants: [ReferenceGrant] = []
     ) {
         self.gatewayClasses = gatewayClasses
         self.gateways = gateways
@@ -90,13 +51,7 @@ extension TranslationInput {
             httpRoutes: loaded.httpRoutes,
             services: loaded.services,
             endpointSlices: loaded.endpointSlices,
-            referenceGrants: loaded.referenceGrants.map { grant in
-                ReferenceGrantRule(
-                    namespace: grant.metadata.namespace ?? "default",
-                    from: grant.spec.from.map { .init(group: $0.group, kind: $0.kind, namespace: $0.namespace) },
-                    to: grant.spec.to.map { .init(group: $0.group, kind: $0.kind, name: $0.name) }
-                )
-            }
+            referenceGrants: loaded.referenceGrants
         )
     }
 }
@@ -602,9 +557,9 @@ struct TranslationRun {
 
     private func referenceGranted(from routeNamespace: String, to name: String, in namespace: String) -> Bool {
         input.referenceGrants.contains { grant in
-            grant.namespace == namespace
-                && grant.from.contains { $0.group == GatewayTranslator.gatewayGroup && $0.kind == "HTTPRoute" && $0.namespace == routeNamespace }
-                && grant.to.contains { $0.group.isEmpty && $0.kind == "Service" && ($0.name == nil || $0.name == name) }
+            (grant.metadata.namespace ?? "default") == namespace
+                && grant.spec.from.contains { $0.group == GatewayTranslator.gatewayGroup && $0.kind == "HTTPRoute" && $0.namespace == routeNamespace }
+                && grant.spec.to.contains { $0.group.isEmpty && $0.kind == "Service" && ($0.name == nil || $0.name == name) }
         }
     }
 

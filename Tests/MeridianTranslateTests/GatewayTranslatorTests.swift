@@ -214,7 +214,13 @@ struct GatewayTranslatorTests {
         """, fileName: "test.yaml")
         var input = TranslationInput(loaded)
         #expect(GatewayTranslator.translate(input).condition("HTTPRoute", "ns/r", "ResolvedRefs")?.reason == "RefNotPermitted")
-        input.referenceGrants = [ReferenceGrantRule(namespace: "models", from: [.init(group: "gateway.networking.k8s.io", kind: "HTTPRoute", namespace: "ns")], to: [.init(group: "", kind: "Service", name: nil)])]
+        input.referenceGrants = [ReferenceGrant(
+            apiVersion: "gateway.networking.k8s.io/v1beta1",
+            metadata: ObjectMeta(name: "allow", namespace: "models"),
+            spec: ReferenceGrantSpec(from: [ReferenceGrantFrom(group: "gateway.networking.k8s.io", kind: "HTTPRoute", namespace: "ns")], to: [ReferenceGrantTo(group: "", kind: "Service", name: nil)]),
+            location: loaded.gateways[0].location,
+            documentIndex: 0
+        )]
         let granted = GatewayTranslator.translate(input)
         #expect(granted.condition("HTTPRoute", "ns/r", "ResolvedRefs")?.status == true)
         #expect(granted.proxy("ns/gw")?.clusters.map(\.name) == ["models/svc:80"])
