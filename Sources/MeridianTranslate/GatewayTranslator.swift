@@ -154,7 +154,7 @@ struct TranslationRun {
         }
 
         // Routes attach to listeners; their rules compile once and are placed on every host they serve.
-        var hosts: [String: [Int: [String: [(RoutePrecedence, Route)]]]] = [:]  // gateway → port → hostname → routes
+        var hosts: [String: PlacedRoutes] = [:]  // by gateway
         var clusters: [String: [String: Cluster]] = [:]  // gateway → name → cluster
         var routeStatuses: [ResourceStatus] = []
         let routes = input.httpRoutes.sorted {
@@ -178,22 +178,7 @@ struct TranslationRun {
                 case .attached(let gatewayName, let placements):
                     parent.conditions.append(Condition("Accepted", true, reason: "Accepted", message: "attached to \(placements.map(\.listenerName).uniqued().joined(separator: ", "))"))
                     for placement in placements where placement.programmed {
-                        for (ruleIndex, rule) in route.spec.rules.enumerated() {
-                            let compiled = rules[ruleIndex]
-                            for cluster in compiled.clusters { clusters[gatewayName, default: [:]][cluster.name] = cluster }
-                            let matches = rule.matches.isEmpty ? [HTTPRouteMatch.matchEverything] : rule.matches
-                            for (matchIndex, match) in matches.enumerated() {
-                                let irRoute = Route(
-                                    name: "\(route.qualifiedName)/rule\(ruleIndex)/match\(matchIndex)",
-                                    match: irMatch(match), action: compiled.action, timeout: compiled.timeout, retry: compiled.retry,
-                                    requestHeaders: compiled.requestHeaders, responseHeaders: compiled.responseHeaders, rewrite: compiled.rewrite
-                                )
-                                let precedence = RoutePrecedence(match: match, route: route, ruleIndex: ruleIndex, matchIndex: matchIndex)
-                                for hostname in placement.hostnames {
-                                    hosts[gatewayName, default: [:]][placement.port, default: [:]][hostname, default: []].append((precedence, irRoute))
-                                }
-                            }
-                        }
+                        place(route, rules: rules, on: placement, hosts: &hosts[gatewayName, default: [:]], clusters: &clusters[gatewayName, default: [:]])
                     }
                 }
                 if backendProblems.isEmpty {
@@ -242,25 +227,52 @@ struct TranslationRun {
             }
             finishedGateways.append(status)
 
-            let ports = Set(programmed.map(\.port)).sorted()
-            let gatewayHosts = hosts[gateway.qualifiedName] ?? [:]
-            var listeners: [MeridianIR.Listener] = []
-            var tables: [RouteTable] = []
-            for port in ports {
-                let name = "http-\(port)"
-                listeners.append(MeridianIR.Listener(name: name, address: options.listenerAddress, port: port, routeTableName: name))
-                let virtualHosts = (gatewayHosts[port] ?? [:]).keys.sorted().map { hostname in
-                    let ordered = gatewayHosts[port]![hostname]!.sorted { $0.0 < $1.0 }.map(\.1)
-                    return VirtualHost(name: hostname == "*" ? "any-host" : hostname, domains: [hostname], routes: ordered.uniqued())
-                }
-                tables.append(RouteTable(name: name, virtualHosts: virtualHosts))
-            }
-            proxies.append(ProxyConfiguration(
-                group: gateway.qualifiedName, listeners: listeners, routeTables: tables,
-                clusters: (clusters[gateway.qualifiedName] ?? [:]).values.sorted { $0.name < $1.name }
+            proxies.append(proxyConfiguration(
+                for: gateway, ports: Set(programmed.map(\.port)).sorted(),
+                hosts: hosts[gateway.qualifiedName] ?? [:], clusters: clusters[gateway.qualifiedName] ?? [:]
             ))
         }
         return Translation(proxies: proxies, statuses: classStatuses + finishedGateways + routeStatuses)
+    }
+
+    /// Routes placed on one Gateway: port → host name → routes with their precedence.
+    typealias PlacedRoutes = [Int: [String: [(RoutePrecedence, Route)]]]
+
+    /// Puts every rule of an attached route on each host name its placement serves.
+    private func place(_ route: HTTPRoute, rules: [CompiledRule], on placement: Placement, hosts: inout PlacedRoutes, clusters: inout [String: Cluster]) {
+        for (ruleIndex, rule) in route.spec.rules.enumerated() {
+            let compiled = rules[ruleIndex]
+            for cluster in compiled.clusters { clusters[cluster.name] = cluster }
+            let matches = rule.matches.isEmpty ? [HTTPRouteMatch.matchEverything] : rule.matches
+            for (matchIndex, match) in matches.enumerated() {
+                let irRoute = Route(
+                    name: "\(route.qualifiedName)/rule\(ruleIndex)/match\(matchIndex)",
+                    match: irMatch(match), action: compiled.action, timeout: compiled.timeout, retry: compiled.retry,
+                    requestHeaders: compiled.requestHeaders, responseHeaders: compiled.responseHeaders, rewrite: compiled.rewrite
+                )
+                let precedence = RoutePrecedence(match: match, route: route, ruleIndex: ruleIndex, matchIndex: matchIndex)
+                for hostname in placement.hostnames {
+                    hosts[placement.port, default: [:]][hostname, default: []].append((precedence, irRoute))
+                }
+            }
+        }
+    }
+
+    /// One Envoy listener and route table per programmed port, virtual hosts in name order, routes by precedence.
+    private func proxyConfiguration(for gateway: Gateway, ports: [Int], hosts: PlacedRoutes, clusters: [String: Cluster]) -> ProxyConfiguration {
+        var listeners: [MeridianIR.Listener] = []
+        var tables: [RouteTable] = []
+        for port in ports {
+            let name = "http-\(port)"
+            listeners.append(MeridianIR.Listener(name: name, address: options.listenerAddress, port: port, routeTableName: name))
+            let byHost = hosts[port] ?? [:]
+            let virtualHosts = byHost.keys.sorted().map { hostname in
+                let ordered = byHost[hostname]!.sorted { $0.0 < $1.0 }.map(\.1)
+                return VirtualHost(name: hostname == "*" ? "any-host" : hostname, domains: [hostname], routes: ordered.uniqued())
+            }
+            tables.append(RouteTable(name: name, virtualHosts: virtualHosts))
+        }
+        return ProxyConfiguration(group: gateway.qualifiedName, listeners: listeners, routeTables: tables, clusters: clusters.values.sorted { $0.name < $1.name })
     }
 
     // MARK: Listeners
