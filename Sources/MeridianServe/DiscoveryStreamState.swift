@@ -38,9 +38,9 @@ public struct DiscoveryStreamState: Sendable {
         var lastNonce: String?
         var lastVersion: String?
         /// What the proxy holds for this type after our last response (name → bytes).
-        var sent: [String: SerializedMessage]?
+        var sent: [String: ResourceDigest]?
         /// The content of the last rejected response, never to be sent again.
-        var rejected: [String: SerializedMessage]?
+        var rejected: [String: ResourceDigest]?
     }
 
     private var types: [ResourceType: TypeState] = [:]
@@ -108,7 +108,7 @@ public struct DiscoveryStreamState: Sendable {
             guard let response = respond(type, snapshot: snapshot, force: force) else { continue }
             responses.append(response)
             if type == .cluster {
-                for resource in response.resources where previous[resource.name] != resource.message {
+                for resource in response.resources where previous[resource.name] != snapshot.digests[.cluster]?[resource.name] {
                     rewarming.formUnion(resource.references.filter { $0.type == .endpoint }.map(\.name))
                 }
             }
@@ -116,10 +116,10 @@ public struct DiscoveryStreamState: Sendable {
         return responses
     }
 
-    private func content(of type: ResourceType, state: TypeState, in snapshot: Snapshot) -> [String: SerializedMessage] {
-        let all = snapshot.resources[type] ?? []
-        let chosen = state.wildcard ? all : all.filter { state.subscribedNames.contains($0.name) }
-        return Dictionary(uniqueKeysWithValues: chosen.map { ($0.name, $0.message) })
+    /// What the proxy should hold for `type`: the digests of the resources it subscribes to.
+    private func content(of type: ResourceType, state: TypeState, in snapshot: Snapshot) -> [String: ResourceDigest] {
+        let all = snapshot.digests[type] ?? [:]
+        return state.wildcard ? all : all.filter { state.subscribedNames.contains($0.key) }
     }
 
     /// A response for `type` when its content differs from what the proxy holds, or,

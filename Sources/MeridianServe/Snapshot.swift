@@ -6,11 +6,13 @@ import EnvoyAPI
 /// Each resource is encoded once, when the snapshot is built; every stream that
 /// serves it shares those bytes.
 public struct Snapshot: Sendable, Equatable {
-    /// SHA-256 (hex) over the sorted encoded resources: the same content gives
-    /// the same version on every replica and after every restart.
+    /// SHA-256 (hex) over the sorted resources' names and digests: the same
+    /// content gives the same version on every replica and after every restart.
     public let version: String
     /// Resources by type, each list sorted by name.
     public let resources: [ResourceType: [XDSResource]]
+    /// Each resource's SHA-256, by type and name.
+    public let digests: [ResourceType: [String: ResourceDigest]]
     private let index: [ResourceType: [String: XDSResource]]
 
     /// Builds a snapshot, refusing duplicate names and dangling references.
@@ -30,21 +32,28 @@ public struct Snapshot: Sendable, Equatable {
                 )
             }
         }
+        // Each resource's bytes are hashed once, here; streams then compare these
+        // digests instead of the bytes, and the version is a digest of the digests.
         var sorted: [ResourceType: [XDSResource]] = [:]
-        var digest = SHA256Digest()
+        var digests: [ResourceType: [String: ResourceDigest]] = [:]
+        var version = SHA256Digest()
         for type in ResourceType.allCases.sorted() {
             let ofType = (index[type] ?? [:]).values.sorted { $0.name < $1.name }
             sorted[type] = ofType
             for resource in ofType {
-                digest.update(delimited: type.typeURL)
-                digest.update(delimited: resource.name)
-                withUnsafeBytes(of: UInt64(resource.message.count).littleEndian) { digest.update($0) }
+                var digest = SHA256Digest()
                 resource.message.withUnsafeBytes { digest.update($0) }
+                let resourceDigest = ResourceDigest(digest.finalize())
+                digests[type, default: [:]][resource.name] = resourceDigest
+                version.update(delimited: type.typeURL)
+                version.update(delimited: resource.name)
+                version.update(resourceDigest.bytes)
             }
         }
         self.resources = sorted
         self.index = index
-        self.version = SHA256Digest.hexString(digest.finalize())
+        self.digests = digests
+        self.version = SHA256Digest.hexString(version.finalize())
     }
 
     /// Two snapshots are equal when their content is: the version is its digest.
@@ -61,6 +70,31 @@ public struct Snapshot: Sendable, Equatable {
     /// The total size of every encoded resource, in bytes.
     public var encodedByteCount: Int {
         resources.values.reduce(0) { total, list in list.reduce(total) { $0 + $1.message.count } }
+    }
+}
+
+/// The SHA-256 of one encoded resource, compared in place of its bytes.
+public struct ResourceDigest: Sendable, Hashable {
+    private let words: (UInt64, UInt64, UInt64, UInt64)
+
+    init(_ bytes: [UInt8]) {
+        func word(_ offset: Int) -> UInt64 {
+            bytes[offset..<offset + 8].reduce(0) { $0 << 8 | UInt64($1) }
+        }
+        words = (word(0), word(8), word(16), word(24))
+    }
+
+    var bytes: [UInt8] {
+        [words.0, words.1, words.2, words.3].flatMap { word in (0..<8).reversed().map { UInt8(truncatingIfNeeded: word >> ($0 * 8)) } }
+    }
+
+    public static func == (lhs: ResourceDigest, rhs: ResourceDigest) -> Bool { lhs.words == rhs.words }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(words.0)
+        hasher.combine(words.1)
+        hasher.combine(words.2)
+        hasher.combine(words.3)
     }
 }
 
