@@ -46,11 +46,18 @@ final class CompletionQueue: @unchecked Sendable {
         }
     }
 
+    /// Shuts the queue down without waiting; its thread drains it and lets it go.
+    ///
+    /// Call only once nothing will start new operations on this queue.
+    func beginShutdown() {
+        mgrpc_cq_shutdown(pointer)
+    }
+
     /// Shuts the queue down and waits until every pending event was delivered.
     ///
     /// Call only once nothing will start new operations on this queue.
     func shutdown() async {
-        mgrpc_cq_shutdown(pointer)
+        beginShutdown()
         await withCheckedContinuation { continuation in
             let alreadyDrained = drainedWaiters.withLock { state in
                 if state.drained { return true }

@@ -20,6 +20,15 @@ public final class GRPCChannel: Sendable {
         state = Mutex(State(channel: mgrpc_channel_create_insecure(target, Int32(clamping: maxReceiveMessageBytes))))
     }
 
+    deinit {
+        // Reached only when no call is in flight: each open stream's pending status
+        // keeps the channel alive. The queue's thread drains it, then it is destroyed.
+        if let channel = state.withLock({ $0.channel }) {
+            mgrpc_channel_destroy(channel)
+            queue.beginShutdown()
+        }
+    }
+
     /// Opens a bidirectional stream on `method`.
     public func openStream(
         method: String,

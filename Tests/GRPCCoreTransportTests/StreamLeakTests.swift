@@ -44,4 +44,27 @@ struct StreamLeakTests {
         await channel.close()
         await server.shutdown()
     }
+
+    @Test("channels dropped without close() release their C channel and polling thread")
+    func droppedChannels() async throws {
+        let (server, port) = try makeEchoServer()
+        func useAndDrop() async throws {
+            let channel = GRPCChannel(target: "127.0.0.1:\(port)")
+            let stream = try await channel.openStream(method: echoMethod)
+            try await stream.send([1])
+            var responses = stream.responses.makeAsyncIterator()
+            #expect(await responses.next() == [1])
+            await stream.closeSend()
+            #expect(await stream.status() == .ok)
+        }
+        try await useAndDrop()
+        try await Task.sleep(for: .milliseconds(200))
+        let before = ProcessResources.current()
+        for _ in 0..<20 { try await useAndDrop() }
+        try await Task.sleep(for: .milliseconds(300))
+        let after = ProcessResources.current()
+        print("20 dropped channels: before \(before), after \(after)")
+        #expect(before.threads > 0 && after.threads <= before.threads)
+        await server.shutdown()
+    }
 }
