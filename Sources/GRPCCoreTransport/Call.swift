@@ -33,8 +33,6 @@ final class Call: @unchecked Sendable {
         state.withLock { $0.closed = true }
     }
 
-    var isClosed: Bool { state.withLock { $0.closed } }
-
     /// Receives messages one at a time until the stream ends, yielding each.
     func receiveAll(into continuation: AsyncStream<[UInt8]>.Continuation) {
         let started = CompletionTagTable.shared.startBatch({ tag in

@@ -72,9 +72,6 @@ public final class ServerStream: Sendable {
     /// Whether the server is shutting down; a handler may stop early.
     public var isServerShuttingDown: Bool { shuttingDown.load(ordering: .relaxed) }
 
-    /// Whether the client went away or the call otherwise ended.
-    public var isClosed: Bool { call.isClosed }
-
     /// Ends `requests` so the handler returns; used by graceful shutdown.
     func beginShutdown() {
         shuttingDown.store(true, ordering: .relaxed)

@@ -11,11 +11,6 @@ public enum StatusReport {
             + build.snapshotErrors.sorted { $0.key < $1.key }.map { "proxy group \($0.key): \($0.value)" }
     }
 
-    /// One line per status condition of every resource, plus ignored documents.
-    public static func statusLines(_ build: ConfigurationBuild) -> [String] {
-        lines(build) { _ in true }
-    }
-
     /// Only the conditions that say something is not served as written, plus ignored documents.
     public static func problemLines(_ build: ConfigurationBuild) -> [String] {
         lines(build) { condition in

@@ -42,11 +42,6 @@ public final class SnapshotCache: Sendable {
         replaceSnapshots { $0 = snapshots }
     }
 
-    /// Removes a group; its streams keep what they have until a snapshot appears again.
-    public func removeSnapshot(for group: String) {
-        replaceSnapshots { $0[group] = nil }
-    }
-
     private func replaceSnapshots(_ change: (inout [String: Snapshot]) -> Void) {
         let deliveries = state.withLock { state -> [(AsyncStream<Snapshot>.Continuation, Snapshot)] in
             let before = state.watchers.mapValues { Self.resolve($0.key, in: state.snapshots, policy: unmatchedProxyPolicy)?.version }
@@ -64,9 +59,6 @@ public final class SnapshotCache: Sendable {
     public func snapshot(forProxyGroup group: String) -> Snapshot? {
         state.withLock { Self.resolve(group, in: $0.snapshots, policy: unmatchedProxyPolicy) }
     }
-
-    /// The groups that have a snapshot, sorted.
-    public var groups: [String] { state.withLock { $0.snapshots.keys.sorted() } }
 
     /// Every snapshot change for a proxy of group `group`, starting with the current one.
     ///
@@ -88,9 +80,6 @@ public final class SnapshotCache: Sendable {
         }
         return stream
     }
-
-    /// The number of streams watching for snapshots.
-    public var watcherCount: Int { state.withLock { $0.watchers.count } }
 
     private static func resolve(_ key: String, in snapshots: [String: Snapshot], policy: UnmatchedProxyPolicy) -> Snapshot? {
         if let exact = snapshots[key] { return exact }
