@@ -30,7 +30,7 @@ let package = Package(
 
         // Swift wrappers over the C libraries.
         .target(name: "GRPCCoreTransport", dependencies: ["CGRPCCore"]),
-        .target(name: "EnvoyAPI", dependencies: ["CEnvoyAPI"]),
+        .target(name: "EnvoyAPI", dependencies: ["CEnvoyAPI", "ContentDigest"]),
         .target(name: "ContentDigest", dependencies: ["COpenSSL"]),
 
         // The layers.

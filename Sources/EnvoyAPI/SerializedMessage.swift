@@ -1,3 +1,4 @@
+import ContentDigest
 import Foundation
 
 /// The wire bytes of one protobuf message, immutable and shared.
@@ -31,6 +32,13 @@ public final class SerializedMessage: Sendable, Hashable, CustomStringConvertibl
     /// A pointer to the bytes for protobuf-c, valid while `self` is alive.
     package var baseAddress: UnsafeMutablePointer<UInt8>? {
         storage.buffer.baseAddress?.assumingMemoryBound(to: UInt8.self)
+    }
+
+    /// The SHA-256 of the bytes.
+    public func sha256() -> [UInt8] {
+        var digest = SHA256Digest()
+        digest.update(UnsafeRawBufferPointer(storage.buffer))
+        return digest.finalize()
     }
 
     public static func == (lhs: SerializedMessage, rhs: SerializedMessage) -> Bool {

@@ -41,9 +41,7 @@ public struct Snapshot: Sendable, Equatable {
             let ofType = (index[type] ?? [:]).values.sorted { $0.name < $1.name }
             sorted[type] = ofType
             for resource in ofType {
-                var digest = SHA256Digest()
-                resource.message.withUnsafeBytes { digest.update($0) }
-                let resourceDigest = ResourceDigest(digest.finalize())
+                let resourceDigest = ResourceDigest(resource.message.sha256())
                 digests[type, default: [:]][resource.name] = resourceDigest
                 version.update(delimited: type.typeURL)
                 version.update(delimited: resource.name)
