@@ -17,11 +17,9 @@ enum ClusterEncoding {
                     $0.eds_config = CoreMessages.aggregatedSource(arena)
                     $0.service_name = arena.string(cluster.name)
                 }
-            case .dns(let hostname, let port):
+            case .dns(let endpoints):
                 message.type = ENVOY__CONFIG__CLUSTER__V3__CLUSTER__DISCOVERY_TYPE__STRICT_DNS
-                message.load_assignment = EndpointEncoding.loadAssignment(
-                    arena, clusterName: cluster.name, endpoints: [Endpoint(address: hostname, port: port)]
-                )
+                message.load_assignment = EndpointEncoding.loadAssignment(arena, clusterName: cluster.name, endpoints: endpoints)
             }
         }
         return ProtobufWire.pack(message)

@@ -67,10 +67,12 @@ enum ListenerEncoding {
         _ limit: LocalRateLimit,
         statPrefix: String
     ) -> UnsafeMutablePointer<Envoy__Extensions__Filters__Http__LocalRatelimit__V3__LocalRateLimit> {
-        let bucket = arena.make(envoy__type__v3__token_bucket__init) {
-            $0.max_tokens = limit.maxTokens
-            $0.tokens_per_fill = arena.uint32(limit.tokensPerFill)
-            $0.fill_interval = arena.duration(limit.fillInterval)
+        let bucket = limit.tokenBucket.map { bucket in
+            arena.make(envoy__type__v3__token_bucket__init) {
+                $0.max_tokens = bucket.maxTokens
+                $0.tokens_per_fill = arena.uint32(bucket.tokensPerFill)
+                $0.fill_interval = arena.duration(bucket.fillInterval)
+            }
         }
         return arena.make(envoy__extensions__filters__http__local_ratelimit__v3__local_rate_limit__init) {
             $0.stat_prefix = arena.string("\(statPrefix)_local_rate_limit")

@@ -25,7 +25,8 @@ public struct Listener: Sendable, Hashable {
     public var port: Int
     /// The route table, fetched by name over RDS.
     public var routeTableName: String
-    /// Local rate limit applied to every request on this listener, if any.
+    /// A token bucket shared by every request on this listener (Gateway- or listener-level
+    /// policy); a route's own `rateLimit` replaces it for that route.
     public var localRateLimit: LocalRateLimit?
 
     public init(name: String, address: String, port: Int, routeTableName: String, localRateLimit: LocalRateLimit? = nil) {
@@ -37,18 +38,6 @@ public struct Listener: Sendable, Hashable {
     }
 }
 
-/// A token bucket that limits requests locally in each proxy.
-public struct LocalRateLimit: Sendable, Hashable {
-    public var maxTokens: UInt32
-    public var tokensPerFill: UInt32
-    public var fillInterval: Duration
-
-    public init(maxTokens: UInt32, tokensPerFill: UInt32, fillInterval: Duration) {
-        self.maxTokens = maxTokens
-        self.tokensPerFill = tokensPerFill
-        self.fillInterval = fillInterval
-    }
-}
 
 /// A named set of virtual hosts (an Envoy RouteConfiguration).
 public struct RouteTable: Sendable, Hashable {
@@ -89,6 +78,14 @@ public struct Route: Sendable, Hashable {
     public var responseHeaders: HeaderModifications
     /// Host and path rewritten before forwarding (for `.forward` actions).
     public var rewrite: URLRewrite?
+    /// How long a stream may be idle; nil keeps the listener's default.
+    public var idleTimeout: Duration?
+    /// Request properties hashed to pick an endpoint (ring hash and Maglev clusters).
+    public var hashPolicies: [HashPolicy]
+    /// This route's own local rate limit; replaces the listener's bucket for this route.
+    public var rateLimit: LocalRateLimit?
+    /// Sticky sessions: requests carrying the session's cookie or header go to the same endpoint.
+    public var sessionPersistence: SessionPersistence?
 
     public init(
         name: String,
@@ -98,7 +95,11 @@ public struct Route: Sendable, Hashable {
         retry: RetryPolicy? = nil,
         requestHeaders: HeaderModifications = HeaderModifications(),
         responseHeaders: HeaderModifications = HeaderModifications(),
-        rewrite: URLRewrite? = nil
+        rewrite: URLRewrite? = nil,
+        idleTimeout: Duration? = nil,
+        hashPolicies: [HashPolicy] = [],
+        rateLimit: LocalRateLimit? = nil,
+        sessionPersistence: SessionPersistence? = nil
     ) {
         self.name = name
         self.match = match
@@ -108,6 +109,10 @@ public struct Route: Sendable, Hashable {
         self.requestHeaders = requestHeaders
         self.responseHeaders = responseHeaders
         self.rewrite = rewrite
+        self.idleTimeout = idleTimeout
+        self.hashPolicies = hashPolicies
+        self.rateLimit = rateLimit
+        self.sessionPersistence = sessionPersistence
     }
 }
 
@@ -258,13 +263,23 @@ public struct RetryPolicy: Sendable, Hashable {
     public var perTryTimeout: Duration?
     public var backOffBase: Duration?
     public var backOffMax: Duration?
+    /// HTTP statuses retried when `retryOn` contains `retriable-status-codes`.
+    public var retriableStatusCodes: [UInt32]
 
-    public init(retryOn: [String], numRetries: UInt32, perTryTimeout: Duration? = nil, backOffBase: Duration? = nil, backOffMax: Duration? = nil) {
+    public init(
+        retryOn: [String],
+        numRetries: UInt32,
+        perTryTimeout: Duration? = nil,
+        backOffBase: Duration? = nil,
+        backOffMax: Duration? = nil,
+        retriableStatusCodes: [UInt32] = []
+    ) {
         self.retryOn = retryOn
         self.numRetries = numRetries
         self.perTryTimeout = perTryTimeout
         self.backOffBase = backOffBase
         self.backOffMax = backOffMax
+        self.retriableStatusCodes = retriableStatusCodes
     }
 }
 
@@ -273,11 +288,31 @@ public struct Cluster: Sendable, Hashable {
     public var name: String
     public var discovery: EndpointDiscovery
     public var connectTimeout: Duration
+    public var loadBalancer: LoadBalancer
+    public var circuitBreakers: CircuitBreakers?
+    public var outlierDetection: OutlierDetection?
+    public var healthChecks: [HealthCheck]
+    /// How Envoy speaks HTTP to the endpoints (Envoy's upstream `HttpProtocolOptions`).
+    public var upstreamHTTP: UpstreamHTTPOptions?
 
-    public init(name: String, discovery: EndpointDiscovery, connectTimeout: Duration = .seconds(5)) {
+    public init(
+        name: String,
+        discovery: EndpointDiscovery,
+        connectTimeout: Duration = .seconds(5),
+        loadBalancer: LoadBalancer = .roundRobin,
+        circuitBreakers: CircuitBreakers? = nil,
+        outlierDetection: OutlierDetection? = nil,
+        healthChecks: [HealthCheck] = [],
+        upstreamHTTP: UpstreamHTTPOptions? = nil
+    ) {
         self.name = name
         self.discovery = discovery
         self.connectTimeout = connectTimeout
+        self.loadBalancer = loadBalancer
+        self.circuitBreakers = circuitBreakers
+        self.outlierDetection = outlierDetection
+        self.healthChecks = healthChecks
+        self.upstreamHTTP = upstreamHTTP
     }
 }
 
@@ -285,8 +320,9 @@ public struct Cluster: Sendable, Hashable {
 public enum EndpointDiscovery: Sendable, Hashable {
     /// Served over EDS (a ClusterLoadAssignment named after the cluster).
     case endpoints([Endpoint])
-    /// Resolved by the proxy from DNS (STRICT_DNS).
-    case dns(hostname: String, port: Int)
+    /// Resolved by the proxy from DNS (STRICT_DNS); each endpoint's address is a host name
+    /// (or an IP literal, which resolves to itself).
+    case dns([Endpoint])
 }
 
 /// One backend address.
@@ -295,10 +331,14 @@ public struct Endpoint: Sendable, Hashable {
     public var port: Int
     /// False for endpoints that are not ready; the proxy gets them as unhealthy.
     public var ready: Bool
+    /// Envoy's locality priority: 0 is used first; a higher priority only takes traffic
+    /// when the lower ones are unhealthy (a fallback backend).
+    public var priority: UInt32
 
-    public init(address: String, port: Int, ready: Bool = true) {
+    public init(address: String, port: Int, ready: Bool = true, priority: UInt32 = 0) {
         self.address = address
         self.port = port
         self.ready = ready
+        self.priority = priority
     }
 }

@@ -580,12 +580,12 @@ struct TranslationRun {
         let namespace = service.metadata.namespace ?? "default"
         let name = "\(namespace)/\(service.metadata.name):\(port.port)"
         if service.spec.type == .externalName, let external = service.spec.externalName {
-            return Cluster(name: name, discovery: .dns(hostname: external, port: port.port), connectTimeout: options.connectTimeout)
+            return Cluster(name: name, discovery: .dns([MeridianIR.Endpoint(address: external, port: port.port)]), connectTimeout: options.connectTimeout)
         }
         let slices = slicesByService["\(namespace)/\(service.metadata.name)"] ?? []
         guard !slices.isEmpty else {
             let hostname = "\(service.metadata.name).\(namespace).svc.\(options.clusterDomain)"
-            return Cluster(name: name, discovery: .dns(hostname: hostname, port: port.port), connectTimeout: options.connectTimeout)
+            return Cluster(name: name, discovery: .dns([MeridianIR.Endpoint(address: hostname, port: port.port)]), connectTimeout: options.connectTimeout)
         }
         var endpoints: [MeridianIR.Endpoint] = []
         for slice in slices where slice.addressType != .fqdn {

@@ -13,7 +13,7 @@ struct EnvoyResourceEncoderTests {
         group: "ai-gateway/ai-inference-gateway",
         listeners: [
             Listener(name: "http-8080", address: "127.0.0.1", port: 8080, routeTableName: "http-8080",
-                     localRateLimit: LocalRateLimit(maxTokens: 100, tokensPerFill: 10, fillInterval: .seconds(1))),
+                     localRateLimit: LocalRateLimit(tokenBucket: TokenBucket(maxTokens: 100, tokensPerFill: 10, fillInterval: .seconds(1)))),
         ],
         routeTables: [
             RouteTable(name: "http-8080", virtualHosts: [
@@ -39,7 +39,7 @@ struct EnvoyResourceEncoderTests {
         ],
         clusters: [
             Cluster(name: "canary", discovery: .endpoints([Endpoint(address: "127.0.0.1", port: 9001), Endpoint(address: "127.0.0.2", port: 9001, ready: false)])),
-            Cluster(name: "dns", discovery: .dns(hostname: "health.ai-gateway.svc.cluster.local", port: 8080), connectTimeout: .milliseconds(250)),
+            Cluster(name: "dns", discovery: .dns([Endpoint(address: "health.ai-gateway.svc.cluster.local", port: 8080)]), connectTimeout: .milliseconds(250)),
             Cluster(name: "stable", discovery: .endpoints([Endpoint(address: "127.0.0.1", port: 9000)])),
         ]
     )

@@ -277,7 +277,7 @@ struct GatewayTranslatorTests {
         """
         let clusters = try #require(translate(yaml, options: options).proxy("ns/gw")?.clusters)
         #expect(clusters.map(\.name) == ["ns/dns:80", "ns/eds:80"])
-        #expect(clusters[0].discovery == .dns(hostname: "dns.ns.svc.corp.internal", port: 80))
+        #expect(clusters[0].discovery == .dns([Endpoint(address: "dns.ns.svc.corp.internal", port: 80)]))
         #expect(clusters[1].discovery == .endpoints([Endpoint(address: "10.0.0.1", port: 9443), Endpoint(address: "10.0.0.2", port: 9443)]))
     }
 
