@@ -14,10 +14,7 @@ public enum StatusReport {
     /// Only the conditions that say something is not served as written, plus ignored documents.
     public static func problemLines(_ build: ConfigurationBuild) -> [String] {
         lines(build) { condition in
-            switch condition.type {
-            case "Conflicted", "PartiallyInvalid": condition.status
-            default: !condition.status
-            }
+            condition.type.isAbnormalityWhenTrue ? condition.status : !condition.status
         }
     }
 
@@ -44,9 +41,9 @@ public enum StatusReport {
         func conditions(_ list: [Condition]) -> JSONValue {
             .array(list.map { condition in
                 .object([
-                    ("type", .string(condition.type)),
+                    ("type", .string(condition.type.rawValue)),
                     ("status", .string(condition.status ? "True" : "False")),
-                    ("reason", .string(condition.reason)),
+                    ("reason", .string(condition.reason.rawValue)),
                     ("message", .string(condition.message)),
                 ])
             })

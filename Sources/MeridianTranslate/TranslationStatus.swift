@@ -1,15 +1,60 @@
 import MeridianLoad
 
+/// The condition types Meridian reports, as the Gateway API names them.
+public enum ConditionType: String, Sendable, Hashable, CaseIterable {
+    case accepted = "Accepted"
+    case resolvedRefs = "ResolvedRefs"
+    case programmed = "Programmed"
+    case conflicted = "Conflicted"
+    case partiallyInvalid = "PartiallyInvalid"
+
+    /// True for the condition types whose healthy state is False.
+    public var isAbnormalityWhenTrue: Bool { self == .conflicted || self == .partiallyInvalid }
+}
+
+/// The reasons Meridian reports: the Gateway API's own (GatewayClass, Gateway, listener,
+/// route and policy ancestor conditions) plus kgateway's policy attachment reasons.
+public enum ConditionReason: String, Sendable, Hashable, CaseIterable {
+    // Shared
+    case accepted = "Accepted"
+    case invalid = "Invalid"
+    case programmed = "Programmed"
+    case resolvedRefs = "ResolvedRefs"
+    case unsupportedValue = "UnsupportedValue"
+    // GatewayClass and Gateway
+    case invalidParameters = "InvalidParameters"
+    case listenersNotValid = "ListenersNotValid"
+    // Listeners
+    case hostnameConflict = "HostnameConflict"
+    case protocolConflict = "ProtocolConflict"
+    case noConflicts = "NoConflicts"
+    case portUnavailable = "PortUnavailable"
+    case unsupportedProtocol = "UnsupportedProtocol"
+    case invalidCertificateRef = "InvalidCertificateRef"
+    case invalidRouteKinds = "InvalidRouteKinds"
+    // Routes
+    case noMatchingParent = "NoMatchingParent"
+    case notAllowedByListeners = "NotAllowedByListeners"
+    case noMatchingListenerHostname = "NoMatchingListenerHostname"
+    case backendNotFound = "BackendNotFound"
+    case invalidKind = "InvalidKind"
+    case refNotPermitted = "RefNotPermitted"
+    // Policies (PolicyAncestorStatus, with kgateway's attachment reasons)
+    case attached = "Attached"
+    case merged = "Merged"
+    case overridden = "Overridden"
+    case targetNotFound = "TargetNotFound"
+    case conflicted = "Conflicted"
+}
+
 /// A Gateway API status condition.
 public struct Condition: Sendable, Hashable, CustomStringConvertible {
-    /// `Accepted`, `ResolvedRefs`, `Programmed`, `Conflicted`, `PartiallyInvalid`.
-    public var type: String
+    public var type: ConditionType
     public var status: Bool
-    /// A Gateway API reason: `Accepted`, `NoMatchingParent`, `BackendNotFound`, ...
-    public var reason: String
+    public var reason: ConditionReason
     public var message: String
 
-    public init(_ type: String, _ status: Bool, reason: String, message: String = "") {
+    public init(_ type: ConditionType, _ status: Bool, reason: ConditionReason, message: String = "") {
         self.type = type
         self.status = status
         self.reason = reason
@@ -17,7 +62,7 @@ public struct Condition: Sendable, Hashable, CustomStringConvertible {
     }
 
     public var description: String {
-        "\(type)=\(status ? "True" : "False") \(reason)" + (message.isEmpty ? "" : ": \(message)")
+        "\(type.rawValue)=\(status ? "True" : "False") \(reason.rawValue)" + (message.isEmpty ? "" : ": \(message)")
     }
 }
 
@@ -31,8 +76,27 @@ public struct ResourceStatus: Sendable, Hashable {
     public var conditions: [Condition]
     /// Per-listener status (Gateway).
     public var listeners: [ListenerStatus]
-    /// Per-parent status (routes), one per `parentRef`.
+    /// Per-parent status (routes, one per `parentRef`) or per-ancestor status (policies, one
+    /// per Gateway the policy takes effect through, or per target that was not found).
     public var parents: [ParentStatus]
+
+    public init(
+        kind: String,
+        namespace: String?,
+        name: String,
+        location: SourceLocation,
+        conditions: [Condition] = [],
+        listeners: [ListenerStatus] = [],
+        parents: [ParentStatus] = []
+    ) {
+        self.kind = kind
+        self.namespace = namespace
+        self.name = name
+        self.location = location
+        self.conditions = conditions
+        self.listeners = listeners
+        self.parents = parents
+    }
 
     public var qualifiedName: String { namespace.map { "\($0)/\(name)" } ?? name }
 }
@@ -44,7 +108,7 @@ public struct ListenerStatus: Sendable, Hashable {
 }
 
 public struct ParentStatus: Sendable, Hashable {
-    /// The parentRef as written, such as `ai-gateway/ai-inference-gateway#http`.
+    /// The parentRef (or policy ancestor) as written, such as `Gateway ai-gateway/ai-inference-gateway section http`.
     public var parent: String
     public var conditions: [Condition]
 }
@@ -53,11 +117,6 @@ extension ResourceStatus {
     /// Whether every condition that should be True is (and `Conflicted`/`PartiallyInvalid` are not).
     public var isHealthy: Bool {
         let all = conditions + listeners.flatMap(\.conditions) + parents.flatMap(\.conditions)
-        return all.allSatisfy { condition in
-            switch condition.type {
-            case "Conflicted", "PartiallyInvalid": !condition.status
-            default: condition.status
-            }
-        }
+        return all.allSatisfy { $0.type.isAbnormalityWhenTrue ? !$0.status : $0.status }
     }
 }

@@ -61,11 +61,11 @@ struct SeedManifestTests {
         #expect(hosts == [["inference.example.com"]], "every route is attached through the http listener's host name")
         let gateway = try #require(build.translation.statuses.first { $0.kind == "Gateway" })
         #expect(gateway.listeners.map(\.name) == ["https", "http", "grpc"])
-        #expect(gateway.listeners[0].conditions.contains { $0.reason == "InvalidCertificateRef" })
-        #expect(gateway.listeners[2].conditions.contains { $0.reason == "InvalidRouteKinds" })
-        #expect(gateway.listeners[1].conditions.contains { $0.type == "Programmed" && $0.status })
+        #expect(gateway.listeners[0].conditions.contains { $0.reason == .invalidCertificateRef })
+        #expect(gateway.listeners[2].conditions.contains { $0.reason == .invalidRouteKinds })
+        #expect(gateway.listeners[1].conditions.contains { $0.type == .programmed && $0.status })
         let header = try #require(build.translation.statuses.first { $0.qualifiedName == "ai-gateway/model-header-routing" })
-        #expect(header.parents[0].conditions[0].reason == "NotAllowedByListeners", "sectionName https selects namespaces by label")
+        #expect(header.parents[0].conditions[0].reason == .notAllowedByListeners, "sectionName https selects namespaces by label")
     }
 
     @Test("the unified gateway: ReferenceGrants open ai-inference and observability; ai-external has none")
@@ -76,9 +76,9 @@ struct SeedManifestTests {
         #expect(build.loaded.referenceGrants.count == 2)
         #expect(build.translation.proxies.map(\.group) == ["ai-gateway/unified-gateway"])
         let bifrost = try #require(build.translation.statuses.first { $0.qualifiedName == "ai-gateway/bifrost-route" })
-        #expect(bifrost.parents[0].conditions.contains { $0.reason == "RefNotPermitted" })
+        #expect(bifrost.parents[0].conditions.contains { $0.reason == .refNotPermitted })
         let vllm = try #require(build.translation.statuses.first { $0.qualifiedName == "ai-inference/vllm-route" })
-        #expect(vllm.parents[0].conditions.contains { $0.reason == "BackendNotFound" }, "granted, but the Service is not declared")
+        #expect(vllm.parents[0].conditions.contains { $0.reason == .backendNotFound }, "granted, but the Service is not declared")
     }
 
     @Test("the whole directory at once is refused precisely: two files declare GatewayClass kgateway")

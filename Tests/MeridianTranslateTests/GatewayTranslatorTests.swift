@@ -42,7 +42,7 @@ struct GatewayTranslatorTests {
         """))
         let listeners = try #require(translation.status("Gateway", "ns/gw")?.listeners)
         func conflicted(_ name: String) -> String? {
-            listeners.first { $0.name == name }?.conditions.first { $0.type == "Conflicted" }.map { "\($0.status) \($0.reason)" }
+            listeners.first { $0.name == name }?.conditions.first { $0.type == .conflicted }.map { "\($0.status) \($0.reason.rawValue)" }
         }
         #expect(conflicted("a") == "false NoConflicts")
         #expect(conflicted("b") == "false NoConflicts")
@@ -61,7 +61,7 @@ struct GatewayTranslatorTests {
         let listeners = try #require(translation.status("Gateway", "ns/gw")?.listeners)
         #expect(listeners[1].conditions.first?.description == "Accepted=False UnsupportedProtocol: protocol TCP is not supported; Meridian serves HTTP listeners")
         #expect(listeners[2].conditions.contains { $0.description == "ResolvedRefs=False InvalidCertificateRef: Secret cert: TLS termination needs Secrets, which Meridian does not load yet" })
-        #expect(translation.status("Gateway", "ns/gw")?.conditions.first?.reason == "ListenersNotValid")
+        #expect(translation.status("Gateway", "ns/gw")?.conditions.first?.reason == .listenersNotValid)
         #expect(translation.proxy("ns/gw")?.listeners.map(\.port) == [8080])
     }
 
@@ -94,7 +94,7 @@ struct GatewayTranslatorTests {
         #expect(hosts == [["*.dev.example.com"], ["api.example.com"]])
         #expect(translation.condition("HTTPRoute", "ns/r", "Accepted")?.status == true)
         let refused = try #require(translation.condition("HTTPRoute", "ns/nowhere", "Accepted"))
-        #expect(refused.reason == "NoMatchingListenerHostname")
+        #expect(refused.reason == .noMatchingListenerHostname)
         #expect(refused.message.contains("nothing.net"))
     }
 
@@ -190,7 +190,7 @@ struct GatewayTranslatorTests {
         #expect(route.action == .forward([WeightedBackend(clusterName: "ns/a:80", weight: 3), WeightedBackend(clusterName: "unresolved-backend", weight: 4)]))
         let resolved = try #require(translation.condition("HTTPRoute", "ns/r", "ResolvedRefs"))
         #expect(!resolved.status)
-        #expect(resolved.reason == "BackendNotFound")
+        #expect(resolved.reason == .backendNotFound)
         #expect(resolved.message == [
             "spec.rules[0].backendRefs[1]: Service ns/ghost is not declared",
             "spec.rules[0].backendRefs[2]: Service ns/a has no port 81; it has 80",
@@ -213,7 +213,7 @@ struct GatewayTranslatorTests {
           rules: [{backendRefs: [{name: svc, namespace: models, port: 80}]}]
         """, fileName: "test.yaml")
         var input = TranslationInput(loaded)
-        #expect(GatewayTranslator.translate(input).condition("HTTPRoute", "ns/r", "ResolvedRefs")?.reason == "RefNotPermitted")
+        #expect(GatewayTranslator.translate(input).condition("HTTPRoute", "ns/r", "ResolvedRefs")?.reason == .refNotPermitted)
         input.referenceGrants = [ReferenceGrant(
             apiVersion: "gateway.networking.k8s.io/v1beta1",
             metadata: ObjectMeta(name: "allow", namespace: "models"),

@@ -16,7 +16,7 @@ extension Translation {
     }
 
     func condition(_ kind: String, _ name: String, parent: Int = 0, _ type: String) -> Condition? {
-        status(kind, name)?.parents[parent].conditions.first { $0.type == type }
+        status(kind, name)?.parents[parent].conditions.first { $0.type.rawValue == type }
     }
 
     func proxy(_ group: String) -> ProxyConfiguration? {

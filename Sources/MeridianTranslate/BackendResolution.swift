@@ -1,0 +1,73 @@
+import MeridianIR
+import MeridianLoad
+
+/// Why a backendRef could not be resolved.
+struct BackendProblem: Error {
+    var reason: ConditionReason
+    var message: String
+}
+
+/// The backend pass: a backendRef becomes one Envoy cluster per Service port, EDS from the
+/// Service's EndpointSlices, else DNS. Policies refine these clusters later.
+enum BackendResolution {
+    static func resolve(_ reference: BackendObjectReference, routeNamespace: String, context: TranslationContext) -> Result<Cluster, BackendProblem> {
+        guard reference.group.isEmpty, reference.kind == "Service" else {
+            let kind = (reference.group.isEmpty ? "" : reference.group + "/") + reference.kind
+            return .failure(BackendProblem(reason: .invalidKind, message: "backend kind \(kind) is not supported; only Service"))
+        }
+        let namespace = reference.namespace ?? routeNamespace
+        let qualified = "\(namespace)/\(reference.name)"
+        if namespace != routeNamespace,
+           !context.referenceGranted(fromKind: "HTTPRoute", fromNamespace: routeNamespace, toGroup: "", toKind: "Service", name: reference.name, in: namespace) {
+            return .failure(BackendProblem(reason: .refNotPermitted, message: "Service \(qualified) is in another namespace and no ReferenceGrant in \(namespace) allows HTTPRoutes from \(routeNamespace)"))
+        }
+        guard let service = context.services[qualified] else {
+            return .failure(BackendProblem(reason: .backendNotFound, message: "Service \(qualified) is not declared"))
+        }
+        guard let port = reference.port, let servicePort = service.spec.ports.first(where: { $0.port == port }) else {
+            let ports = service.spec.ports.map { String($0.port) }.joined(separator: ", ")
+            return .failure(BackendProblem(reason: .backendNotFound, message: "Service \(qualified) has no port \(reference.port.map(String.init) ?? "(none given)"); it has \(ports.isEmpty ? "none" : ports)"))
+        }
+        return .success(cluster(for: service, port: servicePort, context: context))
+    }
+
+    /// A Service port as an Envoy cluster: EDS from its EndpointSlices, else DNS.
+    static func cluster(for service: Service, port: ServicePort, context: TranslationContext) -> Cluster {
+        let namespace = service.metadata.namespace ?? "default"
+        let name = "\(namespace)/\(service.metadata.name):\(port.port)"
+        return Cluster(name: name, discovery: discovery(for: service, port: port, context: context), connectTimeout: context.options.connectTimeout)
+    }
+
+    /// Where a Service port's endpoints come from.
+    static func discovery(for service: Service, port: ServicePort, context: TranslationContext) -> EndpointDiscovery {
+        let namespace = service.metadata.namespace ?? "default"
+        if service.spec.type == .externalName, let external = service.spec.externalName {
+            return .dns([MeridianIR.Endpoint(address: external, port: port.port)])
+        }
+        let slices = context.slicesByService["\(namespace)/\(service.metadata.name)"] ?? []
+        guard !slices.isEmpty else {
+            let hostname = "\(service.metadata.name).\(namespace).svc.\(context.options.clusterDomain)"
+            return .dns([MeridianIR.Endpoint(address: hostname, port: port.port)])
+        }
+        var endpoints: [MeridianIR.Endpoint] = []
+        for slice in slices where slice.addressType != .fqdn {
+            // Slice ports carry the Service port's name; an unnamed single port matches an unnamed Service port.
+            let slicePort = slice.ports.first { ($0.name ?? "") == (port.name ?? "") }
+            let targetPort: Int?
+            if let number = slicePort?.port {
+                targetPort = number
+            } else if case .number(let number) = port.targetPort, slice.ports.isEmpty {
+                targetPort = number
+            } else {
+                targetPort = nil
+            }
+            guard let targetPort else { continue }
+            for endpoint in slice.endpoints {
+                guard let address = endpoint.addresses.first else { continue }
+                endpoints.append(MeridianIR.Endpoint(address: address, port: targetPort, ready: endpoint.conditions.ready ?? true))
+            }
+        }
+        endpoints.sort { ($0.address, $0.port) < ($1.address, $1.port) }
+        return .endpoints(endpoints.uniqued())
+    }
+}

@@ -1,0 +1,173 @@
+import MeridianIR
+import MeridianLoad
+
+/// One Gateway listener as the translator sees it.
+struct PlannedListener {
+    var listener: MeridianLoad.Listener
+    var port: Int
+    var acceptsRoutes: Bool
+    var programmable: Bool
+    var allowsHTTPRoute: Bool
+    var conditions: [Condition] = []
+    var attachedRoutes = 0
+    var refusal: String?
+}
+
+/// The listener pass: which GatewayClasses and Gateways are accepted, and for each accepted
+/// Gateway, which of its listeners can be programmed (one Envoy listener per port).
+struct ListenerPlanning {
+    /// Listener plans of every accepted Gateway, by `namespace/name`.
+    var plans: [String: [PlannedListener]] = [:]
+    /// GatewayClass statuses, sorted by name.
+    var classStatuses: [ResourceStatus] = []
+    /// Gateway statuses so far (finished by `finishGatewayStatus` once routes attached).
+    var gatewayStatuses: [String: ResourceStatus] = [:]
+
+    init(_ context: TranslationContext) {
+        for gatewayClass in context.input.gatewayClasses.sorted(by: { $0.metadata.name < $1.metadata.name }) {
+            let controller = gatewayClass.spec.controllerName
+            classStatuses.append(ResourceStatus(
+                kind: "GatewayClass", namespace: nil, name: gatewayClass.metadata.name, location: gatewayClass.location,
+                conditions: [context.serves(gatewayClass)
+                    ? Condition(.accepted, true, reason: .accepted, message: "served by Meridian (controller \(controller))")
+                    : Condition(.accepted, false, reason: .invalidParameters, message: "controller \(controller) is not one Meridian serves")]
+            ))
+        }
+        for gateway in context.input.gateways.sorted(by: { $0.qualifiedName < $1.qualifiedName }) {
+            var status = ResourceStatus(kind: "Gateway", namespace: gateway.metadata.namespace, name: gateway.metadata.name, location: gateway.location)
+            defer { gatewayStatuses[gateway.qualifiedName] = status }
+            guard let gatewayClass = context.classes[gateway.spec.gatewayClassName] else {
+                status.conditions = [
+                    Condition(.accepted, false, reason: .invalid, message: "GatewayClass \"\(gateway.spec.gatewayClassName)\" is not declared"),
+                    Condition(.programmed, false, reason: .invalid, message: "the Gateway is not accepted"),
+                ]
+                continue
+            }
+            guard context.serves(gatewayClass) else {
+                status.conditions = [Condition(.accepted, false, reason: .invalid, message: "GatewayClass \"\(gatewayClass.metadata.name)\" is not served by Meridian")]
+                continue
+            }
+            plans[gateway.qualifiedName] = Self.planListeners(gateway, options: context.options)
+        }
+    }
+
+    /// The Gateway's status with its listeners' conditions and attached-route counts.
+    func finishedStatus(of gateway: Gateway) -> ResourceStatus {
+        var status = gatewayStatuses[gateway.qualifiedName]!
+        guard let planned = plans[gateway.qualifiedName] else { return status }
+        status.listeners = planned.map { plan in
+            var conditions = plan.conditions
+            if !conditions.contains(where: { $0.type == .programmed }) {
+                conditions.append(Condition(.programmed, true, reason: .programmed, message: "Envoy listener on port \(plan.port)"))
+            }
+            return ListenerStatus(name: plan.listener.name, attachedRoutes: plan.attachedRoutes, conditions: conditions)
+        }
+        let refused = planned.filter { !$0.programmable }
+        if refused.count == planned.count {
+            status.conditions = [
+                Condition(.accepted, false, reason: .listenersNotValid, message: "no listener can be programmed"),
+                Condition(.programmed, false, reason: .invalid, message: "no listener can be programmed"),
+            ]
+        } else {
+            status.conditions = [
+                refused.isEmpty
+                    ? Condition(.accepted, true, reason: .accepted)
+                    : Condition(.accepted, true, reason: .listenersNotValid, message: "not programmed: " + refused.map { "\($0.listener.name) (\($0.refusal ?? "invalid"))" }.joined(separator: "; ")),
+                Condition(.programmed, true, reason: .programmed, message: "proxy group \(gateway.qualifiedName)"),
+            ]
+        }
+        return status
+    }
+
+    private static func planListeners(_ gateway: Gateway, options: TranslationOptions) -> [PlannedListener] {
+        var plans: [PlannedListener] = gateway.spec.listeners.map { planListener($0, options: options) }
+        // One Envoy listener per port: listeners sharing a port must share a protocol and differ in host name.
+        let byPort = Dictionary(grouping: plans.indices.filter { plans[$0].acceptsRoutes }, by: { plans[$0].port })
+        for (port, indices) in byPort where indices.count > 1 {
+            let protocols = Set(indices.map { plans[$0].listener.protocol.rawValue })
+            if protocols.count > 1 {
+                for index in indices {
+                    plans[index].programmable = false
+                    plans[index].refusal = "protocol conflict on port \(port)"
+                    plans[index].conditions.append(Condition(.conflicted, true, reason: .protocolConflict, message: "port \(port) is used with protocols \(protocols.sorted().joined(separator: ", "))"))
+                    plans[index].conditions.append(Condition(.programmed, false, reason: .invalid, message: "conflicted"))
+                }
+                continue
+            }
+            var seen: [String: String] = [:]
+            for index in indices {
+                let hostname = plans[index].listener.hostname ?? "*"
+                if let first = seen[hostname] {
+                    plans[index].programmable = false
+                    plans[index].refusal = "host name conflict with \(first)"
+                    plans[index].conditions.append(Condition(.conflicted, true, reason: .hostnameConflict, message: "listener \(first) already serves host \(hostname) on port \(port)"))
+                    plans[index].conditions.append(Condition(.programmed, false, reason: .invalid, message: "conflicted"))
+                } else {
+                    seen[hostname] = plans[index].listener.name
+                }
+            }
+        }
+        for index in plans.indices where !plans[index].conditions.contains(where: { $0.type == .conflicted }) {
+            plans[index].conditions.insert(Condition(.conflicted, false, reason: .noConflicts), at: min(2, plans[index].conditions.count))
+        }
+        return plans
+    }
+
+    private static func planListener(_ listener: MeridianLoad.Listener, options: TranslationOptions) -> PlannedListener {
+        var port = listener.port
+        if port < 1024, options.privilegedPortOffset > 0 { port += options.privilegedPortOffset }
+        var plan = PlannedListener(listener: listener, port: port, acceptsRoutes: true, programmable: true, allowsHTTPRoute: true)
+
+        func refuse(_ type: ConditionType, reason: ConditionReason, _ message: String, acceptsRoutes: Bool) {
+            plan.programmable = false
+            plan.acceptsRoutes = plan.acceptsRoutes && acceptsRoutes
+            plan.refusal = plan.refusal ?? message
+            plan.conditions.append(Condition(type, false, reason: reason, message: message))
+        }
+
+        if port > 65_535 {
+            refuse(.accepted, reason: .portUnavailable, "port \(listener.port) shifted by --privileged-port-offset is \(port), above 65535", acceptsRoutes: false)
+        }
+        switch listener.protocol {
+        case .http:
+            break
+        case .https:
+            if let tls = listener.tls, tls.mode == .passthrough {
+                refuse(.accepted, reason: .unsupportedValue, "TLS mode Passthrough is not valid for protocol HTTPS", acceptsRoutes: false)
+            } else {
+                let secrets = (listener.tls?.certificateRefs ?? []).map { "\($0.kind) \($0.namespace.map { "\($0)/" } ?? "")\($0.name)" }
+                let message = secrets.isEmpty
+                    ? "an HTTPS listener needs tls.certificateRefs"
+                    : "\(secrets.joined(separator: ", ")): TLS termination needs Secrets, which Meridian does not load yet"
+                refuse(.resolvedRefs, reason: .invalidCertificateRef, message, acceptsRoutes: true)
+            }
+        default:
+            refuse(.accepted, reason: .unsupportedProtocol, "protocol \(listener.protocol) is not supported; Meridian serves HTTP listeners", acceptsRoutes: false)
+        }
+
+        let kinds = listener.allowedRoutes.kinds
+        if !kinds.isEmpty {
+            let isHTTPRoute = { (kind: RouteGroupKind) in kind.group == GatewayTranslator.gatewayGroup && kind.kind == "HTTPRoute" }
+            plan.allowsHTTPRoute = kinds.contains(where: isHTTPRoute)
+            let others = kinds.filter { !isHTTPRoute($0) }
+            if !others.isEmpty {
+                let names = others.map { $0.group.isEmpty ? $0.kind : "\($0.group)/\($0.kind)" }.joined(separator: ", ")
+                plan.conditions.append(Condition(.resolvedRefs, false, reason: .invalidRouteKinds, message: "\(names): Meridian supports HTTPRoute only"))
+                if !plan.allowsHTTPRoute {
+                    plan.programmable = false
+                    plan.refusal = plan.refusal ?? "no supported route kind"
+                }
+            }
+        }
+        if !plan.conditions.contains(where: { $0.type == .accepted }) {
+            plan.conditions.insert(Condition(.accepted, true, reason: .accepted), at: 0)
+        }
+        if !plan.conditions.contains(where: { $0.type == .resolvedRefs }) {
+            plan.conditions.insert(Condition(.resolvedRefs, true, reason: .resolvedRefs), at: 1)
+        }
+        if !plan.programmable {
+            plan.conditions.append(Condition(.programmed, false, reason: .invalid, message: plan.refusal ?? "invalid"))
+        }
+        return plan
+    }
+}

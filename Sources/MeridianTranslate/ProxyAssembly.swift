@@ -1,0 +1,41 @@
+import MeridianIR
+import MeridianLoad
+
+/// The assembly pass: placed routes and their clusters become one `ProxyConfiguration` per
+/// Gateway, one Envoy listener and route table per programmed port.
+struct ProxyAssembly {
+    /// Routes placed on one Gateway: port → host name → routes with their precedence.
+    private var hosts: [String: [Int: [String: [(RoutePrecedence, Route)]]]] = [:]
+    /// Gateway → cluster name → cluster.
+    private var clusters: [String: [String: Cluster]] = [:]
+
+    /// Puts one Envoy route on each host name its placement serves.
+    mutating func place(_ route: Route, precedence: RoutePrecedence, on placement: Placement) {
+        for hostname in placement.hostnames {
+            hosts[placement.gateway, default: [:]][placement.port, default: [:]][hostname, default: []].append((precedence, route))
+        }
+    }
+
+    mutating func add(_ cluster: Cluster, gateway: String) {
+        clusters[gateway, default: [:]][cluster.name] = cluster
+    }
+
+    /// Virtual hosts in name order, routes by precedence, clusters by name.
+    func configuration(for gateway: Gateway, ports: [Int], listenerAddress: String) -> ProxyConfiguration {
+        let placed = hosts[gateway.qualifiedName] ?? [:]
+        var listeners: [MeridianIR.Listener] = []
+        var tables: [RouteTable] = []
+        for port in ports {
+            let name = "http-\(port)"
+            listeners.append(MeridianIR.Listener(name: name, address: listenerAddress, port: port, routeTableName: name))
+            let byHost = placed[port] ?? [:]
+            let virtualHosts = byHost.keys.sorted().map { hostname in
+                let ordered = byHost[hostname]!.sorted { $0.0 < $1.0 }.map(\.1)
+                return VirtualHost(name: hostname == "*" ? "any-host" : hostname, domains: [hostname], routes: ordered.uniqued())
+            }
+            tables.append(RouteTable(name: name, virtualHosts: virtualHosts))
+        }
+        let groupClusters = (clusters[gateway.qualifiedName] ?? [:]).values.sorted { $0.name < $1.name }
+        return ProxyConfiguration(group: gateway.qualifiedName, listeners: listeners, routeTables: tables, clusters: groupClusters)
+    }
+}

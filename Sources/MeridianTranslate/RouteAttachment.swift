@@ -1,0 +1,102 @@
+import MeridianLoad
+
+/// Where an attached route is served: one listener, on these host names.
+struct Placement {
+    var gateway: String
+    var listenerName: String
+    var port: Int
+    var hostnames: [String]
+    var programmed: Bool
+}
+
+/// The attachment pass: which listeners of which Gateway each parentRef of a route reaches,
+/// and on which host names; counts attached routes on the listeners.
+enum RouteAttachment {
+    enum Outcome {
+        case attached(gateway: String, [Placement])
+        case refused(reason: ConditionReason, message: String)
+    }
+
+    static func describe(_ parentRef: ParentReference, namespace: String) -> String {
+        var text = "\(parentRef.kind) \(namespace)/\(parentRef.name)"
+        if let section = parentRef.sectionName { text += " section \(section)" }
+        if let port = parentRef.port { text += " port \(port)" }
+        return text
+    }
+
+    static func attach(
+        _ route: HTTPRoute,
+        parentRef: ParentReference,
+        parentNamespace: String,
+        context: TranslationContext,
+        plans: inout [String: [PlannedListener]]
+    ) -> Outcome {
+        guard parentRef.group == GatewayTranslator.gatewayGroup, parentRef.kind == "Gateway" else {
+            return .refused(reason: .noMatchingParent, message: "parent kind \(parentRef.group)/\(parentRef.kind) is not supported; only Gateway")
+        }
+        let gatewayName = "\(parentNamespace)/\(parentRef.name)"
+        guard context.gateways[gatewayName] != nil else {
+            return .refused(reason: .noMatchingParent, message: "Gateway \(gatewayName) is not declared")
+        }
+        guard var listeners = plans[gatewayName] else {
+            return .refused(reason: .noMatchingParent, message: "Gateway \(gatewayName) is not accepted")
+        }
+        let candidates = listeners.indices.filter { index in
+            let listener = listeners[index].listener
+            if let section = parentRef.sectionName, listener.name != section { return false }
+            if let port = parentRef.port, listener.port != port { return false }
+            return true
+        }
+        guard !candidates.isEmpty else {
+            var wanted: [String] = []
+            if let section = parentRef.sectionName { wanted.append("named \"\(section)\"") }
+            if let port = parentRef.port { wanted.append("on port \(port)") }
+            return .refused(reason: .noMatchingParent, message: "Gateway \(gatewayName) has no listener \(wanted.joined(separator: " "))")
+        }
+        let routeNamespace = route.metadata.namespace ?? "default"
+        var notAllowed: [String] = []
+        var allowed: [Int] = []
+        for index in candidates {
+            let plan = listeners[index]
+            if !plan.acceptsRoutes {
+                notAllowed.append("listener \(plan.listener.name) is not accepted (\(plan.refusal ?? "invalid"))")
+            } else if !plan.allowsHTTPRoute {
+                notAllowed.append("listener \(plan.listener.name) does not allow HTTPRoute")
+            } else if plan.listener.protocol != .http && plan.listener.protocol != .https {
+                notAllowed.append("listener \(plan.listener.name) speaks \(plan.listener.protocol)")
+            } else if let refusal = namespaceRefusal(plan.listener, gatewayNamespace: parentNamespace, routeNamespace: routeNamespace) {
+                notAllowed.append("listener \(plan.listener.name) \(refusal)")
+            } else {
+                allowed.append(index)
+            }
+        }
+        guard !allowed.isEmpty else {
+            return .refused(reason: .notAllowedByListeners, message: notAllowed.joined(separator: "; "))
+        }
+        var placements: [Placement] = []
+        for index in allowed {
+            let plan = listeners[index]
+            let hostnames = HostnameIntersection.intersect(listener: plan.listener.hostname, route: route.spec.hostnames)
+            guard !hostnames.isEmpty else { continue }
+            listeners[index].attachedRoutes += 1
+            placements.append(Placement(gateway: gatewayName, listenerName: plan.listener.name, port: plan.port, hostnames: hostnames, programmed: plan.programmable))
+        }
+        plans[gatewayName] = listeners
+        guard !placements.isEmpty else {
+            let listenerHosts = allowed.map { "\(listeners[$0].listener.name): \(listeners[$0].listener.hostname ?? "*")" }.joined(separator: ", ")
+            return .refused(reason: .noMatchingListenerHostname, message: "route host names \(route.spec.hostnames.joined(separator: ", ")) match no listener host name (\(listenerHosts))")
+        }
+        return .attached(gateway: gatewayName, placements)
+    }
+
+    private static func namespaceRefusal(_ listener: MeridianLoad.Listener, gatewayNamespace: String, routeNamespace: String) -> String? {
+        switch listener.allowedRoutes.namespaces.from {
+        case .all:
+            return nil
+        case .same:
+            return routeNamespace == gatewayNamespace ? nil : "allows routes from namespace \(gatewayNamespace) only, not \(routeNamespace)"
+        case .selector:
+            return "selects route namespaces by label, and Meridian does not load Namespace objects yet"
+        }
+    }
+}

@@ -1,0 +1,142 @@
+import MeridianIR
+import MeridianLoad
+
+/// A route rule's compiled action and everything the rule itself sets on its Envoy routes.
+struct CompiledRule {
+    var action: RouteAction
+    var timeout: Duration?
+    var retry: RetryPolicy?
+    var requestHeaders = HeaderModifications()
+    var responseHeaders = HeaderModifications()
+    var rewrite: URLRewrite?
+    var clusters: [Cluster]
+}
+
+/// What rule compilation found worth reporting in the route's status.
+struct RuleProblems {
+    var unresolvedBackends: [BackendProblem] = []
+    var unsupported: [String] = []
+}
+
+/// The rule pass: filters, timeouts and backends of each HTTPRoute rule, compiled once and
+/// placed later on every host the route serves.
+enum RuleCompilation {
+    static func compile(_ rule: HTTPRouteRule, ruleIndex: Int, namespace: String, context: TranslationContext, problems: inout RuleProblems) -> CompiledRule {
+        let rulePath = "spec.rules[\(ruleIndex)]"
+        var timeout: Duration?
+        var retry: RetryPolicy?
+        if let timeouts = rule.timeouts {
+            timeout = timeouts.request?.duration
+            if let backend = timeouts.backendRequest?.duration {
+                if timeout == nil { timeout = backend }
+                retry = RetryPolicy(retryOn: [], numRetries: 0, perTryTimeout: backend)
+            }
+        }
+        var requestHeaders = HeaderModifications()
+        var responseHeaders = HeaderModifications()
+        var rewrite: URLRewrite?
+        var redirect: Redirect?
+        var refusedFilters: [String] = []
+        for (index, filter) in rule.filters.enumerated() {
+            switch filter {
+            case .requestHeaderModifier(let modifier):
+                requestHeaders.merge(modifier)
+            case .responseHeaderModifier(let modifier):
+                responseHeaders.merge(modifier)
+            case .urlRewrite(let filter):
+                rewrite = URLRewrite(hostname: filter.hostname, path: filter.path.map(pathRewrite))
+            case .requestRedirect(let filter):
+                redirect = Redirect(scheme: filter.scheme, hostname: filter.hostname, port: filter.port, path: filter.path.map(pathRewrite), statusCode: filter.statusCode)
+            case .requestMirror, .extensionRef:
+                refusedFilters.append("\(rulePath).filters[\(index)]: \(describe(filter)) is not supported yet; the rule answers 500")
+            }
+        }
+        func compiled(_ action: RouteAction, clusters: [Cluster] = []) -> CompiledRule {
+            CompiledRule(action: action, timeout: timeout, retry: retry, requestHeaders: requestHeaders, responseHeaders: responseHeaders, rewrite: rewrite, clusters: clusters)
+        }
+        if !refusedFilters.isEmpty {
+            // A filter that cannot be applied must not be skipped: the Gateway API asks for an error instead.
+            problems.unsupported.append(contentsOf: refusedFilters)
+            return compiled(.directResponse(status: 500, body: ""))
+        }
+        if let redirect {
+            return compiled(.redirect(redirect))
+        }
+        guard !rule.backendRefs.isEmpty else {
+            return compiled(.directResponse(status: 500, body: ""))
+        }
+        var backends: [WeightedBackend] = []
+        var clusters: [Cluster] = []
+        var unresolvedWeight: UInt32 = 0
+        for (index, backendRef) in rule.backendRefs.enumerated() {
+            let weight = UInt32(clamping: backendRef.weight)
+            let path = "\(rulePath).backendRefs[\(index)]"
+            if !backendRef.filters.isEmpty {
+                problems.unsupported.append("\(path).filters: backend filters are not supported yet; ignored")
+            }
+            switch BackendResolution.resolve(backendRef.reference, routeNamespace: namespace, context: context) {
+            case .success(let cluster):
+                clusters.append(cluster)
+                if weight > 0 { backends.append(WeightedBackend(clusterName: cluster.name, weight: weight)) }
+            case .failure(let problem):
+                problems.unresolvedBackends.append(BackendProblem(reason: problem.reason, message: "\(path): \(problem.message)"))
+                unresolvedWeight += weight
+            }
+        }
+        let action: RouteAction
+        if backends.isEmpty {
+            action = .directResponse(status: 500, body: "")
+        } else if unresolvedWeight > 0 {
+            // Envoy answers a missing cluster with the route's cluster_not_found code: 500.
+            action = .forward(backends + [WeightedBackend(clusterName: "unresolved-backend", weight: unresolvedWeight)])
+        } else {
+            action = .forward(backends)
+        }
+        return compiled(action, clusters: clusters)
+    }
+
+    private static func pathRewrite(_ modifier: HTTPPathModifier) -> PathRewrite {
+        switch modifier {
+        case .replaceFullPath(let path): .fullPath(path)
+        case .replacePrefixMatch(let prefix): .prefix(prefix)
+        }
+    }
+
+    private static func describe(_ filter: HTTPRouteFilter) -> String {
+        switch filter {
+        case .extensionRef(let reference):
+            "ExtensionRef \(reference.group)/\(reference.kind) \(reference.name)"
+        default:
+            "filter \(filter.type.rawValue)"
+        }
+    }
+
+    static func irMatch(_ match: HTTPRouteMatch) -> RouteMatch {
+        let path: PathMatch
+        switch match.path.type {
+        case .exact:
+            path = .exact(match.path.value)
+        case .regularExpression:
+            path = .regularExpression(match.path.value)
+        case .pathPrefix:
+            var prefix = match.path.value
+            while prefix.count > 1, prefix.hasSuffix("/") { prefix.removeLast() }
+            path = prefix == "/" ? .prefix("/") : .segmentPrefix(prefix)
+        }
+        return RouteMatch(
+            path: path,
+            headers: match.headers.map { HeaderMatch(name: $0.name.lowercased(), value: $0.type == .exact ? .exact($0.value) : .regularExpression($0.value)) },
+            queryParameters: match.queryParams.map { QueryParameterMatch(name: $0.name, value: $0.type == .exact ? .exact($0.value) : .regularExpression($0.value)) },
+            method: match.method?.rawValue
+        )
+    }
+}
+
+extension HeaderModifications {
+    /// Adds a Gateway API header filter; header names are case-insensitive, so they are lowercased.
+    mutating func merge(_ filter: HTTPHeaderFilter) {
+        overwrite += filter.set.map { HeaderValue(name: $0.name.lowercased(), value: $0.value) }
+        append += filter.add.map { HeaderValue(name: $0.name.lowercased(), value: $0.value) }
+        remove += filter.remove.map { $0.lowercased() }
+    }
+}

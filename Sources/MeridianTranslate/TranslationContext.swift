@@ -1,0 +1,48 @@
+import MeridianIR
+import MeridianLoad
+
+/// The input indexed for lookups, shared read-only by every pass.
+struct TranslationContext {
+    let input: TranslationInput
+    let options: TranslationOptions
+    let classes: [String: GatewayClass]
+    let gateways: [String: Gateway]
+    let services: [String: Service]
+    let slicesByService: [String: [EndpointSlice]]
+
+    init(input: TranslationInput, options: TranslationOptions) {
+        self.input = input
+        self.options = options
+        classes = Dictionary(input.gatewayClasses.map { ($0.metadata.name, $0) }, uniquingKeysWith: { first, _ in first })
+        gateways = Dictionary(input.gateways.map { ($0.qualifiedName, $0) }, uniquingKeysWith: { first, _ in first })
+        services = Dictionary(input.services.map { ($0.qualifiedName, $0) }, uniquingKeysWith: { first, _ in first })
+        var slices: [String: [EndpointSlice]] = [:]
+        for slice in input.endpointSlices {
+            guard let service = slice.serviceName else { continue }
+            slices["\(slice.metadata.namespace ?? "default")/\(service)", default: []].append(slice)
+        }
+        slicesByService = slices
+    }
+
+    /// Whether Meridian serves Gateways of this class.
+    func serves(_ gatewayClass: GatewayClass) -> Bool {
+        options.controllerNames?.contains(gatewayClass.spec.controllerName) ?? true
+    }
+
+    /// Whether a ReferenceGrant in `namespace` lets `fromKind` objects in `fromNamespace` refer to `toKind` `name`.
+    func referenceGranted(fromKind: String, fromNamespace: String, toGroup: String, toKind: String, name: String, in namespace: String) -> Bool {
+        input.referenceGrants.contains { grant in
+            (grant.metadata.namespace ?? "default") == namespace
+                && grant.spec.from.contains { $0.group == GatewayTranslator.gatewayGroup && $0.kind == fromKind && $0.namespace == fromNamespace }
+                && grant.spec.to.contains { $0.group == toGroup && $0.kind == toKind && ($0.name == nil || $0.name == name) }
+        }
+    }
+}
+
+extension Array where Element: Hashable {
+    /// The elements in order, each first occurrence only.
+    func uniqued() -> [Element] {
+        var seen: Set<Element> = []
+        return filter { seen.insert($0).inserted }
+    }
+}
