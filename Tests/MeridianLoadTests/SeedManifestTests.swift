@@ -2,10 +2,10 @@ import Foundation
 import Testing
 import MeridianLoad
 
-/// The user's seed manifests, at `../shared/seeds/manifests` relative to the repository root.
+/// Copies of the user's seed manifests, kept in the repository at `Tests/Fixtures/seed-manifests`.
 private let seedDirectory = URL(fileURLWithPath: #filePath)
     .deletingLastPathComponent()
-    .appendingPathComponent("../../../shared/seeds/manifests")
+    .appendingPathComponent("../Fixtures/seed-manifests")
     .standardized
     .path
 

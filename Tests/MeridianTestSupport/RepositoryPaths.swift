@@ -8,8 +8,8 @@ public enum RepositoryPaths {
         .deletingLastPathComponent()  // Tests
         .deletingLastPathComponent()
 
-    /// The user's seed manifests, in `shared/` beside the repository.
-    public static let seedManifests: URL = root.deletingLastPathComponent().appendingPathComponent("shared/seeds/manifests")
+    /// Copies of the user's seed manifests, kept in the repository (`Tests/Fixtures/seed-manifests`).
+    public static let seedManifests: URL = root.appendingPathComponent("Tests/Fixtures/seed-manifests")
 
     public static let loopbackBackendScript: URL = root.appendingPathComponent("scripts/loopback-backend.py")
 
