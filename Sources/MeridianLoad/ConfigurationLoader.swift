@@ -15,6 +15,26 @@ public struct LoadedConfiguration: Sendable {
     public var endpointSlices: [EndpointSlice] = []
     /// Valid ReferenceGrants.
     public var referenceGrants: [ReferenceGrant] = []
+    /// Valid `RetryPolicy` objects (`kgateway.dev/v1alpha1`).
+    public var retryPolicies: [KgatewayRetryPolicy] = []
+    /// Valid `CircuitBreakerPolicy` objects (`kgateway.dev/v1alpha1`).
+    public var circuitBreakerPolicies: [CircuitBreakerPolicy] = []
+    /// Valid `RateLimitPolicy` objects (`kgateway.dev/v1alpha1`).
+    public var rateLimitPolicies: [RateLimitPolicy] = []
+    /// Valid `ConnectionPoolSettings` objects (`kgateway.dev/v1alpha1`).
+    public var connectionPoolSettings: [ConnectionPoolSettings] = []
+    /// Valid `GatewayClassConfig` objects (`kgateway.dev/v1alpha1`).
+    public var gatewayClassConfigs: [GatewayClassConfig] = []
+    /// Valid kgateway `TrafficPolicy` objects.
+    public var trafficPolicies: [TrafficPolicy] = []
+    /// Valid kgateway `BackendConfigPolicy` objects.
+    public var backendConfigPolicies: [BackendConfigPolicy] = []
+    /// Valid kgateway `Backend` objects.
+    public var backends: [KgatewayBackend] = []
+    /// Valid kgateway `DirectResponse` objects.
+    public var directResponses: [DirectResponse] = []
+    /// Valid Gateway API `BackendLBPolicy` objects.
+    public var backendLBPolicies: [BackendLBPolicy] = []
     /// Documents of kinds this loader does not handle.
     public var ignored: [IgnoredDocument] = []
     /// Every problem found, ordered by file, line and column.

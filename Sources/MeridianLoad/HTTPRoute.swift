@@ -64,6 +64,10 @@ public struct HTTPRouteRule: Sendable, Hashable {
     public var backendRefs: [HTTPBackendReference]
     /// Request timeouts.
     public var timeouts: HTTPRouteTimeouts?
+    /// How failed requests are retried (GEP-1731).
+    public var retry: HTTPRouteRetry?
+    /// Sticky sessions for the rule's backends (GEP-1619).
+    public var sessionPersistence: GatewayAPISessionPersistence?
     /// Where the rule was written (for a defaulted rule: the spec mapping).
     public var source: FieldSource
 
@@ -74,6 +78,8 @@ public struct HTTPRouteRule: Sendable, Hashable {
         filters: [HTTPRouteFilter] = [],
         backendRefs: [HTTPBackendReference] = [],
         timeouts: HTTPRouteTimeouts? = nil,
+        retry: HTTPRouteRetry? = nil,
+        sessionPersistence: GatewayAPISessionPersistence? = nil,
         source: FieldSource
     ) {
         self.name = name
@@ -81,6 +87,8 @@ public struct HTTPRouteRule: Sendable, Hashable {
         self.filters = filters
         self.backendRefs = backendRefs
         self.timeouts = timeouts
+        self.retry = retry
+        self.sessionPersistence = sessionPersistence
         self.source = source
     }
 }
