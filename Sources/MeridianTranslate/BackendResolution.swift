@@ -10,10 +10,17 @@ struct BackendProblem: Error {
 /// The backend pass: a backendRef becomes one Envoy cluster per Service port, EDS from the
 /// Service's EndpointSlices, else DNS. Policies refine these clusters later.
 enum BackendResolution {
-    static func resolve(_ reference: BackendObjectReference, routeNamespace: String, context: TranslationContext) -> Result<Cluster, BackendProblem> {
+    static func resolve(
+        _ reference: BackendObjectReference,
+        routeNamespace: String,
+        context: TranslationContext
+    ) -> Result<(backend: BackendKey, cluster: Cluster), BackendProblem> {
+        if reference.group == PolicyPlugins.groups["DirectResponse"], reference.kind == "Backend" {
+            return resolveBackend(reference, routeNamespace: routeNamespace, context: context)
+        }
         guard reference.group.isEmpty, reference.kind == "Service" else {
             let kind = (reference.group.isEmpty ? "" : reference.group + "/") + reference.kind
-            return .failure(BackendProblem(reason: .invalidKind, message: "backend kind \(kind) is not supported; only Service"))
+            return .failure(BackendProblem(reason: .invalidKind, message: "backend kind \(kind) is not supported; only Service and gateway.kgateway.dev/Backend"))
         }
         let namespace = reference.namespace ?? routeNamespace
         let qualified = "\(namespace)/\(reference.name)"
@@ -28,7 +35,37 @@ enum BackendResolution {
             let ports = service.spec.ports.map { String($0.port) }.joined(separator: ", ")
             return .failure(BackendProblem(reason: .backendNotFound, message: "Service \(qualified) has no port \(reference.port.map(String.init) ?? "(none given)"); it has \(ports.isEmpty ? "none" : ports)"))
         }
-        return .success(cluster(for: service, port: servicePort, context: context))
+        let key = BackendKey(kind: "Service", namespace: namespace, name: reference.name, port: port)
+        return .success((key, cluster(for: service, port: servicePort, context: context)))
+    }
+
+    /// A kgateway `Backend` of type Static: one DNS cluster over its hosts.
+    private static func resolveBackend(
+        _ reference: BackendObjectReference,
+        routeNamespace: String,
+        context: TranslationContext
+    ) -> Result<(backend: BackendKey, cluster: Cluster), BackendProblem> {
+        let namespace = reference.namespace ?? routeNamespace
+        let qualified = "\(namespace)/\(reference.name)"
+        if namespace != routeNamespace,
+           !context.referenceGranted(fromKind: "HTTPRoute", fromNamespace: routeNamespace, toGroup: reference.group, toKind: "Backend", name: reference.name, in: namespace) {
+            return .failure(BackendProblem(reason: .refNotPermitted, message: "Backend \(qualified) is in another namespace and no ReferenceGrant in \(namespace) allows HTTPRoutes from \(routeNamespace)"))
+        }
+        guard let backend = context.backends[qualified], let hosts = backend.spec.static?.hosts, !hosts.isEmpty else {
+            return .failure(BackendProblem(reason: .backendNotFound, message: "Backend \(qualified) is not declared (or has no static hosts)"))
+        }
+        var cluster = Cluster(
+            name: "backend:\(qualified)",
+            discovery: .dns(hosts.map { MeridianIR.Endpoint(address: $0.host, port: $0.port) }),
+            connectTimeout: context.options.connectTimeout
+        )
+        switch backend.spec.static?.appProtocol {
+        case .http2, .grpc, .grpcWeb, .kubernetesH2C:
+            cluster.upstreamHTTP = UpstreamHTTPOptions(http2: HTTP2Options())
+        case .kubernetesWebSocket, nil:
+            break
+        }
+        return .success((BackendKey(kind: "Backend", namespace: namespace, name: reference.name, port: nil), cluster))
     }
 
     /// A Service port as an Envoy cluster: EDS from its EndpointSlices, else DNS.

@@ -24,6 +24,17 @@ public struct TranslationInput: Sendable {
     public var services: [Service]
     public var endpointSlices: [EndpointSlice]
     public var referenceGrants: [ReferenceGrant]
+    // Policies: the seed documents' kinds, kgateway's, the Gateway API's BackendLBPolicy.
+    public var retryPolicies: [KgatewayRetryPolicy] = []
+    public var circuitBreakerPolicies: [CircuitBreakerPolicy] = []
+    public var rateLimitPolicies: [RateLimitPolicy] = []
+    public var connectionPoolSettings: [ConnectionPoolSettings] = []
+    public var gatewayClassConfigs: [GatewayClassConfig] = []
+    public var trafficPolicies: [TrafficPolicy] = []
+    public var backendConfigPolicies: [BackendConfigPolicy] = []
+    public var backends: [KgatewayBackend] = []
+    public var directResponses: [DirectResponse] = []
+    public var backendLBPolicies: [BackendLBPolicy] = []
 
     public init(
         gatewayClasses: [GatewayClass] = [],
@@ -53,6 +64,16 @@ extension TranslationInput {
             endpointSlices: loaded.endpointSlices,
             referenceGrants: loaded.referenceGrants
         )
+        retryPolicies = loaded.retryPolicies
+        circuitBreakerPolicies = loaded.circuitBreakerPolicies
+        rateLimitPolicies = loaded.rateLimitPolicies
+        connectionPoolSettings = loaded.connectionPoolSettings
+        gatewayClassConfigs = loaded.gatewayClassConfigs
+        trafficPolicies = loaded.trafficPolicies
+        backendConfigPolicies = loaded.backendConfigPolicies
+        backends = loaded.backends
+        directResponses = loaded.directResponses
+        backendLBPolicies = loaded.backendLBPolicies
     }
 }
 
@@ -68,16 +89,18 @@ public struct Translation: Sendable {
 public enum GatewayTranslator {
     public static let gatewayGroup = "gateway.networking.k8s.io"
 
-    /// Runs the passes in order: listeners, rules and backends, attachment, assembly, status.
+    /// Runs the passes in order: listeners; policies (targets); rules and backends;
+    /// attachment with policy merging; assembly; status.
     public static func translate(_ input: TranslationInput, options: TranslationOptions = TranslationOptions()) -> Translation {
         let context = TranslationContext(input: input, options: options)
-        var listeners = ListenerPlanning(context)
-        var assembly = ProxyAssembly()
+        var policies = PolicyAttachment(context: context, descriptions: PolicyPlugins.describeAll(context))
+        var listeners = ListenerPlanning(context, policies: policies)
+        var placement = RoutePlacement(context: context)
         let routes = input.httpRoutes.sorted {
             ($0.metadata.creationTimestamp ?? "~", $0.qualifiedName) < ($1.metadata.creationTimestamp ?? "~", $1.qualifiedName)
         }
         let routeStatuses = routes.map { route in
-            translateRoute(route, context: context, plans: &listeners.plans, assembly: &assembly)
+            placement.translate(route, plans: &listeners.plans, policies: &policies)
         }
 
         var proxies: [ProxyConfiguration] = []
@@ -86,65 +109,9 @@ public enum GatewayTranslator {
             gatewayStatuses.append(listeners.finishedStatus(of: gateway))
             guard let planned = listeners.plans[gateway.qualifiedName], planned.contains(where: \.programmable) else { continue }
             let ports = Set(planned.filter(\.programmable).map(\.port)).sorted()
-            proxies.append(assembly.configuration(for: gateway, ports: ports, listenerAddress: options.listenerAddress))
+            proxies.append(placement.assembly.configuration(for: gateway, ports: ports, listenerAddress: options.listenerAddress))
         }
-        return Translation(proxies: proxies, statuses: listeners.classStatuses + gatewayStatuses + routeStatuses)
-    }
-
-    /// Compiles a route's rules once, attaches it to each parent and places its rules there.
-    private static func translateRoute(
-        _ route: HTTPRoute,
-        context: TranslationContext,
-        plans: inout [String: [PlannedListener]],
-        assembly: inout ProxyAssembly
-    ) -> ResourceStatus {
-        let namespace = route.metadata.namespace ?? "default"
-        var problems = RuleProblems()
-        let rules = route.spec.rules.enumerated().map { index, rule in
-            RuleCompilation.compile(rule, ruleIndex: index, namespace: namespace, context: context, problems: &problems)
-        }
-        var status = ResourceStatus(kind: "HTTPRoute", namespace: route.metadata.namespace, name: route.metadata.name, location: route.location)
-        for parentRef in route.spec.parentRefs {
-            let parentNamespace = parentRef.namespace ?? namespace
-            var parent = ParentStatus(parent: RouteAttachment.describe(parentRef, namespace: parentNamespace), conditions: [])
-            switch RouteAttachment.attach(route, parentRef: parentRef, parentNamespace: parentNamespace, context: context, plans: &plans) {
-            case .refused(let reason, let message):
-                parent.conditions.append(Condition(.accepted, false, reason: reason, message: message))
-            case .attached(_, let placements):
-                parent.conditions.append(Condition(.accepted, true, reason: .accepted, message: "attached to \(placements.map(\.listenerName).uniqued().joined(separator: ", "))"))
-                for placement in placements where placement.programmed {
-                    place(route, rules: rules, on: placement, assembly: &assembly)
-                }
-            }
-            if let first = problems.unresolvedBackends.first {
-                parent.conditions.append(Condition(.resolvedRefs, false, reason: first.reason, message: problems.unresolvedBackends.map(\.message).joined(separator: "; ")))
-            } else {
-                parent.conditions.append(Condition(.resolvedRefs, true, reason: .resolvedRefs, message: "every backend reference resolved"))
-            }
-            if !problems.unsupported.isEmpty {
-                parent.conditions.append(Condition(.partiallyInvalid, true, reason: .unsupportedValue, message: problems.unsupported.joined(separator: "; ")))
-            }
-            status.parents.append(parent)
-        }
-        return status
-    }
-
-    /// Puts every rule of an attached route on the placement, one Envoy route per match.
-    private static func place(_ route: HTTPRoute, rules: [CompiledRule], on placement: Placement, assembly: inout ProxyAssembly) {
-        for (ruleIndex, rule) in route.spec.rules.enumerated() {
-            let compiled = rules[ruleIndex]
-            for cluster in compiled.clusters { assembly.add(cluster, gateway: placement.gateway) }
-            let matches = rule.matches.isEmpty ? [HTTPRouteMatch.matchEverything] : rule.matches
-            for (matchIndex, match) in matches.enumerated() {
-                let irRoute = Route(
-                    name: "\(route.qualifiedName)/rule\(ruleIndex)/match\(matchIndex)",
-                    match: RuleCompilation.irMatch(match), action: compiled.action, timeout: compiled.timeout, retry: compiled.retry,
-                    requestHeaders: compiled.requestHeaders, responseHeaders: compiled.responseHeaders, rewrite: compiled.rewrite
-                )
-                let precedence = RoutePrecedence(match: match, route: route, ruleIndex: ruleIndex, matchIndex: matchIndex)
-                assembly.place(irRoute, precedence: precedence, on: placement)
-            }
-        }
+        let policyStatuses = policies.statuses()
+        return Translation(proxies: proxies, statuses: listeners.classStatuses + gatewayStatuses + routeStatuses + policyStatuses)
     }
 }
-

@@ -23,14 +23,21 @@ struct ListenerPlanning {
     /// Gateway statuses so far (finished by `finishGatewayStatus` once routes attached).
     var gatewayStatuses: [String: ResourceStatus] = [:]
 
-    init(_ context: TranslationContext) {
+    init(_ context: TranslationContext, policies: PolicyAttachment) {
+        var invalidParameters: [String: String] = [:]
         for gatewayClass in context.input.gatewayClasses.sorted(by: { $0.metadata.name < $1.metadata.name }) {
             let controller = gatewayClass.spec.controllerName
+            let condition: Condition
+            if !context.serves(gatewayClass) {
+                condition = Condition(.accepted, false, reason: .invalidParameters, message: "controller \(controller) is not one Meridian serves")
+            } else if let problem = Self.parametersProblem(gatewayClass, policies: policies) {
+                invalidParameters[gatewayClass.metadata.name] = problem
+                condition = Condition(.accepted, false, reason: .invalidParameters, message: problem)
+            } else {
+                condition = Condition(.accepted, true, reason: .accepted, message: "served by Meridian (controller \(controller))")
+            }
             classStatuses.append(ResourceStatus(
-                kind: "GatewayClass", namespace: nil, name: gatewayClass.metadata.name, location: gatewayClass.location,
-                conditions: [context.serves(gatewayClass)
-                    ? Condition(.accepted, true, reason: .accepted, message: "served by Meridian (controller \(controller))")
-                    : Condition(.accepted, false, reason: .invalidParameters, message: "controller \(controller) is not one Meridian serves")]
+                kind: "GatewayClass", namespace: nil, name: gatewayClass.metadata.name, location: gatewayClass.location, conditions: [condition]
             ))
         }
         for gateway in context.input.gateways.sorted(by: { $0.qualifiedName < $1.qualifiedName }) {
@@ -47,8 +54,27 @@ struct ListenerPlanning {
                 status.conditions = [Condition(.accepted, false, reason: .invalid, message: "GatewayClass \"\(gatewayClass.metadata.name)\" is not served by Meridian")]
                 continue
             }
+            if let problem = invalidParameters[gatewayClass.metadata.name] {
+                status.conditions = [
+                    Condition(.accepted, false, reason: .invalidParameters, message: "GatewayClass \"\(gatewayClass.metadata.name)\": \(problem)"),
+                    Condition(.programmed, false, reason: .invalid, message: "the Gateway is not accepted"),
+                ]
+                continue
+            }
             plans[gateway.qualifiedName] = Self.planListeners(gateway, options: context.options)
         }
+    }
+
+    /// Why a GatewayClass's `parametersRef` cannot be used, or nil when it can (or is absent).
+    private static func parametersProblem(_ gatewayClass: GatewayClass, policies: PolicyAttachment) -> String? {
+        guard let reference = gatewayClass.spec.parametersRef else { return nil }
+        let named = "parametersRef \(reference.group)/\(reference.kind) \(reference.namespace.map { "\($0)/" } ?? "")\(reference.name)"
+        guard reference.group == PolicyPlugins.groups["GatewayClassConfig"], reference.kind == "GatewayClassConfig" else {
+            return "\(named): Meridian reads kgateway.dev/GatewayClassConfig parameters only"
+        }
+        guard let index = policies.classParameters(of: gatewayClass) else { return "\(named) is not declared" }
+        let problems = policies.descriptions[index].problems
+        return problems.isEmpty ? nil : "\(named) is invalid: \(problems.joined(separator: "; "))"
     }
 
     /// The Gateway's status with its listeners' conditions and attached-route counts.

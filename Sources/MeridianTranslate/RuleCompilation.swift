@@ -4,12 +4,15 @@ import MeridianLoad
 /// A route rule's compiled action and everything the rule itself sets on its Envoy routes.
 struct CompiledRule {
     var action: RouteAction
-    var timeout: Duration?
-    var retry: RetryPolicy?
+    /// The rule's own `timeouts`, `retry` and `sessionPersistence`: they outrank every policy.
+    var ownSettings = RouteSettings()
+    /// Policies named by the rule's ExtensionRef filters (indexes into the policy pass).
+    var extensionPolicies: [Int] = []
     var requestHeaders = HeaderModifications()
     var responseHeaders = HeaderModifications()
     var rewrite: URLRewrite?
-    var clusters: [Cluster]
+    /// Each cluster the rule sends to, with the Service port or Backend it was made from.
+    var clusters: [(backend: BackendKey, cluster: Cluster)] = []
 }
 
 /// What rule compilation found worth reporting in the route's status.
@@ -21,17 +24,17 @@ struct RuleProblems {
 /// The rule pass: filters, timeouts and backends of each HTTPRoute rule, compiled once and
 /// placed later on every host the route serves.
 enum RuleCompilation {
-    static func compile(_ rule: HTTPRouteRule, ruleIndex: Int, namespace: String, context: TranslationContext, problems: inout RuleProblems) -> CompiledRule {
+    static func compile(
+        _ rule: HTTPRouteRule,
+        ruleIndex: Int,
+        namespace: String,
+        context: TranslationContext,
+        policies: PolicyAttachment,
+        problems: inout RuleProblems
+    ) -> CompiledRule {
         let rulePath = "spec.rules[\(ruleIndex)]"
-        var timeout: Duration?
-        var retry: RetryPolicy?
-        if let timeouts = rule.timeouts {
-            timeout = timeouts.request?.duration
-            if let backend = timeouts.backendRequest?.duration {
-                if timeout == nil { timeout = backend }
-                retry = RetryPolicy(retryOn: [], numRetries: 0, perTryTimeout: backend)
-            }
-        }
+        let ownSettings = RuleOwnSettings.settings(rule, rulePath: rulePath, unsupported: &problems.unsupported)
+        var extensionPolicies: [Int] = []
         var requestHeaders = HeaderModifications()
         var responseHeaders = HeaderModifications()
         var rewrite: URLRewrite?
@@ -47,12 +50,23 @@ enum RuleCompilation {
                 rewrite = URLRewrite(hostname: filter.hostname, path: filter.path.map(pathRewrite))
             case .requestRedirect(let filter):
                 redirect = Redirect(scheme: filter.scheme, hostname: filter.hostname, port: filter.port, path: filter.path.map(pathRewrite), statusCode: filter.statusCode)
-            case .requestMirror, .extensionRef:
+            case .extensionRef(let reference):
+                let prefix = "\(rulePath).filters[\(index)]: \(describe(filter))"
+                switch policies.extensionPolicy(reference, namespace: namespace) {
+                case .policy(let policy): extensionPolicies.append(policy)
+                case .invalid(let why): refusedFilters.append("\(prefix) is invalid (\(why)); the rule answers 500")
+                case .notFound: refusedFilters.append("\(prefix) is not declared in namespace \(namespace); the rule answers 500")
+                case .notAPolicy: refusedFilters.append("\(prefix) is not a kind Meridian implements; the rule answers 500")
+                }
+            case .requestMirror:
                 refusedFilters.append("\(rulePath).filters[\(index)]: \(describe(filter)) is not supported yet; the rule answers 500")
             }
         }
-        func compiled(_ action: RouteAction, clusters: [Cluster] = []) -> CompiledRule {
-            CompiledRule(action: action, timeout: timeout, retry: retry, requestHeaders: requestHeaders, responseHeaders: responseHeaders, rewrite: rewrite, clusters: clusters)
+        func compiled(_ action: RouteAction, clusters: [(BackendKey, Cluster)] = []) -> CompiledRule {
+            CompiledRule(
+                action: action, ownSettings: ownSettings, extensionPolicies: extensionPolicies,
+                requestHeaders: requestHeaders, responseHeaders: responseHeaders, rewrite: rewrite, clusters: clusters
+            )
         }
         if !refusedFilters.isEmpty {
             // A filter that cannot be applied must not be skipped: the Gateway API asks for an error instead.
@@ -66,7 +80,7 @@ enum RuleCompilation {
             return compiled(.directResponse(status: 500, body: ""))
         }
         var backends: [WeightedBackend] = []
-        var clusters: [Cluster] = []
+        var clusters: [(BackendKey, Cluster)] = []
         var unresolvedWeight: UInt32 = 0
         for (index, backendRef) in rule.backendRefs.enumerated() {
             let weight = UInt32(clamping: backendRef.weight)
@@ -75,8 +89,9 @@ enum RuleCompilation {
                 problems.unsupported.append("\(path).filters: backend filters are not supported yet; ignored")
             }
             switch BackendResolution.resolve(backendRef.reference, routeNamespace: namespace, context: context) {
-            case .success(let cluster):
-                clusters.append(cluster)
+            case .success(let resolved):
+                let cluster = resolved.cluster
+                clusters.append((resolved.backend, cluster))
                 if weight > 0 { backends.append(WeightedBackend(clusterName: cluster.name, weight: weight)) }
             case .failure(let problem):
                 problems.unresolvedBackends.append(BackendProblem(reason: problem.reason, message: "\(path): \(problem.message)"))

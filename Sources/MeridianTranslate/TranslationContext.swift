@@ -7,7 +7,9 @@ struct TranslationContext {
     let options: TranslationOptions
     let classes: [String: GatewayClass]
     let gateways: [String: Gateway]
+    let routes: [String: HTTPRoute]
     let services: [String: Service]
+    let backends: [String: KgatewayBackend]
     let slicesByService: [String: [EndpointSlice]]
 
     init(input: TranslationInput, options: TranslationOptions) {
@@ -15,7 +17,9 @@ struct TranslationContext {
         self.options = options
         classes = Dictionary(input.gatewayClasses.map { ($0.metadata.name, $0) }, uniquingKeysWith: { first, _ in first })
         gateways = Dictionary(input.gateways.map { ($0.qualifiedName, $0) }, uniquingKeysWith: { first, _ in first })
+        routes = Dictionary(input.httpRoutes.map { ($0.qualifiedName, $0) }, uniquingKeysWith: { first, _ in first })
         services = Dictionary(input.services.map { ($0.qualifiedName, $0) }, uniquingKeysWith: { first, _ in first })
+        backends = Dictionary(input.backends.map { ($0.qualifiedName, $0) }, uniquingKeysWith: { first, _ in first })
         var slices: [String: [EndpointSlice]] = [:]
         for slice in input.endpointSlices {
             guard let service = slice.serviceName else { continue }

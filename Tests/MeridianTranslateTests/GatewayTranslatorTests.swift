@@ -194,7 +194,7 @@ struct GatewayTranslatorTests {
         #expect(resolved.message == [
             "spec.rules[0].backendRefs[1]: Service ns/ghost is not declared",
             "spec.rules[0].backendRefs[2]: Service ns/a has no port 81; it has 80",
-            "spec.rules[0].backendRefs[3]: backend kind example.com/Bucket is not supported; only Service",
+            "spec.rules[0].backendRefs[3]: backend kind example.com/Bucket is not supported; only Service and gateway.kgateway.dev/Backend",
             "spec.rules[0].backendRefs[4]: Service other/elsewhere is in another namespace and no ReferenceGrant in other allows HTTPRoutes from ns",
         ].joined(separator: "; "))
     }
@@ -297,7 +297,7 @@ struct GatewayTranslatorTests {
         """
         let translation = translate(yaml)
         #expect(translation.proxy("ns/gw")?.routeTables.first?.virtualHosts.first?.routes.first?.action == .directResponse(status: 500, body: ""))
-        #expect(translation.condition("HTTPRoute", "ns/r", "PartiallyInvalid")?.message == "spec.rules[0].filters[0]: ExtensionRef kgateway.dev/RetryPolicy retries is not supported yet; the rule answers 500")
+        #expect(translation.condition("HTTPRoute", "ns/r", "PartiallyInvalid")?.message == "spec.rules[0].filters[0]: ExtensionRef kgateway.dev/RetryPolicy retries is not declared in namespace ns; the rule answers 500")
     }
 
     @Test("header modifiers, URL rewrite and redirect filters become route settings, in rule order")

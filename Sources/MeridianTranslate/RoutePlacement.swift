@@ -1,0 +1,109 @@
+import MeridianIR
+import MeridianLoad
+
+/// Compiles each route once, attaches it to its parents, merges the policies in effect for
+/// each placement, and hands the resulting Envoy routes and clusters to assembly.
+struct RoutePlacement {
+    let context: TranslationContext
+    var assembly = ProxyAssembly()
+    /// Merged backend settings, per Gateway and backend, computed once.
+    private var backendSettings: [String: [BackendKey: BackendSettings]] = [:]
+
+    init(context: TranslationContext) {
+        self.context = context
+    }
+
+    mutating func translate(_ route: HTTPRoute, plans: inout [String: [PlannedListener]], policies: inout PolicyAttachment) -> ResourceStatus {
+        let namespace = route.metadata.namespace ?? "default"
+        var problems = RuleProblems()
+        let rules = route.spec.rules.enumerated().map { index, rule in
+            RuleCompilation.compile(rule, ruleIndex: index, namespace: namespace, context: context, policies: policies, problems: &problems)
+        }
+        var status = ResourceStatus(kind: "HTTPRoute", namespace: route.metadata.namespace, name: route.metadata.name, location: route.location)
+        for parentRef in route.spec.parentRefs {
+            let parentNamespace = parentRef.namespace ?? namespace
+            var parent = ParentStatus(parent: RouteAttachment.describe(parentRef, namespace: parentNamespace), conditions: [])
+            switch RouteAttachment.attach(route, parentRef: parentRef, parentNamespace: parentNamespace, context: context, plans: &plans) {
+            case .refused(let reason, let message):
+                parent.conditions.append(Condition(.accepted, false, reason: reason, message: message))
+            case .attached(_, let placements):
+                parent.conditions.append(Condition(.accepted, true, reason: .accepted, message: "attached to \(placements.map(\.listenerName).uniqued().joined(separator: ", "))"))
+                for placement in placements where placement.programmed {
+                    place(route, rules: rules, on: placement, policies: &policies)
+                }
+            }
+            if let first = problems.unresolvedBackends.first {
+                parent.conditions.append(Condition(.resolvedRefs, false, reason: first.reason, message: problems.unresolvedBackends.map(\.message).joined(separator: "; ")))
+            } else {
+                parent.conditions.append(Condition(.resolvedRefs, true, reason: .resolvedRefs, message: "every backend reference resolved"))
+            }
+            if !problems.unsupported.isEmpty {
+                parent.conditions.append(Condition(.partiallyInvalid, true, reason: .unsupportedValue, message: problems.unsupported.joined(separator: "; ")))
+            }
+            status.parents.append(parent)
+        }
+        return status
+    }
+
+    /// Puts every rule of an attached route on the placement, one Envoy route per match,
+    /// with the policies in effect there.
+    private mutating func place(_ route: HTTPRoute, rules: [CompiledRule], on placement: Placement, policies: inout PolicyAttachment) {
+        guard let gateway = context.gateways[placement.gateway] else { return }
+        for (ruleIndex, rule) in route.spec.rules.enumerated() {
+            let compiled = rules[ruleIndex]
+            var backendSide = RouteSettings()
+            for (backend, cluster) in compiled.clusters {
+                let settings = settings(for: backend, gateway: gateway, policies: &policies)
+                var cluster = cluster
+                apply(settings, to: &cluster)
+                assembly.add(cluster, gateway: placement.gateway)
+                // What a backend asks of the routes sending to it: the first backend's, in rule order.
+                backendSide.sessionPersistence = backendSide.sessionPersistence ?? settings.sessionPersistence
+                backendSide.hashPolicies = backendSide.hashPolicies ?? settings.hashPolicies
+            }
+            let merged = policies.routeSettings(
+                route: route, ruleName: rule.name, placement: placement,
+                own: compiled.ownSettings, extensionPolicies: compiled.extensionPolicies, backendSide: backendSide
+            )
+            let matches = rule.matches.isEmpty ? [HTTPRouteMatch.matchEverything] : rule.matches
+            for (matchIndex, match) in matches.enumerated() {
+                var irRoute = Route(
+                    name: "\(route.qualifiedName)/rule\(ruleIndex)/match\(matchIndex)",
+                    match: RuleCompilation.irMatch(match), action: compiled.action,
+                    requestHeaders: compiled.requestHeaders, responseHeaders: compiled.responseHeaders, rewrite: compiled.rewrite
+                )
+                merged.apply(to: &irRoute)
+                let precedence = RoutePrecedence(match: match, route: route, ruleIndex: ruleIndex, matchIndex: matchIndex)
+                assembly.place(irRoute, precedence: precedence, on: placement)
+            }
+        }
+    }
+
+    private mutating func settings(for backend: BackendKey, gateway: Gateway, policies: inout PolicyAttachment) -> BackendSettings {
+        if let cached = backendSettings[gateway.qualifiedName]?[backend] { return cached }
+        let merged = policies.backendSettings(backend, gateway: gateway)
+        backendSettings[gateway.qualifiedName, default: [:]][backend] = merged
+        return merged
+    }
+
+    /// Backend settings on a cluster, and a fallback Service's endpoints at priority 1.
+    private func apply(_ settings: BackendSettings, to cluster: inout Cluster) {
+        settings.apply(to: &cluster)
+        guard let failover = settings.failover, let service = context.services["\(failover.namespace)/\(failover.name)"],
+              let port = service.spec.ports.first(where: { failover.port == nil || $0.port == failover.port })
+        else { return }
+        let fallback: [MeridianIR.Endpoint]
+        switch BackendResolution.discovery(for: service, port: port, context: context) {
+        case .endpoints(let endpoints), .dns(let endpoints): fallback = endpoints
+        }
+        let demoted = fallback.map { MeridianIR.Endpoint(address: $0.address, port: $0.port, ready: $0.ready, priority: 1) }
+        switch cluster.discovery {
+        case .endpoints(let endpoints): cluster.discovery = .endpoints(endpoints + demoted)
+        case .dns(let endpoints): cluster.discovery = .dns(endpoints + demoted)
+        }
+        if cluster.outlierDetection == nil && cluster.healthChecks.isEmpty {
+            // Without a health signal Envoy never fails over: eject endpoints that keep failing.
+            cluster.outlierDetection = OutlierDetection(consecutive5xx: 3, interval: .seconds(5), baseEjectionTime: .seconds(30), maxEjectionPercent: 100)
+        }
+    }
+}
