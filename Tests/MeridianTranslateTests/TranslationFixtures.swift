@@ -71,3 +71,57 @@ func service(_ name: String, namespace: String = "ns", addresses: [String] = ["1
     \(addresses.map { "  - addresses: [\"\($0)\"]" }.joined(separator: "\n"))
     """
 }
+
+extension Translation {
+    /// The Envoy routes of a proxy group, in table order.
+    func routes(_ group: String = "ns/gw") -> [Route] {
+        proxy(group)?.routeTables.flatMap(\.virtualHosts).flatMap(\.routes) ?? []
+    }
+
+    /// The Envoy route made from a rule's first match.
+    func route(_ routeName: String, rule: Int = 0, group: String = "ns/gw") -> Route? {
+        routes(group).first { $0.name == "\(routeName)/rule\(rule)/match0" }
+    }
+
+    func cluster(_ name: String, group: String = "ns/gw") -> Cluster? {
+        proxy(group)?.clusters.first { $0.name == name }
+    }
+
+    /// A policy's ancestor conditions, as `ancestor: Type=Status Reason: message` lines.
+    func policyConditions(_ kind: String, _ name: String) -> [String] {
+        (status(kind, name)?.parents ?? []).flatMap { parent in parent.conditions.map { "\(parent.parent): \($0)" } }
+    }
+}
+
+/// A route `ns/<name>` on `ns/gw` sending `path` to Service `svc` port 80, with extra rule YAML.
+func httpRoute(_ name: String = "r", path: String = "/", ruleName: String? = nil, labels: String = "{}", timestamp: String? = nil, rule extra: String = "") -> String {
+    """
+
+    ---
+    apiVersion: gateway.networking.k8s.io/v1
+    kind: HTTPRoute
+    metadata: {name: \(name), namespace: ns, labels: \(labels)\(timestamp.map { ", creationTimestamp: \"\($0)\"" } ?? "")}
+    spec:
+      parentRefs: [{name: gw}]
+      rules:
+        - matches: [{path: {type: PathPrefix, value: \(path)}}]
+          backendRefs: [{name: svc, port: 80}]\(ruleName.map { "\n      name: \($0)" } ?? "")
+    \(extra.isEmpty ? "" : extra.split(separator: "\n", omittingEmptySubsequences: false).map { "      " + $0 }.joined(separator: "\n"))
+    """
+}
+
+/// A policy document in namespace `ns` (unless the body says otherwise).
+func policy(_ apiVersion: String, _ kind: String, _ name: String, timestamp: String? = nil, spec: String) -> String {
+    """
+
+    ---
+    apiVersion: \(apiVersion)
+    kind: \(kind)
+    metadata: {name: \(name), namespace: ns\(timestamp.map { ", creationTimestamp: \"\($0)\"" } ?? "")}
+    spec:
+    \(spec.split(separator: "\n", omittingEmptySubsequences: false).map { "  " + $0 }.joined(separator: "\n"))
+    """
+}
+
+let kgatewayV2 = "gateway.kgateway.dev/v1alpha1"
+let seedGroup = "kgateway.dev/v1alpha1"
