@@ -155,6 +155,7 @@ struct ConfigurationAccumulator {
             case .service(let value): configuration.services.append(value)
             case .endpointSlice(let value): configuration.endpointSlices.append(value)
             case .referenceGrant(let value): configuration.referenceGrants.append(value)
+            case .custom(let value): value.add(to: &configuration)
             }
         }
     }

@@ -10,6 +10,8 @@ enum DecodedResource {
     case service(Service)
     case endpointSlice(EndpointSlice)
     case referenceGrant(ReferenceGrant)
+    /// A policy kind (or another kind decoded through `YAMLObjectDecoder`).
+    case custom(any LoadedCustomResource)
 
     /// Identity used to detect duplicates: kind, then namespace (empty when cluster-scoped), then name.
     var identity: (kind: String, displayName: String) {
@@ -20,6 +22,7 @@ enum DecodedResource {
         case .service(let resource): (Service.kind, resource.qualifiedName)
         case .endpointSlice(let resource): (EndpointSlice.kind, resource.qualifiedName)
         case .referenceGrant(let resource): (ReferenceGrant.kind, resource.qualifiedName)
+        case .custom(let resource): (type(of: resource).kind, resource.qualifiedName)
         }
     }
 }
@@ -129,6 +132,9 @@ enum DocumentDecoder {
                 location: location,
                 documentIndex: document.index
             )))
+        case _ where CustomResourceKinds.spec(kind: kind, apiVersion: apiVersion) != nil:
+            guard let specType = CustomResourceKinds.spec(kind: kind, apiVersion: apiVersion) else { return .invalid(diagnostics.errors) }
+            return decodeCustomResource(specType, document: document, root: root, apiVersion: apiVersion, diagnostics: diagnostics)
         default:
             // Unsupported kinds still need the identity every Kubernetes object has.
             let name = metadata?.string("name", required: true) ?? ""

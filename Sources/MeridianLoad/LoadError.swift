@@ -22,6 +22,10 @@ public struct LoadError: Error, Sendable, Hashable, CustomStringConvertible {
         case wrongType
         /// A required field is absent (or null).
         case missingField
+        /// A field the kind does not have (usually a misspelling; the message suggests the nearest field).
+        case unknownField
+        /// A field of the real API (kgateway, Gateway API) that Meridian does not implement.
+        case unsupportedField
         /// A value has the right type but is not allowed (out of range, bad syntax, unsupported enum value...).
         case invalidValue
         /// A list has more items than the API allows.
