@@ -66,6 +66,23 @@ struct SeedManifestTests {
         #expect(gateway.listeners[1].conditions.contains { $0.type == .programmed && $0.status })
         let header = try #require(build.translation.statuses.first { $0.qualifiedName == "ai-gateway/model-header-routing" })
         #expect(header.parents[0].conditions[0].reason == .notAllowedByListeners, "sectionName https selects namespaces by label")
+
+        // Every policy document is read, and each has a precise status; none is ignored.
+        #expect(build.loaded.ignored.isEmpty, "\(build.loaded.ignored.map(\.kind))")
+        func policy(_ kind: String, _ name: String) -> [String] {
+            build.translation.statuses.first { $0.kind == kind && $0.qualifiedName == name }?.parents.flatMap { $0.conditions.map(\.description) } ?? ["no status"]
+        }
+        #expect(policy("RetryPolicy", "ai-gateway/inference-retry-policy") == ["Accepted=True Attached: in effect: retry, retry.perTryTimeout"])
+        #expect(policy("CircuitBreakerPolicy", "ai-gateway/inference-circuit-breaker") == ["Accepted=False TargetNotFound: Service ai-gateway/vllm-gpt4-service is not declared"])
+        #expect(policy("ConnectionPoolSettings", "default/inference-connection-pool") == ["Accepted=False TargetNotFound: Service default/vllm-service is not declared"])
+        #expect(policy("RateLimitPolicy", "default/inference-rate-limit") == ["Accepted=False TargetNotFound: HTTPRoute default/model-routing is not declared"])
+        #expect(policy("BackendLBPolicy", "ai-gateway/gpt4-fallback-policy") == ["Accepted=False Invalid: spec.default.backendRef: Service ai-gateway/vllm-gpt4-fallback is not declared"])
+        #expect(policy("GatewayClassConfig", "kgateway-config") == [
+            "Accepted=True Accepted: not in effect: no backend of a Gateway of GatewayClass kgateway is resolved (spec.proxy has no effect: Meridian configures the Envoys it is given and does not deploy or size them)",
+        ])
+        // The retry rule now forwards (to an undeclared Service: 500 by BackendNotFound, not by the filter).
+        let retry = try #require(build.translation.statuses.first { $0.qualifiedName == "ai-gateway/retry-policy" })
+        #expect(!retry.parents[0].conditions.contains { $0.type == .partiallyInvalid })
     }
 
     @Test("the unified gateway: ReferenceGrants open ai-inference and observability; ai-external has none")
@@ -81,11 +98,12 @@ struct SeedManifestTests {
         #expect(vllm.parents[0].conditions.contains { $0.reason == .backendNotFound }, "granted, but the Service is not declared")
     }
 
-    @Test("the whole directory at once is refused precisely: two files declare GatewayClass kgateway")
+    @Test("the whole directory at once is refused precisely: two files declare GatewayClass kgateway and GatewayClassConfig kgateway-config")
     func wholeDirectory() throws {
         let build = ConfigurationPipeline.build(paths: [RepositoryPaths.seedManifests.path], options: TranslationOptions())
         #expect(build.loaded.errors.map(\.description) == [
             "\(RepositoryPaths.seedManifests.path)/20-unified-gateway.yaml:5:9: metadata.name: duplicate GatewayClass \"kgateway\" (first defined at \(RepositoryPaths.seedManifests.path)/01-gatewayclass.yaml:4:9)",
+            "\(RepositoryPaths.seedManifests.path)/20-unified-gateway.yaml:17:9: metadata.name: duplicate GatewayClassConfig \"kgateway-config\" (first defined at \(RepositoryPaths.seedManifests.path)/01-gatewayclass.yaml:16:9)",
         ])
     }
 }

@@ -1,3 +1,4 @@
+import Foundation
 import MeridianIR
 import MeridianLoad
 import MeridianTranslate

@@ -217,7 +217,9 @@ struct PolicyAttachment {
             }
             if status.parents.isEmpty {
                 let why: String
-                if let empty = emptySelections[index] {
+                if let unused = description.unusedReason {
+                    why = unused
+                } else if let empty = emptySelections[index] {
                     why = "its selectors match nothing: " + empty.joined(separator: "; ")
                 } else if description.targetRefs.isEmpty && description.targetSelectors.isEmpty && description.attachableByExtensionRef {
                     why = "no HTTPRoute ExtensionRef filter names it"

@@ -84,6 +84,8 @@ struct PolicyDescription {
     var problems: [String] = []
     /// Fields accepted but without effect in Meridian, said in the status message.
     var notes: [String] = []
+    /// Why it is in effect nowhere, when it attaches in a way targets do not say (GatewayClass parameters).
+    var unusedReason: String?
 
     init(identity: PolicyIdentity) {
         self.identity = identity

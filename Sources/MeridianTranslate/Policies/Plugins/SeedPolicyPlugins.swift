@@ -120,6 +120,10 @@ enum GatewayClassConfigPlugin: PolicyPlugin {
     static func describe(_ context: TranslationContext) -> [PolicyDescription] {
         context.input.gatewayClassConfigs.map { config in
             var description = PolicyDescription(config)
+            let classes = context.input.gatewayClasses.filter { $0.spec.parametersRef?.kind == GatewayClassConfig.kind && $0.spec.parametersRef?.name == config.metadata.name }
+            description.unusedReason = classes.isEmpty
+                ? "no GatewayClass names it in parametersRef"
+                : "no backend of a Gateway of GatewayClass \(classes.map(\.metadata.name).sorted().joined(separator: ", ")) is resolved"
             let settings = config.spec.connectionSettings
             description.backend.maxConnections = description.uint32(settings?.maxConnections, "spec.connectionSettings.maxConnections")
             description.backend.connectTimeout = description.positive(settings?.connectTimeout, "spec.connectionSettings.connectTimeout")
