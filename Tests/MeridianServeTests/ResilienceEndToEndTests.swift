@@ -11,8 +11,9 @@ import Testing
 struct ResilienceEndToEndTests {
     typealias Fixture = EnvoyEndToEndTests.Fixture
 
-    /// One listener, a round-robin cluster over both backends, and four routes that get
-    /// policies only when `withPolicies` is set.
+    /// One listener, a round-robin cluster over both backends, two clusters with priorities
+    /// (b first and a as fallback; a not ready first and b as fallback), and routes that
+    /// get policies only when `withPolicies` is set.
     static func configuration(_ fixture: Fixture, withPolicies: Bool) -> ProxyConfiguration {
         let backends: RouteAction = .forward([WeightedBackend(clusterName: "both", weight: 1)])
         func route(_ name: String, _ prefix: String, rateLimit: LocalRateLimit? = nil, session: SessionPersistence? = nil) -> Route {
@@ -28,11 +29,23 @@ struct ResilienceEndToEndTests {
                     RateLimitDescriptor(headers: ["x-tenant-id"], tokenBucket: TokenBucket(maxTokens: 2, tokensPerFill: 2, fillInterval: .seconds(60))),
                 ])),
                 route("sticky", "/sticky", session: SessionPersistence(.cookie(name: "meridian-session", ttl: nil, path: "/"))),
+                Route(name: "primary", match: RouteMatch(path: .segmentPrefix("/primary")), action: .forward([WeightedBackend(clusterName: "primary", weight: 1)])),
+                Route(name: "failover", match: RouteMatch(path: .segmentPrefix("/failover")), action: .forward([WeightedBackend(clusterName: "failover", weight: 1)])),
                 Route(name: "rest", match: RouteMatch(path: .prefix("/")), action: backends),
             ])])],
-            clusters: [Cluster(name: "both", discovery: .endpoints([
-                Endpoint(address: "127.0.0.1", port: fixture.backendA.port), Endpoint(address: "127.0.0.1", port: fixture.backendB.port),
-            ]))]
+            clusters: [
+                Cluster(name: "both", discovery: .endpoints([
+                    Endpoint(address: "127.0.0.1", port: fixture.backendA.port), Endpoint(address: "127.0.0.1", port: fixture.backendB.port),
+                ])),
+                Cluster(name: "primary", discovery: .endpoints([
+                    Endpoint(address: "127.0.0.1", port: fixture.backendA.port, priority: 1),
+                    Endpoint(address: "127.0.0.1", port: fixture.backendB.port),
+                ])),
+                Cluster(name: "failover", discovery: .endpoints([
+                    Endpoint(address: "127.0.0.1", port: fixture.backendA.port, ready: false),
+                    Endpoint(address: "127.0.0.1", port: fixture.backendB.port, priority: 1),
+                ])),
+            ]
         )
     }
 
@@ -62,6 +75,10 @@ struct ResilienceEndToEndTests {
             seen.insert(response.headers["x-backend"] ?? "")
         }
         #expect(seen == ["a", "b"], "round robin, not sticky")
+        for _ in 0..<6 {
+            #expect(try await HTTPProbe.send(port: fixture.listenerPort, path: "/primary").headers["x-backend"] == "b", "a healthy priority 0 takes all traffic")
+            #expect(try await HTTPProbe.send(port: fixture.listenerPort, path: "/failover").headers["x-backend"] == "b", "priority 0 is unhealthy: priority 1 serves")
+        }
 
         // Policies on: only the RouteConfiguration changes, so the Listener is never resent (no drain).
         let policed = try fixture.publish(Self.configuration(fixture, withPolicies: true))
