@@ -67,7 +67,7 @@ extension DocumentDecoder {
         let metadata = metadataReader.map { ObjectMeta.decode($0, namespaced: Spec.isNamespaced, nameProblem: NameSyntax.dnsSubdomainProblem) }
         var spec: Spec?
         if let specReader = root.value("spec") {
-            spec = YAMLObjectDecoder.decode(Spec.self, from: specReader.node, path: specReader.path, diagnostics: diagnostics)
+            spec = specReader.decode(Spec.self)
         } else {
             root.reportMissing("spec")
         }

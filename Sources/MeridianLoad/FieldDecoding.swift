@@ -150,6 +150,11 @@ struct NodeReader {
         }
     }
 
+    /// The node decoded as a `Decodable` type by `YAMLObjectDecoder`; nil (with problems reported) when it cannot be.
+    func decode<T: Decodable>(_ type: T.Type) -> T? {
+        YAMLObjectDecoder.decode(type, from: node, path: path, diagnostics: diagnostics)
+    }
+
     /// A string-to-string map (labels, annotations, selectors); entries with problems are reported and left out.
     func stringMap(
         allowEmptyValues: Bool = true,

@@ -123,6 +123,8 @@ extension HTTPRouteRule {
         }
 
         let timeouts = mapping.mapping("timeouts").map(HTTPRouteTimeouts.decode)
+        let retry = mapping.value("retry").flatMap { $0.decode(HTTPRouteRetry.self) }
+        let sessionPersistence = mapping.value("sessionPersistence").flatMap { $0.decode(GatewayAPISessionPersistence.self) }
 
         for (filter, item) in filters {
             if case .requestRedirect = filter, !backendRefs.isEmpty {
@@ -137,6 +139,8 @@ extension HTTPRouteRule {
             filters: filters.map(\.filter),
             backendRefs: backendRefs,
             timeouts: timeouts,
+            retry: retry,
+            sessionPersistence: sessionPersistence,
             source: FieldSource(mapping)
         )
     }

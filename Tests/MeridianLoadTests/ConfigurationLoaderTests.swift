@@ -120,13 +120,13 @@ spec:
 
     @Test func ignoresUnsupportedKindsWithAReason() {
         let yaml = """
-        apiVersion: kgateway.dev/v1alpha1
-        kind: RetryPolicy
+        apiVersion: gateway.kgateway.dev/v1alpha1
+        kind: GatewayParameters
         metadata:
-          name: retry
+          name: params
           namespace: ai-gateway
         spec:
-          numRetries: 3
+          kube: {}
         ---
         apiVersion: gateway.networking.k8s.io/v1alpha2
         kind: HTTPRoute
@@ -142,9 +142,9 @@ spec:
         #expect(result.errors.isEmpty)
         #expect(result.ignored == [
             IgnoredDocument(
-                apiVersion: "kgateway.dev/v1alpha1", kind: "RetryPolicy", name: "retry", namespace: "ai-gateway",
+                apiVersion: "gateway.kgateway.dev/v1alpha1", kind: "GatewayParameters", name: "params", namespace: "ai-gateway",
                 location: SourceLocation(file: "test.yaml", line: 1, column: 1), documentIndex: 0,
-                reason: "kind RetryPolicy is not supported yet"
+                reason: "kind GatewayParameters is not supported yet"
             ),
             IgnoredDocument(
                 apiVersion: "gateway.networking.k8s.io/v1alpha2", kind: "HTTPRoute", name: "old",

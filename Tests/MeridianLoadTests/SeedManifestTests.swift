@@ -20,11 +20,20 @@ private struct SeedContents: Sendable {
     var gateways = 0
     var httpRoutes = 0
     var referenceGrants = 0
+    /// Objects of the policy kinds (GatewayClassConfig, BackendLBPolicy, RetryPolicy, ...).
+    var policies = 0
     var ignoredKinds: [String] = []
 }
 
+/// How many objects of the policy kinds a load produced.
+private func policyCount(_ loaded: LoadedConfiguration) -> Int {
+    loaded.retryPolicies.count + loaded.circuitBreakerPolicies.count + loaded.rateLimitPolicies.count
+        + loaded.connectionPoolSettings.count + loaded.gatewayClassConfigs.count + loaded.trafficPolicies.count
+        + loaded.backendConfigPolicies.count + loaded.backends.count + loaded.directResponses.count + loaded.backendLBPolicies.count
+}
+
 private let expectedSeedContents: [String: SeedContents] = [
-    "01-gatewayclass.yaml": SeedContents(gatewayClasses: 1, ignoredKinds: ["GatewayClassConfig"]),
+    "01-gatewayclass.yaml": SeedContents(gatewayClasses: 1, policies: 1),
     "02-gateway.yaml": SeedContents(gateways: 1),
     "03-httproute-header-routing.yaml": SeedContents(httpRoutes: 1),
     "04-httproute-path-routing.yaml": SeedContents(httpRoutes: 1),
@@ -32,13 +41,13 @@ private let expectedSeedContents: [String: SeedContents] = [
     "06-httproute-weighted.yaml": SeedContents(httpRoutes: 1),
     "07-httproute-ab-test.yaml": SeedContents(httpRoutes: 1),
     "08-httproute-canary.yaml": SeedContents(httpRoutes: 1),
-    "09-httproute-fallback-backendlbpolicy.yaml": SeedContents(httpRoutes: 1, ignoredKinds: ["BackendLBPolicy"]),
+    "09-httproute-fallback-backendlbpolicy.yaml": SeedContents(httpRoutes: 1, policies: 1),
     "10-httproute-timeouts.yaml": SeedContents(httpRoutes: 1),
-    "11-httproute-retry-extensionref.yaml": SeedContents(httpRoutes: 1, ignoredKinds: ["RetryPolicy"]),
-    "12-circuitbreakerpolicy.yaml": SeedContents(ignoredKinds: ["CircuitBreakerPolicy"]),
-    "15-connectionpoolsettings.yaml": SeedContents(ignoredKinds: ["ConnectionPoolSettings"]),
-    "16-ratelimitpolicy.yaml": SeedContents(ignoredKinds: ["RateLimitPolicy"]),
-    "20-unified-gateway.yaml": SeedContents(gatewayClasses: 1, gateways: 1, referenceGrants: 2, ignoredKinds: ["GatewayClassConfig"]),
+    "11-httproute-retry-extensionref.yaml": SeedContents(httpRoutes: 1, policies: 1),
+    "12-circuitbreakerpolicy.yaml": SeedContents(policies: 1),
+    "15-connectionpoolsettings.yaml": SeedContents(policies: 1),
+    "16-ratelimitpolicy.yaml": SeedContents(policies: 1),
+    "20-unified-gateway.yaml": SeedContents(gatewayClasses: 1, gateways: 1, referenceGrants: 2, policies: 1),
     "21-unified-routes.yaml": SeedContents(httpRoutes: 4),
 ]
 
@@ -64,6 +73,7 @@ private let expectedSeedContents: [String: SeedContents] = [
         #expect(result.gateways.count == expected.gateways)
         #expect(result.httpRoutes.count == expected.httpRoutes)
         #expect(result.referenceGrants.count == expected.referenceGrants)
+        #expect(policyCount(result) == expected.policies)
         #expect(result.services.isEmpty && result.endpointSlices.isEmpty)
         #expect(result.ignored.map(\.kind) == expected.ignoredKinds)
         #expect(result.ignored.allSatisfy { $0.reason == "kind \($0.kind) is not supported yet" })
