@@ -16,6 +16,13 @@ struct ProxyAssembly {
         }
     }
 
+    /// Gateway → port → the rate limit every request on that Envoy listener shares.
+    private var listenerRateLimits: [String: [Int: LocalRateLimit]] = [:]
+
+    mutating func setListenerRateLimit(_ limit: LocalRateLimit, gateway: String, port: Int) {
+        listenerRateLimits[gateway, default: [:]][port] = limit
+    }
+
     mutating func add(_ cluster: Cluster, gateway: String) {
         clusters[gateway, default: [:]][cluster.name] = cluster
     }
@@ -27,7 +34,10 @@ struct ProxyAssembly {
         var tables: [RouteTable] = []
         for port in ports {
             let name = "http-\(port)"
-            listeners.append(MeridianIR.Listener(name: name, address: listenerAddress, port: port, routeTableName: name))
+            listeners.append(MeridianIR.Listener(
+                name: name, address: listenerAddress, port: port, routeTableName: name,
+                localRateLimit: listenerRateLimits[gateway.qualifiedName]?[port]
+            ))
             let byHost = placed[port] ?? [:]
             let virtualHosts = byHost.keys.sorted().map { hostname in
                 let ordered = byHost[hostname]!.sorted { $0.0 < $1.0 }.map(\.1)

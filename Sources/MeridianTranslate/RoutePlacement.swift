@@ -61,10 +61,11 @@ struct RoutePlacement {
                 backendSide.sessionPersistence = backendSide.sessionPersistence ?? settings.sessionPersistence
                 backendSide.hashPolicies = backendSide.hashPolicies ?? settings.hashPolicies
             }
-            let merged = policies.routeSettings(
+            let (merged, gatewayRateLimit) = policies.routeSettings(
                 route: route, ruleName: rule.name, placement: placement,
                 own: compiled.ownSettings, extensionPolicies: compiled.extensionPolicies, backendSide: backendSide
             )
+            if let gatewayRateLimit { assembly.setListenerRateLimit(gatewayRateLimit, gateway: placement.gateway, port: placement.port) }
             let matches = rule.matches.isEmpty ? [HTTPRouteMatch.matchEverything] : rule.matches
             for (matchIndex, match) in matches.enumerated() {
                 var irRoute = Route(

@@ -156,3 +156,19 @@ struct KgatewayPolicyTranslationTests {
         #expect(grpc.healthChecks.first?.probe == .grpc(serviceName: "echo", authority: "echo.local"))
     }
 }
+
+/// Where a rate limit's bucket lives depends on where the policy attaches.
+@Suite("Rate limit placement")
+struct RateLimitPlacementTests {
+    @Test("a Gateway-level rate limit is one bucket per Envoy listener; a route-level one replaces it on its routes")
+    func gatewayLevelRateLimit() throws {
+        let yaml = gateway(listeners: httpListener) + service("svc") + httpRoute("a", path: "/a") + httpRoute("b", path: "/b")
+            + policy(kgatewayV2, "TrafficPolicy", "gateway", spec: "targetRefs: [{group: gateway.networking.k8s.io, kind: Gateway, name: gw}]\nrateLimit: {local: {tokenBucket: {maxTokens: 100, tokensPerFill: 100, fillInterval: 1s}}}")
+            + policy(kgatewayV2, "TrafficPolicy", "route", spec: "targetRefs: [{group: gateway.networking.k8s.io, kind: HTTPRoute, name: b}]\nrateLimit: {local: {tokenBucket: {maxTokens: 5, tokensPerFill: 5, fillInterval: 1s}}}")
+        let translation = translate(yaml)
+        let listener = try #require(translation.proxy("ns/gw")?.listeners.first)
+        #expect(listener.localRateLimit == LocalRateLimit(tokenBucket: TokenBucket(maxTokens: 100, tokensPerFill: 100, fillInterval: .seconds(1))))
+        #expect(translation.route("ns/a")?.rateLimit == nil, "the listener's shared bucket applies")
+        #expect(translation.route("ns/b")?.rateLimit == LocalRateLimit(tokenBucket: TokenBucket(maxTokens: 5, tokensPerFill: 5, fillInterval: .seconds(1))))
+    }
+}

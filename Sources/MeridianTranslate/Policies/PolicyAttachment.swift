@@ -131,7 +131,9 @@ struct PolicyAttachment {
         return problems.isEmpty ? .policy(index) : .invalid(problems.joined(separator: "; "))
     }
 
-    /// The route settings in effect for one rule served through one Gateway listener.
+    /// The route settings in effect for one rule served through one Gateway listener, and a
+    /// Gateway-level rate limit, which Envoy enforces per listener (one bucket shared by every
+    /// route) rather than per route.
     mutating func routeSettings(
         route: HTTPRoute,
         ruleName: String?,
@@ -139,7 +141,7 @@ struct PolicyAttachment {
         own: RouteSettings,
         extensionPolicies: [Int],
         backendSide: RouteSettings
-    ) -> RouteSettings {
+    ) -> (settings: RouteSettings, gatewayRateLimit: LocalRateLimit?) {
         typealias Contribution = PolicyLedger.Contribution<RouteSettings>
         var contributions: [Contribution] = [Contribution(policy: nil, level: .routeField, settings: own)]
         for index in extensionPolicies {
@@ -156,7 +158,11 @@ struct PolicyAttachment {
         if !backendSide.isEmpty {
             contributions.append(Contribution(policy: nil, level: .backend, settings: backendSide))
         }
-        return ledger.merge(contributions, ancestor: "Gateway \(placement.gateway)")
+        var (settings, levels) = ledger.merge(contributions, ancestor: "Gateway \(placement.gateway)")
+        guard levels["rateLimit"] == .gateway else { return (settings, nil) }
+        let limit = settings.rateLimit
+        settings.rateLimit = nil
+        return (settings, limit)
     }
 
     /// The backend settings in effect for one backend of one Gateway: the Gateway's class
@@ -172,7 +178,7 @@ struct PolicyAttachment {
             guard section == nil || section == backend.port.map(String.init) else { continue }
             contributions.append(Contribution(policy: descriptions[index].identity, level: .backend, settings: descriptions[index].backend))
         }
-        return ledger.merge(contributions, ancestor: "Gateway \(gateway.qualifiedName)")
+        return ledger.merge(contributions, ancestor: "Gateway \(gateway.qualifiedName)").settings
     }
 
     /// The GatewayClassConfig a Gateway's class names in `parametersRef`, if any.

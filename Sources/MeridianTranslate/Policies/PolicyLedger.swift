@@ -26,7 +26,8 @@ struct PolicyLedger {
     }
 
     /// Merges contributions field by field: higher level first, then oldest; records who won.
-    mutating func merge<Settings: PolicySettings>(_ contributions: [Contribution<Settings>], ancestor: String) -> Settings {
+    /// Returns the merged settings and the level each set field came from.
+    mutating func merge<Settings: PolicySettings>(_ contributions: [Contribution<Settings>], ancestor: String) -> (settings: Settings, levels: [String: AttachmentLevel]) {
         let ordered = contributions.filter { !$0.settings.isEmpty }.sorted { lhs, rhs in
             if lhs.level != rhs.level { return lhs.level > rhs.level }
             switch (lhs.policy, rhs.policy) {
@@ -57,7 +58,7 @@ struct PolicyLedger {
                 }
             }
         }
-        return result
+        return (result, winners.mapValues(\.level))
     }
 
     /// The ancestor conditions of a policy that attached somewhere.
