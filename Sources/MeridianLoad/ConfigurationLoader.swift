@@ -37,7 +37,9 @@ public struct LoadedConfiguration: Sendable {
     public var backendLBPolicies: [BackendLBPolicy] = []
     /// Documents of kinds this loader does not handle.
     public var ignored: [IgnoredDocument] = []
-    /// Every problem found, ordered by file, line and column.
+    /// Objects set aside for their own errors (policy kinds): everything else still applies.
+    public var rejected: [RejectedObject] = []
+    /// Every problem found, ordered by file, line and column (those of rejected objects included).
     public var errors: [LoadError] = []
     /// The files that were read, in the order they were loaded.
     public var files: [String] = []
@@ -47,6 +49,33 @@ public struct LoadedConfiguration: Sendable {
 
     /// True when no errors were found.
     public var isValid: Bool { errors.isEmpty }
+
+    /// True when every error belongs to a rejected object, so the rest can be served.
+    public var isServable: Bool { errors.count == rejected.reduce(0) { $0 + $1.errors.count } }
+}
+
+/// An object whose document has errors, set aside on its own.
+public struct RejectedObject: Sendable, Hashable {
+    public var apiVersion: String
+    public var kind: String
+    public var name: String
+    /// The namespace (`default` when a namespaced kind omits it), nil for cluster-scoped kinds.
+    public var namespace: String?
+    /// Where the document starts.
+    public var location: SourceLocation
+    public var errors: [LoadError]
+
+    public init(apiVersion: String, kind: String, name: String, namespace: String?, location: SourceLocation, errors: [LoadError]) {
+        self.apiVersion = apiVersion
+        self.kind = kind
+        self.name = name
+        self.namespace = namespace
+        self.location = location
+        self.errors = errors
+    }
+
+    /// `namespace/name`, or `name` for cluster-scoped kinds.
+    public var qualifiedName: String { namespace.map { "\($0)/\(name)" } ?? name }
 }
 
 /// Loads Gateway API and Kubernetes manifests into typed, validated resources.
@@ -133,6 +162,9 @@ struct ConfigurationAccumulator {
         switch outcome {
         case .invalid(let errors):
             configuration.errors.append(contentsOf: errors)
+        case .rejected(let object):
+            configuration.errors.append(contentsOf: object.errors)
+            configuration.rejected.append(object)
         case .ignored(let document):
             configuration.ignored.append(document)
         case .resource(let resource, let nameLocation):

@@ -72,7 +72,15 @@ extension DocumentDecoder {
             root.reportMissing("spec")
         }
         let errors = document.errors + diagnostics.errors
-        guard errors.isEmpty, let metadata, let spec else { return .invalid(errors) }
+        guard errors.isEmpty, let metadata, let spec else {
+            // An object whose identity is readable is set aside on its own: a broken policy
+            // must not stop the rest of the configuration from being served.
+            guard let metadata, !metadata.name.isEmpty, !errors.isEmpty else { return .invalid(errors) }
+            return .rejected(RejectedObject(
+                apiVersion: apiVersion, kind: Spec.kind, name: metadata.name, namespace: metadata.namespace,
+                location: document.root.location, errors: errors
+            ))
+        }
         let resource = CustomResource(
             apiVersion: apiVersion,
             metadata: metadata,
@@ -81,5 +89,32 @@ extension DocumentDecoder {
             documentIndex: document.index
         )
         return .resource(.custom(resource), nameLocation: metadataReader?.value("name")?.location ?? document.root.location)
+    }
+}
+
+extension CustomResourceSpec {
+    /// Copies the object `namespace/name` of this kind from one configuration to another.
+    static func copy(name: String, namespace: String?, from source: LoadedConfiguration, into target: inout LoadedConfiguration) -> Bool {
+        guard let object = source[keyPath: loadedObjects].first(where: { $0.metadata.name == name && $0.metadata.namespace == namespace }) else {
+            return false
+        }
+        target[keyPath: loadedObjects].append(object)
+        return true
+    }
+}
+
+extension LoadedConfiguration {
+    /// Puts back, for each rejected object, its version in `previous` (the last good one), so
+    /// a broken edit of a policy keeps the policy as it was. Returns the objects kept that way.
+    public mutating func keepingLastGoodVersions(from previous: LoadedConfiguration) -> [RejectedObject] {
+        var kept: [RejectedObject] = []
+        for object in rejected {
+            for spec in CustomResourceKinds.all where spec.kind == object.kind {
+                if spec.copy(name: object.name, namespace: object.namespace, from: previous, into: &self) {
+                    kept.append(object)
+                }
+            }
+        }
+        return kept
     }
 }

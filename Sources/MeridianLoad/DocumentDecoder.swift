@@ -33,6 +33,9 @@ enum DocumentOutcome {
     case resource(DecodedResource, nameLocation: SourceLocation)
     case ignored(IgnoredDocument)
     case invalid([LoadError])
+    /// An object of a kind whose errors stay with the object (policies): it is set aside,
+    /// and the rest of the configuration still applies.
+    case rejected(RejectedObject)
 }
 
 enum DocumentDecoder {

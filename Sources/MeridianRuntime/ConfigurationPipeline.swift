@@ -13,8 +13,15 @@ public struct ConfigurationBuild: Sendable {
     /// Groups whose resources could not form a consistent snapshot (a translator bug if ever non-empty).
     public var snapshotErrors: [String: SnapshotError]
 
+    /// Rejected objects whose last good version is served in their place.
+    public var keptObjects: [RejectedObject] = []
+
     /// Whether the input is valid: every document loaded and every group encoded.
     public var isValid: Bool { loaded.errors.isEmpty && snapshotErrors.isEmpty }
+
+    /// Whether the result can be served: every error belongs to an object set aside on its
+    /// own (a policy), and every group encoded.
+    public var isServable: Bool { loaded.isServable && snapshotErrors.isEmpty }
 
     /// Whether, beyond being valid, every resource has healthy status conditions.
     public var isFullyHealthy: Bool { isValid && translation.statuses.allSatisfy(\.isHealthy) }
@@ -22,12 +29,20 @@ public struct ConfigurationBuild: Sendable {
 
 /// Load → translate → encode, as one pure step.
 public enum ConfigurationPipeline {
-    public static func build(paths: [String], options: TranslationOptions) -> ConfigurationBuild {
-        build(ConfigurationLoader.load(paths: paths), options: options)
+    /// Builds from files. With `previous` (what is served), a rejected object keeps the version
+    /// it had there, as `kubectl apply` keeps an object whose update was refused.
+    public static func build(paths: [String], options: TranslationOptions, previous: LoadedConfiguration? = nil) -> ConfigurationBuild {
+        var loaded = ConfigurationLoader.load(paths: paths)
+        let kept = previous.map { loaded.keepingLastGoodVersions(from: $0) } ?? []
+        var build = build(loaded, options: options)
+        build.keptObjects = kept
+        return build
     }
 
     public static func build(_ loaded: LoadedConfiguration, options: TranslationOptions) -> ConfigurationBuild {
-        let translation = GatewayTranslator.translate(TranslationInput(loaded), options: options)
+        var input = TranslationInput(loaded)
+        input.rejectedObjects = loaded.rejected
+        let translation = GatewayTranslator.translate(input, options: options)
         var snapshots: [String: Snapshot] = [:]
         var errors: [String: SnapshotError] = [:]
         for proxy in translation.proxies {

@@ -61,12 +61,19 @@ public final class ConfigurationWatcher: Sendable {
     /// Loads the files now; returns whether the result was valid and is now served.
     @discardableResult
     public func reload() -> Bool {
-        let build = ConfigurationPipeline.build(paths: paths, options: options)
-        guard build.isValid else {
+        let build = ConfigurationPipeline.build(paths: paths, options: options, previous: servedBuild?.loaded)
+        guard build.isServable else {
             for line in StatusReport.errorLines(build) {
                 logger.error(servedBuild == nil ? "invalid configuration" : "invalid configuration, still serving the last good snapshot", metadata: ["error": "\(line)"])
             }
             return false
+        }
+        let kept = Set(build.keptObjects)
+        for object in build.loaded.rejected {
+            let note = kept.contains(object) ? "set aside; its last good version is still served" : "set aside; everything else is served"
+            for error in object.errors {
+                logger.error("invalid \(object.kind) \(object.qualifiedName): \(note)", metadata: ["error": "\(error)"])
+            }
         }
         for line in StatusReport.problemLines(build) {
             logger.notice("not everything is served", metadata: ["status": "\(line)"])

@@ -35,6 +35,8 @@ public struct TranslationInput: Sendable {
     public var backends: [KgatewayBackend] = []
     public var directResponses: [DirectResponse] = []
     public var backendLBPolicies: [BackendLBPolicy] = []
+    /// Policy documents set aside for their own errors: they get `Accepted=False Invalid`.
+    public var rejectedObjects: [RejectedObject] = []
 
     public init(
         gatewayClasses: [GatewayClass] = [],

@@ -121,22 +121,39 @@ struct PolicyPrecedenceTests {
         #expect(translation.status("HTTPRoute", "ns/r")?.isHealthy == true)
     }
 
-    @Test("invalid policies: a target kind the policy cannot take, values Envoy would refuse; an ExtensionRef to one answers 500")
+    @Test("invalid policies: a target kind the policy cannot take, a document that does not decode; an ExtensionRef to one answers 500")
     func invalidPolicies() throws {
         let yaml = gateway(listeners: httpListener) + service("svc")
             + httpRoute(rule: "filters: [{type: ExtensionRef, extensionRef: {group: gateway.kgateway.dev, kind: TrafficPolicy, name: too-fast}}]")
             + httpRoute("fine", path: "/fine")
             + policy(kgatewayV2, "TrafficPolicy", "too-fast", spec: "rateLimit: {local: {tokenBucket: {maxTokens: 5, fillInterval: 10ms}}}")
             + policy(seedGroup, "CircuitBreakerPolicy", "wrong-kind", spec: "targetRefs: [{kind: HTTPRoute, name: fine}]\nmaxConnections: 1")
-        let translation = translate(yaml)
+        let (translation, loaded) = translateWithRejections(yaml)
+        #expect(loaded.rejected.map(\.qualifiedName) == ["ns/too-fast"])
+        let problem = try #require(loaded.rejected.first?.errors.first)
+        let where_ = "test.yaml:\(problem.location.line):\(problem.location.column)"
         #expect(translation.policyConditions("TrafficPolicy", "ns/too-fast") == [
-            "TrafficPolicy ns/too-fast: Accepted=False Invalid: spec.rateLimit.local.tokenBucket.fillInterval: must be at least 50ms, got 10ms",
+            "TrafficPolicy ns/too-fast: Accepted=False Invalid: \(where_): spec.rateLimit.local.tokenBucket.fillInterval: \(problem.message)",
         ])
+        #expect(problem.message.contains("50ms"))
         #expect(translation.policyConditions("CircuitBreakerPolicy", "ns/wrong-kind") == [
             "CircuitBreakerPolicy ns/wrong-kind: Accepted=False Invalid: spec.targetRefs[0]: gateway.networking.k8s.io/HTTPRoute cannot be a target of CircuitBreakerPolicy; it targets Service, gateway.kgateway.dev/Backend",
         ])
         #expect(translation.route("ns/r")?.action == .directResponse(status: 500, body: ""))
-        #expect(translation.condition("HTTPRoute", "ns/r", "PartiallyInvalid")?.message == "spec.rules[0].filters[0]: ExtensionRef gateway.kgateway.dev/TrafficPolicy too-fast is invalid (spec.rateLimit.local.tokenBucket.fillInterval: must be at least 50ms, got 10ms); the rule answers 500")
+        #expect(translation.condition("HTTPRoute", "ns/r", "PartiallyInvalid")?.message == "spec.rules[0].filters[0]: ExtensionRef gateway.kgateway.dev/TrafficPolicy too-fast is invalid (\(where_): spec.rateLimit.local.tokenBucket.fillInterval: \(problem.message)); the rule answers 500")
         #expect(translation.route("ns/fine")?.action == .forward([WeightedBackend(clusterName: "ns/svc:80", weight: 1)]), "what an invalid policy does not target keeps working")
+    }
+
+    @Test("a policy whose every field a more specific policy sets is Overridden")
+    func overridden() throws {
+        let yaml = gateway(listeners: httpListener) + service("svc") + httpRoute()
+            + policy(kgatewayV2, "TrafficPolicy", "gateway", spec: "targetRefs: [{group: gateway.networking.k8s.io, kind: Gateway, name: gw}]\ntimeouts: {request: 1s}")
+            + policy(kgatewayV2, "TrafficPolicy", "route", spec: "targetRefs: [{group: gateway.networking.k8s.io, kind: HTTPRoute, name: r}]\ntimeouts: {request: 2s}")
+        let translation = translate(yaml)
+        #expect(translation.route("ns/r")?.timeout == .seconds(2))
+        #expect(translation.policyConditions("TrafficPolicy", "ns/gateway") == [
+            "Gateway ns/gw: Accepted=False Overridden: timeouts.request is set by TrafficPolicy ns/route (route level)",
+        ])
+        #expect(translation.policyConditions("TrafficPolicy", "ns/route") == ["Gateway ns/gw: Accepted=True Merged: in effect: timeouts.request; merged with TrafficPolicy ns/gateway"])
     }
 }

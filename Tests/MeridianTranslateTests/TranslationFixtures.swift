@@ -10,6 +10,15 @@ func translate(_ yaml: String, options: TranslationOptions = TranslationOptions(
     return GatewayTranslator.translate(TranslationInput(loaded), options: options)
 }
 
+/// Translates YAML text whose only load errors are in objects set aside (rejected policies).
+func translateWithRejections(_ yaml: String, sourceLocation: Testing.SourceLocation = #_sourceLocation) -> (Translation, LoadedConfiguration) {
+    let loaded = ConfigurationLoader.load(yaml: yaml, fileName: "test.yaml")
+    #expect(loaded.isServable, "load errors outside rejected objects: \(loaded.errors.map(\.description))", sourceLocation: sourceLocation)
+    var input = TranslationInput(loaded)
+    input.rejectedObjects = loaded.rejected
+    return (GatewayTranslator.translate(input), loaded)
+}
+
 extension Translation {
     func status(_ kind: String, _ name: String) -> ResourceStatus? {
         statuses.first { $0.kind == kind && $0.qualifiedName == name }

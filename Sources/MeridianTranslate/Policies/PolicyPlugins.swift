@@ -34,7 +34,19 @@ enum PolicyPlugins {
     ]
 
     static func describeAll(_ context: TranslationContext) -> [PolicyDescription] {
-        all.flatMap { $0.describe(context) }
+        all.flatMap { $0.describe(context) } + context.input.rejectedObjects.compactMap(rejected)
+    }
+
+    /// A policy document that did not decode: invalid, with its load errors, so an ExtensionRef
+    /// to it answers 500 and its status says why.
+    private static func rejected(_ object: RejectedObject) -> PolicyDescription? {
+        guard let group = groups[object.kind], object.apiVersion.hasPrefix(group + "/") else { return nil }
+        var description = PolicyDescription(identity: PolicyIdentity(
+            kind: object.kind, namespace: object.namespace, name: object.name, creationTimestamp: nil, location: object.location
+        ))
+        description.attachableByExtensionRef = extensionRefKinds.contains("\(group)/\(object.kind)")
+        description.problems = object.errors.map { "\($0.location.file):\($0.location.line):\($0.location.column): \($0.fieldPath.map { "\($0): " } ?? "")\($0.message)" }
+        return description
     }
 }
 
