@@ -81,11 +81,12 @@ struct SeedManifestTests {
         #expect(vllm.parents[0].conditions.contains { $0.reason == "BackendNotFound" }, "granted, but the Service is not declared")
     }
 
-    @Test("the whole directory at once is refused precisely: two files declare GatewayClass kgateway")
+    @Test("the whole directory at once is refused precisely: two files declare GatewayClass kgateway and GatewayClassConfig kgateway-config")
     func wholeDirectory() throws {
         let build = ConfigurationPipeline.build(paths: [RepositoryPaths.seedManifests.path], options: TranslationOptions())
         #expect(build.loaded.errors.map(\.description) == [
             "\(RepositoryPaths.seedManifests.path)/20-unified-gateway.yaml:5:9: metadata.name: duplicate GatewayClass \"kgateway\" (first defined at \(RepositoryPaths.seedManifests.path)/01-gatewayclass.yaml:4:9)",
+            "\(RepositoryPaths.seedManifests.path)/20-unified-gateway.yaml:17:9: metadata.name: duplicate GatewayClassConfig \"kgateway-config\" (first defined at \(RepositoryPaths.seedManifests.path)/01-gatewayclass.yaml:16:9)",
         ])
     }
 }
