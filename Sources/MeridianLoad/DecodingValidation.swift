@@ -33,11 +33,13 @@ enum FieldStep: Hashable, ExpressibleByStringLiteral, ExpressibleByIntegerLitera
 
 /// The problems found by a `validate`, with paths relative to the validated value.
 struct ValidationReport {
-    private(set) var problems: [(code: LoadError.Code, steps: [FieldStep], message: String)] = []
+    private(set) var problems: [(code: LoadError.Code, steps: [FieldStep], message: String, isAboutPresence: Bool)] = []
 
-    /// Records a problem at a relative path (empty: the value itself).
-    mutating func report(_ code: LoadError.Code, _ steps: [FieldStep], _ message: String) {
-        problems.append((code, steps, message))
+    /// Records a problem at a relative path (empty: the value itself). A problem about which
+    /// fields are present is dropped when a field of the value could not be decoded (it may
+    /// be the one that was written but refused).
+    mutating func report(_ code: LoadError.Code, _ steps: [FieldStep], _ message: String, isAboutPresence: Bool = false) {
+        problems.append((code, steps, message, isAboutPresence))
     }
 
     /// Records an invalid value.
@@ -47,7 +49,7 @@ struct ValidationReport {
 
     /// Records a missing field.
     mutating func missing(_ steps: [FieldStep], _ message: String = "required field is missing") {
-        report(.missingField, steps, message)
+        report(.missingField, steps, message, isAboutPresence: true)
     }
 
     /// Checks that an integer, when present, is within `range`.
@@ -93,12 +95,13 @@ struct ValidationReport {
     /// Reports that exactly one of the named fields must be set, unless exactly one is.
     mutating func exactlyOne(_ fields: [(String, Bool)], _ steps: [FieldStep] = []) {
         guard fields.filter(\.1).count != 1 else { return }
-        invalid(steps, "exactly one of \(fields.map(\.0).joined(separator: ", ")) must be set")
+        report(.invalidValue, steps, "exactly one of \(fields.map(\.0).joined(separator: ", ")) must be set", isAboutPresence: true)
     }
 
-    /// Records every problem in `diagnostics`, located at the node each path leads to.
-    func resolve(against node: YAMLNode, path: FieldPath, diagnostics: DecodingDiagnostics) {
-        for problem in problems {
+    /// Records every problem in `diagnostics`, located at the node each path leads to, except
+    /// those about values already reported (and presence problems of an `isIncomplete` value).
+    func resolve(against node: YAMLNode, path: FieldPath, diagnostics: DecodingDiagnostics, isIncomplete: Bool) {
+        for problem in problems where !(problem.isAboutPresence && isIncomplete) {
             var current: YAMLNode? = node
             var location = node.location
             var fieldPath = path
@@ -121,7 +124,9 @@ struct ValidationReport {
                 }
                 if let current { location = current.location }
             }
-            diagnostics.report(problem.code, problem.message, at: location, path: fieldPath)
+            if !diagnostics.isBelowFailedPath(fieldPath) {
+                diagnostics.report(problem.code, problem.message, at: location, path: fieldPath)
+            }
         }
     }
 }
@@ -156,19 +161,23 @@ enum FieldSuggestion {
         return best.distance <= allowed ? best.name : nil
     }
 
-    /// Levenshtein distance (insertions, deletions, substitutions).
+    /// Edit distance counting insertions, deletions, substitutions and swaps of adjacent
+    /// characters (`spce` is one edit from `spec`).
     static func editDistance(_ a: [Character], _ b: [Character]) -> Int {
         guard !a.isEmpty else { return b.count }
         guard !b.isEmpty else { return a.count }
-        var previous = Array(0...b.count)
+        var table = [[Int]](repeating: [Int](repeating: 0, count: b.count + 1), count: a.count + 1)
+        for i in 0...a.count { table[i][0] = i }
+        for j in 0...b.count { table[0][j] = j }
         for i in 1...a.count {
-            var current = [i] + Array(repeating: 0, count: b.count)
             for j in 1...b.count {
-                let substitution = previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1)
-                current[j] = min(previous[j] + 1, current[j - 1] + 1, substitution)
+                let cost = a[i - 1] == b[j - 1] ? 0 : 1
+                table[i][j] = min(table[i - 1][j] + 1, table[i][j - 1] + 1, table[i - 1][j - 1] + cost)
+                if i > 1, j > 1, a[i - 1] == b[j - 2], a[i - 2] == b[j - 1] {
+                    table[i][j] = min(table[i][j], table[i - 2][j - 2] + 1)
+                }
             }
-            previous = current
         }
-        return previous[b.count]
+        return table[a.count][b.count]
     }
 }

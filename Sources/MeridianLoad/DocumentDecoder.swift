@@ -1,6 +1,7 @@
 // Turns one YAML document into a typed resource, an ignored document, or errors.
 // apiVersion and kind choose the decoder; everything else about a kind lives in its
-// own *Decoding.swift file.
+// own *Decoding.swift file, or, for the policy kinds, in its `Decodable` model and
+// `validate` (CustomResourceDecoding.swift).
 
 /// A successfully decoded resource of a supported kind.
 enum DecodedResource {
@@ -72,6 +73,11 @@ enum DocumentDecoder {
             return .invalid(document.errors + diagnostics.errors)
         }
 
+        // The policy kinds: `spec` decoded by `YAMLObjectDecoder`.
+        if let specType = CustomResourceKinds.spec(kind: kind, apiVersion: apiVersion) {
+            return decodeCustomResource(specType, document: document, root: root, apiVersion: apiVersion, diagnostics: diagnostics)
+        }
+
         switch kind {
         case GatewayClass.kind where gatewayAPIVersions.contains(apiVersion):
             let metadata = meta(namespaced: false, nameProblem: NameSyntax.dnsSubdomainProblem)
@@ -135,9 +141,6 @@ enum DocumentDecoder {
                 location: location,
                 documentIndex: document.index
             )))
-        case _ where CustomResourceKinds.spec(kind: kind, apiVersion: apiVersion) != nil:
-            guard let specType = CustomResourceKinds.spec(kind: kind, apiVersion: apiVersion) else { return .invalid(diagnostics.errors) }
-            return decodeCustomResource(specType, document: document, root: root, apiVersion: apiVersion, diagnostics: diagnostics)
         default:
             // Unsupported kinds still need the identity every Kubernetes object has.
             let name = metadata?.string("name", required: true) ?? ""

@@ -30,6 +30,23 @@ struct FieldPath: Hashable, CustomStringConvertible {
 /// leaves the function that decodes the document.
 final class DecodingDiagnostics {
     private(set) var errors: [LoadError] = []
+    /// Paths of values that were reported and then dropped or replaced by a placeholder
+    /// (`YAMLObjectDecoder`); validation problems at or below them would only repeat the report.
+    private(set) var failedPaths: Set<String> = []
+
+    func markFailed(_ path: FieldPath) {
+        failedPaths.insert(path.description)
+    }
+
+    /// True when `path` is a failed path or lies below one.
+    func isBelowFailedPath(_ path: FieldPath) -> Bool {
+        var text = path.description
+        while true {
+            if failedPaths.contains(text) { return true }
+            guard let cut = text.lastIndex(where: { $0 == "." || $0 == "[" }) else { return false }
+            text = String(text[..<cut])
+        }
+    }
 
     func report(_ code: LoadError.Code, _ message: String, at location: SourceLocation, path: FieldPath?) {
         let fieldPath = path.flatMap { $0.description.isEmpty ? nil : $0.description }

@@ -79,7 +79,7 @@ public struct IgnoredDocument: Sendable, Hashable {
     public var location: SourceLocation
     /// 0-based index of the document in its file.
     public var documentIndex: Int
-    /// Why it was ignored, e.g. `kind RetryPolicy is not supported yet`.
+    /// Why it was ignored, e.g. `kind GatewayParameters is not supported yet`.
     public var reason: String
 
     /// Memberwise initializer; defaults mirror the API's defaults.

@@ -72,7 +72,12 @@ extension RateLimitPolicySpec: ValidatedDecodable {
 extension RateLimitPolicySpec.Descriptor: ValidatedDecodable {
     func validate(_ report: inout ValidationReport) {
         report.check(entries, count: 1...16, ["entries"])
-        report.check(limit.requestsPerUnit, in: positiveUInt32Range, ["limit", "requestsPerUnit"])
+    }
+}
+
+extension RateLimitPolicySpec.Limit: ValidatedDecodable {
+    func validate(_ report: inout ValidationReport) {
+        report.check(requestsPerUnit, in: positiveUInt32Range, ["requestsPerUnit"])
     }
 }
 

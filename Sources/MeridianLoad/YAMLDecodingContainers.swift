@@ -38,7 +38,7 @@ struct YAMLKeyedContainer<Key: CodingKey>: KeyedDecodingContainerProtocol {
     /// A present value; reported and nil when it cannot be decoded.
     private func optional<T: Decodable>(_ type: T.Type, _ key: Key) -> T? {
         guard let node = value(key) else { return nil }
-        return try? decoder.decodeValue(type, at: node, path: decoder.path.field(key.stringValue), codingPath: codingPath + [key])
+        return decoder.attempt(type, at: node, path: decoder.path.field(key.stringValue), codingPath: codingPath + [key])
     }
 
     /// A required value; when it is missing or invalid, the problem is reported and a placeholder returned.
@@ -46,13 +46,13 @@ struct YAMLKeyedContainer<Key: CodingKey>: KeyedDecodingContainerProtocol {
         let path = decoder.path.field(key.stringValue)
         guard let node = value(key) else {
             decoder.diagnostics.report(.missingField, "required field is missing", at: decoder.node.location, path: path)
+            decoder.diagnostics.markFailed(path)
             return try decoder.placeholder(type, codingPath: codingPath + [key])
         }
-        do {
-            return try decoder.decodeValue(type, at: node, path: path, codingPath: codingPath + [key])
-        } catch {
+        guard let value = decoder.attempt(type, at: node, path: path, codingPath: codingPath + [key]) else {
             return try decoder.placeholder(type, codingPath: codingPath + [key])
         }
+        return value
     }
 
     func nestedContainer<NestedKey: CodingKey>(keyedBy type: NestedKey.Type, forKey key: Key) throws -> KeyedDecodingContainer<NestedKey> {
@@ -141,11 +141,10 @@ struct YAMLUnkeyedContainer: UnkeyedDecodingContainer {
 
     mutating func decode<T: Decodable>(_ type: T.Type) throws -> T {
         let (node, path, itemCodingPath) = try next()
-        do {
-            return try decoder.decodeValue(type, at: node, path: path, codingPath: itemCodingPath)
-        } catch {
+        guard let value = decoder.attempt(type, at: node, path: path, codingPath: itemCodingPath) else {
             return try decoder.placeholder(type, codingPath: itemCodingPath)
         }
+        return value
     }
 
     mutating func nestedContainer<NestedKey: CodingKey>(keyedBy type: NestedKey.Type) throws -> KeyedDecodingContainer<NestedKey> {

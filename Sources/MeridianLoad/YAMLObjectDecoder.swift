@@ -74,6 +74,7 @@ struct YAMLObjectDecoder: Decoder {
             return map
         }
         let decoder = YAMLObjectDecoder(node: node, path: path, codingPath: codingPath, diagnostics: diagnostics)
+        let errorsBefore = diagnostics.errors.count
         let value: T
         do {
             value = try T(from: decoder)
@@ -88,9 +89,19 @@ struct YAMLObjectDecoder: Decoder {
         if let validated = value as? any ValidatedDecodable {
             var report = ValidationReport()
             validated.validate(&report)
-            report.resolve(against: node, path: path, diagnostics: diagnostics)
+            report.resolve(against: node, path: path, diagnostics: diagnostics, isIncomplete: diagnostics.errors.count > errorsBefore)
         }
         return value
+    }
+
+    /// Decodes a value, or marks its path as failed (its problems are reported) and returns nil.
+    func attempt<T: Decodable>(_ type: T.Type, at node: YAMLNode, path: FieldPath, codingPath: [any CodingKey]) -> T? {
+        do {
+            return try decodeValue(type, at: node, path: path, codingPath: codingPath)
+        } catch {
+            diagnostics.markFailed(path)
+            return nil
+        }
     }
 
     /// Strings, booleans and numbers, read as Kubernetes reads them; nil for other types.
@@ -212,7 +223,7 @@ protocol YAMLListDecodable {
 extension Array: YAMLListDecodable where Element: Decodable {
     static func decodeList(_ items: [YAMLNode], path: FieldPath, codingPath: [any CodingKey], decoder: YAMLObjectDecoder) -> [Element] {
         items.enumerated().compactMap { index, item in
-            try? decoder.decodeValue(Element.self, at: item, path: path.index(index), codingPath: codingPath + [IndexCodingKey(index)])
+            decoder.attempt(Element.self, at: item, path: path.index(index), codingPath: codingPath + [IndexCodingKey(index)])
         }
     }
 }
@@ -228,7 +239,7 @@ extension Dictionary: YAMLMapDecodable where Key == String, Value: Decodable {
         for entry in entries {
             guard let key = entry.key.scalar?.text, !entry.value.isNull else { continue }
             let codingKey = IndexCodingKey(stringValue: key)
-            if let value = try? decoder.decodeValue(Value.self, at: entry.value, path: path.key(key), codingPath: codingPath + [codingKey]) {
+            if let value = decoder.attempt(Value.self, at: entry.value, path: path.key(key), codingPath: codingPath + [codingKey]) {
                 result[key] = value
             }
         }

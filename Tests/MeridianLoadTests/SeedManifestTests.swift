@@ -117,16 +117,23 @@ private let expectedSeedContents: [String: SeedContents] = [
         #expect(unified[2].spec.rules.first?.filters == [.urlRewrite(HTTPURLRewriteFilter(path: .replacePrefixMatch("/")))])
     }
 
-    @Test func wholeSeedDirectoryLoadsWithOneCrossFileDuplicate() {
-        // 01-gatewayclass.yaml and 20-unified-gateway.yaml both define GatewayClass "kgateway";
-        // each file is valid alone, but loaded together the second definition is a duplicate.
+    @Test func wholeSeedDirectoryLoadsWithCrossFileDuplicates() {
+        // 01-gatewayclass.yaml and 20-unified-gateway.yaml both define GatewayClass "kgateway" and
+        // GatewayClassConfig "kgateway-config"; each file is valid alone, but loaded together the
+        // second definitions are duplicates.
         let result = ConfigurationLoader.load(paths: [seedDirectory])
-        #expect(result.errors.map(\.code) == [.duplicateResource])
-        #expect(result.errors.first?.location.file.hasSuffix("20-unified-gateway.yaml") == true)
+        #expect(result.errors.map(\.code) == [.duplicateResource, .duplicateResource])
+        #expect(result.errors.map(\.message) == [
+            "duplicate GatewayClass \"kgateway\" (first defined at \(seedDirectory)/01-gatewayclass.yaml:4:9)",
+            "duplicate GatewayClassConfig \"kgateway-config\" (first defined at \(seedDirectory)/01-gatewayclass.yaml:16:9)",
+        ])
+        #expect(result.errors.allSatisfy { $0.location.file.hasSuffix("20-unified-gateway.yaml") })
         #expect(result.gatewayClasses.count == 1)
+        #expect(result.gatewayClassConfigs.count == 1)
         #expect(result.gateways.count == 2)
         #expect(result.httpRoutes.count == 13)
         #expect(result.referenceGrants.count == 2)
-        #expect(result.ignored.count == 7)
+        #expect(policyCount(result) == 6)
+        #expect(result.ignored.count == 0)
     }
 }
