@@ -27,7 +27,8 @@ public enum StatusReport {
                 for condition in listener.conditions where include(condition) { lines.append("\(subject) listener \(listener.name): \(condition)") }
             }
             for parent in status.parents {
-                for condition in parent.conditions where include(condition) { lines.append("\(subject) parent \(parent.parent): \(condition)") }
+                let role = status.isPolicy ? "ancestor" : "parent"
+                for condition in parent.conditions where include(condition) { lines.append("\(subject) \(role) \(parent.parent): \(condition)") }
             }
         }
         for ignored in build.loaded.ignored {
@@ -61,8 +62,8 @@ public enum StatusReport {
                 })))
             }
             if !status.parents.isEmpty {
-                members.append(("parents", .array(status.parents.map { parent in
-                    .object([("parentRef", .string(parent.parent)), ("conditions", conditions(parent.conditions))])
+                members.append((status.isPolicy ? "ancestors" : "parents", .array(status.parents.map { parent in
+                    .object([(status.isPolicy ? "ancestorRef" : "parentRef", .string(parent.parent)), ("conditions", conditions(parent.conditions))])
                 })))
             }
             return .object(members)

@@ -79,6 +79,8 @@ public struct ResourceStatus: Sendable, Hashable {
     /// Per-parent status (routes, one per `parentRef`) or per-ancestor status (policies, one
     /// per Gateway the policy takes effect through, or per target that was not found).
     public var parents: [ParentStatus]
+    /// True for policies: their `parents` are Gateway API policy ancestors.
+    public var isPolicy: Bool = false
 
     public init(
         kind: String,

@@ -111,12 +111,12 @@ struct PolicyPrecedenceTests {
         #expect(translation.route("ns/r")?.timeout == nil)
         #expect(translation.cluster("ns/svc:80")?.circuitBreakers == nil)
         #expect(translation.policyConditions("TrafficPolicy", "ns/lost") == [
-            "HTTPRoute ns/nowhere is not declared: Accepted=False TargetNotFound: HTTPRoute ns/nowhere is not declared",
-            "HTTPRoute ns/r has no rule named \"missing\": Accepted=False TargetNotFound: HTTPRoute ns/r has no rule named \"missing\"",
-            "Gateway ns/gw has no listener \"nolistener\": Accepted=False TargetNotFound: Gateway ns/gw has no listener \"nolistener\"",
+            "HTTPRoute ns/nowhere: Accepted=False TargetNotFound: HTTPRoute ns/nowhere is not declared",
+            "HTTPRoute ns/r section missing: Accepted=False TargetNotFound: HTTPRoute ns/r has no rule named \"missing\"",
+            "Gateway ns/gw section nolistener: Accepted=False TargetNotFound: Gateway ns/gw has no listener named \"nolistener\"",
         ])
         #expect(translation.policyConditions("CircuitBreakerPolicy", "ns/breaker") == [
-            "Service ns/ghost is not declared: Accepted=False TargetNotFound: Service ns/ghost is not declared",
+            "Service ns/ghost: Accepted=False TargetNotFound: Service ns/ghost is not declared",
         ])
         #expect(translation.status("HTTPRoute", "ns/r")?.isHealthy == true)
     }
@@ -137,7 +137,7 @@ struct PolicyPrecedenceTests {
         ])
         #expect(problem.message.contains("50ms"))
         #expect(translation.policyConditions("CircuitBreakerPolicy", "ns/wrong-kind") == [
-            "CircuitBreakerPolicy ns/wrong-kind: Accepted=False Invalid: spec.targetRefs[0]: gateway.networking.k8s.io/HTTPRoute cannot be a target of CircuitBreakerPolicy; it targets Service, gateway.kgateway.dev/Backend",
+            "HTTPRoute ns/fine: Accepted=False Invalid: spec.targetRefs[0]: gateway.networking.k8s.io/HTTPRoute cannot be a target of CircuitBreakerPolicy; it targets Service, gateway.kgateway.dev/Backend",
         ])
         #expect(translation.route("ns/r")?.action == .directResponse(status: 500, body: ""))
         #expect(translation.condition("HTTPRoute", "ns/r", "PartiallyInvalid")?.message == "spec.rules[0].filters[0]: ExtensionRef gateway.kgateway.dev/TrafficPolicy too-fast is invalid (\(where_): spec.rateLimit.local.tokenBucket.fillInterval: \(problem.message)); the rule answers 500")

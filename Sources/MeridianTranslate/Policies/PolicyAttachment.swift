@@ -25,8 +25,8 @@ struct PolicyAttachment {
     private var targets: [String: [(policy: Int, section: String?)]] = [:]
     /// `group/kind namespace/name` → the policy an ExtensionRef filter may name.
     private var extensionTargets: [String: Int] = [:]
-    /// Per policy: targets it names that do not exist.
-    private var missingTargets: [Int: [String]] = [:]
+    /// Per policy: targets it names that do not exist, and why.
+    private var missingTargets: [Int: [(target: String, problem: String)]] = [:]
     /// Per policy: selectors that matched nothing.
     private var emptySelections: [Int: [String]] = [:]
     var ledger = PolicyLedger()
@@ -53,7 +53,7 @@ struct PolicyAttachment {
             }
             let key = "\(reference.kind) \(namespace)/\(reference.name)"
             if let problem = missing(reference, namespace: namespace) {
-                missingTargets[index, default: []].append(problem)
+                missingTargets[index, default: []].append((Self.describe(reference, namespace: namespace), problem))
             } else {
                 targets[key, default: []].append((index, reference.sectionName))
             }
@@ -82,7 +82,7 @@ struct PolicyAttachment {
         case "Gateway":
             guard let gateway = context.gateways[qualified] else { return "Gateway \(qualified) is not declared" }
             if let section = reference.sectionName, !gateway.spec.listeners.contains(where: { $0.name == section }) {
-                return "Gateway \(qualified) has no listener \"\(section)\""
+                return "Gateway \(qualified) has no listener named \"\(section)\""
             }
         case "HTTPRoute":
             guard let route = context.routes[qualified] else { return "HTTPRoute \(qualified) is not declared" }
@@ -206,11 +206,13 @@ struct PolicyAttachment {
             let description = descriptions[index]
             let identity = description.identity
             var status = ResourceStatus(kind: identity.kind, namespace: identity.namespace, name: identity.name, location: identity.location)
+            status.isPolicy = true
             let notes = description.notes.isEmpty ? "" : " (\(description.notes.joined(separator: "; ")))"
             guard description.problems.isEmpty else {
-                status.parents = [ParentStatus(parent: identity.description, conditions: [
-                    Condition(.accepted, false, reason: .invalid, message: description.problems.joined(separator: "; ")),
-                ])]
+                // Invalid: reported against each target it names (or itself, when it names none).
+                let invalid = Condition(.accepted, false, reason: .invalid, message: description.problems.joined(separator: "; "))
+                let targets = description.targetRefs.map { Self.describe($0, namespace: description.namespace) }
+                status.parents = (targets.isEmpty ? [identity.description] : targets.uniqued()).map { ParentStatus(parent: $0, conditions: [invalid]) }
                 return status
             }
             for (ancestor, condition) in ledger.conditions(for: identity) {
@@ -218,8 +220,8 @@ struct PolicyAttachment {
                 condition.message += notes
                 status.parents.append(ParentStatus(parent: ancestor, conditions: [condition]))
             }
-            for target in missingTargets[index] ?? [] {
-                status.parents.append(ParentStatus(parent: target, conditions: [Condition(.accepted, false, reason: .targetNotFound, message: target)]))
+            for (target, problem) in missingTargets[index] ?? [] {
+                status.parents.append(ParentStatus(parent: target, conditions: [Condition(.accepted, false, reason: .targetNotFound, message: problem)]))
             }
             if status.parents.isEmpty {
                 let why: String
@@ -243,6 +245,11 @@ struct PolicyAttachment {
     /// The API group of a policy kind Meridian reads.
     static func extensionGroup(_ kind: String) -> String {
         PolicyPlugins.groups[kind] ?? ""
+    }
+
+    /// A target reference as the status names it: `Service ns/name`, with its section.
+    static func describe(_ reference: PolicyTargetReference, namespace: String) -> String {
+        "\(reference.kind) \(namespace)/\(reference.name)" + (reference.sectionName.map { " section \($0)" } ?? "")
     }
 
     private static func describeKind(_ group: String, _ kind: String) -> String {
