@@ -20,6 +20,7 @@ struct KgatewayPolicyLoadingTests {
             - group: gateway.networking.k8s.io
               kind: HTTPRoute
               matchLabels: {app: models, tier: "1"}
+              sectionName: rule-a
           timeouts: {request: 30s, streamIdle: 5m}
           retry:
             retryOn: [5xx, gateway-error, reset, reset-before-request, connect-failure, envoy-ratelimited, retriable-4xx,
@@ -41,7 +42,7 @@ struct KgatewayPolicyLoadingTests {
                 PolicyTargetReference(group: "gateway.networking.k8s.io", kind: "Gateway", name: "gw", sectionName: "http"),
                 PolicyTargetReference(group: "gateway.networking.k8s.io", kind: "HTTPRoute", name: "route"),
             ],
-            targetSelectors: [PolicyTargetSelector(group: "gateway.networking.k8s.io", kind: "HTTPRoute", matchLabels: ["app": "models", "tier": "1"])],
+            targetSelectors: [PolicyTargetSelector(group: "gateway.networking.k8s.io", kind: "HTTPRoute", matchLabels: ["app": "models", "tier": "1"], sectionName: "rule-a")],
             timeouts: .init(request: duration("30s"), streamIdle: duration("5m")),
             retry: .init(
                 retryOn: RetryOnCondition.allCases, attempts: 3, perTryTimeout: duration("10s"),

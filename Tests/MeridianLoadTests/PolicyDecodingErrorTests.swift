@@ -49,6 +49,12 @@ struct PolicyDecodingErrorTests {
             "test.yaml:7:13: spec.interval: expected a string, got the number 10; quote it to make it a string",
             "test.yaml:8:16: spec.maxRequests: expected an integer, got a list",
         ])
+        #expect(errorLines(policy("TrafficPolicy", kgateway, spec: "  [timeouts]")) == [
+            "test.yaml:5:3: spec: expected a mapping, got a list",
+        ])
+        #expect(errorLines(policy("TrafficPolicy", kgateway, spec: "  targetSelectors: [{kind: HTTPRoute, matchLabels: {app: [a]}}]")) == [
+            "test.yaml:5:58: spec.targetSelectors[0].matchLabels[app]: expected a string, got a list",
+        ])
     }
 
     @Test func outOfRange() {
