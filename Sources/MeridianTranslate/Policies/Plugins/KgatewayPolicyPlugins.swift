@@ -65,6 +65,9 @@ enum BackendConfigPolicyPlugin: PolicyPlugin {
             description.targetSelectors = spec.targetSelectors ?? []
             description.allowedTargetKinds = [TargetKind.service, TargetKind.backend]
             description.backend.connectTimeout = description.positive(spec.connectTimeout, "spec.connectTimeout")
+            if spec.perConnectionBufferLimitBytes != nil {
+                description.problems.append("spec.perConnectionBufferLimitBytes: not supported by Meridian")
+            }
             if let breakers = spec.circuitBreakers {
                 description.backend.maxConnections = description.uint32(breakers.maxConnections, "spec.circuitBreakers.maxConnections")
                 description.backend.maxPendingRequests = description.uint32(breakers.maxPendingRequests, "spec.circuitBreakers.maxPendingRequests")
