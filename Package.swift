@@ -69,7 +69,7 @@ let package = Package(
             path: "Tests/MeridianTestSupport"
         ),
 
-        .testTarget(name: "MeridianLoadTests", dependencies: ["MeridianLoad"], exclude: ["Fixtures"]),
+        .testTarget(name: "MeridianLoadTests", dependencies: ["MeridianLoad"]),
         .testTarget(name: "MeridianTranslateTests", dependencies: ["MeridianTranslate", "MeridianLoad", "MeridianIR", "MeridianTestSupport"]),
         .testTarget(
             name: "MeridianRuntimeTests",

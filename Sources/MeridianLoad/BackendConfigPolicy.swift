@@ -11,7 +11,7 @@ public struct BackendConfigPolicySpec: CustomResourceSpec {
     /// `gateway.kgateway.dev/v1alpha1`.
     public static let apiVersions = [kgatewayAPIVersion]
     /// `LoadedConfiguration.backendConfigPolicies`.
-    public static var loadedObjects: WritableKeyPath<LoadedConfiguration, [CustomResource<Self>]> { \.backendConfigPolicies }
+    public static var loadedObjects: WritableKeyPath<LoadedConfiguration, [CustomResource<Self>]> { \.policies.backendConfigPolicies }
 
     /// Services (group `""`) or Backends (group `gateway.kgateway.dev`) the policy applies to.
     public var targetRefs: [PolicyTargetReference]?

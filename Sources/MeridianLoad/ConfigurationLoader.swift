@@ -15,26 +15,8 @@ public struct LoadedConfiguration: Sendable {
     public var endpointSlices: [EndpointSlice] = []
     /// Valid ReferenceGrants.
     public var referenceGrants: [ReferenceGrant] = []
-    /// Valid `RetryPolicy` objects (`kgateway.dev/v1alpha1`).
-    public var retryPolicies: [KgatewayRetryPolicy] = []
-    /// Valid `CircuitBreakerPolicy` objects (`kgateway.dev/v1alpha1`).
-    public var circuitBreakerPolicies: [CircuitBreakerPolicy] = []
-    /// Valid `RateLimitPolicy` objects (`kgateway.dev/v1alpha1`).
-    public var rateLimitPolicies: [RateLimitPolicy] = []
-    /// Valid `ConnectionPoolSettings` objects (`kgateway.dev/v1alpha1`).
-    public var connectionPoolSettings: [ConnectionPoolSettings] = []
-    /// Valid `GatewayClassConfig` objects (`kgateway.dev/v1alpha1`).
-    public var gatewayClassConfigs: [GatewayClassConfig] = []
-    /// Valid kgateway `TrafficPolicy` objects.
-    public var trafficPolicies: [TrafficPolicy] = []
-    /// Valid kgateway `BackendConfigPolicy` objects.
-    public var backendConfigPolicies: [BackendConfigPolicy] = []
-    /// Valid kgateway `Backend` objects.
-    public var backends: [KgatewayBackend] = []
-    /// Valid kgateway `DirectResponse` objects.
-    public var directResponses: [DirectResponse] = []
-    /// Valid Gateway API `BackendLBPolicy` objects.
-    public var backendLBPolicies: [BackendLBPolicy] = []
+    /// Valid policy documents (and kgateway Backends), kind by kind.
+    public var policies = LoadedPolicies()
     /// Documents of kinds this loader does not handle.
     public var ignored: [IgnoredDocument] = []
     /// Objects set aside for their own errors (policy kinds): everything else still applies.
@@ -76,6 +58,33 @@ public struct RejectedObject: Sendable, Hashable {
 
     /// `namespace/name`, or `name` for cluster-scoped kinds.
     public var qualifiedName: String { namespace.map { "\($0)/\(name)" } ?? name }
+}
+
+/// The policy kinds (and kgateway's Backend), each loaded through `YAMLObjectDecoder`.
+public struct LoadedPolicies: Sendable {
+    /// Valid `RetryPolicy` objects (`kgateway.dev/v1alpha1`).
+    public var retryPolicies: [KgatewayRetryPolicy] = []
+    /// Valid `CircuitBreakerPolicy` objects (`kgateway.dev/v1alpha1`).
+    public var circuitBreakerPolicies: [CircuitBreakerPolicy] = []
+    /// Valid `RateLimitPolicy` objects (`kgateway.dev/v1alpha1`).
+    public var rateLimitPolicies: [RateLimitPolicy] = []
+    /// Valid `ConnectionPoolSettings` objects (`kgateway.dev/v1alpha1`).
+    public var connectionPoolSettings: [ConnectionPoolSettings] = []
+    /// Valid `GatewayClassConfig` objects (`kgateway.dev/v1alpha1`).
+    public var gatewayClassConfigs: [GatewayClassConfig] = []
+    /// Valid kgateway `TrafficPolicy` objects.
+    public var trafficPolicies: [TrafficPolicy] = []
+    /// Valid kgateway `BackendConfigPolicy` objects.
+    public var backendConfigPolicies: [BackendConfigPolicy] = []
+    /// Valid kgateway `Backend` objects.
+    public var backends: [KgatewayBackend] = []
+    /// Valid kgateway `DirectResponse` objects.
+    public var directResponses: [DirectResponse] = []
+    /// Valid Gateway API `BackendLBPolicy` objects.
+    public var backendLBPolicies: [BackendLBPolicy] = []
+
+    /// No policies.
+    public init() {}
 }
 
 /// Loads Gateway API and Kubernetes manifests into typed, validated resources.

@@ -79,7 +79,7 @@ public struct BackendLBPolicySpec: CustomResourceSpec {
     /// `gateway.networking.k8s.io/v1alpha2`.
     public static let apiVersions = ["gateway.networking.k8s.io/v1alpha2"]
     /// `LoadedConfiguration.backendLBPolicies`.
-    public static var loadedObjects: WritableKeyPath<LoadedConfiguration, [CustomResource<Self>]> { \.backendLBPolicies }
+    public static var loadedObjects: WritableKeyPath<LoadedConfiguration, [CustomResource<Self>]> { \.policies.backendLBPolicies }
 
     /// The Services the policy applies to (1 to 16).
     public var targetRefs: [PolicyTargetReference]

@@ -19,7 +19,7 @@ public struct TrafficPolicySpec: CustomResourceSpec {
     /// `gateway.kgateway.dev/v1alpha1`.
     public static let apiVersions = [kgatewayAPIVersion]
     /// `LoadedConfiguration.trafficPolicies`.
-    public static var loadedObjects: WritableKeyPath<LoadedConfiguration, [CustomResource<Self>]> { \.trafficPolicies }
+    public static var loadedObjects: WritableKeyPath<LoadedConfiguration, [CustomResource<Self>]> { \.policies.trafficPolicies }
 
     /// What the policy applies to, by reference (at most 16).
     public var targetRefs: [PolicyTargetReference]?
@@ -114,7 +114,7 @@ public struct BackendSpec: CustomResourceSpec {
     /// `gateway.kgateway.dev/v1alpha1`.
     public static let apiVersions = [kgatewayAPIVersion]
     /// `LoadedConfiguration.backends`.
-    public static var loadedObjects: WritableKeyPath<LoadedConfiguration, [CustomResource<Self>]> { \.backends }
+    public static var loadedObjects: WritableKeyPath<LoadedConfiguration, [CustomResource<Self>]> { \.policies.backends }
 
     /// The backend type (deprecated in kgateway, where it is inferred from the configuration).
     public var type: BackendType?
@@ -177,7 +177,7 @@ public struct DirectResponseSpec: CustomResourceSpec {
     /// `gateway.kgateway.dev/v1alpha1`.
     public static let apiVersions = [kgatewayAPIVersion]
     /// `LoadedConfiguration.directResponses`.
-    public static var loadedObjects: WritableKeyPath<LoadedConfiguration, [CustomResource<Self>]> { \.directResponses }
+    public static var loadedObjects: WritableKeyPath<LoadedConfiguration, [CustomResource<Self>]> { \.policies.directResponses }
 
     /// The HTTP status, 200-599.
     public var status: Int

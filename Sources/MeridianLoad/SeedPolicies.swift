@@ -24,7 +24,7 @@ public struct RetryPolicySpec: CustomResourceSpec {
     /// `kgateway.dev/v1alpha1`.
     public static let apiVersions = [seedPolicyAPIVersion]
     /// `LoadedConfiguration.retryPolicies`.
-    public static var loadedObjects: WritableKeyPath<LoadedConfiguration, [CustomResource<Self>]> { \.retryPolicies }
+    public static var loadedObjects: WritableKeyPath<LoadedConfiguration, [CustomResource<Self>]> { \.policies.retryPolicies }
 
     /// How many times a request is retried (not counting the first attempt).
     public var numRetries: Int?
@@ -84,7 +84,7 @@ public struct CircuitBreakerPolicySpec: CustomResourceSpec {
     /// `kgateway.dev/v1alpha1`.
     public static let apiVersions = [seedPolicyAPIVersion]
     /// `LoadedConfiguration.circuitBreakerPolicies`.
-    public static var loadedObjects: WritableKeyPath<LoadedConfiguration, [CustomResource<Self>]> { \.circuitBreakerPolicies }
+    public static var loadedObjects: WritableKeyPath<LoadedConfiguration, [CustomResource<Self>]> { \.policies.circuitBreakerPolicies }
 
     /// The Services (or other backends) the policy applies to.
     public var targetRefs: [PolicyTargetReference]?
@@ -123,7 +123,7 @@ public struct RateLimitPolicySpec: CustomResourceSpec {
     /// `kgateway.dev/v1alpha1`.
     public static let apiVersions = [seedPolicyAPIVersion]
     /// `LoadedConfiguration.rateLimitPolicies`.
-    public static var loadedObjects: WritableKeyPath<LoadedConfiguration, [CustomResource<Self>]> { \.rateLimitPolicies }
+    public static var loadedObjects: WritableKeyPath<LoadedConfiguration, [CustomResource<Self>]> { \.policies.rateLimitPolicies }
 
     /// What the policy applies to (HTTPRoutes, Gateways).
     public var targetRefs: [PolicyTargetReference]?
@@ -223,7 +223,7 @@ public struct ConnectionPoolSettingsSpec: CustomResourceSpec {
     /// `kgateway.dev/v1alpha1`.
     public static let apiVersions = [seedPolicyAPIVersion]
     /// `LoadedConfiguration.connectionPoolSettings`.
-    public static var loadedObjects: WritableKeyPath<LoadedConfiguration, [CustomResource<Self>]> { \.connectionPoolSettings }
+    public static var loadedObjects: WritableKeyPath<LoadedConfiguration, [CustomResource<Self>]> { \.policies.connectionPoolSettings }
 
     /// The Services (or other backends) the settings apply to.
     public var targetRefs: [PolicyTargetReference]?
@@ -291,7 +291,7 @@ public struct GatewayClassConfigSpec: CustomResourceSpec {
     /// Cluster-scoped.
     public static let isNamespaced = false
     /// `LoadedConfiguration.gatewayClassConfigs`.
-    public static var loadedObjects: WritableKeyPath<LoadedConfiguration, [CustomResource<Self>]> { \.gatewayClassConfigs }
+    public static var loadedObjects: WritableKeyPath<LoadedConfiguration, [CustomResource<Self>]> { \.policies.gatewayClassConfigs }
 
     /// How proxies would be deployed. Meridian does not deploy proxies, so this has no effect;
     /// it is kept so the translator can say so.

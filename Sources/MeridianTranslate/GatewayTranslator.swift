@@ -24,17 +24,8 @@ public struct TranslationInput: Sendable {
     public var services: [Service]
     public var endpointSlices: [EndpointSlice]
     public var referenceGrants: [ReferenceGrant]
-    // Policies: the seed documents' kinds, kgateway's, the Gateway API's BackendLBPolicy.
-    public var retryPolicies: [KgatewayRetryPolicy] = []
-    public var circuitBreakerPolicies: [CircuitBreakerPolicy] = []
-    public var rateLimitPolicies: [RateLimitPolicy] = []
-    public var connectionPoolSettings: [ConnectionPoolSettings] = []
-    public var gatewayClassConfigs: [GatewayClassConfig] = []
-    public var trafficPolicies: [TrafficPolicy] = []
-    public var backendConfigPolicies: [BackendConfigPolicy] = []
-    public var backends: [KgatewayBackend] = []
-    public var directResponses: [DirectResponse] = []
-    public var backendLBPolicies: [BackendLBPolicy] = []
+    /// Policies: the seed documents' kinds, kgateway's, the Gateway API's BackendLBPolicy.
+    public var policies = LoadedPolicies()
     /// Policy documents set aside for their own errors: they get `Accepted=False Invalid`.
     public var rejectedObjects: [RejectedObject] = []
 
@@ -66,16 +57,7 @@ extension TranslationInput {
             endpointSlices: loaded.endpointSlices,
             referenceGrants: loaded.referenceGrants
         )
-        retryPolicies = loaded.retryPolicies
-        circuitBreakerPolicies = loaded.circuitBreakerPolicies
-        rateLimitPolicies = loaded.rateLimitPolicies
-        connectionPoolSettings = loaded.connectionPoolSettings
-        gatewayClassConfigs = loaded.gatewayClassConfigs
-        trafficPolicies = loaded.trafficPolicies
-        backendConfigPolicies = loaded.backendConfigPolicies
-        backends = loaded.backends
-        directResponses = loaded.directResponses
-        backendLBPolicies = loaded.backendLBPolicies
+        policies = loaded.policies
     }
 }
 

@@ -19,7 +19,7 @@ struct TranslationContext {
         gateways = Dictionary(input.gateways.map { ($0.qualifiedName, $0) }, uniquingKeysWith: { first, _ in first })
         routes = Dictionary(input.httpRoutes.map { ($0.qualifiedName, $0) }, uniquingKeysWith: { first, _ in first })
         services = Dictionary(input.services.map { ($0.qualifiedName, $0) }, uniquingKeysWith: { first, _ in first })
-        backends = Dictionary(input.backends.map { ($0.qualifiedName, $0) }, uniquingKeysWith: { first, _ in first })
+        backends = Dictionary(input.policies.backends.map { ($0.qualifiedName, $0) }, uniquingKeysWith: { first, _ in first })
         var slices: [String: [EndpointSlice]] = [:]
         for slice in input.endpointSlices {
             guard let service = slice.serviceName else { continue }

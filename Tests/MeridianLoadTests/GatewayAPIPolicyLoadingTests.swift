@@ -68,7 +68,7 @@ struct GatewayAPIPolicyLoadingTests {
             backendRef: {group: "", kind: Service, name: fallback, port: 8000}
         """)
         #expect(loaded.errors.map(\.description) == [])
-        let policy = try #require(loaded.backendLBPolicies.first)
+        let policy = try #require(loaded.policies.backendLBPolicies.first)
         #expect(policy.spec == BackendLBPolicySpec(
             targetRefs: [PolicyTargetReference(group: "", kind: "Service", name: "primary")],
             sessionPersistence: .init(sessionName: "s", idleTimeout: duration("30m"), type: .cookie, cookieConfig: .init(lifetimeType: .session)),

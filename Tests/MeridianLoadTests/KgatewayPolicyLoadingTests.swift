@@ -35,7 +35,7 @@ struct KgatewayPolicyLoadingTests {
               tokenBucket: {maxTokens: 10, tokensPerFill: 2, fillInterval: 1s}
         """)
         #expect(loaded.errors.map(\.description) == [])
-        let policy = try #require(loaded.trafficPolicies.first)
+        let policy = try #require(loaded.policies.trafficPolicies.first)
         #expect(policy.qualifiedName == "ai/tp")
         #expect(policy.spec == TrafficPolicySpec(
             targetRefs: [
@@ -83,7 +83,7 @@ struct KgatewayPolicyLoadingTests {
                 - sourceIP: {}
         """)
         #expect(loaded.errors.map(\.description) == [])
-        let policy = try #require(loaded.backendConfigPolicies.first)
+        let policy = try #require(loaded.policies.backendConfigPolicies.first)
         #expect(policy.qualifiedName == "default/bcp")
         #expect(policy.spec == BackendConfigPolicySpec(
             targetRefs: [
@@ -131,7 +131,7 @@ struct KgatewayPolicyLoadingTests {
         for (text, loadBalancer) in expected {
             let loaded = load(yaml(text))
             #expect(loaded.errors.map(\.description) == [], "\(text)")
-            let spec = try #require(loaded.backendConfigPolicies.first?.spec, "\(text)")
+            let spec = try #require(loaded.policies.backendConfigPolicies.first?.spec, "\(text)")
             #expect(spec.loadBalancer == loadBalancer)
             #expect(spec.healthCheck?.grpc == .init(serviceName: "inference", authority: "models"))
             #expect(spec.healthCheck?.http == nil)
@@ -150,7 +150,7 @@ struct KgatewayPolicyLoadingTests {
             appProtocol: http2
         """)
         #expect(loaded.errors.map(\.description) == [])
-        let backend = try #require(loaded.backends.first)
+        let backend = try #require(loaded.policies.backends.first)
         #expect(backend.qualifiedName == "ai/external")
         #expect(backend.spec == BackendSpec(type: .static, static: .init(
             hosts: [.init(host: "api.example.com", port: 443), .init(host: "10.0.0.7", port: 8000)],
@@ -171,7 +171,7 @@ struct KgatewayPolicyLoadingTests {
         spec: {status: 204}
         """)
         #expect(loaded.errors.map(\.description) == [])
-        #expect(loaded.directResponses.map(\.spec) == [
+        #expect(loaded.policies.directResponses.map(\.spec) == [
             DirectResponseSpec(status: 503, body: "down for maintenance"),
             DirectResponseSpec(status: 204),
         ])
@@ -194,8 +194,8 @@ struct KgatewayPolicyLoadingTests {
         metadata: {name: same}
         spec: {status: 504}
         """)
-        #expect(loaded.directResponses.count == 1)
-        #expect(loaded.backends.count == 1)
+        #expect(loaded.policies.directResponses.count == 1)
+        #expect(loaded.policies.backends.count == 1)
         #expect(loaded.errors.map(\.description) == [
             "test.yaml:13:18: metadata.name: duplicate DirectResponse \"default/same\" (first defined at test.yaml:3:18)",
         ])

@@ -182,7 +182,7 @@ struct PolicyScalarSemanticsTests {
         for (text, value) in [("yes", true), ("on", true), ("true", true), ("no", false), ("off", false), ("False", false)] {
             let loaded = load(policy("BackendConfigPolicy", kgateway, spec: "  loadBalancer: {maglev: {hashPolicies: [{sourceIP: {}, terminal: \(text)}]}}"))
             #expect(loaded.errors.map(\.description) == [], "\(text)")
-            #expect(loaded.backendConfigPolicies.first?.spec.loadBalancer?.maglev?.hashPolicies?.first?.terminal == value, "\(text)")
+            #expect(loaded.policies.backendConfigPolicies.first?.spec.loadBalancer?.maglev?.hashPolicies?.first?.terminal == value, "\(text)")
         }
         #expect(errorLines(policy("BackendConfigPolicy", kgateway, spec: "  loadBalancer: {maglev: {hashPolicies: [{sourceIP: {}, terminal: \"yes\"}]}}")) == [
             "test.yaml:5:67: spec.loadBalancer.maglev.hashPolicies[0].terminal: expected a boolean, got the string \"yes\"",
@@ -196,7 +196,7 @@ struct PolicyScalarSemanticsTests {
     @Test func nullMeansAbsent() throws {
         let loaded = load(policy("CircuitBreakerPolicy", spec: "  maxConnections: null\n  interval: ~\n  maxRequests:"))
         #expect(loaded.errors.map(\.description) == [])
-        #expect(loaded.circuitBreakerPolicies.first?.spec == CircuitBreakerPolicySpec())
+        #expect(loaded.policies.circuitBreakerPolicies.first?.spec == CircuitBreakerPolicySpec())
         #expect(errorLines(policy("DirectResponse", kgateway, spec: "  status: null")) == [
             "test.yaml:5:3: spec.status: required field is missing",
         ])
@@ -205,7 +205,7 @@ struct PolicyScalarSemanticsTests {
     @Test func quotedNumbersAreStringsAndNumbersAreNot() throws {
         let loaded = load(policy("GatewayClassConfig", spec: "  proxy: {resources: {requests: {cpu: 500m, memory: 1Gi}, limits: {cpu: 2, memory: \"4096\"}}}"))
         #expect(loaded.errors.map(\.description) == [])
-        let resources = try #require(loaded.gatewayClassConfigs.first?.spec.proxy?.resources)
+        let resources = try #require(loaded.policies.gatewayClassConfigs.first?.spec.proxy?.resources)
         #expect(resources.requests?["cpu"]?.text == "500m")
         #expect(resources.limits?["cpu"]?.integerValue == 2)
         #expect(resources.limits?["memory"]?.integerValue == 4096)

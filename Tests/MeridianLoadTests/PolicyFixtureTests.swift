@@ -3,7 +3,7 @@ import Testing
 import MeridianLoad
 
 /// Copies of the seed manifests that use the policy kinds (from `shared/seeds/manifests`, unchanged).
-private let fixtureDirectory = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures").path
+private let fixtureDirectory = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../Fixtures/seed-manifests").standardized.path
 
 private func loadFixture(_ name: String) -> LoadedConfiguration {
     ConfigurationLoader.load(paths: [fixtureDirectory + "/" + name])
@@ -29,7 +29,7 @@ struct PolicyFixtureTests {
 
     @Test func gatewayClassConfig() throws {
         for name in ["01-gatewayclass.yaml", "20-unified-gateway.yaml"] {
-            let config = try #require(loadFixture(name).gatewayClassConfigs.first)
+            let config = try #require(loadFixture(name).policies.gatewayClassConfigs.first)
             #expect(config.apiVersion == "kgateway.dev/v1alpha1")
             #expect(config.metadata == ObjectMeta(name: "kgateway-config"))
             #expect(config.qualifiedName == "kgateway-config")
@@ -47,7 +47,7 @@ struct PolicyFixtureTests {
     @Test func backendLBPolicyWithFallback() throws {
         let loaded = loadFixture("09-httproute-fallback-backendlbpolicy.yaml")
         #expect(loaded.httpRoutes.map(\.qualifiedName) == ["ai-gateway/fallback-routing"])
-        let policy = try #require(loaded.backendLBPolicies.first)
+        let policy = try #require(loaded.policies.backendLBPolicies.first)
         #expect(policy.apiVersion == "gateway.networking.k8s.io/v1alpha2")
         #expect(policy.qualifiedName == "ai-gateway/gpt4-fallback-policy")
         #expect(policy.location == SourceLocation(file: fixtureDirectory + "/09-httproute-fallback-backendlbpolicy.yaml", line: 25, column: 1))
@@ -61,7 +61,7 @@ struct PolicyFixtureTests {
 
     @Test func retryPolicy() throws {
         let loaded = loadFixture("11-httproute-retry-extensionref.yaml")
-        let policy = try #require(loaded.retryPolicies.first)
+        let policy = try #require(loaded.policies.retryPolicies.first)
         #expect(policy.qualifiedName == "ai-gateway/inference-retry-policy")
         #expect(policy.spec == RetryPolicySpec(
             numRetries: 3,
@@ -76,7 +76,7 @@ struct PolicyFixtureTests {
     }
 
     @Test func circuitBreakerPolicy() throws {
-        let policy = try #require(loadFixture("12-circuitbreakerpolicy.yaml").circuitBreakerPolicies.first)
+        let policy = try #require(loadFixture("12-circuitbreakerpolicy.yaml").policies.circuitBreakerPolicies.first)
         #expect(policy.qualifiedName == "ai-gateway/inference-circuit-breaker")
         #expect(policy.spec == CircuitBreakerPolicySpec(
             targetRefs: [PolicyTargetReference(group: "", kind: "Service", name: "vllm-gpt4-service")],
@@ -86,7 +86,7 @@ struct PolicyFixtureTests {
     }
 
     @Test func connectionPoolSettings() throws {
-        let settings = try #require(loadFixture("15-connectionpoolsettings.yaml").connectionPoolSettings.first)
+        let settings = try #require(loadFixture("15-connectionpoolsettings.yaml").policies.connectionPoolSettings.first)
         #expect(settings.qualifiedName == "default/inference-connection-pool")
         #expect(settings.spec == ConnectionPoolSettingsSpec(
             targetRefs: [PolicyTargetReference(group: "", kind: "Service", name: "vllm-service")],
@@ -96,7 +96,7 @@ struct PolicyFixtureTests {
     }
 
     @Test func rateLimitPolicy() throws {
-        let policy = try #require(loadFixture("16-ratelimitpolicy.yaml").rateLimitPolicies.first)
+        let policy = try #require(loadFixture("16-ratelimitpolicy.yaml").policies.rateLimitPolicies.first)
         #expect(policy.qualifiedName == "default/inference-rate-limit")
         #expect(policy.spec == RateLimitPolicySpec(
             targetRefs: [PolicyTargetReference(group: "gateway.networking.k8s.io", kind: "HTTPRoute", name: "model-routing")],
@@ -110,6 +110,6 @@ struct PolicyFixtureTests {
         #expect(loaded.gatewayClasses.map(\.qualifiedName) == ["kgateway"])
         #expect(loaded.gateways.map(\.qualifiedName) == ["ai-gateway/unified-gateway"])
         #expect(loaded.referenceGrants.count == 2)
-        #expect(loaded.gatewayClassConfigs.count == 1)
+        #expect(loaded.policies.gatewayClassConfigs.count == 1)
     }
 }

@@ -27,9 +27,9 @@ private struct SeedContents: Sendable {
 
 /// How many objects of the policy kinds a load produced.
 private func policyCount(_ loaded: LoadedConfiguration) -> Int {
-    loaded.retryPolicies.count + loaded.circuitBreakerPolicies.count + loaded.rateLimitPolicies.count
-        + loaded.connectionPoolSettings.count + loaded.gatewayClassConfigs.count + loaded.trafficPolicies.count
-        + loaded.backendConfigPolicies.count + loaded.backends.count + loaded.directResponses.count + loaded.backendLBPolicies.count
+    loaded.policies.retryPolicies.count + loaded.policies.circuitBreakerPolicies.count + loaded.policies.rateLimitPolicies.count
+        + loaded.policies.connectionPoolSettings.count + loaded.policies.gatewayClassConfigs.count + loaded.policies.trafficPolicies.count
+        + loaded.policies.backendConfigPolicies.count + loaded.policies.backends.count + loaded.policies.directResponses.count + loaded.policies.backendLBPolicies.count
 }
 
 private let expectedSeedContents: [String: SeedContents] = [
@@ -129,7 +129,7 @@ private let expectedSeedContents: [String: SeedContents] = [
         ])
         #expect(result.errors.allSatisfy { $0.location.file.hasSuffix("20-unified-gateway.yaml") })
         #expect(result.gatewayClasses.count == 1)
-        #expect(result.gatewayClassConfigs.count == 1)
+        #expect(result.policies.gatewayClassConfigs.count == 1)
         #expect(result.gateways.count == 2)
         #expect(result.httpRoutes.count == 13)
         #expect(result.referenceGrants.count == 2)

@@ -107,7 +107,7 @@ struct PolicyAttachment {
         case "Gateway": return inNamespace(context.input.gateways)
         case "HTTPRoute": return inNamespace(context.input.httpRoutes)
         case "Service": return inNamespace(context.input.services)
-        case "Backend": return inNamespace(context.input.backends)
+        case "Backend": return inNamespace(context.input.policies.backends)
         default: return []
         }
     }

@@ -10,7 +10,7 @@ import MeridianLoad
 /// cluster at priority 1, taking traffic only while the target's endpoints are unhealthy.
 enum BackendLBPolicyPlugin: PolicyPlugin {
     static func describe(_ context: TranslationContext) -> [PolicyDescription] {
-        context.input.backendLBPolicies.map { policy in
+        context.input.policies.backendLBPolicies.map { policy in
             var description = PolicyDescription(policy)
             let spec = policy.spec
             description.targetRefs = spec.targetRefs

@@ -7,7 +7,7 @@ import MeridianLoad
 /// HTTPRoutes and rules (by reference or label), or on one rule through an ExtensionRef.
 enum TrafficPolicyPlugin: PolicyPlugin {
     static func describe(_ context: TranslationContext) -> [PolicyDescription] {
-        context.input.trafficPolicies.map { policy in
+        context.input.policies.trafficPolicies.map { policy in
             var description = PolicyDescription(policy)
             let spec = policy.spec
             description.targetRefs = spec.targetRefs ?? []
@@ -43,7 +43,7 @@ enum TrafficPolicyPlugin: PolicyPlugin {
 /// `DirectResponse`, named by an ExtensionRef filter: the proxy answers by itself.
 enum DirectResponsePlugin: PolicyPlugin {
     static func describe(_ context: TranslationContext) -> [PolicyDescription] {
-        context.input.directResponses.map { response in
+        context.input.policies.directResponses.map { response in
             var description = PolicyDescription(response)
             description.attachableByExtensionRef = true
             if !(200...599).contains(response.spec.status) {
@@ -58,7 +58,7 @@ enum DirectResponsePlugin: PolicyPlugin {
 /// `BackendConfigPolicy` on Services and Backends: how Envoy connects to and balances over them.
 enum BackendConfigPolicyPlugin: PolicyPlugin {
     static func describe(_ context: TranslationContext) -> [PolicyDescription] {
-        context.input.backendConfigPolicies.map { policy in
+        context.input.policies.backendConfigPolicies.map { policy in
             var description = PolicyDescription(policy)
             let spec = policy.spec
             description.targetRefs = spec.targetRefs ?? []

@@ -6,7 +6,7 @@ import MeridianLoad
 /// `RetryPolicy`, named by an HTTPRoute ExtensionRef filter: Envoy's route `retry_policy`.
 enum RetryPolicyPlugin: PolicyPlugin {
     static func describe(_ context: TranslationContext) -> [PolicyDescription] {
-        context.input.retryPolicies.map { policy in
+        context.input.policies.retryPolicies.map { policy in
             var description = PolicyDescription(policy)
             description.attachableByExtensionRef = true
             let spec = policy.spec
@@ -30,7 +30,7 @@ enum RetryPolicyPlugin: PolicyPlugin {
 /// `CircuitBreakerPolicy` on a Service: Envoy circuit breakers and outlier detection.
 enum CircuitBreakerPolicyPlugin: PolicyPlugin {
     static func describe(_ context: TranslationContext) -> [PolicyDescription] {
-        context.input.circuitBreakerPolicies.map { policy in
+        context.input.policies.circuitBreakerPolicies.map { policy in
             var description = PolicyDescription(policy)
             let spec = policy.spec
             description.targetRefs = spec.targetRefs ?? []
@@ -57,7 +57,7 @@ enum CircuitBreakerPolicyPlugin: PolicyPlugin {
 /// value of each descriptor's headers.
 enum RateLimitPolicyPlugin: PolicyPlugin {
     static func describe(_ context: TranslationContext) -> [PolicyDescription] {
-        context.input.rateLimitPolicies.map { policy in
+        context.input.policies.rateLimitPolicies.map { policy in
             var description = PolicyDescription(policy)
             let spec = policy.spec
             description.targetRefs = spec.targetRefs ?? []
@@ -96,7 +96,7 @@ enum RateLimitPolicyPlugin: PolicyPlugin {
 /// and upstream HTTP options.
 enum ConnectionPoolSettingsPlugin: PolicyPlugin {
     static func describe(_ context: TranslationContext) -> [PolicyDescription] {
-        context.input.connectionPoolSettings.map { policy in
+        context.input.policies.connectionPoolSettings.map { policy in
             var description = PolicyDescription(policy)
             let spec = policy.spec
             description.targetRefs = spec.targetRefs ?? []
@@ -118,7 +118,7 @@ enum ConnectionPoolSettingsPlugin: PolicyPlugin {
 /// every backend of every Gateway of the class.
 enum GatewayClassConfigPlugin: PolicyPlugin {
     static func describe(_ context: TranslationContext) -> [PolicyDescription] {
-        context.input.gatewayClassConfigs.map { config in
+        context.input.policies.gatewayClassConfigs.map { config in
             var description = PolicyDescription(config)
             let classes = context.input.gatewayClasses.filter { $0.spec.parametersRef?.kind == GatewayClassConfig.kind && $0.spec.parametersRef?.name == config.metadata.name }
             description.unusedReason = classes.isEmpty
