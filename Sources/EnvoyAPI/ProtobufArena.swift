@@ -56,6 +56,14 @@ public final class ProtobufArena {
         return pointer
     }
 
+    /// A C array of scalars, for packed `repeated` number fields.
+    public func scalars<Element: BinaryInteger>(_ values: [Element]) -> UnsafeMutablePointer<Element>? {
+        guard !values.isEmpty else { return nil }
+        let pointer = allocate(bytes: MemoryLayout<Element>.stride * values.count).bindMemory(to: Element.self, capacity: values.count)
+        pointer.initialize(from: values, count: values.count)
+        return pointer
+    }
+
     /// A copy of `bytes` as protobuf-c binary data.
     public func binary(_ bytes: [UInt8]) -> ProtobufCBinaryData {
         let pointer = allocate(bytes: bytes.count).bindMemory(to: UInt8.self, capacity: max(bytes.count, 1))
@@ -84,6 +92,11 @@ public final class ProtobufArena {
     /// A `google.protobuf.UInt32Value`.
     public func uint32(_ value: UInt32) -> UnsafeMutablePointer<Google__Protobuf__UInt32Value> {
         make(google__protobuf__uint32_value__init) { $0.value = value }
+    }
+
+    /// A `google.protobuf.UInt64Value`.
+    public func uint64(_ value: UInt64) -> UnsafeMutablePointer<Google__Protobuf__UInt64Value> {
+        make(google__protobuf__uint64_value__init) { $0.value = value }
     }
 
     /// A `google.protobuf.BoolValue`.

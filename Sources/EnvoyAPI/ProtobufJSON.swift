@@ -44,7 +44,7 @@ public enum ProtobufJSON {
             let count = message.load(fromByteOffset: Int(field.quantifier_offset), as: Int.self)
             guard count > 0, let elements = message.load(fromByteOffset: Int(field.offset), as: UnsafeRawPointer?.self) else { return nil }
             let stride = elementSize(field.type)
-            if field.type == PROTOBUF_C_TYPE_MESSAGE, let entry = field.descriptor?.assumingMemoryBound(to: ProtobufCMessageDescriptor.self), isMapEntry(entry) {
+            if field.type == PROTOBUF_C_TYPE_MESSAGE, let entry = field.descriptor?.assumingMemoryBound(to: ProtobufCMessageDescriptor.self), isMapEntry(entry, of: field) {
                 return .object((0..<count).compactMap { index in
                     guard let pair = elements.load(fromByteOffset: index * stride, as: UnsafeRawPointer?.self),
                           case .object(let members) = renderMessage(pair, entry) else { return nil }
@@ -130,12 +130,34 @@ public enum ProtobufJSON {
         }
     }
 
-    private static func isMapEntry(_ descriptor: UnsafePointer<ProtobufCMessageDescriptor>) -> Bool {
+    /// Whether `descriptor` is the entry type protoc synthesizes for a `map` field. protobuf-c
+    /// keeps no `map_entry` option, so this uses protoc's naming rule: the entry of field
+    /// `typed_per_filter_config` is `TypedPerFilterConfigEntry`. A name check alone would
+    /// also take an ordinary message called `Entry` with `key` and `value` fields (such as
+    /// the rate limit descriptor's) for a map.
+    private static func isMapEntry(_ descriptor: UnsafePointer<ProtobufCMessageDescriptor>, of field: ProtobufCFieldDescriptor) -> Bool {
         let entry = descriptor.pointee
         return entry.n_fields == 2
-            && String(cString: entry.short_name).hasSuffix("Entry")
+            && String(cString: entry.short_name) == mapEntryName(String(cString: field.name))
             && String(cString: entry.fields[0].name) == "key"
             && String(cString: entry.fields[1].name) == "value"
+    }
+
+    /// protoc's name for a map field's entry type: the field name in CamelCase, then `Entry`.
+    static func mapEntryName(_ fieldName: String) -> String {
+        var result = ""
+        var capitalizeNext = true
+        for character in fieldName {
+            if character == "_" {
+                capitalizeNext = true
+            } else if capitalizeNext {
+                result += character.isASCII ? character.uppercased() : String(character)
+                capitalizeNext = false
+            } else {
+                result.append(character)
+            }
+        }
+        return result + "Entry"
     }
 
     private static func renderWellKnown(_ message: UnsafeRawPointer, _ descriptor: UnsafePointer<ProtobufCMessageDescriptor>, fullName: String) -> JSONValue? {
@@ -185,6 +207,14 @@ enum KnownMessages {
         case "envoy.extensions.filters.http.router.v3.Router": descriptor(of: envoy__extensions__filters__http__router__v3__router__init)
         case "envoy.extensions.filters.http.local_ratelimit.v3.LocalRateLimit":
             descriptor(of: envoy__extensions__filters__http__local_ratelimit__v3__local_rate_limit__init)
+        case "envoy.extensions.filters.http.stateful_session.v3.StatefulSession":
+            descriptor(of: envoy__extensions__filters__http__stateful_session__v3__stateful_session__init)
+        case "envoy.extensions.filters.http.stateful_session.v3.StatefulSessionPerRoute":
+            descriptor(of: envoy__extensions__filters__http__stateful_session__v3__stateful_session_per_route__init)
+        case "envoy.extensions.http.stateful_session.cookie.v3.CookieBasedSessionState":
+            descriptor(of: envoy__extensions__http__stateful_session__cookie__v3__cookie_based_session_state__init)
+        case "envoy.extensions.http.stateful_session.header.v3.HeaderBasedSessionState":
+            descriptor(of: envoy__extensions__http__stateful_session__header__v3__header_based_session_state__init)
         case "envoy.extensions.upstreams.http.v3.HttpProtocolOptions": descriptor(of: envoy__extensions__upstreams__http__v3__http_protocol_options__init)
         case "envoy.extensions.transport_sockets.tls.v3.DownstreamTlsContext":
             descriptor(of: envoy__extensions__transport_sockets__tls__v3__downstream_tls_context__init)

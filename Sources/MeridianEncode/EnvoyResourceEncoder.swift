@@ -48,4 +48,21 @@ enum ExtensionTypeURL {
     static let httpConnectionManager = "type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager"
     static let router = "type.googleapis.com/envoy.extensions.filters.http.router.v3.Router"
     static let localRateLimit = "type.googleapis.com/envoy.extensions.filters.http.local_ratelimit.v3.LocalRateLimit"
+    static let statefulSession = "type.googleapis.com/envoy.extensions.filters.http.stateful_session.v3.StatefulSession"
+    static let statefulSessionPerRoute = "type.googleapis.com/envoy.extensions.filters.http.stateful_session.v3.StatefulSessionPerRoute"
+    static let cookieSessionState = "type.googleapis.com/envoy.extensions.http.stateful_session.cookie.v3.CookieBasedSessionState"
+    static let headerSessionState = "type.googleapis.com/envoy.extensions.http.stateful_session.header.v3.HeaderBasedSessionState"
+    static let upstreamHTTPProtocolOptions = "type.googleapis.com/envoy.extensions.upstreams.http.v3.HttpProtocolOptions"
+}
+
+/// Names of the extensions Meridian configures: HTTP filters (also the keys of a
+/// route's `typed_per_filter_config`), session state carriers, protocol options keys.
+enum ExtensionName {
+    static let httpConnectionManager = "envoy.filters.network.http_connection_manager"
+    static let router = "envoy.filters.http.router"
+    static let localRateLimit = "envoy.filters.http.local_ratelimit"
+    static let statefulSession = "envoy.filters.http.stateful_session"
+    static let cookieSessionState = "envoy.http.stateful_session.cookie"
+    static let headerSessionState = "envoy.http.stateful_session.header"
+    static let upstreamHTTPProtocolOptions = "envoy.extensions.upstreams.http.v3.HttpProtocolOptions"
 }

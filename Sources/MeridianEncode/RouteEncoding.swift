@@ -32,6 +32,7 @@ enum RouteEncoding {
         let match = routeMatch(arena, route.match)
         let requestHeaders = headerOptions(arena, route.requestHeaders)
         let responseHeaders = headerOptions(arena, route.responseHeaders)
+        let filterConfigs = RoutePolicyEncoding.perFilterConfigs(arena, route)
         return arena.make(envoy__config__route__v3__route__init) { message in
             message.name = arena.string(route.name)
             message.match = match
@@ -43,6 +44,8 @@ enum RouteEncoding {
             message.response_headers_to_add = arena.array(responseHeaders)
             message.n_response_headers_to_remove = route.responseHeaders.remove.count
             message.response_headers_to_remove = arena.strings(route.responseHeaders.remove)
+            message.n_typed_per_filter_config = filterConfigs.count
+            message.typed_per_filter_config = arena.array(filterConfigs)
             switch route.action {
             case .forward(let backends):
                 message.action_case = ENVOY__CONFIG__ROUTE__V3__ROUTE__ACTION_ROUTE
@@ -134,7 +137,11 @@ enum RouteEncoding {
             // The Gateway API answers 500 for the share of traffic whose backend is invalid.
             action.cluster_not_found_response_code = ENVOY__CONFIG__ROUTE__V3__ROUTE_ACTION__CLUSTER_NOT_FOUND_RESPONSE_CODE__INTERNAL_SERVER_ERROR
             if let timeout = route.timeout { action.timeout = arena.duration(timeout) }
-            if let retry = route.retry { action.retry_policy = retryPolicy(arena, retry) }
+            if let idleTimeout = route.idleTimeout { action.idle_timeout = arena.duration(idleTimeout) }
+            if let retry = route.retry { action.retry_policy = RoutePolicyEncoding.retryPolicy(arena, retry) }
+            let hashPolicies = route.hashPolicies.map { RoutePolicyEncoding.hashPolicy(arena, $0) }
+            action.n_hash_policy = hashPolicies.count
+            action.hash_policy = arena.array(hashPolicies)
             if let hostname = route.rewrite?.hostname {
                 action.host_rewrite_specifier_case = ENVOY__CONFIG__ROUTE__V3__ROUTE_ACTION__HOST_REWRITE_SPECIFIER_HOST_REWRITE_LITERAL
                 action.host_rewrite_literal = arena.string(hostname)
@@ -244,20 +251,6 @@ enum RouteEncoding {
         }
         return modifications.overwrite.map { option($0, ENVOY__CONFIG__CORE__V3__HEADER_VALUE_OPTION__HEADER_APPEND_ACTION__OVERWRITE_IF_EXISTS_OR_ADD) }
             + modifications.append.map { option($0, ENVOY__CONFIG__CORE__V3__HEADER_VALUE_OPTION__HEADER_APPEND_ACTION__APPEND_IF_EXISTS_OR_ADD) }
-    }
-
-    private static func retryPolicy(_ arena: ProtobufArena, _ retry: RetryPolicy) -> UnsafeMutablePointer<Envoy__Config__Route__V3__RetryPolicy> {
-        arena.make(envoy__config__route__v3__retry_policy__init) { policy in
-            policy.retry_on = arena.string(retry.retryOn.joined(separator: ","))
-            policy.num_retries = arena.uint32(retry.numRetries)
-            if let perTry = retry.perTryTimeout { policy.per_try_timeout = arena.duration(perTry) }
-            if let base = retry.backOffBase {
-                policy.retry_back_off = arena.make(envoy__config__route__v3__retry_policy__retry_back_off__init) {
-                    $0.base_interval = arena.duration(base)
-                    if let max = retry.backOffMax { $0.max_interval = arena.duration(max) }
-                }
-            }
-        }
     }
 
     private static func stringMatcher(_ arena: ProtobufArena, _ match: StringMatch) -> UnsafeMutablePointer<Envoy__Type__Matcher__V3__StringMatcher> {

@@ -139,7 +139,9 @@ public struct HealthCheck: Sendable, Hashable {
         /// An HTTP GET of `path`; healthy when the status is in `expectedStatuses` (half-open
         /// ranges `[start, end)`; empty means 200 only).
         case http(path: String, host: String?, expectedStatuses: [Range<Int>])
-        /// The gRPC health checking protocol.
+        /// The gRPC health checking protocol. gRPC is HTTP/2 only, and Envoy refuses gRPC
+        /// health checking of a cluster that does not speak HTTP/2, so the cluster speaks
+        /// HTTP/2 to its endpoints even when `upstreamHTTP.http2` is nil.
         case grpc(serviceName: String?, authority: String?)
     }
 

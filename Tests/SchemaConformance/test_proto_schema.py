@@ -342,6 +342,152 @@ def test_coverage_summary(compiled, capsys):
     assert totals.fields > 0
 
 
+# --- what the encoder emits must be declared, and declared as upstream -----
+
+# Every field Meridian's resilience encoding sets (Sources/MeridianEncode), by full
+# name. Each must exist in proto/ and match upstream exactly; dropping one from
+# proto/ (or renumbering it) fails here even if the file still compiles.
+EMITTED_RESILIENCE_FIELDS = [
+    # RouteAction: timeouts, retries, hash policies; Route: per-filter configs.
+    "envoy.config.route.v3.Route.typed_per_filter_config",
+    "envoy.config.route.v3.RouteAction.timeout",
+    "envoy.config.route.v3.RouteAction.idle_timeout",
+    "envoy.config.route.v3.RouteAction.retry_policy",
+    "envoy.config.route.v3.RouteAction.hash_policy",
+    "envoy.config.route.v3.RetryPolicy.retry_on",
+    "envoy.config.route.v3.RetryPolicy.num_retries",
+    "envoy.config.route.v3.RetryPolicy.per_try_timeout",
+    "envoy.config.route.v3.RetryPolicy.retry_back_off",
+    "envoy.config.route.v3.RetryPolicy.retriable_status_codes",
+    "envoy.config.route.v3.RetryPolicy.RetryBackOff.base_interval",
+    "envoy.config.route.v3.RetryPolicy.RetryBackOff.max_interval",
+    "envoy.config.route.v3.RouteAction.HashPolicy.header",
+    "envoy.config.route.v3.RouteAction.HashPolicy.cookie",
+    "envoy.config.route.v3.RouteAction.HashPolicy.connection_properties",
+    "envoy.config.route.v3.RouteAction.HashPolicy.terminal",
+    "envoy.config.route.v3.RouteAction.HashPolicy.Header.header_name",
+    "envoy.config.route.v3.RouteAction.HashPolicy.Cookie.name",
+    "envoy.config.route.v3.RouteAction.HashPolicy.Cookie.ttl",
+    "envoy.config.route.v3.RouteAction.HashPolicy.Cookie.path",
+    "envoy.config.route.v3.RouteAction.HashPolicy.ConnectionProperties.source_ip",
+    "envoy.config.route.v3.RateLimit.actions",
+    "envoy.config.route.v3.RateLimit.Action.request_headers",
+    "envoy.config.route.v3.RateLimit.Action.RequestHeaders.header_name",
+    "envoy.config.route.v3.RateLimit.Action.RequestHeaders.descriptor_key",
+    "envoy.config.route.v3.RateLimit.Action.RequestHeaders.skip_if_absent",
+    # Local rate limit, per listener and per route.
+    "envoy.extensions.filters.http.local_ratelimit.v3.LocalRateLimit.stat_prefix",
+    "envoy.extensions.filters.http.local_ratelimit.v3.LocalRateLimit.status",
+    "envoy.extensions.filters.http.local_ratelimit.v3.LocalRateLimit.token_bucket",
+    "envoy.extensions.filters.http.local_ratelimit.v3.LocalRateLimit.filter_enabled",
+    "envoy.extensions.filters.http.local_ratelimit.v3.LocalRateLimit.filter_enforced",
+    "envoy.extensions.filters.http.local_ratelimit.v3.LocalRateLimit.response_headers_to_add",
+    "envoy.extensions.filters.http.local_ratelimit.v3.LocalRateLimit.descriptors",
+    "envoy.extensions.filters.http.local_ratelimit.v3.LocalRateLimit.always_consume_default_token_bucket",
+    "envoy.extensions.filters.http.local_ratelimit.v3.LocalRateLimit.rate_limits",
+    "envoy.extensions.filters.http.local_ratelimit.v3.LocalRateLimit.max_dynamic_descriptors",
+    "envoy.extensions.common.ratelimit.v3.LocalRateLimitDescriptor.entries",
+    "envoy.extensions.common.ratelimit.v3.LocalRateLimitDescriptor.token_bucket",
+    "envoy.extensions.common.ratelimit.v3.RateLimitDescriptor.Entry.key",
+    "envoy.extensions.common.ratelimit.v3.RateLimitDescriptor.Entry.value",
+    "envoy.type.v3.HttpStatus.code",
+    "envoy.type.v3.TokenBucket.max_tokens",
+    "envoy.type.v3.TokenBucket.tokens_per_fill",
+    "envoy.type.v3.TokenBucket.fill_interval",
+    # Stateful sessions.
+    "envoy.extensions.filters.http.stateful_session.v3.StatefulSession.session_state",
+    "envoy.extensions.filters.http.stateful_session.v3.StatefulSessionPerRoute.stateful_session",
+    "envoy.extensions.http.stateful_session.cookie.v3.CookieBasedSessionState.cookie",
+    "envoy.extensions.http.stateful_session.header.v3.HeaderBasedSessionState.name",
+    "envoy.type.http.v3.Cookie.name",
+    "envoy.type.http.v3.Cookie.ttl",
+    "envoy.type.http.v3.Cookie.path",
+    "envoy.config.core.v3.TypedExtensionConfig.name",
+    "envoy.config.core.v3.TypedExtensionConfig.typed_config",
+    # Clusters: load balancing, circuit breakers, outlier detection, health checks,
+    # upstream HTTP options.
+    "envoy.config.cluster.v3.Cluster.lb_policy",
+    "envoy.config.cluster.v3.Cluster.least_request_lb_config",
+    "envoy.config.cluster.v3.Cluster.ring_hash_lb_config",
+    "envoy.config.cluster.v3.Cluster.maglev_lb_config",
+    "envoy.config.cluster.v3.Cluster.LeastRequestLbConfig.choice_count",
+    "envoy.config.cluster.v3.Cluster.RingHashLbConfig.minimum_ring_size",
+    "envoy.config.cluster.v3.Cluster.RingHashLbConfig.maximum_ring_size",
+    "envoy.config.cluster.v3.Cluster.MaglevLbConfig.table_size",
+    "envoy.config.cluster.v3.Cluster.circuit_breakers",
+    "envoy.config.cluster.v3.CircuitBreakers.thresholds",
+    "envoy.config.cluster.v3.CircuitBreakers.Thresholds.priority",
+    "envoy.config.cluster.v3.CircuitBreakers.Thresholds.max_connections",
+    "envoy.config.cluster.v3.CircuitBreakers.Thresholds.max_pending_requests",
+    "envoy.config.cluster.v3.CircuitBreakers.Thresholds.max_requests",
+    "envoy.config.cluster.v3.CircuitBreakers.Thresholds.max_retries",
+    "envoy.config.cluster.v3.Cluster.outlier_detection",
+    "envoy.config.cluster.v3.OutlierDetection.consecutive_5xx",
+    "envoy.config.cluster.v3.OutlierDetection.consecutive_gateway_failure",
+    "envoy.config.cluster.v3.OutlierDetection.interval",
+    "envoy.config.cluster.v3.OutlierDetection.base_ejection_time",
+    "envoy.config.cluster.v3.OutlierDetection.max_ejection_percent",
+    "envoy.config.cluster.v3.Cluster.health_checks",
+    "envoy.config.core.v3.HealthCheck.timeout",
+    "envoy.config.core.v3.HealthCheck.interval",
+    "envoy.config.core.v3.HealthCheck.unhealthy_threshold",
+    "envoy.config.core.v3.HealthCheck.healthy_threshold",
+    "envoy.config.core.v3.HealthCheck.http_health_check",
+    "envoy.config.core.v3.HealthCheck.grpc_health_check",
+    "envoy.config.core.v3.HealthCheck.HttpHealthCheck.path",
+    "envoy.config.core.v3.HealthCheck.HttpHealthCheck.host",
+    "envoy.config.core.v3.HealthCheck.HttpHealthCheck.expected_statuses",
+    "envoy.config.core.v3.HealthCheck.GrpcHealthCheck.service_name",
+    "envoy.config.core.v3.HealthCheck.GrpcHealthCheck.authority",
+    "envoy.type.v3.Int64Range.start",
+    "envoy.type.v3.Int64Range.end",
+    "envoy.config.cluster.v3.Cluster.typed_extension_protocol_options",
+    "envoy.extensions.upstreams.http.v3.HttpProtocolOptions.common_http_protocol_options",
+    "envoy.extensions.upstreams.http.v3.HttpProtocolOptions.explicit_http_config",
+    "envoy.extensions.upstreams.http.v3.HttpProtocolOptions.ExplicitHttpConfig.http_protocol_options",
+    "envoy.extensions.upstreams.http.v3.HttpProtocolOptions.ExplicitHttpConfig.http2_protocol_options",
+    "envoy.config.core.v3.HttpProtocolOptions.idle_timeout",
+    "envoy.config.core.v3.HttpProtocolOptions.max_connection_duration",
+    "envoy.config.core.v3.HttpProtocolOptions.max_headers_count",
+    "envoy.config.core.v3.HttpProtocolOptions.max_requests_per_connection",
+    "envoy.config.core.v3.Http2ProtocolOptions.max_concurrent_streams",
+    "envoy.config.core.v3.Http2ProtocolOptions.initial_stream_window_size",
+    "envoy.config.core.v3.Http2ProtocolOptions.initial_connection_window_size",
+    # Endpoints: one locality per priority.
+    "envoy.config.endpoint.v3.ClusterLoadAssignment.endpoints",
+    "envoy.config.endpoint.v3.LocalityLbEndpoints.lb_endpoints",
+    "envoy.config.endpoint.v3.LocalityLbEndpoints.priority",
+    "envoy.config.endpoint.v3.LbEndpoint.health_status",
+]
+
+
+def _all_messages(files) -> dict:
+    out: dict = {}
+    for f in files:
+        _index_messages(f.package, f.message_type, out)
+    return out
+
+
+@pytest.mark.parametrize("field_name", EMITTED_RESILIENCE_FIELDS)
+def test_emitted_field_is_declared_as_upstream(compiled, field_name):
+    message_name, _, name = field_name.rpartition(".")
+    ours = _all_messages(f for path, f in compiled.items() if path in PROTO_FILES)
+    msg = ours.get(message_name)
+    assert msg is not None, f"{message_name} is not declared in proto/"
+    ours_f = next((f for f in msg.field if f.name == name), None)
+    assert ours_f is not None, f"{field_name} is not declared in proto/"
+    proto_file = next(path for path, f in compiled.items()
+                      if path in PROTO_FILES and message_name in _all_messages([f]))
+    up_msg = _all_messages([upstream_file(proto_file)]).get(message_name)
+    assert up_msg is not None, f"{message_name} does not exist upstream in {proto_file}"
+    up_f = next((f for f in up_msg.field if f.name == name), None)
+    assert up_f is not None, f"{field_name} does not exist upstream"
+    report = Report()
+    _compare_field(field_name, msg, ours_f, up_msg, up_f, message_name, report)
+    assert not report.mismatches, report.mismatches
+    assert not up_f.options.deprecated, f"{field_name} is deprecated upstream"
+
+
 # --- the checker itself must be able to fail ------------------------------
 
 

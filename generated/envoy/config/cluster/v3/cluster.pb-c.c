@@ -885,7 +885,7 @@ const ProtobufCEnumDescriptor envoy__config__cluster__v3__cluster__dns_lookup_fa
   envoy__config__cluster__v3__cluster__dns_lookup_family__value_ranges,
   NULL,NULL,NULL,NULL   /* reserved[1234] */
 };
-static const ProtobufCFieldDescriptor envoy__config__cluster__v3__cluster__field_descriptors[31] =
+static const ProtobufCFieldDescriptor envoy__config__cluster__v3__cluster__field_descriptors[32] =
 {
   {
     "name",
@@ -955,6 +955,18 @@ static const ProtobufCFieldDescriptor envoy__config__cluster__v3__cluster__field
     0,   /* quantifier_offset */
     offsetof(Envoy__Config__Cluster__V3__Cluster, lb_policy),
     &envoy__config__cluster__v3__cluster__lb_policy__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "health_checks",
+    8,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Envoy__Config__Cluster__V3__Cluster, n_health_checks),
+    offsetof(Envoy__Config__Cluster__V3__Cluster, health_checks),
+    &envoy__config__core__v3__health_check__descriptor,
     NULL,
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
@@ -1261,53 +1273,55 @@ static const ProtobufCFieldDescriptor envoy__config__cluster__v3__cluster__field
   },
 };
 static const unsigned envoy__config__cluster__v3__cluster__field_indices_by_name[] = {
-  14,   /* field[14] = alt_stat_name */
-  6,   /* field[6] = circuit_breakers */
-  10,   /* field[10] = cleanup_interval */
-  16,   /* field[16] = close_connections_on_host_health_failure */
-  21,   /* field[21] = cluster_type */
+  15,   /* field[15] = alt_stat_name */
+  7,   /* field[7] = circuit_breakers */
+  11,   /* field[11] = cleanup_interval */
+  17,   /* field[17] = close_connections_on_host_health_failure */
+  22,   /* field[22] = cluster_type */
   3,   /* field[3] = connect_timeout */
-  26,   /* field[26] = connection_pool_per_downstream_connection */
-  8,   /* field[8] = dns_lookup_family */
-  7,   /* field[7] = dns_refresh_rate */
+  27,   /* field[27] = connection_pool_per_downstream_connection */
+  9,   /* field[9] = dns_lookup_family */
+  8,   /* field[8] = dns_refresh_rate */
   2,   /* field[2] = eds_cluster_config */
-  17,   /* field[17] = ignore_health_on_host_removal */
+  6,   /* field[6] = health_checks */
+  18,   /* field[18] = ignore_health_on_host_removal */
   5,   /* field[5] = lb_policy */
-  20,   /* field[20] = least_request_lb_config */
-  18,   /* field[18] = load_assignment */
-  23,   /* field[23] = load_balancing_policy */
-  27,   /* field[27] = maglev_lb_config */
-  13,   /* field[13] = metadata */
+  21,   /* field[21] = least_request_lb_config */
+  19,   /* field[19] = load_assignment */
+  24,   /* field[24] = load_balancing_policy */
+  28,   /* field[28] = maglev_lb_config */
+  14,   /* field[14] = metadata */
   0,   /* field[0] = name */
-  9,   /* field[9] = outlier_detection */
+  10,   /* field[10] = outlier_detection */
   4,   /* field[4] = per_connection_buffer_limit_bytes */
-  25,   /* field[25] = preconnect_policy */
-  22,   /* field[22] = respect_dns_ttl */
-  11,   /* field[11] = ring_hash_lb_config */
-  30,   /* field[30] = round_robin_lb_config */
-  12,   /* field[12] = transport_socket */
-  24,   /* field[24] = transport_socket_matches */
+  26,   /* field[26] = preconnect_policy */
+  23,   /* field[23] = respect_dns_ttl */
+  12,   /* field[12] = ring_hash_lb_config */
+  31,   /* field[31] = round_robin_lb_config */
+  13,   /* field[13] = transport_socket */
+  25,   /* field[25] = transport_socket_matches */
   1,   /* field[1] = type */
-  29,   /* field[29] = typed_dns_resolver_config */
-  19,   /* field[19] = typed_extension_protocol_options */
-  15,   /* field[15] = upstream_connection_options */
-  28,   /* field[28] = wait_for_warm_on_init */
+  30,   /* field[30] = typed_dns_resolver_config */
+  20,   /* field[20] = typed_extension_protocol_options */
+  16,   /* field[16] = upstream_connection_options */
+  29,   /* field[29] = wait_for_warm_on_init */
 };
-static const ProtobufCIntRange envoy__config__cluster__v3__cluster__number_ranges[12 + 1] =
+static const ProtobufCIntRange envoy__config__cluster__v3__cluster__number_ranges[13 + 1] =
 {
   { 1, 0 },
-  { 10, 6 },
-  { 16, 7 },
-  { 19, 9 },
-  { 23, 11 },
-  { 28, 14 },
-  { 30, 15 },
-  { 36, 19 },
-  { 41, 23 },
-  { 43, 24 },
-  { 50, 25 },
-  { 54, 28 },
-  { 0, 31 }
+  { 8, 6 },
+  { 10, 7 },
+  { 16, 8 },
+  { 19, 10 },
+  { 23, 12 },
+  { 28, 15 },
+  { 30, 16 },
+  { 36, 20 },
+  { 41, 24 },
+  { 43, 25 },
+  { 50, 26 },
+  { 54, 29 },
+  { 0, 32 }
 };
 const ProtobufCMessageDescriptor envoy__config__cluster__v3__cluster__descriptor =
 {
@@ -1317,10 +1331,10 @@ const ProtobufCMessageDescriptor envoy__config__cluster__v3__cluster__descriptor
   "Envoy__Config__Cluster__V3__Cluster",
   "envoy.config.cluster.v3",
   sizeof(Envoy__Config__Cluster__V3__Cluster),
-  31,
+  32,
   envoy__config__cluster__v3__cluster__field_descriptors,
   envoy__config__cluster__v3__cluster__field_indices_by_name,
-  12,  envoy__config__cluster__v3__cluster__number_ranges,
+  13,  envoy__config__cluster__v3__cluster__number_ranges,
   (ProtobufCMessageInit) envoy__config__cluster__v3__cluster__init,
   NULL,NULL,NULL    /* reserved[123] */
 };

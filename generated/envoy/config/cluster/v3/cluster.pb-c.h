@@ -20,6 +20,7 @@ PROTOBUF_C__BEGIN_DECLS
 #include "envoy/config/core/v3/base.pb-c.h"
 #include "envoy/config/core/v3/config_source.pb-c.h"
 #include "envoy/config/core/v3/extension.pb-c.h"
+#include "envoy/config/core/v3/health_check.pb-c.h"
 #include "envoy/config/endpoint/v3/endpoint.pb-c.h"
 #include "envoy/type/v3/percent.pb-c.h"
 #include "google/protobuf/any.pb-c.h"
@@ -226,6 +227,8 @@ struct  Envoy__Config__Cluster__V3__Cluster
   Google__Protobuf__UInt32Value *per_connection_buffer_limit_bytes;
   Envoy__Config__Cluster__V3__Cluster__LbPolicy lb_policy;
   Envoy__Config__Endpoint__V3__ClusterLoadAssignment *load_assignment;
+  size_t n_health_checks;
+  Envoy__Config__Core__V3__HealthCheck **health_checks;
   Envoy__Config__Cluster__V3__CircuitBreakers *circuit_breakers;
   size_t n_typed_extension_protocol_options;
   Envoy__Config__Cluster__V3__Cluster__TypedExtensionProtocolOptionsEntry **typed_extension_protocol_options;
@@ -265,7 +268,7 @@ struct  Envoy__Config__Cluster__V3__Cluster
 };
 #define ENVOY__CONFIG__CLUSTER__V3__CLUSTER__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&envoy__config__cluster__v3__cluster__descriptor) \
-    , 0,NULL, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, NULL, NULL, NULL, ENVOY__CONFIG__CLUSTER__V3__CLUSTER__LB_POLICY__ROUND_ROBIN, NULL, NULL, 0,NULL, NULL, 0, ENVOY__CONFIG__CLUSTER__V3__CLUSTER__DNS_LOOKUP_FAMILY__AUTO, NULL, NULL, NULL, NULL, NULL, NULL, NULL, 0, 0, NULL, NULL, 0, ENVOY__CONFIG__CLUSTER__V3__CLUSTER__CLUSTER_DISCOVERY_TYPE__NOT_SET, {0}, ENVOY__CONFIG__CLUSTER__V3__CLUSTER__LB_CONFIG__NOT_SET, {0} }
+    , 0,NULL, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, NULL, NULL, NULL, ENVOY__CONFIG__CLUSTER__V3__CLUSTER__LB_POLICY__ROUND_ROBIN, NULL, 0,NULL, NULL, 0,NULL, NULL, 0, ENVOY__CONFIG__CLUSTER__V3__CLUSTER__DNS_LOOKUP_FAMILY__AUTO, NULL, NULL, NULL, NULL, NULL, NULL, NULL, 0, 0, NULL, NULL, 0, ENVOY__CONFIG__CLUSTER__V3__CLUSTER__CLUSTER_DISCOVERY_TYPE__NOT_SET, {0}, ENVOY__CONFIG__CLUSTER__V3__CLUSTER__LB_CONFIG__NOT_SET, {0} }
 
 
 struct  Envoy__Config__Cluster__V3__LoadBalancingPolicy__Policy

@@ -52,6 +52,87 @@ void   envoy__config__core__v3__health_status_set__free_unpacked
   assert(message->base.descriptor == &envoy__config__core__v3__health_status_set__descriptor);
   protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
 }
+void   envoy__config__core__v3__health_check__payload__init
+                     (Envoy__Config__Core__V3__HealthCheck__Payload         *message)
+{
+  static const Envoy__Config__Core__V3__HealthCheck__Payload init_value = ENVOY__CONFIG__CORE__V3__HEALTH_CHECK__PAYLOAD__INIT;
+  *message = init_value;
+}
+void   envoy__config__core__v3__health_check__http_health_check__init
+                     (Envoy__Config__Core__V3__HealthCheck__HttpHealthCheck         *message)
+{
+  static const Envoy__Config__Core__V3__HealthCheck__HttpHealthCheck init_value = ENVOY__CONFIG__CORE__V3__HEALTH_CHECK__HTTP_HEALTH_CHECK__INIT;
+  *message = init_value;
+}
+void   envoy__config__core__v3__health_check__tcp_health_check__init
+                     (Envoy__Config__Core__V3__HealthCheck__TcpHealthCheck         *message)
+{
+  static const Envoy__Config__Core__V3__HealthCheck__TcpHealthCheck init_value = ENVOY__CONFIG__CORE__V3__HEALTH_CHECK__TCP_HEALTH_CHECK__INIT;
+  *message = init_value;
+}
+void   envoy__config__core__v3__health_check__grpc_health_check__init
+                     (Envoy__Config__Core__V3__HealthCheck__GrpcHealthCheck         *message)
+{
+  static const Envoy__Config__Core__V3__HealthCheck__GrpcHealthCheck init_value = ENVOY__CONFIG__CORE__V3__HEALTH_CHECK__GRPC_HEALTH_CHECK__INIT;
+  *message = init_value;
+}
+void   envoy__config__core__v3__health_check__custom_health_check__init
+                     (Envoy__Config__Core__V3__HealthCheck__CustomHealthCheck         *message)
+{
+  static const Envoy__Config__Core__V3__HealthCheck__CustomHealthCheck init_value = ENVOY__CONFIG__CORE__V3__HEALTH_CHECK__CUSTOM_HEALTH_CHECK__INIT;
+  *message = init_value;
+}
+void   envoy__config__core__v3__health_check__tls_options__init
+                     (Envoy__Config__Core__V3__HealthCheck__TlsOptions         *message)
+{
+  static const Envoy__Config__Core__V3__HealthCheck__TlsOptions init_value = ENVOY__CONFIG__CORE__V3__HEALTH_CHECK__TLS_OPTIONS__INIT;
+  *message = init_value;
+}
+void   envoy__config__core__v3__health_check__init
+                     (Envoy__Config__Core__V3__HealthCheck         *message)
+{
+  static const Envoy__Config__Core__V3__HealthCheck init_value = ENVOY__CONFIG__CORE__V3__HEALTH_CHECK__INIT;
+  *message = init_value;
+}
+size_t envoy__config__core__v3__health_check__get_packed_size
+                     (const Envoy__Config__Core__V3__HealthCheck *message)
+{
+  assert(message->base.descriptor == &envoy__config__core__v3__health_check__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t envoy__config__core__v3__health_check__pack
+                     (const Envoy__Config__Core__V3__HealthCheck *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &envoy__config__core__v3__health_check__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t envoy__config__core__v3__health_check__pack_to_buffer
+                     (const Envoy__Config__Core__V3__HealthCheck *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &envoy__config__core__v3__health_check__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Envoy__Config__Core__V3__HealthCheck *
+       envoy__config__core__v3__health_check__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Envoy__Config__Core__V3__HealthCheck *)
+     protobuf_c_message_unpack (&envoy__config__core__v3__health_check__descriptor,
+                                allocator, len, data);
+}
+void   envoy__config__core__v3__health_check__free_unpacked
+                     (Envoy__Config__Core__V3__HealthCheck *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &envoy__config__core__v3__health_check__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
 static const ProtobufCFieldDescriptor envoy__config__core__v3__health_status_set__field_descriptors[1] =
 {
   {
@@ -88,6 +169,772 @@ const ProtobufCMessageDescriptor envoy__config__core__v3__health_status_set__des
   envoy__config__core__v3__health_status_set__field_indices_by_name,
   1,  envoy__config__core__v3__health_status_set__number_ranges,
   (ProtobufCMessageInit) envoy__config__core__v3__health_status_set__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor envoy__config__core__v3__health_check__payload__field_descriptors[2] =
+{
+  {
+    "text",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    offsetof(Envoy__Config__Core__V3__HealthCheck__Payload, payload_case),
+    offsetof(Envoy__Config__Core__V3__HealthCheck__Payload, text),
+    NULL,
+    &protobuf_c_empty_string,
+    0 | PROTOBUF_C_FIELD_FLAG_ONEOF,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "binary",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_BYTES,
+    offsetof(Envoy__Config__Core__V3__HealthCheck__Payload, payload_case),
+    offsetof(Envoy__Config__Core__V3__HealthCheck__Payload, binary),
+    NULL,
+    NULL,
+    0 | PROTOBUF_C_FIELD_FLAG_ONEOF,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned envoy__config__core__v3__health_check__payload__field_indices_by_name[] = {
+  1,   /* field[1] = binary */
+  0,   /* field[0] = text */
+};
+static const ProtobufCIntRange envoy__config__core__v3__health_check__payload__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 2 }
+};
+const ProtobufCMessageDescriptor envoy__config__core__v3__health_check__payload__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "envoy.config.core.v3.HealthCheck.Payload",
+  "Payload",
+  "Envoy__Config__Core__V3__HealthCheck__Payload",
+  "envoy.config.core.v3",
+  sizeof(Envoy__Config__Core__V3__HealthCheck__Payload),
+  2,
+  envoy__config__core__v3__health_check__payload__field_descriptors,
+  envoy__config__core__v3__health_check__payload__field_indices_by_name,
+  1,  envoy__config__core__v3__health_check__payload__number_ranges,
+  (ProtobufCMessageInit) envoy__config__core__v3__health_check__payload__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor envoy__config__core__v3__health_check__http_health_check__field_descriptors[12] =
+{
+  {
+    "host",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Envoy__Config__Core__V3__HealthCheck__HttpHealthCheck, host),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "path",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Envoy__Config__Core__V3__HealthCheck__HttpHealthCheck, path),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "send",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Envoy__Config__Core__V3__HealthCheck__HttpHealthCheck, send),
+    &envoy__config__core__v3__health_check__payload__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "receive",
+    4,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Envoy__Config__Core__V3__HealthCheck__HttpHealthCheck, n_receive),
+    offsetof(Envoy__Config__Core__V3__HealthCheck__HttpHealthCheck, receive),
+    &envoy__config__core__v3__health_check__payload__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "request_headers_to_add",
+    6,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Envoy__Config__Core__V3__HealthCheck__HttpHealthCheck, n_request_headers_to_add),
+    offsetof(Envoy__Config__Core__V3__HealthCheck__HttpHealthCheck, request_headers_to_add),
+    &envoy__config__core__v3__header_value_option__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "request_headers_to_remove",
+    8,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_STRING,
+    offsetof(Envoy__Config__Core__V3__HealthCheck__HttpHealthCheck, n_request_headers_to_remove),
+    offsetof(Envoy__Config__Core__V3__HealthCheck__HttpHealthCheck, request_headers_to_remove),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "expected_statuses",
+    9,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Envoy__Config__Core__V3__HealthCheck__HttpHealthCheck, n_expected_statuses),
+    offsetof(Envoy__Config__Core__V3__HealthCheck__HttpHealthCheck, expected_statuses),
+    &envoy__type__v3__int64_range__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "codec_client_type",
+    10,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_ENUM,
+    0,   /* quantifier_offset */
+    offsetof(Envoy__Config__Core__V3__HealthCheck__HttpHealthCheck, codec_client_type),
+    &envoy__type__v3__codec_client_type__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "service_name_matcher",
+    11,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Envoy__Config__Core__V3__HealthCheck__HttpHealthCheck, service_name_matcher),
+    &envoy__type__matcher__v3__string_matcher__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "retriable_statuses",
+    12,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Envoy__Config__Core__V3__HealthCheck__HttpHealthCheck, n_retriable_statuses),
+    offsetof(Envoy__Config__Core__V3__HealthCheck__HttpHealthCheck, retriable_statuses),
+    &envoy__type__v3__int64_range__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "method",
+    13,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_ENUM,
+    0,   /* quantifier_offset */
+    offsetof(Envoy__Config__Core__V3__HealthCheck__HttpHealthCheck, method),
+    &envoy__config__core__v3__request_method__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "response_buffer_size",
+    14,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Envoy__Config__Core__V3__HealthCheck__HttpHealthCheck, response_buffer_size),
+    &google__protobuf__uint64_value__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned envoy__config__core__v3__health_check__http_health_check__field_indices_by_name[] = {
+  7,   /* field[7] = codec_client_type */
+  6,   /* field[6] = expected_statuses */
+  0,   /* field[0] = host */
+  10,   /* field[10] = method */
+  1,   /* field[1] = path */
+  3,   /* field[3] = receive */
+  4,   /* field[4] = request_headers_to_add */
+  5,   /* field[5] = request_headers_to_remove */
+  11,   /* field[11] = response_buffer_size */
+  9,   /* field[9] = retriable_statuses */
+  2,   /* field[2] = send */
+  8,   /* field[8] = service_name_matcher */
+};
+static const ProtobufCIntRange envoy__config__core__v3__health_check__http_health_check__number_ranges[3 + 1] =
+{
+  { 1, 0 },
+  { 6, 4 },
+  { 8, 5 },
+  { 0, 12 }
+};
+const ProtobufCMessageDescriptor envoy__config__core__v3__health_check__http_health_check__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "envoy.config.core.v3.HealthCheck.HttpHealthCheck",
+  "HttpHealthCheck",
+  "Envoy__Config__Core__V3__HealthCheck__HttpHealthCheck",
+  "envoy.config.core.v3",
+  sizeof(Envoy__Config__Core__V3__HealthCheck__HttpHealthCheck),
+  12,
+  envoy__config__core__v3__health_check__http_health_check__field_descriptors,
+  envoy__config__core__v3__health_check__http_health_check__field_indices_by_name,
+  3,  envoy__config__core__v3__health_check__http_health_check__number_ranges,
+  (ProtobufCMessageInit) envoy__config__core__v3__health_check__http_health_check__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor envoy__config__core__v3__health_check__tcp_health_check__field_descriptors[2] =
+{
+  {
+    "send",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Envoy__Config__Core__V3__HealthCheck__TcpHealthCheck, send),
+    &envoy__config__core__v3__health_check__payload__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "receive",
+    2,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Envoy__Config__Core__V3__HealthCheck__TcpHealthCheck, n_receive),
+    offsetof(Envoy__Config__Core__V3__HealthCheck__TcpHealthCheck, receive),
+    &envoy__config__core__v3__health_check__payload__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned envoy__config__core__v3__health_check__tcp_health_check__field_indices_by_name[] = {
+  1,   /* field[1] = receive */
+  0,   /* field[0] = send */
+};
+static const ProtobufCIntRange envoy__config__core__v3__health_check__tcp_health_check__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 2 }
+};
+const ProtobufCMessageDescriptor envoy__config__core__v3__health_check__tcp_health_check__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "envoy.config.core.v3.HealthCheck.TcpHealthCheck",
+  "TcpHealthCheck",
+  "Envoy__Config__Core__V3__HealthCheck__TcpHealthCheck",
+  "envoy.config.core.v3",
+  sizeof(Envoy__Config__Core__V3__HealthCheck__TcpHealthCheck),
+  2,
+  envoy__config__core__v3__health_check__tcp_health_check__field_descriptors,
+  envoy__config__core__v3__health_check__tcp_health_check__field_indices_by_name,
+  1,  envoy__config__core__v3__health_check__tcp_health_check__number_ranges,
+  (ProtobufCMessageInit) envoy__config__core__v3__health_check__tcp_health_check__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor envoy__config__core__v3__health_check__grpc_health_check__field_descriptors[3] =
+{
+  {
+    "service_name",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Envoy__Config__Core__V3__HealthCheck__GrpcHealthCheck, service_name),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "authority",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Envoy__Config__Core__V3__HealthCheck__GrpcHealthCheck, authority),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "initial_metadata",
+    3,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Envoy__Config__Core__V3__HealthCheck__GrpcHealthCheck, n_initial_metadata),
+    offsetof(Envoy__Config__Core__V3__HealthCheck__GrpcHealthCheck, initial_metadata),
+    &envoy__config__core__v3__header_value_option__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned envoy__config__core__v3__health_check__grpc_health_check__field_indices_by_name[] = {
+  1,   /* field[1] = authority */
+  2,   /* field[2] = initial_metadata */
+  0,   /* field[0] = service_name */
+};
+static const ProtobufCIntRange envoy__config__core__v3__health_check__grpc_health_check__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 3 }
+};
+const ProtobufCMessageDescriptor envoy__config__core__v3__health_check__grpc_health_check__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "envoy.config.core.v3.HealthCheck.GrpcHealthCheck",
+  "GrpcHealthCheck",
+  "Envoy__Config__Core__V3__HealthCheck__GrpcHealthCheck",
+  "envoy.config.core.v3",
+  sizeof(Envoy__Config__Core__V3__HealthCheck__GrpcHealthCheck),
+  3,
+  envoy__config__core__v3__health_check__grpc_health_check__field_descriptors,
+  envoy__config__core__v3__health_check__grpc_health_check__field_indices_by_name,
+  1,  envoy__config__core__v3__health_check__grpc_health_check__number_ranges,
+  (ProtobufCMessageInit) envoy__config__core__v3__health_check__grpc_health_check__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor envoy__config__core__v3__health_check__custom_health_check__field_descriptors[2] =
+{
+  {
+    "name",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Envoy__Config__Core__V3__HealthCheck__CustomHealthCheck, name),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "typed_config",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Envoy__Config__Core__V3__HealthCheck__CustomHealthCheck, config_type_case),
+    offsetof(Envoy__Config__Core__V3__HealthCheck__CustomHealthCheck, typed_config),
+    &google__protobuf__any__descriptor,
+    NULL,
+    0 | PROTOBUF_C_FIELD_FLAG_ONEOF,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned envoy__config__core__v3__health_check__custom_health_check__field_indices_by_name[] = {
+  0,   /* field[0] = name */
+  1,   /* field[1] = typed_config */
+};
+static const ProtobufCIntRange envoy__config__core__v3__health_check__custom_health_check__number_ranges[2 + 1] =
+{
+  { 1, 0 },
+  { 3, 1 },
+  { 0, 2 }
+};
+const ProtobufCMessageDescriptor envoy__config__core__v3__health_check__custom_health_check__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "envoy.config.core.v3.HealthCheck.CustomHealthCheck",
+  "CustomHealthCheck",
+  "Envoy__Config__Core__V3__HealthCheck__CustomHealthCheck",
+  "envoy.config.core.v3",
+  sizeof(Envoy__Config__Core__V3__HealthCheck__CustomHealthCheck),
+  2,
+  envoy__config__core__v3__health_check__custom_health_check__field_descriptors,
+  envoy__config__core__v3__health_check__custom_health_check__field_indices_by_name,
+  2,  envoy__config__core__v3__health_check__custom_health_check__number_ranges,
+  (ProtobufCMessageInit) envoy__config__core__v3__health_check__custom_health_check__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor envoy__config__core__v3__health_check__tls_options__field_descriptors[1] =
+{
+  {
+    "alpn_protocols",
+    1,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_STRING,
+    offsetof(Envoy__Config__Core__V3__HealthCheck__TlsOptions, n_alpn_protocols),
+    offsetof(Envoy__Config__Core__V3__HealthCheck__TlsOptions, alpn_protocols),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned envoy__config__core__v3__health_check__tls_options__field_indices_by_name[] = {
+  0,   /* field[0] = alpn_protocols */
+};
+static const ProtobufCIntRange envoy__config__core__v3__health_check__tls_options__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 1 }
+};
+const ProtobufCMessageDescriptor envoy__config__core__v3__health_check__tls_options__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "envoy.config.core.v3.HealthCheck.TlsOptions",
+  "TlsOptions",
+  "Envoy__Config__Core__V3__HealthCheck__TlsOptions",
+  "envoy.config.core.v3",
+  sizeof(Envoy__Config__Core__V3__HealthCheck__TlsOptions),
+  1,
+  envoy__config__core__v3__health_check__tls_options__field_descriptors,
+  envoy__config__core__v3__health_check__tls_options__field_indices_by_name,
+  1,  envoy__config__core__v3__health_check__tls_options__number_ranges,
+  (ProtobufCMessageInit) envoy__config__core__v3__health_check__tls_options__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor envoy__config__core__v3__health_check__field_descriptors[23] =
+{
+  {
+    "timeout",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Envoy__Config__Core__V3__HealthCheck, timeout),
+    &google__protobuf__duration__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "interval",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Envoy__Config__Core__V3__HealthCheck, interval),
+    &google__protobuf__duration__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "interval_jitter",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Envoy__Config__Core__V3__HealthCheck, interval_jitter),
+    &google__protobuf__duration__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "unhealthy_threshold",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Envoy__Config__Core__V3__HealthCheck, unhealthy_threshold),
+    &google__protobuf__uint32_value__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "healthy_threshold",
+    5,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Envoy__Config__Core__V3__HealthCheck, healthy_threshold),
+    &google__protobuf__uint32_value__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "alt_port",
+    6,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Envoy__Config__Core__V3__HealthCheck, alt_port),
+    &google__protobuf__uint32_value__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "reuse_connection",
+    7,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Envoy__Config__Core__V3__HealthCheck, reuse_connection),
+    &google__protobuf__bool_value__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "http_health_check",
+    8,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Envoy__Config__Core__V3__HealthCheck, health_checker_case),
+    offsetof(Envoy__Config__Core__V3__HealthCheck, http_health_check),
+    &envoy__config__core__v3__health_check__http_health_check__descriptor,
+    NULL,
+    0 | PROTOBUF_C_FIELD_FLAG_ONEOF,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "tcp_health_check",
+    9,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Envoy__Config__Core__V3__HealthCheck, health_checker_case),
+    offsetof(Envoy__Config__Core__V3__HealthCheck, tcp_health_check),
+    &envoy__config__core__v3__health_check__tcp_health_check__descriptor,
+    NULL,
+    0 | PROTOBUF_C_FIELD_FLAG_ONEOF,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "grpc_health_check",
+    11,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Envoy__Config__Core__V3__HealthCheck, health_checker_case),
+    offsetof(Envoy__Config__Core__V3__HealthCheck, grpc_health_check),
+    &envoy__config__core__v3__health_check__grpc_health_check__descriptor,
+    NULL,
+    0 | PROTOBUF_C_FIELD_FLAG_ONEOF,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "no_traffic_interval",
+    12,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Envoy__Config__Core__V3__HealthCheck, no_traffic_interval),
+    &google__protobuf__duration__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "custom_health_check",
+    13,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Envoy__Config__Core__V3__HealthCheck, health_checker_case),
+    offsetof(Envoy__Config__Core__V3__HealthCheck, custom_health_check),
+    &envoy__config__core__v3__health_check__custom_health_check__descriptor,
+    NULL,
+    0 | PROTOBUF_C_FIELD_FLAG_ONEOF,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "unhealthy_interval",
+    14,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Envoy__Config__Core__V3__HealthCheck, unhealthy_interval),
+    &google__protobuf__duration__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "unhealthy_edge_interval",
+    15,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Envoy__Config__Core__V3__HealthCheck, unhealthy_edge_interval),
+    &google__protobuf__duration__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "healthy_edge_interval",
+    16,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Envoy__Config__Core__V3__HealthCheck, healthy_edge_interval),
+    &google__protobuf__duration__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "interval_jitter_percent",
+    18,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT32,
+    0,   /* quantifier_offset */
+    offsetof(Envoy__Config__Core__V3__HealthCheck, interval_jitter_percent),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "always_log_health_check_failures",
+    19,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_BOOL,
+    0,   /* quantifier_offset */
+    offsetof(Envoy__Config__Core__V3__HealthCheck, always_log_health_check_failures),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "initial_jitter",
+    20,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Envoy__Config__Core__V3__HealthCheck, initial_jitter),
+    &google__protobuf__duration__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "tls_options",
+    21,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Envoy__Config__Core__V3__HealthCheck, tls_options),
+    &envoy__config__core__v3__health_check__tls_options__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "transport_socket_match_criteria",
+    23,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Envoy__Config__Core__V3__HealthCheck, transport_socket_match_criteria),
+    &google__protobuf__struct__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "no_traffic_healthy_interval",
+    24,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Envoy__Config__Core__V3__HealthCheck, no_traffic_healthy_interval),
+    &google__protobuf__duration__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "event_logger",
+    25,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Envoy__Config__Core__V3__HealthCheck, n_event_logger),
+    offsetof(Envoy__Config__Core__V3__HealthCheck, event_logger),
+    &envoy__config__core__v3__typed_extension_config__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "always_log_health_check_success",
+    26,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_BOOL,
+    0,   /* quantifier_offset */
+    offsetof(Envoy__Config__Core__V3__HealthCheck, always_log_health_check_success),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned envoy__config__core__v3__health_check__field_indices_by_name[] = {
+  5,   /* field[5] = alt_port */
+  16,   /* field[16] = always_log_health_check_failures */
+  22,   /* field[22] = always_log_health_check_success */
+  11,   /* field[11] = custom_health_check */
+  21,   /* field[21] = event_logger */
+  9,   /* field[9] = grpc_health_check */
+  14,   /* field[14] = healthy_edge_interval */
+  4,   /* field[4] = healthy_threshold */
+  7,   /* field[7] = http_health_check */
+  17,   /* field[17] = initial_jitter */
+  1,   /* field[1] = interval */
+  2,   /* field[2] = interval_jitter */
+  15,   /* field[15] = interval_jitter_percent */
+  20,   /* field[20] = no_traffic_healthy_interval */
+  10,   /* field[10] = no_traffic_interval */
+  6,   /* field[6] = reuse_connection */
+  8,   /* field[8] = tcp_health_check */
+  0,   /* field[0] = timeout */
+  18,   /* field[18] = tls_options */
+  19,   /* field[19] = transport_socket_match_criteria */
+  13,   /* field[13] = unhealthy_edge_interval */
+  12,   /* field[12] = unhealthy_interval */
+  3,   /* field[3] = unhealthy_threshold */
+};
+static const ProtobufCIntRange envoy__config__core__v3__health_check__number_ranges[4 + 1] =
+{
+  { 1, 0 },
+  { 11, 9 },
+  { 18, 15 },
+  { 23, 19 },
+  { 0, 23 }
+};
+const ProtobufCMessageDescriptor envoy__config__core__v3__health_check__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "envoy.config.core.v3.HealthCheck",
+  "HealthCheck",
+  "Envoy__Config__Core__V3__HealthCheck",
+  "envoy.config.core.v3",
+  sizeof(Envoy__Config__Core__V3__HealthCheck),
+  23,
+  envoy__config__core__v3__health_check__field_descriptors,
+  envoy__config__core__v3__health_check__field_indices_by_name,
+  4,  envoy__config__core__v3__health_check__number_ranges,
+  (ProtobufCMessageInit) envoy__config__core__v3__health_check__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
 static const ProtobufCEnumValue envoy__config__core__v3__health_status__enum_values_by_number[6] =

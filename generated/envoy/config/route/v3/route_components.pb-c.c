@@ -820,6 +820,87 @@ void   envoy__config__route__v3__query_parameter_matcher__free_unpacked
   assert(message->base.descriptor == &envoy__config__route__v3__query_parameter_matcher__descriptor);
   protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
 }
+void   envoy__config__route__v3__rate_limit__action__source_cluster__init
+                     (Envoy__Config__Route__V3__RateLimit__Action__SourceCluster         *message)
+{
+  static const Envoy__Config__Route__V3__RateLimit__Action__SourceCluster init_value = ENVOY__CONFIG__ROUTE__V3__RATE_LIMIT__ACTION__SOURCE_CLUSTER__INIT;
+  *message = init_value;
+}
+void   envoy__config__route__v3__rate_limit__action__destination_cluster__init
+                     (Envoy__Config__Route__V3__RateLimit__Action__DestinationCluster         *message)
+{
+  static const Envoy__Config__Route__V3__RateLimit__Action__DestinationCluster init_value = ENVOY__CONFIG__ROUTE__V3__RATE_LIMIT__ACTION__DESTINATION_CLUSTER__INIT;
+  *message = init_value;
+}
+void   envoy__config__route__v3__rate_limit__action__request_headers__init
+                     (Envoy__Config__Route__V3__RateLimit__Action__RequestHeaders         *message)
+{
+  static const Envoy__Config__Route__V3__RateLimit__Action__RequestHeaders init_value = ENVOY__CONFIG__ROUTE__V3__RATE_LIMIT__ACTION__REQUEST_HEADERS__INIT;
+  *message = init_value;
+}
+void   envoy__config__route__v3__rate_limit__action__remote_address__init
+                     (Envoy__Config__Route__V3__RateLimit__Action__RemoteAddress         *message)
+{
+  static const Envoy__Config__Route__V3__RateLimit__Action__RemoteAddress init_value = ENVOY__CONFIG__ROUTE__V3__RATE_LIMIT__ACTION__REMOTE_ADDRESS__INIT;
+  *message = init_value;
+}
+void   envoy__config__route__v3__rate_limit__action__generic_key__init
+                     (Envoy__Config__Route__V3__RateLimit__Action__GenericKey         *message)
+{
+  static const Envoy__Config__Route__V3__RateLimit__Action__GenericKey init_value = ENVOY__CONFIG__ROUTE__V3__RATE_LIMIT__ACTION__GENERIC_KEY__INIT;
+  *message = init_value;
+}
+void   envoy__config__route__v3__rate_limit__action__init
+                     (Envoy__Config__Route__V3__RateLimit__Action         *message)
+{
+  static const Envoy__Config__Route__V3__RateLimit__Action init_value = ENVOY__CONFIG__ROUTE__V3__RATE_LIMIT__ACTION__INIT;
+  *message = init_value;
+}
+void   envoy__config__route__v3__rate_limit__init
+                     (Envoy__Config__Route__V3__RateLimit         *message)
+{
+  static const Envoy__Config__Route__V3__RateLimit init_value = ENVOY__CONFIG__ROUTE__V3__RATE_LIMIT__INIT;
+  *message = init_value;
+}
+size_t envoy__config__route__v3__rate_limit__get_packed_size
+                     (const Envoy__Config__Route__V3__RateLimit *message)
+{
+  assert(message->base.descriptor == &envoy__config__route__v3__rate_limit__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t envoy__config__route__v3__rate_limit__pack
+                     (const Envoy__Config__Route__V3__RateLimit *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &envoy__config__route__v3__rate_limit__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t envoy__config__route__v3__rate_limit__pack_to_buffer
+                     (const Envoy__Config__Route__V3__RateLimit *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &envoy__config__route__v3__rate_limit__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Envoy__Config__Route__V3__RateLimit *
+       envoy__config__route__v3__rate_limit__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Envoy__Config__Route__V3__RateLimit *)
+     protobuf_c_message_unpack (&envoy__config__route__v3__rate_limit__descriptor,
+                                allocator, len, data);
+}
+void   envoy__config__route__v3__rate_limit__free_unpacked
+                     (Envoy__Config__Route__V3__RateLimit *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &envoy__config__route__v3__rate_limit__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
 void   envoy__config__route__v3__filter_config__init
                      (Envoy__Config__Route__V3__FilterConfig         *message)
 {
@@ -4154,6 +4235,343 @@ const ProtobufCMessageDescriptor envoy__config__route__v3__query_parameter_match
   envoy__config__route__v3__query_parameter_matcher__field_indices_by_name,
   2,  envoy__config__route__v3__query_parameter_matcher__number_ranges,
   (ProtobufCMessageInit) envoy__config__route__v3__query_parameter_matcher__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+#define envoy__config__route__v3__rate_limit__action__source_cluster__field_descriptors NULL
+#define envoy__config__route__v3__rate_limit__action__source_cluster__field_indices_by_name NULL
+#define envoy__config__route__v3__rate_limit__action__source_cluster__number_ranges NULL
+const ProtobufCMessageDescriptor envoy__config__route__v3__rate_limit__action__source_cluster__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "envoy.config.route.v3.RateLimit.Action.SourceCluster",
+  "SourceCluster",
+  "Envoy__Config__Route__V3__RateLimit__Action__SourceCluster",
+  "envoy.config.route.v3",
+  sizeof(Envoy__Config__Route__V3__RateLimit__Action__SourceCluster),
+  0,
+  envoy__config__route__v3__rate_limit__action__source_cluster__field_descriptors,
+  envoy__config__route__v3__rate_limit__action__source_cluster__field_indices_by_name,
+  0,  envoy__config__route__v3__rate_limit__action__source_cluster__number_ranges,
+  (ProtobufCMessageInit) envoy__config__route__v3__rate_limit__action__source_cluster__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+#define envoy__config__route__v3__rate_limit__action__destination_cluster__field_descriptors NULL
+#define envoy__config__route__v3__rate_limit__action__destination_cluster__field_indices_by_name NULL
+#define envoy__config__route__v3__rate_limit__action__destination_cluster__number_ranges NULL
+const ProtobufCMessageDescriptor envoy__config__route__v3__rate_limit__action__destination_cluster__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "envoy.config.route.v3.RateLimit.Action.DestinationCluster",
+  "DestinationCluster",
+  "Envoy__Config__Route__V3__RateLimit__Action__DestinationCluster",
+  "envoy.config.route.v3",
+  sizeof(Envoy__Config__Route__V3__RateLimit__Action__DestinationCluster),
+  0,
+  envoy__config__route__v3__rate_limit__action__destination_cluster__field_descriptors,
+  envoy__config__route__v3__rate_limit__action__destination_cluster__field_indices_by_name,
+  0,  envoy__config__route__v3__rate_limit__action__destination_cluster__number_ranges,
+  (ProtobufCMessageInit) envoy__config__route__v3__rate_limit__action__destination_cluster__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor envoy__config__route__v3__rate_limit__action__request_headers__field_descriptors[3] =
+{
+  {
+    "header_name",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Envoy__Config__Route__V3__RateLimit__Action__RequestHeaders, header_name),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "descriptor_key",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Envoy__Config__Route__V3__RateLimit__Action__RequestHeaders, descriptor_key),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "skip_if_absent",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_BOOL,
+    0,   /* quantifier_offset */
+    offsetof(Envoy__Config__Route__V3__RateLimit__Action__RequestHeaders, skip_if_absent),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned envoy__config__route__v3__rate_limit__action__request_headers__field_indices_by_name[] = {
+  1,   /* field[1] = descriptor_key */
+  0,   /* field[0] = header_name */
+  2,   /* field[2] = skip_if_absent */
+};
+static const ProtobufCIntRange envoy__config__route__v3__rate_limit__action__request_headers__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 3 }
+};
+const ProtobufCMessageDescriptor envoy__config__route__v3__rate_limit__action__request_headers__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "envoy.config.route.v3.RateLimit.Action.RequestHeaders",
+  "RequestHeaders",
+  "Envoy__Config__Route__V3__RateLimit__Action__RequestHeaders",
+  "envoy.config.route.v3",
+  sizeof(Envoy__Config__Route__V3__RateLimit__Action__RequestHeaders),
+  3,
+  envoy__config__route__v3__rate_limit__action__request_headers__field_descriptors,
+  envoy__config__route__v3__rate_limit__action__request_headers__field_indices_by_name,
+  1,  envoy__config__route__v3__rate_limit__action__request_headers__number_ranges,
+  (ProtobufCMessageInit) envoy__config__route__v3__rate_limit__action__request_headers__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+#define envoy__config__route__v3__rate_limit__action__remote_address__field_descriptors NULL
+#define envoy__config__route__v3__rate_limit__action__remote_address__field_indices_by_name NULL
+#define envoy__config__route__v3__rate_limit__action__remote_address__number_ranges NULL
+const ProtobufCMessageDescriptor envoy__config__route__v3__rate_limit__action__remote_address__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "envoy.config.route.v3.RateLimit.Action.RemoteAddress",
+  "RemoteAddress",
+  "Envoy__Config__Route__V3__RateLimit__Action__RemoteAddress",
+  "envoy.config.route.v3",
+  sizeof(Envoy__Config__Route__V3__RateLimit__Action__RemoteAddress),
+  0,
+  envoy__config__route__v3__rate_limit__action__remote_address__field_descriptors,
+  envoy__config__route__v3__rate_limit__action__remote_address__field_indices_by_name,
+  0,  envoy__config__route__v3__rate_limit__action__remote_address__number_ranges,
+  (ProtobufCMessageInit) envoy__config__route__v3__rate_limit__action__remote_address__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor envoy__config__route__v3__rate_limit__action__generic_key__field_descriptors[2] =
+{
+  {
+    "descriptor_value",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Envoy__Config__Route__V3__RateLimit__Action__GenericKey, descriptor_value),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "descriptor_key",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Envoy__Config__Route__V3__RateLimit__Action__GenericKey, descriptor_key),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned envoy__config__route__v3__rate_limit__action__generic_key__field_indices_by_name[] = {
+  1,   /* field[1] = descriptor_key */
+  0,   /* field[0] = descriptor_value */
+};
+static const ProtobufCIntRange envoy__config__route__v3__rate_limit__action__generic_key__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 2 }
+};
+const ProtobufCMessageDescriptor envoy__config__route__v3__rate_limit__action__generic_key__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "envoy.config.route.v3.RateLimit.Action.GenericKey",
+  "GenericKey",
+  "Envoy__Config__Route__V3__RateLimit__Action__GenericKey",
+  "envoy.config.route.v3",
+  sizeof(Envoy__Config__Route__V3__RateLimit__Action__GenericKey),
+  2,
+  envoy__config__route__v3__rate_limit__action__generic_key__field_descriptors,
+  envoy__config__route__v3__rate_limit__action__generic_key__field_indices_by_name,
+  1,  envoy__config__route__v3__rate_limit__action__generic_key__number_ranges,
+  (ProtobufCMessageInit) envoy__config__route__v3__rate_limit__action__generic_key__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor envoy__config__route__v3__rate_limit__action__field_descriptors[5] =
+{
+  {
+    "source_cluster",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Envoy__Config__Route__V3__RateLimit__Action, action_specifier_case),
+    offsetof(Envoy__Config__Route__V3__RateLimit__Action, source_cluster),
+    &envoy__config__route__v3__rate_limit__action__source_cluster__descriptor,
+    NULL,
+    0 | PROTOBUF_C_FIELD_FLAG_ONEOF,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "destination_cluster",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Envoy__Config__Route__V3__RateLimit__Action, action_specifier_case),
+    offsetof(Envoy__Config__Route__V3__RateLimit__Action, destination_cluster),
+    &envoy__config__route__v3__rate_limit__action__destination_cluster__descriptor,
+    NULL,
+    0 | PROTOBUF_C_FIELD_FLAG_ONEOF,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "request_headers",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Envoy__Config__Route__V3__RateLimit__Action, action_specifier_case),
+    offsetof(Envoy__Config__Route__V3__RateLimit__Action, request_headers),
+    &envoy__config__route__v3__rate_limit__action__request_headers__descriptor,
+    NULL,
+    0 | PROTOBUF_C_FIELD_FLAG_ONEOF,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "remote_address",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Envoy__Config__Route__V3__RateLimit__Action, action_specifier_case),
+    offsetof(Envoy__Config__Route__V3__RateLimit__Action, remote_address),
+    &envoy__config__route__v3__rate_limit__action__remote_address__descriptor,
+    NULL,
+    0 | PROTOBUF_C_FIELD_FLAG_ONEOF,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "generic_key",
+    5,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Envoy__Config__Route__V3__RateLimit__Action, action_specifier_case),
+    offsetof(Envoy__Config__Route__V3__RateLimit__Action, generic_key),
+    &envoy__config__route__v3__rate_limit__action__generic_key__descriptor,
+    NULL,
+    0 | PROTOBUF_C_FIELD_FLAG_ONEOF,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned envoy__config__route__v3__rate_limit__action__field_indices_by_name[] = {
+  1,   /* field[1] = destination_cluster */
+  4,   /* field[4] = generic_key */
+  3,   /* field[3] = remote_address */
+  2,   /* field[2] = request_headers */
+  0,   /* field[0] = source_cluster */
+};
+static const ProtobufCIntRange envoy__config__route__v3__rate_limit__action__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 5 }
+};
+const ProtobufCMessageDescriptor envoy__config__route__v3__rate_limit__action__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "envoy.config.route.v3.RateLimit.Action",
+  "Action",
+  "Envoy__Config__Route__V3__RateLimit__Action",
+  "envoy.config.route.v3",
+  sizeof(Envoy__Config__Route__V3__RateLimit__Action),
+  5,
+  envoy__config__route__v3__rate_limit__action__field_descriptors,
+  envoy__config__route__v3__rate_limit__action__field_indices_by_name,
+  1,  envoy__config__route__v3__rate_limit__action__number_ranges,
+  (ProtobufCMessageInit) envoy__config__route__v3__rate_limit__action__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor envoy__config__route__v3__rate_limit__field_descriptors[4] =
+{
+  {
+    "stage",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Envoy__Config__Route__V3__RateLimit, stage),
+    &google__protobuf__uint32_value__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "disable_key",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Envoy__Config__Route__V3__RateLimit, disable_key),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "actions",
+    3,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Envoy__Config__Route__V3__RateLimit, n_actions),
+    offsetof(Envoy__Config__Route__V3__RateLimit, actions),
+    &envoy__config__route__v3__rate_limit__action__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "apply_on_stream_done",
+    6,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_BOOL,
+    0,   /* quantifier_offset */
+    offsetof(Envoy__Config__Route__V3__RateLimit, apply_on_stream_done),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned envoy__config__route__v3__rate_limit__field_indices_by_name[] = {
+  2,   /* field[2] = actions */
+  3,   /* field[3] = apply_on_stream_done */
+  1,   /* field[1] = disable_key */
+  0,   /* field[0] = stage */
+};
+static const ProtobufCIntRange envoy__config__route__v3__rate_limit__number_ranges[2 + 1] =
+{
+  { 1, 0 },
+  { 6, 3 },
+  { 0, 4 }
+};
+const ProtobufCMessageDescriptor envoy__config__route__v3__rate_limit__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "envoy.config.route.v3.RateLimit",
+  "RateLimit",
+  "Envoy__Config__Route__V3__RateLimit",
+  "envoy.config.route.v3",
+  sizeof(Envoy__Config__Route__V3__RateLimit),
+  4,
+  envoy__config__route__v3__rate_limit__field_descriptors,
+  envoy__config__route__v3__rate_limit__field_indices_by_name,
+  2,  envoy__config__route__v3__rate_limit__number_ranges,
+  (ProtobufCMessageInit) envoy__config__route__v3__rate_limit__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
 static const ProtobufCFieldDescriptor envoy__config__route__v3__filter_config__field_descriptors[3] =

@@ -61,6 +61,13 @@ typedef struct Envoy__Config__Route__V3__NonForwardingAction Envoy__Config__Rout
 typedef struct Envoy__Config__Route__V3__Decorator Envoy__Config__Route__V3__Decorator;
 typedef struct Envoy__Config__Route__V3__HeaderMatcher Envoy__Config__Route__V3__HeaderMatcher;
 typedef struct Envoy__Config__Route__V3__QueryParameterMatcher Envoy__Config__Route__V3__QueryParameterMatcher;
+typedef struct Envoy__Config__Route__V3__RateLimit Envoy__Config__Route__V3__RateLimit;
+typedef struct Envoy__Config__Route__V3__RateLimit__Action Envoy__Config__Route__V3__RateLimit__Action;
+typedef struct Envoy__Config__Route__V3__RateLimit__Action__SourceCluster Envoy__Config__Route__V3__RateLimit__Action__SourceCluster;
+typedef struct Envoy__Config__Route__V3__RateLimit__Action__DestinationCluster Envoy__Config__Route__V3__RateLimit__Action__DestinationCluster;
+typedef struct Envoy__Config__Route__V3__RateLimit__Action__RequestHeaders Envoy__Config__Route__V3__RateLimit__Action__RequestHeaders;
+typedef struct Envoy__Config__Route__V3__RateLimit__Action__RemoteAddress Envoy__Config__Route__V3__RateLimit__Action__RemoteAddress;
+typedef struct Envoy__Config__Route__V3__RateLimit__Action__GenericKey Envoy__Config__Route__V3__RateLimit__Action__GenericKey;
 typedef struct Envoy__Config__Route__V3__FilterConfig Envoy__Config__Route__V3__FilterConfig;
 
 
@@ -779,6 +786,101 @@ struct  Envoy__Config__Route__V3__QueryParameterMatcher
     , (char *)protobuf_c_empty_string, ENVOY__CONFIG__ROUTE__V3__QUERY_PARAMETER_MATCHER__QUERY_PARAMETER_MATCH_SPECIFIER__NOT_SET, {0} }
 
 
+struct  Envoy__Config__Route__V3__RateLimit__Action__SourceCluster
+{
+  ProtobufCMessage base;
+};
+#define ENVOY__CONFIG__ROUTE__V3__RATE_LIMIT__ACTION__SOURCE_CLUSTER__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&envoy__config__route__v3__rate_limit__action__source_cluster__descriptor) \
+     }
+
+
+struct  Envoy__Config__Route__V3__RateLimit__Action__DestinationCluster
+{
+  ProtobufCMessage base;
+};
+#define ENVOY__CONFIG__ROUTE__V3__RATE_LIMIT__ACTION__DESTINATION_CLUSTER__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&envoy__config__route__v3__rate_limit__action__destination_cluster__descriptor) \
+     }
+
+
+struct  Envoy__Config__Route__V3__RateLimit__Action__RequestHeaders
+{
+  ProtobufCMessage base;
+  char *header_name;
+  char *descriptor_key;
+  protobuf_c_boolean skip_if_absent;
+};
+#define ENVOY__CONFIG__ROUTE__V3__RATE_LIMIT__ACTION__REQUEST_HEADERS__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&envoy__config__route__v3__rate_limit__action__request_headers__descriptor) \
+    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0 }
+
+
+struct  Envoy__Config__Route__V3__RateLimit__Action__RemoteAddress
+{
+  ProtobufCMessage base;
+};
+#define ENVOY__CONFIG__ROUTE__V3__RATE_LIMIT__ACTION__REMOTE_ADDRESS__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&envoy__config__route__v3__rate_limit__action__remote_address__descriptor) \
+     }
+
+
+struct  Envoy__Config__Route__V3__RateLimit__Action__GenericKey
+{
+  ProtobufCMessage base;
+  char *descriptor_value;
+  char *descriptor_key;
+};
+#define ENVOY__CONFIG__ROUTE__V3__RATE_LIMIT__ACTION__GENERIC_KEY__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&envoy__config__route__v3__rate_limit__action__generic_key__descriptor) \
+    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string }
+
+
+typedef enum {
+  ENVOY__CONFIG__ROUTE__V3__RATE_LIMIT__ACTION__ACTION_SPECIFIER__NOT_SET = 0,
+  ENVOY__CONFIG__ROUTE__V3__RATE_LIMIT__ACTION__ACTION_SPECIFIER_SOURCE_CLUSTER = 1,
+  ENVOY__CONFIG__ROUTE__V3__RATE_LIMIT__ACTION__ACTION_SPECIFIER_DESTINATION_CLUSTER = 2,
+  ENVOY__CONFIG__ROUTE__V3__RATE_LIMIT__ACTION__ACTION_SPECIFIER_REQUEST_HEADERS = 3,
+  ENVOY__CONFIG__ROUTE__V3__RATE_LIMIT__ACTION__ACTION_SPECIFIER_REMOTE_ADDRESS = 4,
+  ENVOY__CONFIG__ROUTE__V3__RATE_LIMIT__ACTION__ACTION_SPECIFIER_GENERIC_KEY = 5
+    PROTOBUF_C__FORCE_ENUM_TO_BE_INT_SIZE(ENVOY__CONFIG__ROUTE__V3__RATE_LIMIT__ACTION__ACTION_SPECIFIER__CASE)
+} Envoy__Config__Route__V3__RateLimit__Action__ActionSpecifierCase;
+
+struct  Envoy__Config__Route__V3__RateLimit__Action
+{
+  ProtobufCMessage base;
+  Envoy__Config__Route__V3__RateLimit__Action__ActionSpecifierCase action_specifier_case;
+  union {
+    Envoy__Config__Route__V3__RateLimit__Action__SourceCluster *source_cluster;
+    Envoy__Config__Route__V3__RateLimit__Action__DestinationCluster *destination_cluster;
+    Envoy__Config__Route__V3__RateLimit__Action__RequestHeaders *request_headers;
+    Envoy__Config__Route__V3__RateLimit__Action__RemoteAddress *remote_address;
+    Envoy__Config__Route__V3__RateLimit__Action__GenericKey *generic_key;
+  };
+};
+#define ENVOY__CONFIG__ROUTE__V3__RATE_LIMIT__ACTION__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&envoy__config__route__v3__rate_limit__action__descriptor) \
+    , ENVOY__CONFIG__ROUTE__V3__RATE_LIMIT__ACTION__ACTION_SPECIFIER__NOT_SET, {0} }
+
+
+/*
+ * Carried by LocalRateLimit.rate_limits: how a request's descriptor entries are made.
+ * Only the actions that need no types outside this subset.
+ */
+struct  Envoy__Config__Route__V3__RateLimit
+{
+  ProtobufCMessage base;
+  Google__Protobuf__UInt32Value *stage;
+  char *disable_key;
+  size_t n_actions;
+  Envoy__Config__Route__V3__RateLimit__Action **actions;
+  protobuf_c_boolean apply_on_stream_done;
+};
+#define ENVOY__CONFIG__ROUTE__V3__RATE_LIMIT__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&envoy__config__route__v3__rate_limit__descriptor) \
+    , NULL, (char *)protobuf_c_empty_string, 0,NULL, 0 }
+
+
 struct  Envoy__Config__Route__V3__FilterConfig
 {
   ProtobufCMessage base;
@@ -1145,6 +1247,43 @@ Envoy__Config__Route__V3__QueryParameterMatcher *
 void   envoy__config__route__v3__query_parameter_matcher__free_unpacked
                      (Envoy__Config__Route__V3__QueryParameterMatcher *message,
                       ProtobufCAllocator *allocator);
+/* Envoy__Config__Route__V3__RateLimit__Action__SourceCluster methods */
+void   envoy__config__route__v3__rate_limit__action__source_cluster__init
+                     (Envoy__Config__Route__V3__RateLimit__Action__SourceCluster         *message);
+/* Envoy__Config__Route__V3__RateLimit__Action__DestinationCluster methods */
+void   envoy__config__route__v3__rate_limit__action__destination_cluster__init
+                     (Envoy__Config__Route__V3__RateLimit__Action__DestinationCluster         *message);
+/* Envoy__Config__Route__V3__RateLimit__Action__RequestHeaders methods */
+void   envoy__config__route__v3__rate_limit__action__request_headers__init
+                     (Envoy__Config__Route__V3__RateLimit__Action__RequestHeaders         *message);
+/* Envoy__Config__Route__V3__RateLimit__Action__RemoteAddress methods */
+void   envoy__config__route__v3__rate_limit__action__remote_address__init
+                     (Envoy__Config__Route__V3__RateLimit__Action__RemoteAddress         *message);
+/* Envoy__Config__Route__V3__RateLimit__Action__GenericKey methods */
+void   envoy__config__route__v3__rate_limit__action__generic_key__init
+                     (Envoy__Config__Route__V3__RateLimit__Action__GenericKey         *message);
+/* Envoy__Config__Route__V3__RateLimit__Action methods */
+void   envoy__config__route__v3__rate_limit__action__init
+                     (Envoy__Config__Route__V3__RateLimit__Action         *message);
+/* Envoy__Config__Route__V3__RateLimit methods */
+void   envoy__config__route__v3__rate_limit__init
+                     (Envoy__Config__Route__V3__RateLimit         *message);
+size_t envoy__config__route__v3__rate_limit__get_packed_size
+                     (const Envoy__Config__Route__V3__RateLimit   *message);
+size_t envoy__config__route__v3__rate_limit__pack
+                     (const Envoy__Config__Route__V3__RateLimit   *message,
+                      uint8_t             *out);
+size_t envoy__config__route__v3__rate_limit__pack_to_buffer
+                     (const Envoy__Config__Route__V3__RateLimit   *message,
+                      ProtobufCBuffer     *buffer);
+Envoy__Config__Route__V3__RateLimit *
+       envoy__config__route__v3__rate_limit__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   envoy__config__route__v3__rate_limit__free_unpacked
+                     (Envoy__Config__Route__V3__RateLimit *message,
+                      ProtobufCAllocator *allocator);
 /* Envoy__Config__Route__V3__FilterConfig methods */
 void   envoy__config__route__v3__filter_config__init
                      (Envoy__Config__Route__V3__FilterConfig         *message);
@@ -1280,6 +1419,27 @@ typedef void (*Envoy__Config__Route__V3__HeaderMatcher_Closure)
 typedef void (*Envoy__Config__Route__V3__QueryParameterMatcher_Closure)
                  (const Envoy__Config__Route__V3__QueryParameterMatcher *message,
                   void *closure_data);
+typedef void (*Envoy__Config__Route__V3__RateLimit__Action__SourceCluster_Closure)
+                 (const Envoy__Config__Route__V3__RateLimit__Action__SourceCluster *message,
+                  void *closure_data);
+typedef void (*Envoy__Config__Route__V3__RateLimit__Action__DestinationCluster_Closure)
+                 (const Envoy__Config__Route__V3__RateLimit__Action__DestinationCluster *message,
+                  void *closure_data);
+typedef void (*Envoy__Config__Route__V3__RateLimit__Action__RequestHeaders_Closure)
+                 (const Envoy__Config__Route__V3__RateLimit__Action__RequestHeaders *message,
+                  void *closure_data);
+typedef void (*Envoy__Config__Route__V3__RateLimit__Action__RemoteAddress_Closure)
+                 (const Envoy__Config__Route__V3__RateLimit__Action__RemoteAddress *message,
+                  void *closure_data);
+typedef void (*Envoy__Config__Route__V3__RateLimit__Action__GenericKey_Closure)
+                 (const Envoy__Config__Route__V3__RateLimit__Action__GenericKey *message,
+                  void *closure_data);
+typedef void (*Envoy__Config__Route__V3__RateLimit__Action_Closure)
+                 (const Envoy__Config__Route__V3__RateLimit__Action *message,
+                  void *closure_data);
+typedef void (*Envoy__Config__Route__V3__RateLimit_Closure)
+                 (const Envoy__Config__Route__V3__RateLimit *message,
+                  void *closure_data);
 typedef void (*Envoy__Config__Route__V3__FilterConfig_Closure)
                  (const Envoy__Config__Route__V3__FilterConfig *message,
                   void *closure_data);
@@ -1331,6 +1491,13 @@ extern const ProtobufCMessageDescriptor envoy__config__route__v3__non_forwarding
 extern const ProtobufCMessageDescriptor envoy__config__route__v3__decorator__descriptor;
 extern const ProtobufCMessageDescriptor envoy__config__route__v3__header_matcher__descriptor;
 extern const ProtobufCMessageDescriptor envoy__config__route__v3__query_parameter_matcher__descriptor;
+extern const ProtobufCMessageDescriptor envoy__config__route__v3__rate_limit__descriptor;
+extern const ProtobufCMessageDescriptor envoy__config__route__v3__rate_limit__action__descriptor;
+extern const ProtobufCMessageDescriptor envoy__config__route__v3__rate_limit__action__source_cluster__descriptor;
+extern const ProtobufCMessageDescriptor envoy__config__route__v3__rate_limit__action__destination_cluster__descriptor;
+extern const ProtobufCMessageDescriptor envoy__config__route__v3__rate_limit__action__request_headers__descriptor;
+extern const ProtobufCMessageDescriptor envoy__config__route__v3__rate_limit__action__remote_address__descriptor;
+extern const ProtobufCMessageDescriptor envoy__config__route__v3__rate_limit__action__generic_key__descriptor;
 extern const ProtobufCMessageDescriptor envoy__config__route__v3__filter_config__descriptor;
 
 PROTOBUF_C__END_DECLS

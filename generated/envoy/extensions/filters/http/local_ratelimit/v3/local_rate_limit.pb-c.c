@@ -52,7 +52,7 @@ void   envoy__extensions__filters__http__local_ratelimit__v3__local_rate_limit__
   assert(message->base.descriptor == &envoy__extensions__filters__http__local_ratelimit__v3__local_rate_limit__descriptor);
   protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
 }
-static const ProtobufCFieldDescriptor envoy__extensions__filters__http__local_ratelimit__v3__local_rate_limit__field_descriptors[12] =
+static const ProtobufCFieldDescriptor envoy__extensions__filters__http__local_ratelimit__v3__local_rate_limit__field_descriptors[16] =
 {
   {
     "stat_prefix",
@@ -127,6 +127,18 @@ static const ProtobufCFieldDescriptor envoy__extensions__filters__http__local_ra
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
   {
+    "descriptors",
+    8,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Envoy__Extensions__Filters__Http__LocalRatelimit__V3__LocalRateLimit, n_descriptors),
+    offsetof(Envoy__Extensions__Filters__Http__LocalRatelimit__V3__LocalRateLimit, descriptors),
+    &envoy__extensions__common__ratelimit__v3__local_rate_limit_descriptor__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
     "stage",
     9,
     PROTOBUF_C_LABEL_NONE,
@@ -163,6 +175,30 @@ static const ProtobufCFieldDescriptor envoy__extensions__filters__http__local_ra
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
   {
+    "enable_x_ratelimit_headers",
+    12,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_ENUM,
+    0,   /* quantifier_offset */
+    offsetof(Envoy__Extensions__Filters__Http__LocalRatelimit__V3__LocalRateLimit, enable_x_ratelimit_headers),
+    &envoy__extensions__common__ratelimit__v3__xrate_limit_headers_rfcversion__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "vh_rate_limits",
+    13,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_ENUM,
+    0,   /* quantifier_offset */
+    offsetof(Envoy__Extensions__Filters__Http__LocalRatelimit__V3__LocalRateLimit, vh_rate_limits),
+    &envoy__extensions__common__ratelimit__v3__vh_rate_limits_options__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
     "always_consume_default_token_bucket",
     14,
     PROTOBUF_C_LABEL_NONE,
@@ -187,6 +223,18 @@ static const ProtobufCFieldDescriptor envoy__extensions__filters__http__local_ra
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
   {
+    "rate_limits",
+    17,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Envoy__Extensions__Filters__Http__LocalRatelimit__V3__LocalRateLimit, n_rate_limits),
+    offsetof(Envoy__Extensions__Filters__Http__LocalRatelimit__V3__LocalRateLimit, rate_limits),
+    &envoy__config__route__v3__rate_limit__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
     "max_dynamic_descriptors",
     18,
     PROTOBUF_C_LABEL_NONE,
@@ -200,26 +248,29 @@ static const ProtobufCFieldDescriptor envoy__extensions__filters__http__local_ra
   },
 };
 static const unsigned envoy__extensions__filters__http__local_ratelimit__v3__local_rate_limit__field_indices_by_name[] = {
-  9,   /* field[9] = always_consume_default_token_bucket */
+  12,   /* field[12] = always_consume_default_token_bucket */
+  6,   /* field[6] = descriptors */
+  10,   /* field[10] = enable_x_ratelimit_headers */
   3,   /* field[3] = filter_enabled */
   4,   /* field[4] = filter_enforced */
-  8,   /* field[8] = local_rate_limit_per_downstream_connection */
-  11,   /* field[11] = max_dynamic_descriptors */
-  10,   /* field[10] = rate_limited_as_resource_exhausted */
-  7,   /* field[7] = request_headers_to_add_when_not_enforced */
+  9,   /* field[9] = local_rate_limit_per_downstream_connection */
+  15,   /* field[15] = max_dynamic_descriptors */
+  13,   /* field[13] = rate_limited_as_resource_exhausted */
+  14,   /* field[14] = rate_limits */
+  8,   /* field[8] = request_headers_to_add_when_not_enforced */
   5,   /* field[5] = response_headers_to_add */
-  6,   /* field[6] = stage */
+  7,   /* field[7] = stage */
   0,   /* field[0] = stat_prefix */
   1,   /* field[1] = status */
   2,   /* field[2] = token_bucket */
+  11,   /* field[11] = vh_rate_limits */
 };
-static const ProtobufCIntRange envoy__extensions__filters__http__local_ratelimit__v3__local_rate_limit__number_ranges[4 + 1] =
+static const ProtobufCIntRange envoy__extensions__filters__http__local_ratelimit__v3__local_rate_limit__number_ranges[3 + 1] =
 {
   { 1, 0 },
-  { 9, 6 },
-  { 14, 9 },
-  { 18, 11 },
-  { 0, 12 }
+  { 8, 6 },
+  { 17, 14 },
+  { 0, 16 }
 };
 const ProtobufCMessageDescriptor envoy__extensions__filters__http__local_ratelimit__v3__local_rate_limit__descriptor =
 {
@@ -229,10 +280,10 @@ const ProtobufCMessageDescriptor envoy__extensions__filters__http__local_ratelim
   "Envoy__Extensions__Filters__Http__LocalRatelimit__V3__LocalRateLimit",
   "envoy.extensions.filters.http.local_ratelimit.v3",
   sizeof(Envoy__Extensions__Filters__Http__LocalRatelimit__V3__LocalRateLimit),
-  12,
+  16,
   envoy__extensions__filters__http__local_ratelimit__v3__local_rate_limit__field_descriptors,
   envoy__extensions__filters__http__local_ratelimit__v3__local_rate_limit__field_indices_by_name,
-  4,  envoy__extensions__filters__http__local_ratelimit__v3__local_rate_limit__number_ranges,
+  3,  envoy__extensions__filters__http__local_ratelimit__v3__local_rate_limit__number_ranges,
   (ProtobufCMessageInit) envoy__extensions__filters__http__local_ratelimit__v3__local_rate_limit__init,
   NULL,NULL,NULL    /* reserved[123] */
 };

@@ -15,6 +15,8 @@ PROTOBUF_C__BEGIN_DECLS
 #endif
 
 #include "envoy/config/core/v3/base.pb-c.h"
+#include "envoy/config/route/v3/route_components.pb-c.h"
+#include "envoy/extensions/common/ratelimit/v3/ratelimit.pb-c.h"
 #include "envoy/type/v3/http_status.pb-c.h"
 #include "envoy/type/v3/token_bucket.pb-c.h"
 #include "google/protobuf/wrappers.pb-c.h"
@@ -39,15 +41,25 @@ struct  Envoy__Extensions__Filters__Http__LocalRatelimit__V3__LocalRateLimit
   Envoy__Config__Core__V3__HeaderValueOption **request_headers_to_add_when_not_enforced;
   size_t n_response_headers_to_add;
   Envoy__Config__Core__V3__HeaderValueOption **response_headers_to_add;
+  size_t n_descriptors;
+  Envoy__Extensions__Common__Ratelimit__V3__LocalRateLimitDescriptor **descriptors;
   uint32_t stage;
   protobuf_c_boolean local_rate_limit_per_downstream_connection;
+  Envoy__Extensions__Common__Ratelimit__V3__XRateLimitHeadersRFCVersion enable_x_ratelimit_headers;
+  Envoy__Extensions__Common__Ratelimit__V3__VhRateLimitsOptions vh_rate_limits;
   Google__Protobuf__BoolValue *always_consume_default_token_bucket;
   protobuf_c_boolean rate_limited_as_resource_exhausted;
+  /*
+   * Makes the descriptor entries for this config's own descriptors; when set,
+   * RouteAction/VirtualHost rate_limits are ignored by this filter.
+   */
+  size_t n_rate_limits;
+  Envoy__Config__Route__V3__RateLimit **rate_limits;
   Google__Protobuf__UInt32Value *max_dynamic_descriptors;
 };
 #define ENVOY__EXTENSIONS__FILTERS__HTTP__LOCAL_RATELIMIT__V3__LOCAL_RATE_LIMIT__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&envoy__extensions__filters__http__local_ratelimit__v3__local_rate_limit__descriptor) \
-    , (char *)protobuf_c_empty_string, NULL, NULL, NULL, NULL, 0,NULL, 0,NULL, 0, 0, NULL, 0, NULL }
+    , (char *)protobuf_c_empty_string, NULL, NULL, NULL, NULL, 0,NULL, 0,NULL, 0,NULL, 0, 0, ENVOY__EXTENSIONS__COMMON__RATELIMIT__V3__XRATE_LIMIT_HEADERS_RFCVERSION__OFF, ENVOY__EXTENSIONS__COMMON__RATELIMIT__V3__VH_RATE_LIMITS_OPTIONS__OVERRIDE, NULL, 0, 0,NULL, NULL }
 
 
 /* Envoy__Extensions__Filters__Http__LocalRatelimit__V3__LocalRateLimit methods */
