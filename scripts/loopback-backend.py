@@ -3,39 +3,171 @@
 
 Used by Meridian's tests and the bundled example. It binds 127.0.0.1 only.
 
-    loopback-backend.py --name a --port 0 --port-file /tmp/a.port
+    loopback-backend.py --name a --port 0 --port-file /tmp/a.port [--fail-status 503]
+
+A request is answered 200 with a JSON body (backend, path, method, host, the
+request's x- headers) and an `x-backend` header, unless it asks otherwise:
+
+    x-status: S             answer status S (same body)
+    x-delay-ms: D           sleep D ms before answering
+    x-request-key: K        count this request as an attempt of K (see /__attempts)
+    x-fail-attempts: N      with x-request-key: the first N attempts of K fail ...
+    x-fail-status: S        ... answered S (default 503), or
+    x-fail-mode: reset      ... the connection is closed (RST) without an answer
+    x-delay-attempts: N     with x-request-key and x-delay-ms: only the first N attempts of K are delayed
+
+Control paths (the `/__` prefix; never forwarded by a test route on purpose):
+
+    GET  /__attempts?key=K  {"attempts": n}
+    GET  /__stats           {"requests": n, "inFlight": n, "maxInFlight": n}
+    POST /__control         {"failStatus": 503} answer every request 503; {"failStatus": null} stop;
+                            {"resetStats": true} zero the counts above (attempts per key too)
+
+`--fail-status S` starts the backend answering every request S (an endpoint that is broken).
+Every non-control answer carries `x-backend` and `x-attempt` (the attempt number of its key).
 """
 import argparse
 import http.server
 import json
 import os
 import signal
+import socket
+import struct
 import sys
+import threading
+import time
+import urllib.parse
 
 
-def make_handler(name):
+class State:
+    """What the backend saw, shared by the handler threads."""
+
+    def __init__(self, fail_status):
+        self.lock = threading.Lock()
+        self.fail_status = fail_status
+        self.attempts = {}
+        self.requests = 0
+        self.in_flight = 0
+        self.max_in_flight = 0
+
+    def begin(self, key):
+        with self.lock:
+            self.requests += 1
+            self.in_flight += 1
+            self.max_in_flight = max(self.max_in_flight, self.in_flight)
+            attempt = 0
+            if key is not None:
+                attempt = self.attempts.get(key, 0) + 1
+                self.attempts[key] = attempt
+            return attempt, self.fail_status
+
+    def end(self):
+        with self.lock:
+            self.in_flight -= 1
+
+    def reset(self):
+        with self.lock:
+            self.attempts.clear()
+            self.requests = 0
+            self.max_in_flight = self.in_flight
+
+
+def header_int(headers, name):
+    value = headers.get(name)
+    if value is None:
+        return None
+    try:
+        return int(value.strip())
+    except ValueError:
+        return None
+
+
+def make_handler(name, state):
     class Handler(http.server.BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
         # Without this every response through Envoy waits ~40 ms for Nagle + delayed ACK.
         disable_nagle_algorithm = True
 
-        def _answer(self):
+        def _body(self):
             length = int(self.headers.get("content-length") or 0)
-            if length:
-                self.rfile.read(length)
-            echoed = {}
-            for key in {k.lower() for k in self.headers.keys()}:
-                if key.startswith("x-") and not key.startswith("x-envoy"):
-                    echoed[key] = ",".join(self.headers.get_all(key))
-            body = (json.dumps({"backend": name, "path": self.path, "method": self.command,
-                                "host": self.headers.get("host", ""), "headers": echoed}) + "\n").encode()
-            self.send_response(200)
+            return self.rfile.read(length) if length else b""
+
+        def _send(self, status, body, extra_headers=()):
+            self.send_response(status)
             self.send_header("content-type", "application/json")
             self.send_header("x-backend", name)
+            for header, value in extra_headers:
+                self.send_header(header, value)
             self.send_header("content-length", str(len(body)))
             self.end_headers()
             if self.command != "HEAD":
                 self.wfile.write(body)
+
+        def _control(self, body):
+            url = urllib.parse.urlsplit(self.path)
+            if url.path == "/__attempts" and self.command == "GET":
+                key = urllib.parse.parse_qs(url.query).get("key", [""])[0]
+                with state.lock:
+                    answer = {"attempts": state.attempts.get(key, 0)}
+            elif url.path == "/__stats" and self.command == "GET":
+                with state.lock:
+                    answer = {"requests": state.requests, "inFlight": state.in_flight, "maxInFlight": state.max_in_flight}
+            elif url.path == "/__control" and self.command == "POST":
+                try:
+                    command = json.loads(body or b"{}")
+                except ValueError:
+                    return self._send(400, b'{"error": "body is not JSON"}\n')
+                if not isinstance(command, dict):
+                    return self._send(400, b'{"error": "body is not a JSON object"}\n')
+                if "failStatus" in command:
+                    status = command["failStatus"]
+                    if status is not None and (not isinstance(status, int) or not 100 <= status <= 599):
+                        return self._send(400, b'{"error": "failStatus must be null or 100...599"}\n')
+                    with state.lock:
+                        state.fail_status = status
+                if command.get("resetStats"):
+                    state.reset()
+                with state.lock:
+                    answer = {"failStatus": state.fail_status}
+            else:
+                return self._send(404, b'{"error": "unknown control path"}\n')
+            self._send(200, (json.dumps(answer) + "\n").encode())
+
+        def _reset_connection(self):
+            # SO_LINGER with a zero timeout: close() sends RST instead of FIN.
+            self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            self.close_connection = True
+            self.connection.close()
+
+        def _answer(self):
+            body = self._body()
+            if self.path.startswith("/__"):
+                return self._control(body)
+            key = self.headers.get("x-request-key")
+            attempt, fail_status = state.begin(key)
+            try:
+                delay = header_int(self.headers, "x-delay-ms")
+                delayed_attempts = header_int(self.headers, "x-delay-attempts")
+                if delay and (delayed_attempts is None or (key is not None and attempt <= delayed_attempts)):
+                    time.sleep(delay / 1000)
+                status = 200
+                if fail_status is not None:
+                    status = fail_status
+                elif header_int(self.headers, "x-status") is not None:
+                    status = header_int(self.headers, "x-status")
+                elif key is not None and attempt <= (header_int(self.headers, "x-fail-attempts") or 0):
+                    if (self.headers.get("x-fail-mode") or "").strip().lower() == "reset":
+                        return self._reset_connection()
+                    status = header_int(self.headers, "x-fail-status") or 503
+                echoed = {}
+                for header in {k.lower() for k in self.headers.keys()}:
+                    if header.startswith("x-") and not header.startswith("x-envoy"):
+                        echoed[header] = ",".join(self.headers.get_all(header))
+                answer = (json.dumps({"backend": name, "path": self.path, "method": self.command,
+                                      "host": self.headers.get("host", ""), "headers": echoed}) + "\n").encode()
+                self._send(status, answer, [("x-attempt", str(attempt))])
+            finally:
+                state.end()
 
         do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = do_HEAD = do_OPTIONS = _answer
 
@@ -45,15 +177,27 @@ def make_handler(name):
     return Handler
 
 
+class Server(http.server.ThreadingHTTPServer):
+    daemon_threads = True
+    # Many concurrent connections in circuit-breaker and burst tests.
+    request_queue_size = 128
+
+    def handle_error(self, request, client_address):
+        # A peer that went away (Envoy's per-try timeout, a reset we asked for) is expected.
+        if isinstance(sys.exc_info()[1], (ConnectionError, OSError)):
+            return
+        super().handle_error(request, client_address)
+
+
 def main():
-    parser = argparse.ArgumentParser(description=__doc__)
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--name", required=True)
     parser.add_argument("--port", type=int, default=0)
     parser.add_argument("--port-file", help="write the bound port here once listening")
+    parser.add_argument("--fail-status", type=int, help="answer every request with this status")
     args = parser.parse_args()
 
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", args.port), make_handler(args.name))
-    server.daemon_threads = True
+    server = Server(("127.0.0.1", args.port), make_handler(args.name, State(args.fail_status)))
     if args.port_file:
         tmp = args.port_file + ".tmp"
         with open(tmp, "w") as f:

@@ -94,17 +94,57 @@ public final class ChildProcess: Sendable {
 }
 
 /// A loopback HTTP backend (scripts/loopback-backend.py) that answers with its name.
+///
+/// Requests through Envoy steer it with headers (`LoopbackBackend.Header`): fail the first
+/// attempts of a request key with a status or a connection reset, answer a fixed status,
+/// answer late. The test reads back what it saw (`attempts(key:)`, `stats()`) and can make
+/// it answer every request with one status (`setFailStatus(_:)`), all on `/__` paths that
+/// go to the backend's port directly, never through Envoy.
 public final class LoopbackBackend: Sendable {
     public let name: String
     public let port: Int
     private let process: ChildProcess
 
-    public init(name: String, directory: URL) async throws {
+    /// Request headers the backend acts on.
+    public enum Header {
+        /// Counts the request as an attempt of this key.
+        public static let requestKey = "x-request-key"
+        /// With `requestKey`: the first N attempts of the key fail.
+        public static let failAttempts = "x-fail-attempts"
+        /// The status failing attempts get (default 503).
+        public static let failStatus = "x-fail-status"
+        /// `reset`: failing attempts get the connection closed with a RST and no answer.
+        public static let failMode = "x-fail-mode"
+        /// Sleep this many milliseconds before answering.
+        public static let delayMilliseconds = "x-delay-ms"
+        /// With `requestKey` and `delayMilliseconds`: only the first N attempts are delayed.
+        public static let delayAttempts = "x-delay-attempts"
+        /// Always answer this status.
+        public static let status = "x-status"
+    }
+
+    /// What the backend has served since it started (or since `resetStats()`); control paths are not counted.
+    public struct Stats: Sendable, Equatable {
+        public var requests: Int
+        public var inFlight: Int
+        public var maxInFlight: Int
+
+        public init(requests: Int, inFlight: Int, maxInFlight: Int) {
+            self.requests = requests
+            self.inFlight = inFlight
+            self.maxInFlight = maxInFlight
+        }
+    }
+
+    /// Starts the backend; with `failStatus` it answers every request with that status.
+    public init(name: String, directory: URL, failStatus: Int? = nil) async throws {
         guard let python = RepositoryPaths.executable(named: "python3") else { throw FixtureError("python3 not found on PATH") }
         let portFile = directory.appendingPathComponent("backend-\(name).port")
+        var arguments = [RepositoryPaths.loopbackBackendScript.path, "--name", name, "--port", "0", "--port-file", portFile.path]
+        if let failStatus { arguments += ["--fail-status", String(failStatus)] }
         process = try ChildProcess(
             executable: python,
-            arguments: [RepositoryPaths.loopbackBackendScript.path, "--name", name, "--port", "0", "--port-file", portFile.path],
+            arguments: arguments,
             logFile: directory.appendingPathComponent("backend-\(name).log")
         )
         self.name = name
@@ -116,4 +156,40 @@ public final class LoopbackBackend: Sendable {
     }
 
     public func stop() { process.stop() }
+
+    public var isRunning: Bool { process.isRunning }
+
+    /// How many requests carrying `x-request-key: key` reached the backend.
+    public func attempts(key: String) async throws -> Int {
+        let answer = try await control("GET", "/__attempts?key=\(key.addingPercentEncoding(withAllowedCharacters: .urlQueryAllowed) ?? key)")
+        guard let attempts = answer["attempts"] as? Int else { throw FixtureError("backend \(name): /__attempts answered \(answer)") }
+        return attempts
+    }
+
+    public func stats() async throws -> Stats {
+        let answer = try await control("GET", "/__stats")
+        guard let requests = answer["requests"] as? Int, let inFlight = answer["inFlight"] as? Int, let maxInFlight = answer["maxInFlight"] as? Int else {
+            throw FixtureError("backend \(name): /__stats answered \(answer)")
+        }
+        return Stats(requests: requests, inFlight: inFlight, maxInFlight: maxInFlight)
+    }
+
+    /// Makes the backend answer every request with `status` (a broken endpoint), or stop doing so with nil.
+    public func setFailStatus(_ status: Int?) async throws {
+        _ = try await control("POST", "/__control", body: "{\"failStatus\": \(status.map(String.init) ?? "null")}")
+    }
+
+    /// Zeroes the request count, the attempts per key, and the in-flight maximum.
+    public func resetStats() async throws {
+        _ = try await control("POST", "/__control", body: "{\"resetStats\": true}")
+    }
+
+    private func control(_ method: String, _ path: String, body: String? = nil) async throws -> [String: Any] {
+        let response = try await HTTPProbe.send(port: port, path: path, method: method, host: "127.0.0.1", body: body)
+        guard response.status == 200,
+              let answer = try? JSONSerialization.jsonObject(with: Data(response.body.utf8)) as? [String: Any] else {
+            throw FixtureError("backend \(name): \(method) \(path) answered \(response.status): \(response.body)")
+        }
+        return answer
+    }
 }

@@ -55,6 +55,42 @@ public final class EnvoyProcess: Sendable {
         return json
     }
 
+    /// Counters and gauges whose names match `filter` (an RE2 regex), from the admin `/stats`.
+    public func stats(matching filter: String) async throws -> [String: Int] {
+        let query = filter.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? filter
+        let response = try await HTTPProbe.send(port: adminPort, path: "/stats?filter=\(query)", host: "127.0.0.1")
+        guard response.status == 200 else { throw FixtureError("/stats answered \(response.status)") }
+        var values: [String: Int] = [:]
+        for line in response.body.split(separator: "\n") {
+            // Histograms ("P0(...)") do not parse as integers and are left out.
+            guard let colon = line.lastIndex(of: ":"), let value = Int(line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)) else { continue }
+            values[String(line[..<colon])] = value
+        }
+        return values
+    }
+
+    /// One counter or gauge by its full name (0 when Envoy has not created it).
+    public func stat(_ name: String) async throws -> Int {
+        let escaped = name.replacingOccurrences(of: ".", with: "\\.")
+        return try await stats(matching: "^\(escaped)$")[name] ?? 0
+    }
+
+    /// Endpoint port → `health_flags` of each host of `cluster`, from the admin `/clusters`
+    /// (`healthy`, or flags such as `/failed_outlier_check`, `/failed_active_hc`).
+    public func hostHealthFlags(cluster: String) async throws -> [Int: String] {
+        let response = try await HTTPProbe.send(port: adminPort, path: "/clusters", host: "127.0.0.1")
+        guard response.status == 200 else { throw FixtureError("/clusters answered \(response.status)") }
+        var flags: [Int: String] = [:]
+        for line in response.body.split(separator: "\n") {
+            // backend::127.0.0.1:41234::health_flags::/failed_outlier_check
+            let parts = line.components(separatedBy: "::")
+            guard parts.count == 4, parts[0] == cluster, parts[2] == "health_flags",
+                  let port = parts[1].split(separator: ":").last.flatMap({ Int($0) }) else { continue }
+            flags[port] = parts[3]
+        }
+        return flags
+    }
+
     /// What Envoy's config dump says it applied; see `EnvoyConfigDump`.
     public func appliedConfiguration() async throws -> EnvoyConfigDump {
         EnvoyConfigDump(try await configDump())

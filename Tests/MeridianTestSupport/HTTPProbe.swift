@@ -18,11 +18,12 @@ public enum HTTPProbe {
         method: String = "GET",
         host: String = "example.com",
         headers: [(String, String)] = [],
+        body: String? = nil,
         timeout: TimeInterval = 5
     ) async throws -> Response {
         try await withCheckedThrowingContinuation { continuation in
             DispatchQueue.global().async {
-                continuation.resume(with: Result { try sendBlocking(port: port, path: path, method: method, host: host, headers: headers, timeout: timeout) })
+                continuation.resume(with: Result { try sendBlocking(port: port, path: path, method: method, host: host, headers: headers, body: body, timeout: timeout) })
             }
         }
     }
@@ -32,7 +33,92 @@ public enum HTTPProbe {
         try? await send(port: port, path: path, host: host, headers: headers, timeout: 2)
     }
 
-    static func sendBlocking(port: Int, path: String, method: String, host: String, headers: [(String, String)], timeout: TimeInterval) throws -> Response {
+    /// One request of a concurrent batch (see `sendConcurrently`).
+    public struct Request: Sendable {
+        public var path: String
+        public var method: String
+        public var host: String
+        public var headers: [(String, String)]
+
+        public init(path: String = "/", method: String = "GET", host: String = "example.com", headers: [(String, String)] = []) {
+            self.path = path
+            self.method = method
+            self.host = host
+            self.headers = headers
+        }
+    }
+
+    /// The most requests `sendConcurrently` sends at once (one thread and one connection each).
+    public static let maximumConcurrentRequests = 64
+
+    /// Sends every request at the same moment, each from its own thread on its own connection,
+    /// and returns the outcomes in the order given. Threads, not Dispatch's pool: Dispatch
+    /// widens its pool for blocked workers only gradually, which would stagger the requests.
+    /// All threads are started, then released together once each is ready.
+    public static func sendConcurrently(port: Int, _ requests: [Request], timeout: TimeInterval = 10) async throws -> [Result<Response, any Error>] {
+        guard requests.count <= maximumConcurrentRequests else {
+            throw FixtureError("at most \(maximumConcurrentRequests) concurrent requests, not \(requests.count)")
+        }
+        guard !requests.isEmpty else { return [] }
+        let batch = ConcurrentBatch(count: requests.count)
+        return await withCheckedContinuation { continuation in
+            batch.onFinished { continuation.resume(returning: $0) }
+            for (index, request) in requests.enumerated() {
+                let thread = Thread {
+                    batch.arriveAndWaitForAll()
+                    let outcome = Result<Response, any Error> {
+                        try sendBlocking(port: port, path: request.path, method: request.method, host: request.host, headers: request.headers, timeout: timeout)
+                    }
+                    batch.finish(index, outcome)
+                }
+                thread.stackSize = 512 * 1024
+                thread.start()
+            }
+        }
+    }
+
+    /// The shared state of one `sendConcurrently` call: a start gate and the collected outcomes.
+    private final class ConcurrentBatch: @unchecked Sendable {
+        private let condition = NSCondition()
+        private let count: Int
+        private var arrived = 0
+        private var outcomes: [Result<Response, any Error>?]
+        private var finished = 0
+        private var completion: (@Sendable ([Result<Response, any Error>]) -> Void)?
+
+        init(count: Int) {
+            self.count = count
+            outcomes = Array(repeating: nil, count: count)
+        }
+
+        func onFinished(_ completion: @escaping @Sendable ([Result<Response, any Error>]) -> Void) {
+            condition.lock()
+            self.completion = completion
+            condition.unlock()
+        }
+
+        /// Blocks until every thread of the batch has arrived (bounded: 10 s, then goes anyway).
+        func arriveAndWaitForAll() {
+            condition.lock()
+            arrived += 1
+            if arrived == count { condition.broadcast() }
+            let deadline = Date().addingTimeInterval(10)
+            while arrived < count, condition.wait(until: deadline) {}
+            condition.unlock()
+        }
+
+        func finish(_ index: Int, _ outcome: Result<Response, any Error>) {
+            condition.lock()
+            outcomes[index] = outcome
+            finished += 1
+            let done = finished == count ? completion : nil
+            let results = done == nil ? [] : outcomes.map { $0! }
+            condition.unlock()
+            done?(results)
+        }
+    }
+
+    static func sendBlocking(port: Int, path: String, method: String, host: String, headers: [(String, String)], body: String? = nil, timeout: TimeInterval) throws -> Response {
         let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard descriptor >= 0 else { throw FixtureError("socket() failed") }
         defer { close(descriptor) }
@@ -50,7 +136,7 @@ public enum HTTPProbe {
 
         var request = "\(method) \(path) HTTP/1.1\r\nhost: \(host)\r\nconnection: close\r\n"
         for (name, value) in headers { request += "\(name): \(value)\r\n" }
-        request += "\r\n"
+        if let body { request += "content-length: \(body.utf8.count)\r\n\r\n\(body)" } else { request += "\r\n" }
         let bytes = Array(request.utf8)
         var sent = 0
         while sent < bytes.count {
