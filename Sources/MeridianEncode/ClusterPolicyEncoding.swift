@@ -71,6 +71,9 @@ enum ClusterPolicyEncoding {
         arena.make(envoy__config__core__v3__health_check__init) { message in
             message.timeout = arena.duration(check.timeout)
             message.interval = arena.duration(check.interval)
+            // Envoy checks a cluster that has had no traffic yet only every 60 s unless told
+            // otherwise, and keeps that timer once armed: the interval the user wrote is meant.
+            message.no_traffic_interval = arena.duration(check.interval)
             message.unhealthy_threshold = arena.uint32(check.unhealthyThreshold)
             message.healthy_threshold = arena.uint32(check.healthyThreshold)
             switch check.probe {

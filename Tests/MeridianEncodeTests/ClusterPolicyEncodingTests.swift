@@ -50,6 +50,7 @@ struct ClusterPolicyEncodingTests {
         let http = try #require(try rendered.json(.cluster, "round-robin").at("health_checks", 0))
         #expect(http.at("timeout") == .string("1s"))
         #expect(http.at("interval") == .string("5s"))
+        #expect(http.at("no_traffic_interval") == .string("5s"), "the interval holds before traffic too")
         #expect(http.at("unhealthy_threshold") == .integer(3))
         #expect(http.at("healthy_threshold") == .integer(2))
         #expect(http.at("http_health_check", "path") == .string("/healthz"))

@@ -430,6 +430,7 @@ EMITTED_RESILIENCE_FIELDS = [
     "envoy.config.cluster.v3.Cluster.health_checks",
     "envoy.config.core.v3.HealthCheck.timeout",
     "envoy.config.core.v3.HealthCheck.interval",
+    "envoy.config.core.v3.HealthCheck.no_traffic_interval",
     "envoy.config.core.v3.HealthCheck.unhealthy_threshold",
     "envoy.config.core.v3.HealthCheck.healthy_threshold",
     "envoy.config.core.v3.HealthCheck.http_health_check",

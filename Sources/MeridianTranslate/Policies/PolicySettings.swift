@@ -152,7 +152,8 @@ extension RouteSettings {
         if let rateLimit { route.rateLimit = rateLimit }
         if let sessionPersistence { route.sessionPersistence = sessionPersistence }
         if let hashPolicies { route.hashPolicies = hashPolicies }
-        if let directResponse, case .forward = route.action {
+        if let directResponse {
+            // The rule's own answer: it replaces forwarding, the 500 of a rule without backends, a redirect.
             route.action = .directResponse(status: directResponse.status, body: directResponse.body)
         }
     }
