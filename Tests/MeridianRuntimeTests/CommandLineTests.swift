@@ -30,7 +30,15 @@ struct CommandLineTests {
         #expect(applied.routeVersions.keys.sorted() == ["http-80"])
         let status2 = try #require(json["status"] as? [String: Any])
         #expect(status2["valid"] as? Bool == true)
-        #expect((status2["resources"] as? [[String: Any]])?.map { $0["kind"] as? String } == ["GatewayClass", "Gateway", "HTTPRoute", "HTTPRoute"])
+        let resources = try #require(status2["resources"] as? [[String: Any]])
+        #expect(resources.map { $0["kind"] as? String } == ["GatewayClass", "Gateway", "HTTPRoute", "HTTPRoute", "CircuitBreakerPolicy", "RetryPolicy", "RateLimitPolicy"])
+        // Policies report Gateway API policy ancestors, each accepted where it takes effect.
+        for policy in resources.suffix(3) {
+            let ancestors = try #require(policy["ancestors"] as? [[String: Any]], "\(policy)")
+            #expect(ancestors.map { $0["ancestorRef"] as? String } == ["Gateway ai-gateway/ai-inference-gateway"])
+            let condition = try #require((ancestors.first?["conditions"] as? [[String: Any]])?.first)
+            #expect(condition["type"] as? String == "Accepted" && condition["status"] as? String == "True" && condition["reason"] as? String == "Attached", "\(policy)")
+        }
     }
 
     @Test("translate --output yaml gives one document per proxy group, then a status document")
@@ -69,7 +77,7 @@ struct CommandLineTests {
     func validateStrict() throws {
         let valid = try Self.meridian(["validate", "--config", Self.example])
         #expect(valid.status == 0)
-        #expect(valid.output.contains("valid: 3 files, 1 Gateways, 2 HTTPRoutes, 0 errors"))
+        #expect(valid.output.contains("valid: 4 files, 1 Gateways, 2 HTTPRoutes, 0 errors"))
         let seed = RepositoryPaths.seedManifests.appendingPathComponent("08-httproute-canary.yaml").path
         #expect(try Self.meridian(["validate", "--config", seed]).status == 0)
         let strict = try Self.meridian(["validate", "--strict", "--config", seed])
