@@ -27,9 +27,12 @@ public final class EnvoyProcess: Sendable {
             ],
             logFile: directory.appendingPathComponent("envoy.log")
         )
-        guard await eventually(timeout: .seconds(20), { FileManager.default.fileExists(atPath: adminFile.path) }),
-              let address = try? String(contentsOf: adminFile, encoding: .utf8),
-              let port = Int(address.split(separator: ":").last?.trimmingCharacters(in: .whitespacesAndNewlines) ?? "") else {
+        // Envoy creates the file before it writes the address: wait for a whole port number.
+        func writtenPort() -> Int? {
+            guard let address = try? String(contentsOf: adminFile, encoding: .utf8), address.hasSuffix("\n") || address.contains(":") else { return nil }
+            return Int(address.split(separator: ":").last?.trimmingCharacters(in: .whitespacesAndNewlines) ?? "")
+        }
+        guard await eventually(timeout: .seconds(20), { writtenPort() != nil }), let port = writtenPort() else {
             throw FixtureError("envoy did not start:\n\(process.output)")
         }
         adminPort = port
