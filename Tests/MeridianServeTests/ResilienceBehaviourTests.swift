@@ -90,6 +90,25 @@ struct ResilienceBehaviourTests {
             return names
         }
 
+        /// One request through Envoy; after a failure, waits (at most 200 ms) until the outlier
+        /// detector has as many ejections as `expectedEjections` says there should now be.
+        ///
+        /// Envoy counts consecutive 5xx on the worker, which posts the ejection to the main thread,
+        /// which posts the new host set back to the worker (DetectorImpl::onConsecutive5xx). A
+        /// client that sends its next request at once can race that round trip on a loaded machine
+        /// and reach the endpoint once more; waiting for the main thread's ejection closes the race
+        /// without changing which requests Envoy sees.
+        func sendAwaitingEjection(_ path: String = "/", cluster: String = "service", expectedEjections: () async throws -> Int) async throws -> HTTPProbe.Response {
+            let response = try await send(path)
+            if response.status != 200 {
+                let expected = try await expectedEjections()
+                _ = try await eventually(timeout: .milliseconds(200), every: .milliseconds(5)) {
+                    try await envoy.stat("cluster.\(cluster).outlier_detection.ejections_active") >= expected
+                }
+            }
+            return response
+        }
+
         func stop() async {
             envoyBox.withLock { $0 }?.stop()
             for backend in backends.values { backend.stop() }
@@ -197,14 +216,22 @@ struct ResilienceBehaviourTests {
             ))
             try await fixture["a"].setFailStatus(503)
 
-            var failures: [String] = []
-            var successes: [String] = []
+            // Round robin alternates a and b; a's third 503 in a row ejects it (consecutive 5xx
+            // ejections are immediate, not at the next `interval`).
+            var answers: [String] = []
+            while answers.count < 20, try await fixture.envoy.stat("cluster.service.outlier_detection.ejections_active") == 0 {
+                let response = try await fixture.sendAwaitingEjection { try await fixture["a"].stats().requests >= 3 ? 1 : 0 }
+                answers.append("\(response.status) \(response.headers["x-backend"] ?? "-")")
+            }
+            #expect(answers.filter { $0 != "200 b" } == Array(repeating: "503 a", count: 3), "exactly three 503s from a, then it is ejected: \(answers)")
+
+            // After the ejection: the next 100 requests all reach b.
+            var after: [String] = []
             for _ in 0..<100 {
                 let response = try await fixture.send("/")
-                if response.status == 200 { successes.append(response.headers["x-backend"] ?? "-") } else { failures.append("\(response.status) \(response.headers["x-backend"] ?? "-")") }
+                after.append("\(response.status) \(response.headers["x-backend"] ?? "-")")
             }
-            #expect(failures == Array(repeating: "503 a", count: 3), "exactly the three consecutive 503s that eject a")
-            #expect(Set(successes) == ["b"] && successes.count == 97)
+            #expect(after == Array(repeating: "200 b", count: 100), "\(Self.counts(after))")
             #expect(try await fixture["a"].stats().requests == 3, "nothing reached a once it was ejected")
             let flags = try await fixture.envoy.hostHealthFlags(cluster: "service")
             #expect(flags[fixture["a"].port]?.contains("/failed_outlier_check") == true, "\(flags)")
@@ -226,9 +253,16 @@ struct ResilienceBehaviourTests {
             try await fixture["a"].setFailStatus(503)
             try await fixture["b"].setFailStatus(503)
 
+            // Whichever backend gets its third 503 first is ejected: that is 50% of the cluster.
+            // The other one reaches three 503s in a row too, but ejecting it would make 100%.
             var statuses: [Int] = []
-            for _ in 0..<30 { statuses.append(try await fixture.send("/").status) }
-            #expect(statuses == Array(repeating: 503, count: 30), "both answer 503; one is never ejected, so nothing is a local no-healthy-upstream")
+            for _ in 0..<30 {
+                let response = try await fixture.sendAwaitingEjection {
+                    let first = try await fixture["a"].stats().requests, second = try await fixture["b"].stats().requests
+                    return max(first, second) >= 3 ? 1 : 0
+                }
+                statuses.append(response.status)
+            }
             let flags = try await fixture.envoy.hostHealthFlags(cluster: "service")
             let ejected = flags.filter { $0.value.contains("/failed_outlier_check") }
             #expect(ejected.count == 1, "one of two is 50%, the cap: \(flags)")
@@ -438,7 +472,7 @@ struct ResilienceBehaviourTests {
             try await fixture["a"].setFailStatus(503)
             var answers: [String] = []
             for _ in 0..<20 {
-                let response = try await fixture.send("/")
+                let response = try await fixture.sendAwaitingEjection { try await fixture["a"].stats().requests >= 3 ? 1 : 0 }
                 answers.append("\(response.status) \(response.headers["x-backend"] ?? "-")")
             }
             #expect(answers == Array(repeating: "503 a", count: 3) + Array(repeating: "200 b", count: 17), "three 503s eject a, then b serves")
