@@ -307,6 +307,8 @@ struct ResilienceBehaviourTests {
             #expect(stats.requests == 2)
             #expect(stats.maxInFlight == 1, "never more than one request at the backend")
             #expect(try await fixture.envoy.stat("cluster.service.upstream_rq_pending_overflow") == 8)
+            #expect(try await fixture.envoy.stat("cluster.service.upstream_cx_total") == 1, "one upstream connection ever: the warm one")
+            #expect(try await fixture.envoy.stat("cluster.service.upstream_cx_overflow") == 1, "the pending request was refused a second connection, once")
         }
     }
 
