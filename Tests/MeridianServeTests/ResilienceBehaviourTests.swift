@@ -28,7 +28,7 @@ struct ResilienceBehaviourTests {
         init(_ label: String, backends names: [String]) async throws {
             directory = try RepositoryPaths.makeScratchDirectory(label)
             xdsPort = try server.start(address: "127.0.0.1:0")
-            listenerPort = try freeLoopbackPort()
+            listenerPort = try freeListenerPort()
             var backends: [String: LoopbackBackend] = [:]
             for name in names { backends[name] = try await LoopbackBackend(name: name, directory: directory) }
             self.backends = backends
@@ -189,7 +189,10 @@ struct ResilienceBehaviourTests {
             let slowFirst = try await attempt("/per-try", key: "slow-first", [(Header.delayMilliseconds, "1000"), (Header.delayAttempts, "1")])
             let elapsed = ContinuousClock.now - started
             #expect(slowFirst == (200, 2), "the per-try timeout is retried under 5xx")
-            #expect(elapsed >= .milliseconds(200) && elapsed < .milliseconds(900), "answered by the retry, not the slow first attempt: \(elapsed)")
+            let perTryTimeouts = try await fixture.envoy.stat("cluster.service.upstream_rq_per_try_timeout")
+            let upstreamStats = try await fixture.envoy.stats(matching: "^cluster\\.service\\.upstream_(rq|cx)_")
+            #expect(perTryTimeouts == 1, "the one retry here was the per-try timeout: \(upstreamStats)")
+            #expect(elapsed >= .milliseconds(200) && elapsed < .milliseconds(900), "answered by the retry, not the slow first attempt: \(elapsed) \(upstreamStats)")
 
             // retriable-status-codes [409]: 409 is retried, 503 is not (5xx is not in retry_on).
             let conflicts = try await attempt("/codes", key: "two-409", [(Header.failAttempts, "2"), (Header.failStatus, "409")])
