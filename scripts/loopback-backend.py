@@ -145,6 +145,7 @@ def make_handler(name, state):
                 return self._control(body)
             key = self.headers.get("x-request-key")
             attempt, fail_status = state.begin(key)
+            ended = False
             try:
                 delay = header_int(self.headers, "x-delay-ms")
                 delayed_attempts = header_int(self.headers, "x-delay-attempts")
@@ -157,6 +158,8 @@ def make_handler(name, state):
                     status = header_int(self.headers, "x-status")
                 elif key is not None and attempt <= (header_int(self.headers, "x-fail-attempts") or 0):
                     if (self.headers.get("x-fail-mode") or "").strip().lower() == "reset":
+                        state.end()
+                        ended = True
                         return self._reset_connection()
                     status = header_int(self.headers, "x-fail-status") or 503
                 echoed = {}
@@ -165,9 +168,14 @@ def make_handler(name, state):
                         echoed[header] = ",".join(self.headers.get_all(header))
                 answer = (json.dumps({"backend": name, "path": self.path, "method": self.command,
                                       "host": self.headers.get("host", ""), "headers": echoed}) + "\n").encode()
+                # No longer in flight once the answer is decided: a client that has read the
+                # answer and asks /__stats must not find its own request still counted.
+                state.end()
+                ended = True
                 self._send(status, answer, [("x-attempt", str(attempt))])
             finally:
-                state.end()
+                if not ended:
+                    state.end()
 
         do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = do_HEAD = do_OPTIONS = _answer
 
