@@ -157,3 +157,25 @@ struct PolicyPrecedenceTests {
         #expect(translation.policyConditions("TrafficPolicy", "ns/route") == ["Gateway ns/gw: Accepted=True Merged: in effect: timeouts.request; merged with TrafficPolicy ns/gateway"])
     }
 }
+
+@Suite("Policy target hints")
+struct PolicyTargetHintTests {
+    @Test("a policy in another namespace than its target: TargetNotFound says where the target is")
+    func targetInAnotherNamespace() {
+        let yaml = gateway(listeners: httpListener) + service("svc") + httpRoute() + """
+
+        ---
+        apiVersion: kgateway.dev/v1alpha1
+        kind: ConnectionPoolSettings
+        metadata: {name: pool}
+        spec:
+          targetRefs: [{kind: Service, name: svc}]
+          tcp: {maxConnections: 10}
+        """
+        let translation = translate(yaml)
+        #expect(translation.policyConditions("ConnectionPoolSettings", "default/pool") == [
+            "Service default/svc: Accepted=False TargetNotFound: Service default/svc is not declared; targetRefs name objects in the policy's own namespace (default), and Service ns/svc is in ns",
+        ])
+        #expect(translation.cluster("ns/svc:80")?.circuitBreakers == nil)
+    }
+}

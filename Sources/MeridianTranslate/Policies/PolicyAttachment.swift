@@ -52,7 +52,12 @@ struct PolicyAttachment {
                 continue
             }
             let key = "\(reference.kind) \(namespace)/\(reference.name)"
-            if let problem = missing(reference, namespace: namespace) {
+            if var problem = missing(reference, namespace: namespace) {
+                let elsewhere = labelledObjects(kind: reference.kind, namespace: nil).filter { $0.name == reference.name }.map(\.namespace).sorted()
+                if let other = elsewhere.first, !elsewhere.contains(namespace) {
+                    // The commonest slip: a policy written without the namespace of what it targets.
+                    problem += "; targetRefs name objects in the policy's own namespace (\(namespace)), and \(reference.kind) \(other)/\(reference.name) is in \(other)"
+                }
                 missingTargets[index, default: []].append((Self.describe(reference, namespace: namespace), problem))
             } else {
                 targets[key, default: []].append((index, reference.sectionName))
@@ -99,9 +104,10 @@ struct PolicyAttachment {
         return nil
     }
 
-    private func labelledObjects(kind: String, namespace: String) -> [(name: String, labels: [String: String])] {
-        func inNamespace<Resource: KubernetesResource>(_ resources: [Resource]) -> [(name: String, labels: [String: String])] {
-            resources.filter { ($0.metadata.namespace ?? "default") == namespace }.map { ($0.metadata.name, $0.metadata.labels) }
+    /// Objects of a kind that policies can target, in `namespace` (every namespace when nil).
+    private func labelledObjects(kind: String, namespace: String?) -> [(name: String, namespace: String, labels: [String: String])] {
+        func inNamespace<Resource: KubernetesResource>(_ resources: [Resource]) -> [(name: String, namespace: String, labels: [String: String])] {
+            resources.map { ($0.metadata.name, $0.metadata.namespace ?? "default", $0.metadata.labels) }.filter { namespace == nil || $0.namespace == namespace }
         }
         switch kind {
         case "Gateway": return inNamespace(context.input.gateways)
