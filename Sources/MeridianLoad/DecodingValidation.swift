@@ -153,6 +153,9 @@ enum FieldSuggestion {
         let target = Array(key.lowercased())
         var best: (name: String, distance: Int)?
         for name in known {
+            // Names whose lengths differ by more than 3 are never close enough to suggest, and
+            // skipping them keeps the table small whatever the length of the key.
+            guard abs(target.count - name.count) <= 3 else { continue }
             let distance = editDistance(target, Array(name.lowercased()))
             if distance < (best?.distance ?? Int.max) { best = (name, distance) }
         }

@@ -37,6 +37,17 @@ struct PolicyDecodingErrorTests {
         ])
     }
 
+    @Test("a very long unknown key costs no more than a short one: no suggestion is computed against names of far other lengths")
+    func longUnknownKey() {
+        let key = String(repeating: "x", count: 200_000)
+        let started = ContinuousClock.now
+        // An explicit key (`? key`): YAML caps implicit keys at 1,024 characters.
+        let lines = errorLines(policy("RetryPolicy", spec: "  ? \(key)\n  : 1"))
+        #expect(ContinuousClock.now - started < .milliseconds(400), "an edit-distance table per known name would take about a second here")
+        #expect(lines.count == 1)
+        #expect(lines.first?.hasSuffix(": unknown field") == true)
+    }
+
     @Test func wrongTypes() {
         #expect(errorLines(policy("CircuitBreakerPolicy", spec: """
           targetRefs: {kind: Service, name: a}
