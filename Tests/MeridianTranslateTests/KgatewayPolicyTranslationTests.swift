@@ -80,7 +80,7 @@ struct KgatewayPolicyTranslationTests {
         #expect(route.action == .directResponse(status: 418, body: "short and stout"))
     }
 
-    @Test("Backend (Static) as a backendRef: a DNS cluster over its hosts; appProtocol http2 speaks HTTP/2")
+    @Test("Backend (Static) as a backendRef: a DNS cluster over its hosts; appProtocol http2 speaks HTTP/2; a BackendConfigPolicy on it")
     func staticBackend() throws {
         let yaml = gateway(listeners: httpListener) + """
 
@@ -98,8 +98,10 @@ struct KgatewayPolicyTranslationTests {
           hosts: [{host: api.example.com, port: 443}, {host: 10.0.0.9, port: 8443}]
           appProtocol: http2
         """)
+            + policy(kgatewayV2, "BackendConfigPolicy", "llm-tuning", spec: "targetRefs: [{group: gateway.kgateway.dev, kind: Backend, name: llm}]\nconnectTimeout: 7s")
         let translation = translate(yaml)
         let cluster = try #require(translation.cluster("backend:ns/llm"))
+        #expect(cluster.connectTimeout == .seconds(7), "a BackendConfigPolicy may target a Backend")
         #expect(cluster.discovery == .dns([Endpoint(address: "api.example.com", port: 443), Endpoint(address: "10.0.0.9", port: 8443)]))
         #expect(cluster.upstreamHTTP == UpstreamHTTPOptions(http2: HTTP2Options()))
         #expect(translation.route("ns/r")?.action == .forward([WeightedBackend(clusterName: "backend:ns/llm", weight: 1)]))
