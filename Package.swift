@@ -5,7 +5,7 @@ import PackageDescription
 //   load -> translate -> encode -> serve
 // C interop lives in small modules of its own (CGRPCCore, CEnvoyAPI,
 // COpenSSL) and in the Swift modules that wrap them (GRPCCoreTransport,
-// EnvoyAPI, ContentDigest); no other module touches raw pointers.
+// EnvoyAPI, ContentDigest, TLSCertificates); no other module touches raw pointers.
 let package = Package(
     name: "Meridian",
     platforms: [.macOS(.v15)],
@@ -32,11 +32,13 @@ let package = Package(
         .target(name: "GRPCCoreTransport", dependencies: ["CGRPCCore"]),
         .target(name: "EnvoyAPI", dependencies: ["CEnvoyAPI", "ContentDigest"]),
         .target(name: "ContentDigest", dependencies: ["COpenSSL"]),
+        // PEM certificates and keys checked (and, for tests, made) with OpenSSL.
+        .target(name: "TLSCertificates", dependencies: ["COpenSSL"]),
 
         // The layers.
         .target(name: "MeridianLoad", dependencies: ["CYAML"]),
         .target(name: "MeridianIR"),
-        .target(name: "MeridianTranslate", dependencies: ["MeridianLoad", "MeridianIR"]),
+        .target(name: "MeridianTranslate", dependencies: ["MeridianLoad", "MeridianIR", "TLSCertificates"]),
         .target(name: "MeridianEncode", dependencies: ["MeridianIR", "EnvoyAPI", "CEnvoyAPI", "ContentDigest"]),
         .target(
             name: "MeridianServe",
@@ -78,6 +80,7 @@ let package = Package(
         .testTarget(name: "GRPCCoreTransportTests", dependencies: ["GRPCCoreTransport", "MeridianTestSupport"]),
         .testTarget(name: "EnvoyAPITests", dependencies: ["EnvoyAPI"]),
         .testTarget(name: "ContentDigestTests", dependencies: ["ContentDigest"]),
+        .testTarget(name: "TLSCertificatesTests", dependencies: ["TLSCertificates"]),
         .testTarget(name: "MeridianEncodeTests", dependencies: ["MeridianEncode", "MeridianTestSupport"]),
         .testTarget(
             name: "MeridianServeTests",
