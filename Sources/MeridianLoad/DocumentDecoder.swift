@@ -11,6 +11,7 @@ enum DecodedResource {
     case service(Service)
     case endpointSlice(EndpointSlice)
     case referenceGrant(ReferenceGrant)
+    case secret(Secret)
     /// A policy kind (or another kind decoded through `YAMLObjectDecoder`).
     case custom(any LoadedCustomResource)
 
@@ -23,6 +24,7 @@ enum DecodedResource {
         case .service(let resource): (Service.kind, resource.qualifiedName)
         case .endpointSlice(let resource): (EndpointSlice.kind, resource.qualifiedName)
         case .referenceGrant(let resource): (ReferenceGrant.kind, resource.qualifiedName)
+        case .secret(let resource): (Secret.kind, resource.qualifiedName)
         case .custom(let resource): (type(of: resource).kind, resource.qualifiedName)
         }
     }
@@ -41,7 +43,7 @@ enum DocumentOutcome {
 
 enum DocumentDecoder {
     static let gatewayAPIVersions: Set<String> = ["gateway.networking.k8s.io/v1", "gateway.networking.k8s.io/v1beta1"]
-    static let supportedKinds: Set<String> = [GatewayClass.kind, Gateway.kind, HTTPRoute.kind, Service.kind, EndpointSlice.kind, ReferenceGrant.kind]
+    static let supportedKinds: Set<String> = [GatewayClass.kind, Gateway.kind, HTTPRoute.kind, Service.kind, EndpointSlice.kind, ReferenceGrant.kind, Secret.kind]
 
     static func decode(_ document: YAMLDocument) -> DocumentOutcome {
         let diagnostics = DecodingDiagnostics()
@@ -116,6 +118,17 @@ enum DocumentDecoder {
                 apiVersion: apiVersion,
                 metadata: metadata,
                 spec: spec ?? ServiceSpec(type: .clusterIP, clusterIP: nil, externalName: nil, selector: [:], ports: []),
+                location: location,
+                documentIndex: document.index
+            )))
+        case Secret.kind where apiVersion == "v1":
+            let metadata = meta(namespaced: true, nameProblem: NameSyntax.dnsSubdomainProblem)
+            let (type, data) = Secret.decodeBody(root)
+            return finish(.secret(Secret(
+                apiVersion: apiVersion,
+                metadata: metadata,
+                type: type,
+                data: data,
                 location: location,
                 documentIndex: document.index
             )))
