@@ -67,24 +67,24 @@ let package = Package(
         // Shared by the tests: real Envoy processes, loopback backends, a raw HTTP client.
         .target(
             name: "MeridianTestSupport",
-            dependencies: ["GRPCCoreTransport", "EnvoyAPI", "MeridianIR", "MeridianEncode", "MeridianServe"],
+            dependencies: ["GRPCCoreTransport", "EnvoyAPI", "MeridianIR", "MeridianEncode", "MeridianServe", "TLSCertificates"],
             path: "Tests/MeridianTestSupport"
         ),
 
         .testTarget(name: "MeridianLoadTests", dependencies: ["MeridianLoad"]),
-        .testTarget(name: "MeridianTranslateTests", dependencies: ["MeridianTranslate", "MeridianLoad", "MeridianIR", "MeridianTestSupport"]),
+        .testTarget(name: "MeridianTranslateTests", dependencies: ["MeridianTranslate", "MeridianLoad", "MeridianIR", "MeridianTestSupport", "TLSCertificates"]),
         .testTarget(
             name: "MeridianRuntimeTests",
-            dependencies: ["MeridianRuntime", "MeridianTranslate", "MeridianServe", "MeridianTestSupport", "EnvoyAPI"]
+            dependencies: ["MeridianRuntime", "MeridianTranslate", "MeridianServe", "MeridianTestSupport", "EnvoyAPI", "TLSCertificates"]
         ),
         .testTarget(name: "GRPCCoreTransportTests", dependencies: ["GRPCCoreTransport", "MeridianTestSupport"]),
         .testTarget(name: "EnvoyAPITests", dependencies: ["EnvoyAPI"]),
         .testTarget(name: "ContentDigestTests", dependencies: ["ContentDigest"]),
         .testTarget(name: "TLSCertificatesTests", dependencies: ["TLSCertificates"]),
-        .testTarget(name: "MeridianEncodeTests", dependencies: ["MeridianEncode", "MeridianTestSupport"]),
+        .testTarget(name: "MeridianEncodeTests", dependencies: ["MeridianEncode", "MeridianTestSupport", "TLSCertificates"]),
         .testTarget(
             name: "MeridianServeTests",
-            dependencies: ["MeridianServe", "MeridianEncode", "MeridianIR", "MeridianTestSupport", "EnvoyAPI", "GRPCCoreTransport"]
+            dependencies: ["MeridianServe", "MeridianEncode", "MeridianIR", "MeridianTestSupport", "EnvoyAPI", "GRPCCoreTransport", "TLSCertificates"]
         ),
     ]
 )

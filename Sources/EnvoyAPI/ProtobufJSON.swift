@@ -218,6 +218,9 @@ enum KnownMessages {
         case "envoy.extensions.upstreams.http.v3.HttpProtocolOptions": descriptor(of: envoy__extensions__upstreams__http__v3__http_protocol_options__init)
         case "envoy.extensions.transport_sockets.tls.v3.DownstreamTlsContext":
             descriptor(of: envoy__extensions__transport_sockets__tls__v3__downstream_tls_context__init)
+        case "envoy.extensions.transport_sockets.tls.v3.Secret": descriptor(of: envoy__extensions__transport_sockets__tls__v3__secret__init)
+        case "envoy.extensions.filters.listener.tls_inspector.v3.TlsInspector":
+            descriptor(of: envoy__extensions__filters__listener__tls_inspector__v3__tls_inspector__init)
         case "envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext":
             descriptor(of: envoy__extensions__transport_sockets__tls__v3__upstream_tls_context__init)
         default: nil

@@ -4,27 +4,30 @@ public enum ResourceType: String, Sendable, Hashable, CaseIterable, Comparable, 
     case endpoint = "type.googleapis.com/envoy.config.endpoint.v3.ClusterLoadAssignment"
     case listener = "type.googleapis.com/envoy.config.listener.v3.Listener"
     case route = "type.googleapis.com/envoy.config.route.v3.RouteConfiguration"
+    /// SDS: certificates the listeners' TLS contexts name.
+    case secret = "type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.Secret"
 
     /// The type URL carried in discovery requests and responses.
     public var typeURL: String { rawValue }
 
     /// Whether a response of this type carries every resource (state of the
-    /// world: LDS, CDS) or only the names the proxy asked for (RDS, EDS).
+    /// world: LDS, CDS) or only the names the proxy asked for (RDS, EDS, SDS).
     public var isFullState: Bool {
         switch self {
         case .cluster, .listener: true
-        case .endpoint, .route: false
+        case .endpoint, .route, .secret: false
         }
     }
 
-    /// Push order for ADS: clusters, then their endpoints, then listeners, then routes,
-    /// so nothing is referenced before it exists.
+    /// Push order for ADS: clusters, then their endpoints, then secrets, then listeners,
+    /// then routes, so nothing is referenced before it exists.
     public var pushOrder: Int {
         switch self {
         case .cluster: 0
         case .endpoint: 1
-        case .listener: 2
-        case .route: 3
+        case .secret: 2
+        case .listener: 3
+        case .route: 4
         }
     }
 
@@ -37,6 +40,7 @@ public enum ResourceType: String, Sendable, Hashable, CaseIterable, Comparable, 
         case .endpoint: "ClusterLoadAssignment"
         case .listener: "Listener"
         case .route: "RouteConfiguration"
+        case .secret: "Secret"
         }
     }
 
@@ -49,8 +53,8 @@ public struct XDSResource: Sendable, Hashable {
     public var name: String
     /// The serialized resource message (a Listener, Cluster, ... not wrapped in Any).
     public var message: SerializedMessage
-    /// Resources this one refers to: a listener's route configurations, an EDS
-    /// cluster's load assignment. A snapshot is refused unless they exist.
+    /// Resources this one refers to: a listener's route configurations and secrets,
+    /// an EDS cluster's load assignment. A snapshot is refused unless they exist.
     public var references: [Reference]
 
     public struct Reference: Sendable, Hashable {

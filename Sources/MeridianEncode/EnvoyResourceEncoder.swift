@@ -6,7 +6,7 @@ import MeridianIR
 /// This is the only place the IR meets Envoy's wire types. It runs once per
 /// snapshot: every stream then shares the bytes it produced.
 public enum EnvoyResourceEncoder {
-    /// Encodes every listener, route table, cluster and load assignment, sorted by type then name.
+    /// Encodes every listener, route table, cluster, load assignment and secret, sorted by type then name.
     public static func encode(_ configuration: ProxyConfiguration) -> [XDSResource] {
         var resources: [XDSResource] = []
         for listener in configuration.listeners {
@@ -14,8 +14,12 @@ public enum EnvoyResourceEncoder {
                 type: .listener,
                 name: listener.name,
                 message: SerializedMessage(ListenerEncoding.encode(listener)),
-                references: [.init(type: .route, name: listener.routeTableName)]
+                references: listener.routeTableNames.map { .init(type: .route, name: $0) }
+                    + listener.secretNames.map { .init(type: .secret, name: $0) }
             ))
+        }
+        for secret in configuration.secrets {
+            resources.append(XDSResource(type: .secret, name: secret.name, message: SerializedMessage(TLSEncoding.encode(secret))))
         }
         for table in configuration.routeTables {
             resources.append(XDSResource(type: .route, name: table.name, message: SerializedMessage(RouteEncoding.encode(table))))
@@ -53,6 +57,8 @@ enum ExtensionTypeURL {
     static let cookieSessionState = "type.googleapis.com/envoy.extensions.http.stateful_session.cookie.v3.CookieBasedSessionState"
     static let headerSessionState = "type.googleapis.com/envoy.extensions.http.stateful_session.header.v3.HeaderBasedSessionState"
     static let upstreamHTTPProtocolOptions = "type.googleapis.com/envoy.extensions.upstreams.http.v3.HttpProtocolOptions"
+    static let tlsInspector = "type.googleapis.com/envoy.extensions.filters.listener.tls_inspector.v3.TlsInspector"
+    static let downstreamTLSContext = "type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.DownstreamTlsContext"
 }
 
 /// Names of the extensions Meridian configures: HTTP filters (also the keys of a
@@ -65,4 +71,6 @@ enum ExtensionName {
     static let cookieSessionState = "envoy.http.stateful_session.cookie"
     static let headerSessionState = "envoy.http.stateful_session.header"
     static let upstreamHTTPProtocolOptions = "envoy.extensions.upstreams.http.v3.HttpProtocolOptions"
+    static let tlsInspector = "envoy.filters.listener.tls_inspector"
+    static let tlsTransportSocket = "envoy.transport_sockets.tls"
 }

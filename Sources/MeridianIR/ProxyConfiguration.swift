@@ -9,32 +9,53 @@ public struct ProxyConfiguration: Sendable, Hashable {
     public var listeners: [Listener]
     public var routeTables: [RouteTable]
     public var clusters: [Cluster]
+    /// The certificates the listeners' TLS filter chains name, each served once (over SDS).
+    public var secrets: [TLSSecret]
 
-    public init(group: String, listeners: [Listener] = [], routeTables: [RouteTable] = [], clusters: [Cluster] = []) {
+    public init(group: String, listeners: [Listener] = [], routeTables: [RouteTable] = [], clusters: [Cluster] = [], secrets: [TLSSecret] = []) {
         self.group = group
         self.listeners = listeners
         self.routeTables = routeTables
         self.clusters = clusters
+        self.secrets = secrets
     }
 }
 
-/// A socket the proxy accepts HTTP on, and the route table it uses.
+/// A socket the proxy accepts HTTP (or HTTPS) on: filter chains, each with its route table.
 public struct Listener: Sendable, Hashable {
     public var name: String
     public var address: String
     public var port: Int
-    /// The route table, fetched by name over RDS.
-    public var routeTableName: String
-    /// A token bucket shared by every request on this listener (Gateway- or listener-level
+    /// Plain HTTP has one chain; HTTPS one per TLS server name, the chain without names
+    /// taking connections no other chain's names match.
+    public var filterChains: [FilterChain]
+    /// A token bucket shared by every request on one filter chain (Gateway- or listener-level
     /// policy); a route's own `rateLimit` replaces it for that route.
     public var localRateLimit: LocalRateLimit?
 
+    /// A plain HTTP listener: one filter chain, named after the listener, with one route table.
     public init(name: String, address: String, port: Int, routeTableName: String, localRateLimit: LocalRateLimit? = nil) {
+        self.init(name: name, address: address, port: port, filterChains: [FilterChain(name: name, routeTableName: routeTableName)], localRateLimit: localRateLimit)
+    }
+
+    public init(name: String, address: String, port: Int, filterChains: [FilterChain], localRateLimit: LocalRateLimit? = nil) {
         self.name = name
         self.address = address
         self.port = port
-        self.routeTableName = routeTableName
+        self.filterChains = filterChains
         self.localRateLimit = localRateLimit
+    }
+
+    /// The route tables of its filter chains, in chain order, each once.
+    public var routeTableNames: [String] {
+        var seen: Set<String> = []
+        return filterChains.map(\.routeTableName).filter { seen.insert($0).inserted }
+    }
+
+    /// The certificate secrets its chains name, in chain order, each once.
+    public var secretNames: [String] {
+        var seen: Set<String> = []
+        return filterChains.flatMap { $0.tls?.certificateSecrets ?? [] }.filter { seen.insert($0).inserted }
     }
 }
 

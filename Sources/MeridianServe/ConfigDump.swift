@@ -3,7 +3,8 @@ import EnvoyAPI
 /// A snapshot in the shape of Envoy's admin `/config_dump`, so a translation
 /// can be compared with what a proxy reports.
 public enum ConfigDump {
-    /// The four dynamic sections Envoy reports for resources received over xDS.
+    /// The dynamic sections Envoy reports for resources received over xDS. Private keys
+    /// are redacted, as Envoy redacts them.
     public static func render(_ snapshot: Snapshot) -> JSONValue {
         let version = JSONValue.string(snapshot.version)
         func rendered(_ resource: XDSResource) -> JSONValue {
@@ -26,11 +27,26 @@ public enum ConfigDump {
         let endpoints = (snapshot.resources[.endpoint] ?? []).map { resource in
             JSONValue.object([("version_info", version), ("endpoint_config", rendered(resource))])
         }
+        let secrets = (snapshot.resources[.secret] ?? []).map { resource in
+            JSONValue.object([("name", .string(resource.name)), ("version_info", version), ("secret", redacted(rendered(resource)))])
+        }
         return .object([("configs", .array([
             .object([("@type", .string("type.googleapis.com/envoy.admin.v3.ClustersConfigDump")), ("version_info", version), ("dynamic_active_clusters", .array(clusters))]),
             .object([("@type", .string("type.googleapis.com/envoy.admin.v3.EndpointsConfigDump")), ("dynamic_endpoint_configs", .array(endpoints))]),
             .object([("@type", .string("type.googleapis.com/envoy.admin.v3.ListenersConfigDump")), ("version_info", version), ("dynamic_listeners", .array(listeners))]),
             .object([("@type", .string("type.googleapis.com/envoy.admin.v3.RoutesConfigDump")), ("dynamic_route_configs", .array(routes))]),
+            .object([("@type", .string("type.googleapis.com/envoy.admin.v3.SecretsConfigDump")), ("dynamic_active_secrets", .array(secrets))]),
         ]))])
+    }
+
+    /// A rendered `Secret` with `tls_certificate.private_key` replaced by `[redacted]`.
+    static func redacted(_ secret: JSONValue) -> JSONValue {
+        guard case .object(let members) = secret else { return secret }
+        return .object(members.map { key, value in
+            guard key == "tls_certificate", case .object(let certificate) = value else { return (key, value) }
+            return (key, .object(certificate.map { field, content in
+                field == "private_key" ? (field, .object([("inline_string", .string("[redacted]"))])) : (field, content)
+            }))
+        })
     }
 }

@@ -12,6 +12,9 @@ public struct TranslationOptions: Sendable, Hashable {
     /// GatewayClass controller names Meridian serves; nil serves every GatewayClass.
     public var controllerNames: Set<String>?
     public var connectTimeout: Duration = .seconds(5)
+    /// When listener certificates must be valid, in seconds since 1970; nil is the time of translation.
+    /// (The only input that is not in the YAML: set it for a reproducible translation.)
+    public var certificateCheckTime: Int64?
 
     public init() {}
 }
@@ -24,6 +27,8 @@ public struct TranslationInput: Sendable {
     public var services: [Service]
     public var endpointSlices: [EndpointSlice]
     public var referenceGrants: [ReferenceGrant]
+    /// Secrets; `kubernetes.io/tls` ones are the certificates of HTTPS listeners.
+    public var secrets: [Secret]
     /// Policies: the seed documents' kinds, kgateway's, the Gateway API's BackendLBPolicy.
     public var policies = LoadedPolicies()
     /// Policy documents set aside for their own errors: they get `Accepted=False Invalid`.
@@ -35,7 +40,8 @@ public struct TranslationInput: Sendable {
         httpRoutes: [HTTPRoute] = [],
         services: [Service] = [],
         endpointSlices: [EndpointSlice] = [],
-        referenceGrants: [ReferenceGrant] = []
+        referenceGrants: [ReferenceGrant] = [],
+        secrets: [Secret] = []
     ) {
         self.gatewayClasses = gatewayClasses
         self.gateways = gateways
@@ -43,6 +49,7 @@ public struct TranslationInput: Sendable {
         self.services = services
         self.endpointSlices = endpointSlices
         self.referenceGrants = referenceGrants
+        self.secrets = secrets
     }
 }
 
@@ -55,7 +62,8 @@ extension TranslationInput {
             httpRoutes: loaded.httpRoutes,
             services: loaded.services,
             endpointSlices: loaded.endpointSlices,
-            referenceGrants: loaded.referenceGrants
+            referenceGrants: loaded.referenceGrants,
+            secrets: loaded.secrets
         )
         policies = loaded.policies
     }
@@ -92,8 +100,7 @@ public enum GatewayTranslator {
         for gateway in input.gateways.sorted(by: { $0.qualifiedName < $1.qualifiedName }) {
             gatewayStatuses.append(listeners.finishedStatus(of: gateway))
             guard let planned = listeners.plans[gateway.qualifiedName], planned.contains(where: \.programmable) else { continue }
-            let ports = Set(planned.filter(\.programmable).map(\.port)).sorted()
-            proxies.append(placement.assembly.configuration(for: gateway, ports: ports, listenerAddress: options.listenerAddress))
+            proxies.append(placement.assembly.configuration(for: gateway, listeners: planned.filter(\.programmable), listenerAddress: options.listenerAddress))
         }
         let policyStatuses = policies.statuses()
         return Translation(proxies: proxies, statuses: listeners.classStatuses + gatewayStatuses + routeStatuses + policyStatuses)

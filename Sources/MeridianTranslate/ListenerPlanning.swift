@@ -11,6 +11,8 @@ struct PlannedListener {
     var conditions: [Condition] = []
     var attachedRoutes = 0
     var refusal: String?
+    /// An HTTPS listener's certificates, in `certificateRefs` order.
+    var certificates: [ResolvedCertificate] = []
 }
 
 /// The listener pass: which GatewayClasses and Gateways are accepted, and for each accepted
@@ -24,6 +26,7 @@ struct ListenerPlanning {
     var gatewayStatuses: [String: ResourceStatus] = [:]
 
     init(_ context: TranslationContext, policies: PolicyAttachment) {
+        let certificateCache = CertificateResolution.Cache()
         var invalidParameters: [String: String] = [:]
         for gatewayClass in context.input.gatewayClasses.sorted(by: { $0.metadata.name < $1.metadata.name }) {
             let controller = gatewayClass.spec.controllerName
@@ -61,7 +64,7 @@ struct ListenerPlanning {
                 ]
                 continue
             }
-            plans[gateway.qualifiedName] = Self.planListeners(gateway, options: context.options)
+            plans[gateway.qualifiedName] = Self.planListeners(gateway, context: context, certificates: certificateCache)
         }
     }
 
@@ -84,7 +87,8 @@ struct ListenerPlanning {
         status.listeners = planned.map { plan in
             var conditions = plan.conditions
             if !conditions.contains(where: { $0.type == .programmed }) {
-                conditions.append(Condition(.programmed, true, reason: .programmed, message: "Envoy listener on port \(plan.port)"))
+                let tls = plan.listener.protocol == .https ? ", TLS for server name \(plan.listener.hostname ?? "* (the default filter chain)")" : ""
+                conditions.append(Condition(.programmed, true, reason: .programmed, message: "Envoy listener on port \(plan.port)\(tls)"))
             }
             return ListenerStatus(name: plan.listener.name, attachedRoutes: plan.attachedRoutes, conditions: conditions)
         }
@@ -105,8 +109,11 @@ struct ListenerPlanning {
         return status
     }
 
-    private static func planListeners(_ gateway: Gateway, options: TranslationOptions) -> [PlannedListener] {
-        var plans: [PlannedListener] = gateway.spec.listeners.map { planListener($0, options: options) }
+    private static func planListeners(_ gateway: Gateway, context: TranslationContext, certificates: CertificateResolution.Cache) -> [PlannedListener] {
+        let namespace = gateway.metadata.namespace ?? "default"
+        var plans: [PlannedListener] = gateway.spec.listeners.map {
+            planListener($0, gatewayNamespace: namespace, context: context, certificates: certificates)
+        }
         // One Envoy listener per port: listeners sharing a port must share a protocol and differ in host name.
         let byPort = Dictionary(grouping: plans.indices.filter { plans[$0].acceptsRoutes }, by: { plans[$0].port })
         for (port, indices) in byPort where indices.count > 1 {
@@ -139,7 +146,13 @@ struct ListenerPlanning {
         return plans
     }
 
-    private static func planListener(_ listener: MeridianLoad.Listener, options: TranslationOptions) -> PlannedListener {
+    private static func planListener(
+        _ listener: MeridianLoad.Listener,
+        gatewayNamespace: String,
+        context: TranslationContext,
+        certificates: CertificateResolution.Cache
+    ) -> PlannedListener {
+        let options = context.options
         var port = listener.port
         if port < 1024, options.privilegedPortOffset > 0 { port += options.privilegedPortOffset }
         var plan = PlannedListener(listener: listener, port: port, acceptsRoutes: true, programmable: true, allowsHTTPRoute: true)
@@ -161,11 +174,13 @@ struct ListenerPlanning {
             if let tls = listener.tls, tls.mode == .passthrough {
                 refuse(.accepted, reason: .unsupportedValue, "TLS mode Passthrough is not valid for protocol HTTPS", acceptsRoutes: false)
             } else {
-                let secrets = (listener.tls?.certificateRefs ?? []).map { "\($0.kind) \($0.namespace.map { "\($0)/" } ?? "")\($0.name)" }
-                let message = secrets.isEmpty
-                    ? "an HTTPS listener needs tls.certificateRefs"
-                    : "\(secrets.joined(separator: ", ")): TLS termination needs Secrets, which Meridian does not load yet"
-                refuse(.resolvedRefs, reason: .invalidCertificateRef, message, acceptsRoutes: true)
+                switch CertificateResolution.resolve(listener, gatewayNamespace: gatewayNamespace, context: context, cache: certificates) {
+                case .refused(let reason, let message):
+                    refuse(.resolvedRefs, reason: reason, message, acceptsRoutes: true)
+                case .resolved(let resolved):
+                    plan.certificates = resolved
+                    plan.conditions.append(Condition(.resolvedRefs, true, reason: .resolvedRefs, message: CertificateResolution.summary(resolved, hostname: listener.hostname)))
+                }
             }
         default:
             refuse(.accepted, reason: .unsupportedProtocol, "protocol \(listener.protocol) is not supported; Meridian serves HTTP listeners", acceptsRoutes: false)
@@ -178,6 +193,7 @@ struct ListenerPlanning {
             let others = kinds.filter { !isHTTPRoute($0) }
             if !others.isEmpty {
                 let names = others.map { $0.group.isEmpty ? $0.kind : "\($0.group)/\($0.kind)" }.joined(separator: ", ")
+                plan.conditions.removeAll { $0.type == .resolvedRefs && $0.status }
                 plan.conditions.append(Condition(.resolvedRefs, false, reason: .invalidRouteKinds, message: "\(names): Meridian supports HTTPRoute only"))
                 if !plan.allowsHTTPRoute {
                     plan.programmable = false

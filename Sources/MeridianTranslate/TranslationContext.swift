@@ -1,5 +1,6 @@
 import MeridianIR
 import MeridianLoad
+import TLSCertificates
 
 /// The input indexed for lookups, shared read-only by every pass.
 struct TranslationContext {
@@ -11,6 +12,9 @@ struct TranslationContext {
     let services: [String: Service]
     let backends: [String: KgatewayBackend]
     let slicesByService: [String: [EndpointSlice]]
+    let secrets: [String: Secret]
+    /// When certificates must be valid, in seconds since 1970.
+    let certificateTime: Int64
 
     init(input: TranslationInput, options: TranslationOptions) {
         self.input = input
@@ -26,6 +30,8 @@ struct TranslationContext {
             slices["\(slice.metadata.namespace ?? "default")/\(service)", default: []].append(slice)
         }
         slicesByService = slices
+        secrets = Dictionary(input.secrets.map { ($0.qualifiedName, $0) }, uniquingKeysWith: { first, _ in first })
+        certificateTime = options.certificateCheckTime ?? CertificateInspection.currentTime()
     }
 
     /// Whether Meridian serves Gateways of this class.

@@ -26,7 +26,7 @@ struct SeedManifestTests {
         let build = ConfigurationPipeline.build(paths: paths, options: TranslationOptions())
         let directory = try RepositoryPaths.makeScratchDirectory("seeds-\(label)")
         for (group, snapshot) in build.snapshots {
-            let bootstrap = try StaticBootstrap.embedding(configDump: ConfigDump.render(snapshot))
+            let bootstrap = try StaticBootstrap.embedding(snapshot)
             let result = try StaticBootstrap.validate(bootstrap, directory: directory)
             #expect(result.valid, "\(label): proxy group \(group) fails envoy --mode validate: \(result.output)")
         }

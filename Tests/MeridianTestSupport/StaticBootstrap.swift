@@ -1,13 +1,20 @@
 import EnvoyAPI
 import Foundation
+import MeridianServe
 
 /// Embeds a config dump's resources in a static Envoy bootstrap, for `envoy --mode validate`.
 ///
 /// Only what ADS provides dynamically is rewritten: an HCM's `rds` becomes the
-/// inline `route_config` it names, and an EDS cluster becomes STATIC with its
-/// load assignment inline. Every other byte is what Meridian serves.
+/// inline `route_config` it names, an EDS cluster becomes STATIC with its
+/// load assignment inline, and a TLS context's SDS certificates become the inline
+/// `tls_certificates` of the secrets they name. Every other byte is what Meridian serves.
 public enum StaticBootstrap {
-    public static func embedding(configDump: JSONValue) throws -> JSONValue {
+    /// A snapshot's resources, its secrets with their private keys (the config dump redacts them).
+    public static func embedding(_ snapshot: Snapshot) throws -> JSONValue {
+        try embedding(configDump: ConfigDump.render(snapshot), secrets: snapshot.resources[.secret] ?? [])
+    }
+
+    public static func embedding(configDump: JSONValue, secrets: [XDSResource] = []) throws -> JSONValue {
         let configs = configDump["configs"].flatMap { value -> [JSONValue]? in
             if case .array(let items) = value { return items }
             return nil
@@ -26,9 +33,15 @@ public enum StaticBootstrap {
         for entry in section("EndpointsConfigDump", "dynamic_endpoint_configs") {
             if let assignment = entry["endpoint_config"], case .string(let name) = assignment["cluster_name"] { assignments[name] = removingType(assignment) }
         }
+        var certificates: [String: JSONValue] = [:]
+        for secret in secrets {
+            guard let rendered = ProtobufJSON.render(typeURL: ResourceType.secret.typeURL, bytes: secret.message.bytes),
+                  let certificate = rendered["tls_certificate"] else { throw FixtureError("secret \(secret.name) holds no certificate") }
+            certificates[secret.name] = certificate
+        }
         let listeners = try section("ListenersConfigDump", "dynamic_listeners").map { entry -> JSONValue in
             guard let listener = entry["active_state"]?["listener"] else { throw FixtureError("listener without active_state") }
-            return try inliningRoutes(removingType(listener), routes: routes)
+            return try inliningSecrets(inliningRoutes(removingType(listener), routes: routes), certificates: certificates)
         }
         let clusters = try section("ClustersConfigDump", "dynamic_active_clusters").map { entry -> JSONValue in
             guard let cluster = entry["cluster"] else { throw FixtureError("cluster entry without cluster") }
@@ -58,6 +71,28 @@ public enum StaticBootstrap {
             })
         case .array(let items):
             return .array(try items.map { try inliningRoutes($0, routes: routes) })
+        default:
+            return value
+        }
+    }
+
+    /// Walks the listener and replaces every `tls_certificate_sds_secret_configs` with `tls_certificates`.
+    private static func inliningSecrets(_ value: JSONValue, certificates: [String: JSONValue]) throws -> JSONValue {
+        switch value {
+        case .object(let members):
+            return .object(try members.map { key, member in
+                if key == "tls_certificate_sds_secret_configs", case .array(let configs) = member {
+                    return ("tls_certificates", .array(try configs.map { config in
+                        guard case .string(let name) = config["name"], let certificate = certificates[name] else {
+                            throw FixtureError("a TLS context names a secret the snapshot does not hold")
+                        }
+                        return certificate
+                    }))
+                }
+                return (key, try inliningSecrets(member, certificates: certificates))
+            })
+        case .array(let items):
+            return .array(try items.map { try inliningSecrets($0, certificates: certificates) })
         default:
             return value
         }

@@ -14,7 +14,7 @@ struct GatewayTranslatorTests {
         """))
         let proxy = try #require(translation.proxy("ns/gw"))
         #expect(proxy.listeners.map(\.name) == ["http-8080", "http-9090"])
-        #expect(proxy.listeners.map(\.routeTableName) == ["http-8080", "http-9090"])
+        #expect(proxy.listeners.flatMap(\.routeTableNames) == ["http-8080", "http-9090"])
         #expect(proxy.listeners.allSatisfy { $0.address == "0.0.0.0" })
         #expect(translation.status("Gateway", "ns/gw")?.conditions.map(\.description) == ["Accepted=True Accepted", "Programmed=True Programmed: proxy group ns/gw"])
     }
@@ -51,7 +51,7 @@ struct GatewayTranslatorTests {
         #expect(translation.proxy("ns/gw")?.listeners.map(\.port) == [8080])
     }
 
-    @Test("unsupported protocols and TLS without Secrets are refused with the reason, not dropped silently")
+    @Test("unsupported protocols and TLS naming a missing Secret are refused with the reason, not dropped silently")
     func refusedListeners() throws {
         let translation = translate(gateway(listeners: """
               - {name: web, protocol: HTTP, port: 8080}
@@ -60,7 +60,7 @@ struct GatewayTranslatorTests {
         """))
         let listeners = try #require(translation.status("Gateway", "ns/gw")?.listeners)
         #expect(listeners[1].conditions.first?.description == "Accepted=False UnsupportedProtocol: protocol TCP is not supported; Meridian serves HTTP listeners")
-        #expect(listeners[2].conditions.contains { $0.description == "ResolvedRefs=False InvalidCertificateRef: Secret cert: TLS termination needs Secrets, which Meridian does not load yet" })
+        #expect(listeners[2].conditions.contains { $0.description == "ResolvedRefs=False InvalidCertificateRef: Secret ns/cert does not exist" })
         #expect(translation.status("Gateway", "ns/gw")?.conditions.first?.reason == .listenersNotValid)
         #expect(translation.proxy("ns/gw")?.listeners.map(\.port) == [8080])
     }

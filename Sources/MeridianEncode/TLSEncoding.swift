@@ -1,0 +1,52 @@
+import CEnvoyAPI
+import EnvoyAPI
+import MeridianIR
+
+/// TLS termination (`DownstreamTlsContext` with SDS certificates) and the SDS `Secret`s.
+enum TLSEncoding {
+    /// `envoy.transport_sockets.tls`: the certificates by name over ADS, and ALPN.
+    static func transportSocket(_ arena: ProtobufArena, _ tls: DownstreamTLS) -> UnsafeMutablePointer<Envoy__Config__Core__V3__TransportSocket> {
+        let certificates = tls.certificateSecrets.map { name in
+            arena.make(envoy__extensions__transport_sockets__tls__v3__sds_secret_config__init) {
+                $0.name = arena.string(name)
+                $0.sds_config = CoreMessages.aggregatedSource(arena)
+            }
+        }
+        let common = arena.make(envoy__extensions__transport_sockets__tls__v3__common_tls_context__init) {
+            $0.n_tls_certificate_sds_secret_configs = certificates.count
+            $0.tls_certificate_sds_secret_configs = arena.array(certificates)
+            $0.n_alpn_protocols = tls.alpnProtocols.count
+            $0.alpn_protocols = arena.strings(tls.alpnProtocols)
+        }
+        let context = arena.make(envoy__extensions__transport_sockets__tls__v3__downstream_tls_context__init) {
+            $0.common_tls_context = common
+        }
+        let typed = arena.any(typeURL: ExtensionTypeURL.downstreamTLSContext, packing: context)
+        return arena.make(envoy__config__core__v3__transport_socket__init) {
+            $0.name = arena.string(ExtensionName.tlsTransportSocket)
+            $0.config_type_case = ENVOY__CONFIG__CORE__V3__TRANSPORT_SOCKET__CONFIG_TYPE_TYPED_CONFIG
+            $0.typed_config = typed
+        }
+    }
+
+    /// A `Secret` holding a certificate chain and its key, inline.
+    static func encode(_ secret: TLSSecret) -> [UInt8] {
+        let arena = ProtobufArena()
+        func inline(_ bytes: [UInt8]) -> UnsafeMutablePointer<Envoy__Config__Core__V3__DataSource> {
+            arena.make(envoy__config__core__v3__data_source__init) {
+                $0.specifier_case = ENVOY__CONFIG__CORE__V3__DATA_SOURCE__SPECIFIER_INLINE_BYTES
+                $0.inline_bytes = arena.binary(bytes)
+            }
+        }
+        let certificate = arena.make(envoy__extensions__transport_sockets__tls__v3__tls_certificate__init) {
+            $0.certificate_chain = inline(secret.certificateChain)
+            $0.private_key = inline(secret.privateKey)
+        }
+        let message = arena.make(envoy__extensions__transport_sockets__tls__v3__secret__init) {
+            $0.name = arena.string(secret.name)
+            $0.type_case = ENVOY__EXTENSIONS__TRANSPORT_SOCKETS__TLS__V3__SECRET__TYPE_TLS_CERTIFICATE
+            $0.tls_certificate = certificate
+        }
+        return ProtobufWire.pack(message)
+    }
+}

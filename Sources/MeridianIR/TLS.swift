@@ -1,0 +1,51 @@
+/// Connections a listener treats alike: by TLS server name (SNI), or all of them.
+public struct FilterChain: Sendable, Hashable {
+    /// Unique within its listener; the HTTP statistics prefix of the chain.
+    public var name: String
+    /// SNI names this chain takes (exact, or `*.` wildcards); empty takes every connection
+    /// no other chain's names match.
+    public var serverNames: [String]
+    /// TLS terminated with these certificates; nil for plain text.
+    public var tls: DownstreamTLS?
+    /// The route table, fetched by name over RDS.
+    public var routeTableName: String
+
+    public init(name: String, serverNames: [String] = [], tls: DownstreamTLS? = nil, routeTableName: String) {
+        self.name = name
+        self.serverNames = serverNames
+        self.tls = tls
+        self.routeTableName = routeTableName
+    }
+}
+
+/// TLS termination: the certificates offered (the client's SNI and signature algorithms
+/// pick one) and the application protocols negotiated by ALPN.
+public struct DownstreamTLS: Sendable, Hashable {
+    /// Names of `TLSSecret`s, fetched over SDS.
+    public var certificateSecrets: [String]
+    public var alpnProtocols: [String]
+
+    public init(certificateSecrets: [String], alpnProtocols: [String] = ["h2", "http/1.1"]) {
+        self.certificateSecrets = certificateSecrets
+        self.alpnProtocols = alpnProtocols
+    }
+}
+
+/// A certificate chain and its private key, PEM, as a listener serves them.
+///
+/// Its description names it and never shows the key.
+public struct TLSSecret: Sendable, Hashable, CustomStringConvertible {
+    public var name: String
+    /// PEM certificates, the leaf first.
+    public var certificateChain: [UInt8]
+    /// The PEM private key of the leaf.
+    public var privateKey: [UInt8]
+
+    public init(name: String, certificateChain: [UInt8], privateKey: [UInt8]) {
+        self.name = name
+        self.certificateChain = certificateChain
+        self.privateKey = privateKey
+    }
+
+    public var description: String { "TLSSecret \(name) (\(certificateChain.count) bytes of certificates, private key redacted)" }
+}
