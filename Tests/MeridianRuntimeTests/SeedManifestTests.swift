@@ -4,6 +4,7 @@ import MeridianRuntime
 import MeridianServe
 import MeridianTestSupport
 import MeridianTranslate
+import TLSCertificates
 import Testing
 
 /// Every manifest in the user's documents (`shared/seeds/manifests`) loads, and
@@ -50,7 +51,7 @@ struct SeedManifestTests {
         }
     }
 
-    @Test("the guide's gateway with its routes: port 80 served, TLS listeners refused for want of Secrets")
+    @Test("the guide's gateway with its routes: port 80 served, TLS listeners refused: the seeds hold no Secrets")
     func guideSet() throws {
         let files = try Self.seedFiles().filter { !$0.hasSuffix("20-unified-gateway.yaml") && !$0.hasSuffix("21-unified-routes.yaml") }
         let build = try Self.buildAndValidate(files, label: "guide")
@@ -83,6 +84,29 @@ struct SeedManifestTests {
         // The retry rule now forwards (to an undeclared Service: 500 by BackendNotFound, not by the filter).
         let retry = try #require(build.translation.statuses.first { $0.qualifiedName == "ai-gateway/retry-policy" })
         #expect(!retry.parents[0].conditions.contains { $0.type == .partiallyInvalid })
+    }
+
+    @Test("the guide's gateway with the Secrets it names, made at test time: the HTTPS listener is programmed and Envoy validates it")
+    func guideWithSecrets() throws {
+        let directory = try RepositoryPaths.makeScratchDirectory("seeds-tls")
+        let secrets = directory.appendingPathComponent("secrets.yaml")
+        try (TestCertificates.secretYAML(name: "inference-tls-cert", namespace: "ai-gateway", try TestCertificates.make(["inference.example.com"]))
+            + TestCertificates.secretYAML(name: "inference-grpc-tls-cert", namespace: "ai-gateway", try TestCertificates.make(["inference-grpc.example.com"], key: .rsa(bits: 2048))))
+            .write(to: secrets, atomically: true, encoding: .utf8)
+        let files = try Self.seedFiles().filter { !$0.hasSuffix("20-unified-gateway.yaml") && !$0.hasSuffix("21-unified-routes.yaml") } + [secrets.path]
+        let build = try Self.buildAndValidate(files, label: "guide-tls")
+        #expect(build.isValid)
+        let proxy = try #require(build.translation.proxies.first { $0.group == "ai-gateway/ai-inference-gateway" })
+        #expect(proxy.listeners.map(\.name) == ["http-80", "https-443"])
+        #expect(proxy.listeners[1].filterChains.map(\.serverNames) == [["inference.example.com"]])
+        #expect(proxy.secrets.map(\.name) == ["ai-gateway/inference-tls-cert"], "the grpc listener allows GRPCRoute only, so is not programmed and its Secret not served")
+        let gateway = try #require(build.translation.statuses.first { $0.kind == "Gateway" })
+        #expect(gateway.listeners[0].conditions.map(\.description).prefix(2) == [
+            "Accepted=True Accepted",
+            "ResolvedRefs=True ResolvedRefs: " + (gateway.listeners[0].conditions[1].message),
+        ])
+        #expect(gateway.listeners[0].conditions[1].message.hasPrefix("certificates: Secret ai-gateway/inference-tls-cert (ECDSA P-256 for inference.example.com;"))
+        #expect(gateway.listeners[0].conditions.contains { $0.type == .programmed && $0.status })
     }
 
     @Test("the unified gateway: ReferenceGrants open ai-inference and observability; ai-external has none")

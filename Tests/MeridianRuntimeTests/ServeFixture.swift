@@ -13,6 +13,8 @@ final class ServeFixture: Sendable {
     let backends: [String: LoopbackBackend]
     let xdsPort: Int
     let listenerPort: Int
+    /// A second free port, for an HTTPS listener when the test's Gateway has one.
+    let tlsPort: Int
     let meridian: ChildProcess
     let envoy: EnvoyProcess
 
@@ -35,7 +37,15 @@ final class ServeFixture: Sendable {
         return options
     }
 
-    init(_ label: String, backendNames: [String], routes: String) async throws {
+    /// `gateway`, given the HTTP and TLS ports, replaces the GatewayClass and Gateway
+    /// (one HTTP listener); `files` are written to the configuration directory before `serve` starts.
+    init(
+        _ label: String,
+        backendNames: [String],
+        routes: String,
+        gateway: ((_ listenerPort: Int, _ tlsPort: Int) -> String)? = nil,
+        files: [String: String] = [:]
+    ) async throws {
         directory = try RepositoryPaths.makeScratchDirectory(label)
         configDirectory = directory.appendingPathComponent("config")
         try FileManager.default.createDirectory(at: configDirectory, withIntermediateDirectories: true)
@@ -43,10 +53,16 @@ final class ServeFixture: Sendable {
         for name in backendNames { backends[name] = try await LoopbackBackend(name: name, directory: directory) }
         self.backends = backends
         listenerPort = try freeLoopbackPort()
+        tlsPort = try freeLoopbackPort()
         xdsPort = try freeLoopbackPort()
 
-        try Self.gatewayYAML(listenerPort: listenerPort, backends: backends).write(to: configDirectory.appendingPathComponent("gateway.yaml"), atomically: true, encoding: .utf8)
+        let (httpPort, tlsPort) = (listenerPort, self.tlsPort)
+        let gatewayYAML = gateway.map { $0(httpPort, tlsPort) + Self.servicesYAML(backends) } ?? Self.gatewayYAML(listenerPort: httpPort, backends: backends)
+        try gatewayYAML.write(to: configDirectory.appendingPathComponent("gateway.yaml"), atomically: true, encoding: .utf8)
         try routes.write(to: configDirectory.appendingPathComponent("routes.yaml"), atomically: true, encoding: .utf8)
+        for (name, text) in files {
+            try text.write(to: configDirectory.appendingPathComponent(name), atomically: true, encoding: .utf8)
+        }
 
         meridian = try ChildProcess(
             executable: try Self.meridianBinary,
@@ -58,7 +74,7 @@ final class ServeFixture: Sendable {
     }
 
     static func gatewayYAML(listenerPort: Int, backends: [String: LoopbackBackend]) -> String {
-        var yaml = """
+        let yaml = """
         apiVersion: gateway.networking.k8s.io/v1
         kind: GatewayClass
         metadata: {name: meridian}
@@ -73,6 +89,12 @@ final class ServeFixture: Sendable {
             - {name: http, protocol: HTTP, port: \(listenerPort)}
 
         """
+        return yaml + servicesYAML(backends)
+    }
+
+    /// A Service `ns/<name>` and its EndpointSlice for each backend.
+    static func servicesYAML(_ backends: [String: LoopbackBackend]) -> String {
+        var yaml = ""
         for (name, backend) in backends.sorted(by: { $0.key < $1.key }) {
             yaml += """
             ---
@@ -95,8 +117,13 @@ final class ServeFixture: Sendable {
 
     /// Replaces routes.yaml the way editors do: write a new file, rename it over the old one.
     func writeRoutes(_ yaml: String) throws {
-        let target = configDirectory.appendingPathComponent("routes.yaml")
-        let temporary = directory.appendingPathComponent("routes.yaml.tmp")
+        try write(yaml, to: "routes.yaml")
+    }
+
+    /// Replaces (or adds) a file of the configuration directory, as editors do.
+    func write(_ yaml: String, to name: String) throws {
+        let target = configDirectory.appendingPathComponent(name)
+        let temporary = directory.appendingPathComponent("\(name).tmp")
         try yaml.write(to: temporary, atomically: false, encoding: .utf8)
         _ = rename(temporary.path, target.path)
     }
