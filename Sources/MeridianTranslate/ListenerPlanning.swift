@@ -174,6 +174,10 @@ struct ListenerPlanning {
             if let tls = listener.tls, tls.mode == .passthrough {
                 refuse(.accepted, reason: .unsupportedValue, "TLS mode Passthrough is not valid for protocol HTTPS", acceptsRoutes: false)
             } else {
+                if let options = listener.tls?.options, !options.isEmpty {
+                    let keys = options.keys.sorted().joined(separator: ", ")
+                    refuse(.accepted, reason: .unsupportedValue, "tls.options (\(keys)): Meridian implements no implementation-specific TLS options", acceptsRoutes: false)
+                }
                 switch CertificateResolution.resolve(listener, gatewayNamespace: gatewayNamespace, context: context, cache: certificates) {
                 case .refused(let reason, let message):
                     refuse(.resolvedRefs, reason: reason, message, acceptsRoutes: true)
@@ -183,7 +187,7 @@ struct ListenerPlanning {
                 }
             }
         default:
-            refuse(.accepted, reason: .unsupportedProtocol, "protocol \(listener.protocol) is not supported; Meridian serves HTTP listeners", acceptsRoutes: false)
+            refuse(.accepted, reason: .unsupportedProtocol, "protocol \(listener.protocol) is not supported; Meridian serves HTTP and HTTPS listeners", acceptsRoutes: false)
         }
 
         let kinds = listener.allowedRoutes.kinds

@@ -59,7 +59,7 @@ struct GatewayTranslatorTests {
               - {name: secure, protocol: HTTPS, port: 8443, tls: {certificateRefs: [{name: cert}]}}
         """))
         let listeners = try #require(translation.status("Gateway", "ns/gw")?.listeners)
-        #expect(listeners[1].conditions.first?.description == "Accepted=False UnsupportedProtocol: protocol TCP is not supported; Meridian serves HTTP listeners")
+        #expect(listeners[1].conditions.first?.description == "Accepted=False UnsupportedProtocol: protocol TCP is not supported; Meridian serves HTTP and HTTPS listeners")
         #expect(listeners[2].conditions.contains { $0.description == "ResolvedRefs=False InvalidCertificateRef: Secret ns/cert does not exist" })
         #expect(translation.status("Gateway", "ns/gw")?.conditions.first?.reason == .listenersNotValid)
         #expect(translation.proxy("ns/gw")?.listeners.map(\.port) == [8080])

@@ -177,6 +177,17 @@ struct TLSListenerTranslationTests {
         #expect(condition.message.hasSuffix("; none of them names the listener's host name c.example.com, so clients checking it will refuse the connection"))
     }
 
+    @Test("implementation-specific tls.options are refused by name, not ignored")
+    func options() throws {
+        let yaml = gateway(listeners: """
+              - {name: secure, protocol: HTTPS, port: 8443, tls: {certificateRefs: [{name: a-cert}], options: {example.com/min-version: "1.3"}}}
+        """) + TestCertificates.secretYAML(name: "a-cert", namespace: "ns", Self.a)
+        let translation = translate(yaml)
+        let listener = try #require(translation.status("Gateway", "ns/gw")?.listeners.first)
+        #expect(listener.conditions.first?.description == "Accepted=False UnsupportedValue: tls.options (example.com/min-version): Meridian implements no implementation-specific TLS options")
+        #expect(translation.proxies.isEmpty)
+    }
+
     @Test("validity is checked at the time the options give, so a translation can be reproduced")
     func checkTime() throws {
         let yaml = gateway(listeners: """
