@@ -135,6 +135,7 @@ struct TLSServeTests {
         // Rotation: a new certificate for a. Envoy presents it on new connections, and its
         // Listener is the one it had: only the Secret changed, so nothing was drained.
         let before = try await fixture.envoy.configDump()
+        let modifiedBefore = try await fixture.envoy.stat("listener_manager.listener_modified")
         let rotated = try TestCertificates.make(["a.example.com"])
         try fixture.write(Self.secrets(a: rotated, b: TestCertificates.secretYAML(name: "b-cert", namespace: "ns", b)), to: "secrets.yaml")
         let rotatedAt = ContinuousClock.now
@@ -145,6 +146,8 @@ struct TLSServeTests {
         print("figure: Secret file rewritten to the new certificate presented: \(ContinuousClock.now - rotatedAt)")
         let after = try await fixture.envoy.configDump()
         #expect(EnvoyConfigDump(after).listenerVersion == EnvoyConfigDump(before).listenerVersion, "the Listener was not updated")
+        #expect(try await fixture.envoy.stat("listener_manager.listener_modified") == modifiedBefore, "Envoy modified no listener")
+        #expect(try await fixture.envoy.stat("listener_manager.total_filter_chains_draining") == 0, "no filter chain is draining")
         #expect(Self.secretVersions(after)["ns/a-cert"] != Self.secretVersions(before)["ns/a-cert"])
         #expect(Self.secretVersions(after)["ns/b-cert"] != nil)
         #expect(try await TLSProbe.send(port: port, sni: "b.example.com").fingerprint == TestCertificates.fingerprint(b))
@@ -200,6 +203,8 @@ struct TLSServeTests {
             #expect(answers.last?.error != nil, "listener b has no filter chain: \(answers)")
             #expect(await fixture.request()?.backend == "alpha", "the HTTP listener keeps answering")
         }
+        // (The counter the rotation test reads does count: losing b's chain modified the listener.)
+        #expect(try await fixture.envoy.stat("listener_manager.listener_modified") >= 1)
         // Fixed: b is served again.
         try fixture.write(Self.secrets(a: a, b: TestCertificates.secretYAML(name: "b-cert", namespace: "ns", b)), to: "secrets.yaml")
         #expect(await eventually(timeout: .seconds(10)) { (try? await TLSProbe.send(port: port, sni: "b.example.com"))?.backend == "beta" })
