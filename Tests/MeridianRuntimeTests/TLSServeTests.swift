@@ -123,6 +123,10 @@ struct TLSServeTests {
         #expect(answers[3].status == 421, "the port in Host does not matter: \(answers[3])")
         #expect(answers[4].status == 200, "a's certificate verifies for a.example.com: \(answers[4])")
         #expect(answers[5].error != nil && answers[6].error != nil, "no listener without a host name, so no filter chain for other names or no SNI")
+        // Over HTTP/2 (ALPN h2), where a client reusing a connection for another host is the real case.
+        let h2 = try await TLSProbe.http2(port: port, sni: "a.example.com", host: "b.example.com")
+        #expect(h2.status == 421 && h2.version == "2", "\(h2)")
+        #expect(try await TLSProbe.http2(port: port, sni: "b.example.com", host: "b.example.com") == (200, "2"))
 
         // Plain HTTP on its own port: served, and a.example.com is redirected to HTTPS.
         #expect(await fixture.request()?.backend == "alpha")

@@ -65,4 +65,27 @@ public enum TLSProbe {
         }
         return response
     }
+
+    /// One HTTP/2 request with `curl` (negotiated by ALPN): the status and the HTTP version used.
+    /// SNI comes from the URL's host name, `:authority` from `host`.
+    public static func http2(port: Int, sni: String, host: String) async throws -> (status: Int, version: String) {
+        guard let curl = RepositoryPaths.executable(named: "curl") else { throw FixtureError("curl not found on PATH") }
+        let directory = try RepositoryPaths.makeScratchDirectory("h2-probe")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let arguments = [
+            "--silent", "--insecure", "--http2", "--max-time", "5", "--resolve", "\(sni):\(port):127.0.0.1",
+            "--header", "Host: \(host)", "--output", "/dev/null", "--write-out", "%{http_code} %{http_version}\n", "https://\(sni):\(port)/",
+        ]
+        return try await withCheckedThrowingContinuation { continuation in
+            DispatchQueue.global().async {
+                continuation.resume(with: Result {
+                    let process = try ChildProcess(executable: curl, arguments: arguments, logFile: directory.appendingPathComponent("curl.log"))
+                    _ = process.waitForExit(timeout: 10)
+                    let words = process.output.split(whereSeparator: \.isWhitespace)
+                    guard words.count == 2, let status = Int(words[0]) else { throw FixtureError("curl: \(process.output)") }
+                    return (status, String(words[1]))
+                })
+            }
+        }
+    }
 }
