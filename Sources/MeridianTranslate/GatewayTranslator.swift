@@ -24,6 +24,7 @@ public struct TranslationInput: Sendable {
     public var services: [Service]
     public var endpointSlices: [EndpointSlice]
     public var referenceGrants: [ReferenceGrant]
+    public var namespaces: [Namespace] = []
     /// Policies: the seed documents' kinds, kgateway's, the Gateway API's BackendLBPolicy.
     public var policies = LoadedPolicies()
     /// Policy documents set aside for their own errors: they get `Accepted=False Invalid`.
@@ -58,6 +59,7 @@ extension TranslationInput {
             referenceGrants: loaded.referenceGrants
         )
         policies = loaded.policies
+        namespaces = loaded.namespaces
     }
 }
 

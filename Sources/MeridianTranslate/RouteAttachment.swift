@@ -64,7 +64,7 @@ enum RouteAttachment {
                 notAllowed.append("listener \(plan.listener.name) does not allow HTTPRoute")
             } else if plan.listener.protocol != .http && plan.listener.protocol != .https {
                 notAllowed.append("listener \(plan.listener.name) speaks \(plan.listener.protocol)")
-            } else if let refusal = namespaceRefusal(plan.listener, gatewayNamespace: parentNamespace, routeNamespace: routeNamespace) {
+            } else if let refusal = namespaceRefusal(plan.listener, gatewayNamespace: parentNamespace, routeNamespace: routeNamespace, context: context) {
                 notAllowed.append("listener \(plan.listener.name) \(refusal)")
             } else {
                 allowed.append(index)
@@ -89,14 +89,19 @@ enum RouteAttachment {
         return .attached(gateway: gatewayName, placements)
     }
 
-    private static func namespaceRefusal(_ listener: MeridianLoad.Listener, gatewayNamespace: String, routeNamespace: String) -> String? {
+    private static func namespaceRefusal(_ listener: MeridianLoad.Listener, gatewayNamespace: String, routeNamespace: String, context: TranslationContext) -> String? {
         switch listener.allowedRoutes.namespaces.from {
         case .all:
             return nil
         case .same:
             return routeNamespace == gatewayNamespace ? nil : "allows routes from namespace \(gatewayNamespace) only, not \(routeNamespace)"
         case .selector:
-            return "selects route namespaces by label, and Meridian does not load Namespace objects yet"
+            let selector = listener.allowedRoutes.namespaces.selector ?? LabelSelector()
+            let labels = Namespace.labels(of: routeNamespace, declared: context.namespaces)
+            guard !selector.matches(labels) else { return nil }
+            let shown = labels.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ", ")
+            let declared = context.namespaces[routeNamespace] == nil ? " (not declared, so only its name label)" : ""
+            return "selects route namespaces by labels \(selector.description); namespace \(routeNamespace) has \(shown)\(declared)"
         }
     }
 }

@@ -11,6 +11,7 @@ struct TranslationContext {
     let services: [String: Service]
     let backends: [String: KgatewayBackend]
     let slicesByService: [String: [EndpointSlice]]
+    let namespaces: [String: Namespace]
 
     init(input: TranslationInput, options: TranslationOptions) {
         self.input = input
@@ -26,6 +27,7 @@ struct TranslationContext {
             slices["\(slice.metadata.namespace ?? "default")/\(service)", default: []].append(slice)
         }
         slicesByService = slices
+        namespaces = Dictionary(input.namespaces.map { ($0.metadata.name, $0) }, uniquingKeysWith: { first, _ in first })
     }
 
     /// Whether Meridian serves Gateways of this class.
