@@ -17,11 +17,8 @@ enum RouteAttachment {
         case refused(reason: ConditionReason, message: String)
     }
 
-    static func describe(_ parentRef: ParentReference, namespace: String) -> String {
-        var text = "\(parentRef.kind) \(namespace)/\(parentRef.name)"
-        if let section = parentRef.sectionName { text += " section \(section)" }
-        if let port = parentRef.port { text += " port \(port)" }
-        return text
+    static func reference(_ parentRef: ParentReference, namespace: String) -> StatusReference {
+        StatusReference(group: parentRef.group, kind: parentRef.kind, namespace: namespace, name: parentRef.name, sectionName: parentRef.sectionName, port: parentRef.port)
     }
 
     static func attach(
