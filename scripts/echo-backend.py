@@ -32,6 +32,7 @@ Service's Deployment name, as a Kubernetes pod's does.
 import argparse
 import http.server
 import json
+import os
 import re
 import signal
 import socket
@@ -207,6 +208,16 @@ class Server(socketserver.ThreadingMixIn, http.server.HTTPServer):
     request_queue_size = 128
 
 
+def process_exists(pid):
+    try:
+        os.kill(pid, 0)
+        return True
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--namespace", required=True)
@@ -215,6 +226,7 @@ def main():
     parser.add_argument("--port", type=int, action="append", help="a port to listen on (repeatable; 0 picks one)")
     parser.add_argument("--http-port", default="3000", help='what "httpPort" says (echo-basic: its HTTP_PORT)')
     parser.add_argument("--port-file", required=True)
+    parser.add_argument("--parent-pid", type=int, help="exit when this process is gone (the test run that started it)")
     arguments = parser.parse_args()
 
     context = {"namespace": arguments.namespace, "service": arguments.service, "pod": arguments.pod}
@@ -226,14 +238,13 @@ def main():
     temporary = arguments.port_file + ".tmp"
     with open(temporary, "w") as handle:
         handle.write(ports)
-    import os
     os.replace(temporary, arguments.port_file)
 
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())
     while not stop.wait(0.5):
-        if os.getppid() == 1:  # the test process is gone
+        if arguments.parent_pid and not process_exists(arguments.parent_pid):
             break
     for server in servers:
         server.shutdown()

@@ -1,0 +1,133 @@
+/// Every upstream test of the GATEWAY-HTTP and GATEWAY-GRPC profiles (Gateway API v1.6.1), and where Meridian stands.
+///
+/// The README table (`Tests/Conformance/README.md`) is this list, checked by `ConformanceCatalogueTests`.
+enum ConformanceCatalogue {
+    enum State: Sendable, Equatable, CustomStringConvertible {
+        /// Transcribed, and passes: any failure fails the suite.
+        case passes
+        /// Transcribed, and fails for this reason (a missing feature): it must fail, or the suite fails.
+        case failing(String)
+        /// Not transcribed yet: the harness lacks what the test needs (counted as not passing).
+        case notTranscribed(String)
+        /// Kubernetes-only behaviour with no meaning for files served by Meridian.
+        case notApplicable(String)
+
+        var description: String {
+            switch self {
+            case .passes: "pass"
+            case .failing(let reason): "failing: \(reason)"
+            case .notTranscribed(let reason): "not transcribed: \(reason)"
+            case .notApplicable(let reason): "not applicable: \(reason)"
+            }
+        }
+    }
+
+    struct Entry: Sendable {
+        var name: String
+        /// Upstream's `Features` of the test.
+        var features: String
+        var provisional: Bool
+        var state: State
+    }
+
+    static let entries: [Entry] = [
+        Entry(name: "BackendTLSPolicy", features: "Gateway,HTTPRoute,BackendTLSPolicy", provisional: false, state: .notTranscribed("TODO")),
+        Entry(name: "BackendTLSPolicyConflictResolution", features: "Gateway,HTTPRoute,BackendTLSPolicy", provisional: false, state: .notTranscribed("TODO")),
+        Entry(name: "BackendTLSPolicyInvalidCACertificateRef", features: "Gateway,HTTPRoute,BackendTLSPolicy", provisional: false, state: .notTranscribed("TODO")),
+        Entry(name: "BackendTLSPolicyInvalidKind", features: "Gateway,HTTPRoute,BackendTLSPolicy", provisional: false, state: .notTranscribed("TODO")),
+        Entry(name: "BackendTLSPolicyObservedGenerationBump", features: "Gateway,HTTPRoute,BackendTLSPolicy", provisional: false, state: .notApplicable("observedGeneration bumps after a kubectl edit: Meridian keeps no object generations (files have none)")),
+        Entry(name: "BackendTLSPolicySANValidation", features: "Gateway,HTTPRoute,BackendTLSPolicy,BackendTLSPolicySANValidation", provisional: false, state: .notTranscribed("TODO")),
+        Entry(name: "GRPCExactMethodMatching", features: "Gateway,GRPCRoute", provisional: false, state: .notTranscribed("TODO")),
+        Entry(name: "GRPCRouteHeaderMatching", features: "Gateway,GRPCRoute", provisional: false, state: .notTranscribed("TODO")),
+        Entry(name: "GRPCRouteListenerHostnameMatching", features: "Gateway,GRPCRoute", provisional: false, state: .notTranscribed("TODO")),
+        Entry(name: "GRPCRouteNamedRule", features: "Gateway,GRPCRoute,GRPCRouteNamedRouteRule", provisional: true, state: .notTranscribed("TODO")),
+        Entry(name: "GRPCRouteWeight", features: "Gateway,GRPCRoute", provisional: false, state: .notTranscribed("TODO")),
+        Entry(name: "GatewayClassObservedGenerationBump", features: "Gateway", provisional: false, state: .notApplicable("observedGeneration bumps after a kubectl edit: Meridian keeps no object generations (files have none)")),
+        Entry(name: "GatewayFrontendClientCertificateValidation", features: "Gateway,HTTPRoute,GatewayFrontendClientCertificateValidation", provisional: false, state: .notTranscribed("TODO")),
+        Entry(name: "GatewayFrontendClientCertificateValidationInsecureFallback", features: "Gateway,HTTPRoute,GatewayFrontendClientCertificateValidation,GatewayFrontendClientCertificateValidationInsecureFallback", provisional: false, state: .notTranscribed("TODO")),
+        Entry(name: "GatewayFrontendInvalidDefaultClientCertificateValidation", features: "Gateway,HTTPRoute,GatewayFrontendClientCertificateValidation", provisional: false, state: .notTranscribed("TODO")),
+        Entry(name: "GatewayHTTPListenerIsolation", features: "Gateway,GatewayHTTPListenerIsolation,HTTPRoute", provisional: false, state: .notTranscribed("TODO")),
+        Entry(name: "GatewayInfrastructure", features: "Gateway,GatewayInfrastructurePropagation", provisional: true, state: .notApplicable("propagates spec.infrastructure labels/annotations to the Kubernetes objects a controller deploys; Meridian deploys nothing")),
+        Entry(name: "GatewayInvalidFrontendClientCertificateValidation", features: "Gateway,HTTPRoute,ReferenceGrant,GatewayFrontendClientCertificateValidation", provisional: false, state: .notTranscribed("TODO")),
+        Entry(name: "GatewayInvalidParametersRef", features: "Gateway", provisional: false, state: .notTranscribed("TODO")),
+        Entry(name: "GatewayInvalidRouteKind", features: "Gateway", provisional: false, state: .notTranscribed("TODO")),
+        Entry(name: "GatewayInvalidTLSBackendConfiguration", features: "Gateway,GatewayBackendClientCertificate,HTTPRoute,BackendTLSPolicy", provisional: false, state: .notTranscribed("TODO")),
+        Entry(name: "GatewayInvalidTLSConfiguration", features: "Gateway", provisional: false, state: .notTranscribed("TODO")),
+        Entry(name: "GatewayListenerUnsupportedProtocol", features: "Gateway", provisional: false, state: .notTranscribed("TODO")),
+        Entry(name: "GatewayModifyListeners", features: "Gateway", provisional: false, state: .notTranscribed("TODO")),
+        Entry(name: "GatewayObservedGenerationBump", features: "Gateway", provisional: false, state: .notApplicable("observedGeneration bumps after a kubectl edit: Meridian keeps no object generations (files have none)")),
+        Entry(name: "GatewayOptionalAddressValue", features: "Gateway,GatewayAddressEmpty", provisional: true, state: .notApplicable("Gateway spec.addresses with an empty value: address assignment by the cluster")),
+        Entry(name: "GatewaySecretInvalidReferenceGrant", features: "Gateway,ReferenceGrant", provisional: false, state: .notTranscribed("TODO")),
+        Entry(name: "GatewaySecretMissingReferenceGrant", features: "Gateway,ReferenceGrant", provisional: false, state: .notTranscribed("TODO")),
+        Entry(name: "GatewaySecretReferenceGrantAllInNamespace", features: "Gateway,ReferenceGrant", provisional: false, state: .notTranscribed("TODO")),
+        Entry(name: "GatewaySecretReferenceGrantSpecific", features: "Gateway,ReferenceGrant", provisional: false, state: .notTranscribed("TODO")),
+        Entry(name: "GatewayStaticAddresses", features: "Gateway,GatewayStaticAddresses", provisional: false, state: .notApplicable("Gateway spec.addresses: assigning IP addresses to Gateways is the cluster's (a LoadBalancer's) job")),
+        Entry(name: "GatewayTLSBackendClientCertificate", features: "Gateway,GatewayBackendClientCertificate,HTTPRoute,BackendTLSPolicy", provisional: false, state: .notTranscribed("TODO")),
+        Entry(name: "GatewayWithAttachedRoutes", features: "Gateway,HTTPRoute", provisional: false, state: .notTranscribed("TODO")),
+        Entry(name: "GatewayWithAttachedRoutesWithPort8080", features: "Gateway,GatewayPort8080,HTTPRoute", provisional: false, state: .notTranscribed("TODO")),
+        Entry(name: "HTTPRoute303Redirect", features: "Gateway,HTTPRoute,HTTPRoute303RedirectStatusCode", provisional: true, state: .notTranscribed("TODO")),
+        Entry(name: "HTTPRoute307Redirect", features: "Gateway,HTTPRoute,HTTPRoute307RedirectStatusCode", provisional: true, state: .notTranscribed("TODO")),
+        Entry(name: "HTTPRoute308Redirect", features: "Gateway,HTTPRoute,HTTPRoute308RedirectStatusCode", provisional: true, state: .notTranscribed("TODO")),
+        Entry(name: "HTTPRouteBackendProtocolH2C", features: "Gateway,HTTPRoute,HTTPRouteBackendProtocolH2C", provisional: false, state: .notTranscribed("TODO")),
+        Entry(name: "HTTPRouteBackendProtocolWebSocket", features: "Gateway,HTTPRoute,HTTPRouteBackendProtocolWebSocket", provisional: false, state: .notTranscribed("TODO")),
+        Entry(name: "HTTPRouteBackendRequestHeaderModifier", features: "Gateway,HTTPRoute,HTTPRouteBackendRequestHeaderModification", provisional: false, state: .notTranscribed("TODO")),
+        Entry(name: "HTTPRouteCORS", features: "Gateway,HTTPRoute,HTTPRouteCORS", provisional: false, state: .notTranscribed("TODO")),
+        Entry(name: "HTTPRouteCrossNamespace", features: "Gateway,HTTPRoute", provisional: false, state: .failing("the backend-namespaces Gateway admits routes by a namespace selector; Meridian does not load Namespace objects, so the route is NotAllowedByListeners")),
+        Entry(name: "HTTPRouteExactPathMatching", features: "Gateway,HTTPRoute", provisional: false, state: .passes),
+        Entry(name: "HTTPRouteHTTPSListener", features: "Gateway,HTTPRoute", provisional: false, state: .notTranscribed("TODO")),
+        Entry(name: "HTTPRouteHTTPSListenerDetectMisdirectedRequests", features: "Gateway,GatewayHTTPSListenerDetectMisdirectedRequests,HTTPRoute", provisional: false, state: .notTranscribed("TODO")),
+        Entry(name: "HTTPRouteHeaderMatching", features: "Gateway,HTTPRoute", provisional: false, state: .passes),
+        Entry(name: "HTTPRouteHostnameIntersection", features: "Gateway,HTTPRoute", provisional: false, state: .notTranscribed("TODO")),
+        Entry(name: "HTTPRouteInvalidBackendRefUnknownKind", features: "Gateway,HTTPRoute", provisional: false, state: .notTranscribed("TODO")),
+        Entry(name: "HTTPRouteInvalidCrossNamespaceBackendRef", features: "Gateway,HTTPRoute,ReferenceGrant", provisional: false, state: .notTranscribed("TODO")),
+        Entry(name: "HTTPRouteInvalidCrossNamespaceParentRef", features: "Gateway,HTTPRoute", provisional: false, state: .notTranscribed("TODO")),
+        Entry(name: "HTTPRouteInvalidNonExistentBackendRef", features: "Gateway,HTTPRoute", provisional: false, state: .notTranscribed("TODO")),
+        Entry(name: "HTTPRouteInvalidParentRefNotMatchingListenerPort", features: "Gateway,HTTPRoute,HTTPRouteDestinationPortMatching", provisional: false, state: .notTranscribed("TODO")),
+        Entry(name: "HTTPRouteInvalidParentRefNotMatchingSectionName", features: "Gateway,HTTPRoute", provisional: false, state: .notTranscribed("TODO")),
+        Entry(name: "HTTPRouteInvalidParentRefSectionNameNotMatchingPort", features: "Gateway,HTTPRoute,HTTPRouteParentRefPort", provisional: false, state: .notTranscribed("TODO")),
+        Entry(name: "HTTPRouteInvalidReferenceGrant", features: "Gateway,HTTPRoute,ReferenceGrant", provisional: false, state: .notTranscribed("TODO")),
+        Entry(name: "HTTPRouteListenerHostnameMatching", features: "Gateway,HTTPRoute", provisional: false, state: .notTranscribed("TODO")),
+        Entry(name: "HTTPRouteListenerPortMatching", features: "Gateway,HTTPRoute,HTTPRouteParentRefPort", provisional: false, state: .notTranscribed("TODO")),
+        Entry(name: "HTTPRouteMatching", features: "Gateway,HTTPRoute", provisional: false, state: .passes),
+        Entry(name: "HTTPRouteMatchingAcrossRoutes", features: "Gateway,HTTPRoute", provisional: false, state: .passes),
+        Entry(name: "HTTPRouteMethodMatching", features: "Gateway,HTTPRoute,HTTPRouteMethodMatching", provisional: false, state: .notTranscribed("TODO")),
+        Entry(name: "HTTPRouteMultipleGateways", features: "Gateway,HTTPRoute", provisional: false, state: .notTranscribed("TODO")),
+        Entry(name: "HTTPRouteNamedRule", features: "Gateway,HTTPRoute,HTTPRouteNamedRouteRule", provisional: true, state: .notTranscribed("TODO")),
+        Entry(name: "HTTPRouteNoBackendRefs", features: "Gateway,HTTPRoute", provisional: false, state: .notTranscribed("TODO")),
+        Entry(name: "HTTPRouteObservedGenerationBump", features: "Gateway,HTTPRoute", provisional: false, state: .notApplicable("observedGeneration bumps after a kubectl edit: Meridian keeps no object generations (files have none)")),
+        Entry(name: "HTTPRoutePartiallyInvalidViaInvalidReferenceGrant", features: "Gateway,HTTPRoute,ReferenceGrant", provisional: false, state: .notTranscribed("TODO")),
+        Entry(name: "HTTPRoutePathMatchOrder", features: "Gateway,HTTPRoute", provisional: false, state: .notTranscribed("TODO")),
+        Entry(name: "HTTPRouteQueryParamMatching", features: "Gateway,HTTPRoute,HTTPRouteQueryParamMatching", provisional: false, state: .notTranscribed("TODO")),
+        Entry(name: "HTTPRouteRedirectHostAndStatus", features: "Gateway,HTTPRoute", provisional: false, state: .notTranscribed("TODO")),
+        Entry(name: "HTTPRouteRedirectPath", features: "Gateway,HTTPRoute,HTTPRoutePathRedirect", provisional: false, state: .notTranscribed("TODO")),
+        Entry(name: "HTTPRouteRedirectPort", features: "Gateway,HTTPRoute,HTTPRoutePortRedirect", provisional: false, state: .notTranscribed("TODO")),
+        Entry(name: "HTTPRouteRedirectPortAndScheme", features: "Gateway,HTTPRoute,HTTPRoutePortRedirect,GatewayPort8080", provisional: false, state: .notTranscribed("TODO")),
+        Entry(name: "HTTPRouteRedirectScheme", features: "Gateway,HTTPRoute,HTTPRouteSchemeRedirect", provisional: false, state: .notTranscribed("TODO")),
+        Entry(name: "HTTPRouteReferenceGrant", features: "Gateway,HTTPRoute,ReferenceGrant", provisional: false, state: .notTranscribed("TODO")),
+        Entry(name: "HTTPRouteRequestHeaderModifierBackendWeights", features: "Gateway,HTTPRouteBackendRequestHeaderModification,HTTPRoute", provisional: false, state: .notTranscribed("TODO")),
+        Entry(name: "HTTPRouteRequestMirror", features: "Gateway,HTTPRoute,HTTPRouteRequestMirror", provisional: false, state: .notTranscribed("TODO")),
+        Entry(name: "HTTPRouteRequestMultipleMirrors", features: "Gateway,HTTPRoute,HTTPRouteRequestMirror,HTTPRouteRequestMultipleMirrors", provisional: false, state: .notTranscribed("TODO")),
+        Entry(name: "HTTPRouteRequestPercentageMirror", features: "Gateway,HTTPRoute,HTTPRouteRequestPercentageMirror", provisional: true, state: .notTranscribed("TODO")),
+        Entry(name: "HTTPRouteResponseHeaderModifier", features: "Gateway,HTTPRoute,HTTPRouteResponseHeaderModification", provisional: false, state: .notTranscribed("TODO")),
+        Entry(name: "HTTPRouteRetry", features: "Gateway,HTTPRoute,HTTPRouteRetry", provisional: false, state: .notTranscribed("TODO")),
+        Entry(name: "HTTPRouteRewriteHost", features: "Gateway,HTTPRoute,HTTPRouteHostRewrite", provisional: false, state: .notTranscribed("TODO")),
+        Entry(name: "HTTPRouteRewritePath", features: "Gateway,HTTPRoute,HTTPRoutePathRewrite", provisional: false, state: .notTranscribed("TODO")),
+        Entry(name: "HTTPRouteServiceTypes", features: "Gateway,HTTPRoute", provisional: false, state: .notTranscribed("TODO")),
+        Entry(name: "HTTPRouteSimpleSameNamespace", features: "Gateway,HTTPRoute", provisional: false, state: .passes),
+        Entry(name: "HTTPRouteTimeoutBackendRequest", features: "Gateway,HTTPRoute,HTTPRouteBackendTimeout", provisional: false, state: .notTranscribed("TODO")),
+        Entry(name: "HTTPRouteTimeoutRequest", features: "Gateway,HTTPRoute,HTTPRouteRequestTimeout", provisional: false, state: .notTranscribed("TODO")),
+        Entry(name: "HTTPRouteWeight", features: "Gateway,HTTPRoute", provisional: false, state: .notTranscribed("TODO")),
+        Entry(name: "ListenerSetAllowedNamespaceNone", features: "Gateway,ListenerSet", provisional: false, state: .notTranscribed("TODO")),
+        Entry(name: "ListenerSetAllowedNamespaceSame", features: "Gateway,ListenerSet", provisional: false, state: .notTranscribed("TODO")),
+        Entry(name: "ListenerSetAllowedNamespaceSelector", features: "Gateway,ListenerSet", provisional: false, state: .notTranscribed("TODO")),
+        Entry(name: "ListenerSetAllowedRoutesNamespaces", features: "Gateway,ListenerSet,HTTPRoute,ReferenceGrant", provisional: false, state: .notTranscribed("TODO")),
+        Entry(name: "ListenerSetDefaultNotAllowed", features: "Gateway,ListenerSet", provisional: false, state: .notTranscribed("TODO")),
+        Entry(name: "ListenerSetDualParentRefIndependence", features: "Gateway,ListenerSet,HTTPRoute", provisional: false, state: .notTranscribed("TODO")),
+        Entry(name: "ListenerSetGatewayParentSectionNameNotFound", features: "Gateway,ListenerSet,HTTPRoute", provisional: false, state: .notTranscribed("TODO")),
+        Entry(name: "ListenerSetHTTPRouting", features: "Gateway,ListenerSet,HTTPRoute", provisional: false, state: .notTranscribed("TODO")),
+        Entry(name: "ListenerSetHostnameConflict", features: "Gateway,ListenerSet", provisional: false, state: .notTranscribed("TODO")),
+        Entry(name: "ListenerSetProtocolConflict", features: "Gateway,ListenerSet", provisional: false, state: .notTranscribed("TODO")),
+        Entry(name: "ListenerSetReferenceGrant", features: "Gateway,ListenerSet,ReferenceGrant", provisional: false, state: .notTranscribed("TODO")),
+        Entry(name: "ListenerSetRouteStatusScopedToParentRef", features: "Gateway,ListenerSet,HTTPRoute", provisional: false, state: .notTranscribed("TODO")),
+    ]
+}
