@@ -24,8 +24,8 @@ final class ConformanceEnvironment: Sendable {
     let directory: URL
     let configDirectory: URL
     let documents: [ManifestDocument]
-    let status: JSONValue
-    let build: ConfigurationBuild
+    private let statusValue: Mutex<JSONValue>
+    var status: JSONValue { statusValue.withLock { $0 } }
     private let addressPrefix: String
     private let proxies = Mutex<[String: Task<GatewayProxy, any Error>]>([:])
     private let started = Mutex<[GatewayProxy]>([])
@@ -50,8 +50,33 @@ final class ConformanceEnvironment: Sendable {
         self.documents = documents
         try await Self.endpointSlicesYAML(documents).write(to: configDirectory.appendingPathComponent("99-endpointslices.yaml"), atomically: true, encoding: .utf8)
 
-        build = ConfigurationPipeline.build(paths: [configDirectory.path], options: Self.options(listenerAddress: "127.0.0.1"))
-        status = StatusReport.statusValue(build)
+        let build = ConfigurationPipeline.build(paths: [configDirectory.path], options: Self.options(listenerAddress: "127.0.0.1"))
+        statusValue = Mutex(StatusReport.statusValue(build))
+    }
+
+    /// `kubectl delete` of one object of the test's manifests: its document leaves the file
+    /// (a write and a rename, as editors do), `meridian serve` reloads, and the status follows.
+    func delete(kind: String, name: String) throws {
+        let files = try FileManager.default.contentsOfDirectory(atPath: configDirectory.path).filter { $0.hasPrefix("1") }
+        var removed = false
+        for file in files {
+            let url = configDirectory.appendingPathComponent(file)
+            let text = try String(contentsOf: url, encoding: .utf8)
+            let parts = text.components(separatedBy: "\n---")
+            let kept = parts.filter { part in
+                guard let document = UpstreamManifests.documents(part, fileName: file).first else { return true }
+                let matches = document.kind == kind && "\(document.namespace)/\(document.name)" == name
+                removed = removed || matches
+                return !matches
+            }
+            guard kept.count != parts.count else { continue }
+            let temporary = directory.appendingPathComponent(file + ".tmp")
+            try kept.joined(separator: "\n---").write(to: temporary, atomically: false, encoding: .utf8)
+            _ = rename(temporary.path, url.path)
+        }
+        guard removed else { throw FixtureError("no \(kind) \(name) in the test's manifests") }
+        let build = ConfigurationPipeline.build(paths: [configDirectory.path], options: Self.options(listenerAddress: "127.0.0.1"))
+        statusValue.withLock { $0 = StatusReport.statusValue(build) }
     }
 
     static func options(listenerAddress: String) -> TranslationOptions {

@@ -167,13 +167,66 @@ final class ConformanceTest: Sendable {
         }
     }
 
+    /// Upstream's `GatewayMustHaveZeroRoutes`: no listener counts an attached route.
+    func gatewayMustHaveZeroRoutes(_ gateway: String) {
+        guard case .array(let listeners)? = resource("Gateway", gateway)?["listeners"] else { return }
+        for listener in listeners {
+            if case .integer(let count)? = listener["attachedRoutes"], count != 0 {
+                fail("Gateway \(gateway) listener \(listener["name"]?.string ?? ""): expected 0 attached routes, got \(count)")
+            }
+        }
+    }
+
+    /// Upstream's `TestWeightedDistribution`: 500 requests, 10 at a time; each backend's share
+    /// within ±5% of its weight, and only backends with weight get traffic. Tried up to 10 times.
+    func expectWeightedDistribution(_ gateway: GatewayAddress, _ base: ExpectedResponse, weights: [String: Double]) async {
+        var last = ""
+        for attempt in 1...10 {
+            let pods = await withTaskGroup(of: [String].self) { group in
+                for worker in 0..<10 {
+                    group.addTask {
+                        var seen: [String] = []
+                        for index in stride(from: worker, to: 500, by: 10) {
+                            var expected = base
+                            expected.request.headers["X-Jitter"] = String(index)
+                            seen.append(await self.pod(gateway, expected) ?? "error")
+                        }
+                        return seen
+                    }
+                }
+                var all: [String] = []
+                for await part in group { all += part }
+                return all
+            }
+            var counts: [String: Int] = [:]
+            for pod in pods {
+                let backend = weights.keys.filter { pod.hasPrefix($0 + "-") }.max { $0.count < $1.count } ?? pod
+                counts[backend, default: 0] += 1
+            }
+            var problems: [String] = []
+            let active = weights.values.filter { $0 > 0 }.count
+            if counts.count != active { problems.append("expected \(active) backends to receive traffic, got \(counts)") }
+            for (backend, share) in weights {
+                let got = Double(counts[backend] ?? 0) / 500
+                if abs(got - share) > 0.05 { problems.append("backend \(backend) got \(got) of the traffic, expected \(share) ± 0.05") }
+            }
+            if problems.isEmpty { return }
+            last = "attempt \(attempt): " + problems.joined(separator: "; ")
+        }
+        fail("weighted distribution: \(last)")
+    }
+
+    /// One request; the answering pod when it meets `expected`, else nil.
+    private func pod(_ gateway: GatewayAddress, _ expected: ExpectedResponse) async -> String? {
+        let (captured, mismatch) = await roundTrip(gateway, expected)
+        return mismatch == nil ? captured?.echo?.pod : nil
+    }
+
     /// Upstream's `GatewayAndHTTPRoutesMustBeAccepted`: every route has the Gateway (or the named
     /// listener) as an Accepted parent, every listener is Accepted, ResolvedRefs and Programmed;
     /// returns the Gateway's address (upstream's `gwAddr`, the first or named listener's port).
     func gatewayAndRoutesMustBeAccepted(_ gateway: String, listener: String? = nil, routes: [String], kind: String = "HTTPRoute") async throws -> GatewayAddress {
-        let gatewayNamespace = gateway.split(separator: "/").first.map(String.init) ?? ""
         for route in routes {
-            _ = gatewayNamespace
             routeMustHaveParents(route, [(gateway, listener, [ExpectedCondition("Accepted", "True", "Accepted")])], kind: kind)
         }
         gatewayListenersMustHaveConditions(gateway, [ExpectedCondition("ResolvedRefs", "True"), ExpectedCondition("Accepted", "True"), ExpectedCondition("Programmed", "True")])
@@ -247,6 +300,10 @@ final class ConformanceTest: Sendable {
     }
 
     private func roundTripMismatch(_ gateway: GatewayAddress, _ expected: ExpectedResponse) async -> String? {
+        await roundTrip(gateway, expected).mismatch
+    }
+
+    private func roundTrip(_ gateway: GatewayAddress, _ expected: ExpectedResponse) async -> (captured: CapturedRoundTrip?, mismatch: String?) {
         let method = expected.request.method.isEmpty ? "GET" : expected.request.method
         let path = expected.request.path.isEmpty ? "/" : expected.request.path
         var headers: [(String, String)] = [("Host", expected.request.host.isEmpty ? gateway.defaultHost : expected.request.host), ("User-Agent", "Go-http-client/1.1")]
@@ -255,9 +312,9 @@ final class ConformanceTest: Sendable {
         headers.append(("X-Echo-Set-Header", setHeaders))
         do {
             let captured = try await ConformanceHTTP.roundTrip(address: gateway.proxy.address, port: gateway.port, method: method, target: path, headers: headers)
-            return expected.mismatch(captured, sentPath: path, sentMethod: method)
+            return (captured, expected.mismatch(captured, sentPath: path, sentMethod: method))
         } catch {
-            return "request failed: \(error)"
+            return (nil, "request failed: \(error)")
         }
     }
 }
