@@ -148,9 +148,16 @@ final class ConformanceEnvironment: Sendable {
         guard let document = documents.first(where: { $0.kind == "Gateway" && "\($0.namespace)/\($0.name)" == name }) else {
             throw FixtureError("no Gateway \(name) in the manifests")
         }
-        let proxy = try await GatewayProxy(gateway: name, listenerPorts: document.listenerPorts, address: address, environment: self)
+        // A Gateway with nothing programmed gets no listeners; there is no warm-up to wait for.
+        let programmed = ConformanceTest.conditions(Self.resource(status, "Gateway", name)?["conditions"]).contains { $0.type == "Programmed" && $0.status == "True" }
+        let proxy = try await GatewayProxy(gateway: name, listenerPorts: document.listenerPorts, address: address, environment: self, awaitListeners: programmed)
         started.withLock { $0.append(proxy) }
         return proxy
+    }
+
+    static func resource(_ status: JSONValue, _ kind: String, _ name: String) -> JSONValue? {
+        guard case .array(let resources)? = status["resources"] else { return nil }
+        return resources.first { $0["kind"]?.string == kind && $0["name"]?.string == name }
     }
 
     /// Everything the environment started (echo pods are shared and stay up).
@@ -169,7 +176,7 @@ final class GatewayProxy: Sendable {
     let meridian: ChildProcess
     let envoy: EnvoyProcess
 
-    init(gateway: String, listenerPorts: [Int], address: String, environment: ConformanceEnvironment) async throws {
+    init(gateway: String, listenerPorts: [Int], address: String, environment: ConformanceEnvironment, awaitListeners: Bool) async throws {
         self.gateway = gateway
         self.address = address
         self.listenerPorts = listenerPorts
@@ -192,6 +199,7 @@ final class GatewayProxy: Sendable {
         }
         // Ready when Envoy has taken its first listener set and none is still warming
         // (a listener warms until its routes and clusters' endpoints have arrived).
+        guard awaitListeners else { return }
         let ready = await eventually(timeout: .seconds(30), every: .milliseconds(50)) {
             guard let stats = try? await envoy.stats(matching: "^listener_manager\\.(lds\\.update_success|total_listeners_warming|total_listeners_active)$") else { return false }
             return (stats["listener_manager.lds.update_success"] ?? 0) >= 1 && (stats["listener_manager.total_listeners_warming"] ?? 1) == 0
