@@ -65,3 +65,54 @@ struct GatewayConformance {
         }
     }
 }
+
+/// Listener and Gateway status for invalid input, and route timeouts. `supportedKinds` is not
+/// compared: `translate --output json` does not show it yet.
+@Suite("Conformance: invalid Gateways and timeouts", .timeLimit(.minutes(5)))
+struct GatewayInvalidConformance {
+    @Test func GatewayInvalidRouteKind() async throws {
+        try await conformance("GatewayInvalidRouteKind", manifests: ["gateway-invalid-route-kind.yaml"]) { t in
+            t.gatewayMustHaveListeners(nn(infra, "gateway-only-invalid-route-kind"), [("http", 0, [.init("ResolvedRefs", "False", "InvalidRouteKinds")])])
+            t.gatewayMustHaveListeners(nn(infra, "gateway-supported-and-invalid-route-kind"), [("http", 0, [.init("ResolvedRefs", "False", "InvalidRouteKinds")])])
+        }
+    }
+
+    @Test func GatewayListenerUnsupportedProtocol() async throws {
+        try await conformance("GatewayListenerUnsupportedProtocol", manifests: ["gateway-invalid-listeners-unsupported-protocol.yaml"]) { t in
+            let only = nn(infra, "gateway-only-unsupported-protocols")
+            t.gatewayMustHaveCondition(only, .init("Accepted", "False", "ListenersNotValid"))
+            t.gatewayMustHaveListeners(only, [("invalid", 0, [.init("Accepted", "False", "UnsupportedProtocol")])])
+            let mixed = nn(infra, "gateway-supported-and-unsupported-protocols")
+            t.gatewayMustHaveCondition(mixed, .init("Accepted", "True", "ListenersNotValid"))
+            t.gatewayMustHaveListeners(mixed, [("http", 0, [.init("Accepted", "True", "Accepted")]), ("invalid", 0, [.init("Accepted", "False", "UnsupportedProtocol")])])
+        }
+    }
+
+    @Test func GatewayInvalidParametersRef() async throws {
+        try await conformance("GatewayInvalidParametersRef", manifests: ["gateway-invalid-parameters-ref.yaml"]) { t in
+            t.gatewayMustHaveCondition(nn(infra, "gateway-invalid-parameters-ref"), .init("Accepted", "False", "InvalidParameters"))
+        }
+    }
+
+    @Test func HTTPRouteTimeoutRequest() async throws {
+        try await conformance("HTTPRouteTimeoutRequest", manifests: ["httproute-timeout-request.yaml"]) { t in
+            let address = try await acceptedWithRefs(t, nn(infra, "same-namespace"), [nn(infra, "request-timeout")])
+            await t.expectAll(address, [
+                request("/request-timeout", namespace: infra, status: 200),
+                request("/request-timeout?delay=1s", namespace: infra, status: 504),
+                request("/disable-request-timeout?delay=1s", namespace: infra, status: 200),
+            ])
+        }
+    }
+
+    @Test func HTTPRouteTimeoutBackendRequest() async throws {
+        try await conformance("HTTPRouteTimeoutBackendRequest", manifests: ["httproute-timeout-backend-request.yaml"]) { t in
+            let address = try await acceptedWithRefs(t, nn(infra, "same-namespace"), [nn(infra, "backend-request-timeout")])
+            await t.expectAll(address, [
+                request("/backend-timeout", namespace: infra, status: 200),
+                request("/backend-timeout?delay=1s", namespace: infra, status: 504),
+                request("/disable-backend-timeout?delay=1s", namespace: infra, status: 200),
+            ])
+        }
+    }
+}
