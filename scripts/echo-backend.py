@@ -5,7 +5,7 @@ Meridian's conformance tests (Tests/MeridianConformanceTests) start one of these
 Service of the upstream manifests and point the Service's EndpointSlice at it. It binds
 127.0.0.1 only.
 
-    echo-backend.py --namespace NS --service SVC --pod POD --port-file FILE [--port 0]...
+    echo-backend.py --namespace NS --service SVC --pod POD --port-file FILE [--port 0]... [--parent-pid PID]
 
 Each `--port` is one listening socket (0: the kernel picks); FILE gets the bound ports,
 one a line, in the order given. Every socket answers the same way.
