@@ -63,7 +63,7 @@ enum ConformanceCatalogue {
         Entry(name: "GatewaySecretReferenceGrantSpecific", features: "Gateway,ReferenceGrant", provisional: false, state: .notTranscribed("HTTPS listeners: Secrets (and ReferenceGrants to them) are not loaded yet")),
         Entry(name: "GatewayStaticAddresses", features: "Gateway,GatewayStaticAddresses", provisional: false, state: .notApplicable("Gateway spec.addresses: assigning IP addresses to Gateways is the cluster's (a LoadBalancer's) job")),
         Entry(name: "GatewayTLSBackendClientCertificate", features: "Gateway,GatewayBackendClientCertificate,HTTPRoute,BackendTLSPolicy", provisional: false, state: .notTranscribed("backend TLS (BackendTLSPolicy, Gateway backend client certificates) is not implemented")),
-        Entry(name: "GatewayWithAttachedRoutes", features: "Gateway,HTTPRoute", provisional: false, state: .failing("its Gateways admit routes by a namespace selector (kubernetes.io/metadata.name); Meridian does not load Namespace objects, so no route attaches")),
+        Entry(name: "GatewayWithAttachedRoutes", features: "Gateway,HTTPRoute", provisional: false, state: .passes),
         Entry(name: "GatewayWithAttachedRoutesWithPort8080", features: "Gateway,GatewayPort8080,HTTPRoute", provisional: false, state: .passes),
         Entry(name: "HTTPRoute303Redirect", features: "Gateway,HTTPRoute,HTTPRoute303RedirectStatusCode", provisional: true, state: .passes),
         Entry(name: "HTTPRoute307Redirect", features: "Gateway,HTTPRoute,HTTPRoute307RedirectStatusCode", provisional: true, state: .passes),
@@ -72,7 +72,7 @@ enum ConformanceCatalogue {
         Entry(name: "HTTPRouteBackendProtocolWebSocket", features: "Gateway,HTTPRoute,HTTPRouteBackendProtocolWebSocket", provisional: false, state: .notTranscribed("the echo pods have no WebSocket endpoint and the harness no WebSocket client")),
         Entry(name: "HTTPRouteBackendRequestHeaderModifier", features: "Gateway,HTTPRoute,HTTPRouteBackendRequestHeaderModification", provisional: false, state: .passes),
         Entry(name: "HTTPRouteCORS", features: "Gateway,HTTPRoute,HTTPRouteCORS", provisional: false, state: .notTranscribed("the CORS filter is not implemented")),
-        Entry(name: "HTTPRouteCrossNamespace", features: "Gateway,HTTPRoute", provisional: false, state: .failing("the backend-namespaces Gateway admits routes by a namespace selector; Meridian does not load Namespace objects, so the route is NotAllowedByListeners")),
+        Entry(name: "HTTPRouteCrossNamespace", features: "Gateway,HTTPRoute", provisional: false, state: .passes),
         // Needs TLSRoute, so upstream runs it in GATEWAY-TLS, not GATEWAY-HTTP; kept here for its HTTPRoute status.
         Entry(name: "HTTPRouteDisallowedKind", features: "Gateway,HTTPRoute,TLSRoute", provisional: false, state: .passes),
         Entry(name: "HTTPRouteExactPathMatching", features: "Gateway,HTTPRoute", provisional: false, state: .passes),

@@ -155,9 +155,29 @@ final class ConformanceEnvironment: Sendable {
         return proxy
     }
 
+    /// `kind` + `namespace/name` → that resource's Gateway API `status` object, with each
+    /// parentRef as text (`Gateway ns/name section s port p`) for the tests' comparisons.
     static func resource(_ status: JSONValue, _ kind: String, _ name: String) -> JSONValue? {
         guard case .array(let resources)? = status["resources"] else { return nil }
-        return resources.first { $0["kind"]?.string == kind && $0["name"]?.string == name }
+        let found = resources.first { resource in
+            guard resource["kind"]?.string == kind, let metadata = resource["metadata"] else { return false }
+            let qualified = [metadata["namespace"]?.string, metadata["name"]?.string].compactMap { $0 }.joined(separator: "/")
+            return qualified == name
+        }
+        guard case .object(let members)? = found?["status"] else { return nil }
+        return .object(members.map { key, value in
+            guard key == "parents", case .array(let parents) = value else { return (key, value) }
+            return (key, .array(parents.map { parent in
+                guard case .object(let fields) = parent else { return parent }
+                return .object(fields.map { field, reference in
+                    guard field == "parentRef" else { return (field, reference) }
+                    var text = "\(reference["kind"]?.string ?? "") \(reference["namespace"]?.string.map { "\($0)/" } ?? "")\(reference["name"]?.string ?? "")"
+                    if let section = reference["sectionName"]?.string { text += " section \(section)" }
+                    if case .integer(let port)? = reference["port"] { text += " port \(port)" }
+                    return (field, .string(text))
+                })
+            }))
+        })
     }
 
     /// Everything the environment started (echo pods are shared and stay up).

@@ -39,8 +39,7 @@ final class ConformanceTest: Sendable {
 
     /// `kind` + `namespace/name` → that resource's status object.
     func resource(_ kind: String, _ name: String) -> JSONValue? {
-        guard case .array(let resources)? = environment.status["resources"] else { return nil }
-        return resources.first { $0["kind"]?.string == kind && $0["name"]?.string == name }
+        ConformanceEnvironment.resource(environment.status, kind, name)
     }
 
     struct ExpectedCondition: Sendable, CustomStringConvertible {
