@@ -77,6 +77,11 @@ let package = Package(
             name: "MeridianRuntimeTests",
             dependencies: ["MeridianRuntime", "MeridianTranslate", "MeridianServe", "MeridianTestSupport", "EnvoyAPI", "TLSCertificates"]
         ),
+        // The upstream Gateway API conformance tests (Tests/Conformance), run with meridian serve and Envoy.
+        .testTarget(
+            name: "MeridianConformanceTests",
+            dependencies: ["MeridianRuntime", "MeridianTranslate", "MeridianLoad", "MeridianServe", "MeridianTestSupport", "EnvoyAPI"]
+        ),
         .testTarget(name: "GRPCCoreTransportTests", dependencies: ["GRPCCoreTransport", "MeridianTestSupport"]),
         .testTarget(name: "EnvoyAPITests", dependencies: ["EnvoyAPI"]),
         .testTarget(name: "ContentDigestTests", dependencies: ["ContentDigest"]),

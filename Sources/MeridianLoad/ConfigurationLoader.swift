@@ -15,6 +15,8 @@ public struct LoadedConfiguration: Sendable {
     public var endpointSlices: [EndpointSlice] = []
     /// Valid ReferenceGrants.
     public var referenceGrants: [ReferenceGrant] = []
+    /// Valid Namespaces (for listeners that select route namespaces by label).
+    public var namespaces: [Namespace] = []
     /// Valid Secrets (of every type; only `kubernetes.io/tls` ones serve as certificates).
     public var secrets: [Secret] = []
     /// Valid policy documents (and kgateway Backends), kind by kind.
@@ -198,6 +200,7 @@ struct ConfigurationAccumulator {
             case .service(let value): configuration.services.append(value)
             case .endpointSlice(let value): configuration.endpointSlices.append(value)
             case .referenceGrant(let value): configuration.referenceGrants.append(value)
+            case .namespace(let value): configuration.namespaces.append(value)
             case .secret(let value): configuration.secrets.append(value)
             case .custom(let value): value.add(to: &configuration)
             }

@@ -11,6 +11,7 @@ enum DecodedResource {
     case service(Service)
     case endpointSlice(EndpointSlice)
     case referenceGrant(ReferenceGrant)
+    case namespace(Namespace)
     case secret(Secret)
     /// A policy kind (or another kind decoded through `YAMLObjectDecoder`).
     case custom(any LoadedCustomResource)
@@ -24,6 +25,7 @@ enum DecodedResource {
         case .service(let resource): (Service.kind, resource.qualifiedName)
         case .endpointSlice(let resource): (EndpointSlice.kind, resource.qualifiedName)
         case .referenceGrant(let resource): (ReferenceGrant.kind, resource.qualifiedName)
+        case .namespace(let resource): (Namespace.kind, resource.qualifiedName)
         case .secret(let resource): (Secret.kind, resource.qualifiedName)
         case .custom(let resource): (type(of: resource).kind, resource.qualifiedName)
         }
@@ -43,7 +45,7 @@ enum DocumentOutcome {
 
 enum DocumentDecoder {
     static let gatewayAPIVersions: Set<String> = ["gateway.networking.k8s.io/v1", "gateway.networking.k8s.io/v1beta1"]
-    static let supportedKinds: Set<String> = [GatewayClass.kind, Gateway.kind, HTTPRoute.kind, Service.kind, EndpointSlice.kind, ReferenceGrant.kind, Secret.kind]
+    static let supportedKinds: Set<String> = [GatewayClass.kind, Gateway.kind, HTTPRoute.kind, Service.kind, EndpointSlice.kind, ReferenceGrant.kind, Namespace.kind, Secret.kind]
 
     static func decode(_ document: YAMLDocument) -> DocumentOutcome {
         let diagnostics = DecodingDiagnostics()
@@ -154,6 +156,11 @@ enum DocumentDecoder {
                 location: location,
                 documentIndex: document.index
             )))
+        case Namespace.kind where apiVersion == "v1":
+            let metadata = meta(namespaced: false, nameProblem: NameSyntax.dnsLabelProblem)
+            // spec.finalizers and status are the API server's business.
+            _ = root.mapping("spec")?.list("finalizers")
+            return finish(.namespace(Namespace(apiVersion: apiVersion, metadata: metadata, location: location, documentIndex: document.index)))
         default:
             // Unsupported kinds still need the identity every Kubernetes object has.
             let name = metadata?.string("name", required: true) ?? ""

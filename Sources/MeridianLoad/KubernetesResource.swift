@@ -34,6 +34,9 @@ public struct ObjectMeta: Sendable, Hashable {
     public var annotations: [String: String]
     /// `metadata.creationTimestamp` as written (RFC 3339), used for route precedence ties.
     public var creationTimestamp: String?
+    /// `metadata.generation` as written (the API server's count of spec changes): status
+    /// conditions report it as `observedGeneration`.
+    public var generation: Int?
 
     /// Creates metadata.
     public init(
@@ -41,13 +44,15 @@ public struct ObjectMeta: Sendable, Hashable {
         namespace: String? = nil,
         labels: [String: String] = [:],
         annotations: [String: String] = [:],
-        creationTimestamp: String? = nil
+        creationTimestamp: String? = nil,
+        generation: Int? = nil
     ) {
         self.name = name
         self.namespace = namespace
         self.labels = labels
         self.annotations = annotations
         self.creationTimestamp = creationTimestamp
+        self.generation = generation
     }
 }
 

@@ -24,7 +24,8 @@ extension ObjectMeta {
             namespace: namespace,
             labels: labels,
             annotations: annotations,
-            creationTimestamp: creationTimestamp
+            creationTimestamp: creationTimestamp,
+            generation: metadata.int("generation", range: 1...Int(Int64.max))
         )
     }
 }

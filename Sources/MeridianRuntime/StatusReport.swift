@@ -1,3 +1,4 @@
+import Foundation
 import EnvoyAPI
 import MeridianLoad
 import MeridianServe
@@ -37,35 +38,64 @@ public enum StatusReport {
         return lines
     }
 
-    /// The status of every input resource as JSON values.
-    public static func statusValue(_ build: ConfigurationBuild) -> JSONValue {
-        func conditions(_ list: [Condition]) -> JSONValue {
+    /// The status of every input resource as JSON values, each in the Gateway API's own
+    /// shape (what a Kubernetes controller writes to `status`), with where it was written.
+    public static func statusValue(_ build: ConfigurationBuild, now: Date = Date()) -> JSONValue {
+        let transition = now.formatted(.iso8601.year().month().day().time(includingFractionalSeconds: false).timeZone(separator: .omitted))
+            .replacingOccurrences(of: "+0000", with: "Z")
+        func conditions(_ list: [Condition], generation: Int?) -> JSONValue {
             .array(list.map { condition in
-                .object([
+                var members: [(String, JSONValue)] = [
                     ("type", .string(condition.type.rawValue)),
                     ("status", .string(condition.status ? "True" : "False")),
                     ("reason", .string(condition.reason.rawValue)),
                     ("message", .string(condition.message)),
-                ])
+                ]
+                if let generation { members.append(("observedGeneration", .integer(Int64(generation)))) }
+                members.append(("lastTransitionTime", .string(transition)))
+                return .object(members)
             })
         }
+        func reference(_ reference: StatusReference) -> JSONValue {
+            var members: [(String, JSONValue)] = [("group", .string(reference.group)), ("kind", .string(reference.kind))]
+            if let namespace = reference.namespace { members.append(("namespace", .string(namespace))) }
+            members.append(("name", .string(reference.name)))
+            if let section = reference.sectionName { members.append(("sectionName", .string(section))) }
+            if let port = reference.port { members.append(("port", .integer(Int64(port)))) }
+            return .object(members)
+        }
         let resources = build.translation.statuses.map { status -> JSONValue in
-            var members: [(String, JSONValue)] = [
-                ("kind", .string(status.kind)),
-                ("name", .string(status.qualifiedName)),
-                ("source", .string("\(status.location.file):\(status.location.line)")),
-            ]
-            if !status.conditions.isEmpty { members.append(("conditions", conditions(status.conditions))) }
+            var metadata: [(String, JSONValue)] = [("name", .string(status.name))]
+            if let namespace = status.namespace { metadata.append(("namespace", .string(namespace))) }
+            if let generation = status.generation { metadata.append(("generation", .integer(Int64(generation)))) }
+            var body: [(String, JSONValue)] = []
+            if !status.conditions.isEmpty { body.append(("conditions", conditions(status.conditions, generation: status.generation))) }
             if !status.listeners.isEmpty {
-                members.append(("listeners", .array(status.listeners.map { listener in
-                    .object([("name", .string(listener.name)), ("attachedRoutes", .integer(Int64(listener.attachedRoutes))), ("conditions", conditions(listener.conditions))])
+                body.append(("listeners", .array(status.listeners.map { listener in
+                    .object([
+                        ("name", .string(listener.name)),
+                        ("supportedKinds", .array(listener.supportedKinds.map { .object([("group", .string($0.group)), ("kind", .string($0.kind))]) })),
+                        ("attachedRoutes", .integer(Int64(listener.attachedRoutes))),
+                        ("conditions", conditions(listener.conditions, generation: status.generation)),
+                    ])
                 })))
             }
             if !status.parents.isEmpty {
-                members.append((status.isPolicy ? "ancestors" : "parents", .array(status.parents.map { parent in
-                    .object([(status.isPolicy ? "ancestorRef" : "parentRef", .string(parent.parent)), ("conditions", conditions(parent.conditions))])
+                body.append((status.isPolicy ? "ancestors" : "parents", .array(status.parents.map { parent in
+                    var members: [(String, JSONValue)] = [(status.isPolicy ? "ancestorRef" : "parentRef", reference(parent.reference))]
+                    if let controller = parent.controllerName { members.append(("controllerName", .string(controller))) }
+                    members.append(("conditions", conditions(parent.conditions, generation: status.generation)))
+                    return .object(members)
                 })))
             }
+            var members: [(String, JSONValue)] = []
+            if let apiVersion = status.apiVersion { members.append(("apiVersion", .string(apiVersion))) }
+            members += [
+                ("kind", .string(status.kind)),
+                ("metadata", .object(metadata)),
+                ("source", .string("\(status.location.file):\(status.location.line)")),
+                ("status", .object(body)),
+            ]
             return .object(members)
         }
         let ignored = build.loaded.ignored.map { document -> JSONValue in

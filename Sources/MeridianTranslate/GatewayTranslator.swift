@@ -27,6 +27,7 @@ public struct TranslationInput: Sendable {
     public var services: [Service]
     public var endpointSlices: [EndpointSlice]
     public var referenceGrants: [ReferenceGrant]
+    public var namespaces: [Namespace] = []
     /// Secrets; `kubernetes.io/tls` ones are the certificates of HTTPS listeners.
     public var secrets: [Secret]
     /// Policies: the seed documents' kinds, kgateway's, the Gateway API's BackendLBPolicy.
@@ -66,6 +67,7 @@ extension TranslationInput {
             secrets: loaded.secrets
         )
         policies = loaded.policies
+        namespaces = loaded.namespaces
     }
 }
 

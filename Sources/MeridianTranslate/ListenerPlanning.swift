@@ -13,6 +13,18 @@ struct PlannedListener {
     var refusal: String?
     /// An HTTPS listener's certificates, in `certificateRefs` order.
     var certificates: [ResolvedCertificate] = []
+
+    /// The route kinds this listener accepts: those its protocol can serve, narrowed by
+    /// `allowedRoutes.kinds` when given.
+    var supportedKinds: [RouteGroupKind] {
+        let served: [RouteGroupKind]
+        switch listener.protocol {
+        case .http, .https: served = [RouteGroupKind(group: GatewayTranslator.gatewayGroup, kind: "HTTPRoute")]
+        default: served = []
+        }
+        let allowed = listener.allowedRoutes.kinds
+        return allowed.isEmpty ? served : served.filter { kind in allowed.contains { $0.group == kind.group && $0.kind == kind.kind } }
+    }
 }
 
 /// The listener pass: which GatewayClasses and Gateways are accepted, and for each accepted
@@ -39,12 +51,15 @@ struct ListenerPlanning {
             } else {
                 condition = Condition(.accepted, true, reason: .accepted, message: "served by Meridian (controller \(controller))")
             }
-            classStatuses.append(ResourceStatus(
-                kind: "GatewayClass", namespace: nil, name: gatewayClass.metadata.name, location: gatewayClass.location, conditions: [condition]
-            ))
+            var status = ResourceStatus(kind: "GatewayClass", namespace: nil, name: gatewayClass.metadata.name, location: gatewayClass.location, conditions: [condition])
+            status.generation = gatewayClass.metadata.generation
+            status.apiVersion = gatewayClass.apiVersion
+            classStatuses.append(status)
         }
         for gateway in context.input.gateways.sorted(by: { $0.qualifiedName < $1.qualifiedName }) {
             var status = ResourceStatus(kind: "Gateway", namespace: gateway.metadata.namespace, name: gateway.metadata.name, location: gateway.location)
+            status.generation = gateway.metadata.generation
+            status.apiVersion = gateway.apiVersion
             defer { gatewayStatuses[gateway.qualifiedName] = status }
             guard let gatewayClass = context.classes[gateway.spec.gatewayClassName] else {
                 status.conditions = [
@@ -90,7 +105,7 @@ struct ListenerPlanning {
                 let tls = plan.listener.protocol == .https ? ", TLS for server name \(plan.listener.hostname ?? "* (the default filter chain)")" : ""
                 conditions.append(Condition(.programmed, true, reason: .programmed, message: "Envoy listener on port \(plan.port)\(tls)"))
             }
-            return ListenerStatus(name: plan.listener.name, attachedRoutes: plan.attachedRoutes, conditions: conditions)
+            return ListenerStatus(name: plan.listener.name, supportedKinds: plan.supportedKinds, attachedRoutes: plan.attachedRoutes, conditions: conditions)
         }
         let refused = planned.filter { !$0.programmable }
         if refused.count == planned.count {

@@ -17,11 +17,8 @@ enum RouteAttachment {
         case refused(reason: ConditionReason, message: String)
     }
 
-    static func describe(_ parentRef: ParentReference, namespace: String) -> String {
-        var text = "\(parentRef.kind) \(namespace)/\(parentRef.name)"
-        if let section = parentRef.sectionName { text += " section \(section)" }
-        if let port = parentRef.port { text += " port \(port)" }
-        return text
+    static func reference(_ parentRef: ParentReference, namespace: String) -> StatusReference {
+        StatusReference(group: parentRef.group, kind: parentRef.kind, namespace: namespace, name: parentRef.name, sectionName: parentRef.sectionName, port: parentRef.port)
     }
 
     static func attach(
@@ -64,7 +61,7 @@ enum RouteAttachment {
                 notAllowed.append("listener \(plan.listener.name) does not allow HTTPRoute")
             } else if plan.listener.protocol != .http && plan.listener.protocol != .https {
                 notAllowed.append("listener \(plan.listener.name) speaks \(plan.listener.protocol)")
-            } else if let refusal = namespaceRefusal(plan.listener, gatewayNamespace: parentNamespace, routeNamespace: routeNamespace) {
+            } else if let refusal = namespaceRefusal(plan.listener, gatewayNamespace: parentNamespace, routeNamespace: routeNamespace, context: context) {
                 notAllowed.append("listener \(plan.listener.name) \(refusal)")
             } else {
                 allowed.append(index)
@@ -89,14 +86,19 @@ enum RouteAttachment {
         return .attached(gateway: gatewayName, placements)
     }
 
-    private static func namespaceRefusal(_ listener: MeridianLoad.Listener, gatewayNamespace: String, routeNamespace: String) -> String? {
+    private static func namespaceRefusal(_ listener: MeridianLoad.Listener, gatewayNamespace: String, routeNamespace: String, context: TranslationContext) -> String? {
         switch listener.allowedRoutes.namespaces.from {
         case .all:
             return nil
         case .same:
             return routeNamespace == gatewayNamespace ? nil : "allows routes from namespace \(gatewayNamespace) only, not \(routeNamespace)"
         case .selector:
-            return "selects route namespaces by label, and Meridian does not load Namespace objects yet"
+            let selector = listener.allowedRoutes.namespaces.selector ?? LabelSelector()
+            let labels = Namespace.labels(of: routeNamespace, declared: context.namespaces)
+            guard !selector.matches(labels) else { return nil }
+            let shown = labels.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ", ")
+            let declared = context.namespaces[routeNamespace] == nil ? " (not declared, so only its name label)" : ""
+            return "selects route namespaces by labels \(selector.description); namespace \(routeNamespace) has \(shown)\(declared)"
         }
     }
 }

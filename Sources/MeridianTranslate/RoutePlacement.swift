@@ -20,9 +20,12 @@ struct RoutePlacement {
             RuleCompilation.compile(rule, ruleIndex: index, namespace: namespace, context: context, policies: policies, problems: &problems)
         }
         var status = ResourceStatus(kind: "HTTPRoute", namespace: route.metadata.namespace, name: route.metadata.name, location: route.location)
+        status.generation = route.metadata.generation
+        status.apiVersion = route.apiVersion
         for parentRef in route.spec.parentRefs {
             let parentNamespace = parentRef.namespace ?? namespace
-            var parent = ParentStatus(parent: RouteAttachment.describe(parentRef, namespace: parentNamespace), conditions: [])
+            let controller = context.gateways["\(parentNamespace)/\(parentRef.name)"].flatMap { context.classes[$0.spec.gatewayClassName]?.spec.controllerName }
+            var parent = ParentStatus(reference: RouteAttachment.reference(parentRef, namespace: parentNamespace), controllerName: controller, conditions: [])
             switch RouteAttachment.attach(route, parentRef: parentRef, parentNamespace: parentNamespace, context: context, plans: &plans) {
             case .refused(let reason, let message):
                 parent.conditions.append(Condition(.accepted, false, reason: reason, message: message))

@@ -12,6 +12,7 @@ struct TranslationContext {
     let services: [String: Service]
     let backends: [String: KgatewayBackend]
     let slicesByService: [String: [EndpointSlice]]
+    let namespaces: [String: Namespace]
     let secrets: [String: Secret]
     /// When certificates must be valid, in seconds since 1970.
     let certificateTime: Int64
@@ -30,6 +31,7 @@ struct TranslationContext {
             slices["\(slice.metadata.namespace ?? "default")/\(service)", default: []].append(slice)
         }
         slicesByService = slices
+        namespaces = Dictionary(input.namespaces.map { ($0.metadata.name, $0) }, uniquingKeysWith: { first, _ in first })
         secrets = Dictionary(input.secrets.map { ($0.qualifiedName, $0) }, uniquingKeysWith: { first, _ in first })
         certificateTime = options.certificateCheckTime ?? CertificateInspection.currentTime()
     }

@@ -72,6 +72,10 @@ public struct ResourceStatus: Sendable, Hashable {
     public var namespace: String?
     public var name: String
     public var location: SourceLocation
+    /// `metadata.generation` as written, for the conditions' `observedGeneration`.
+    public var generation: Int?
+    /// The apiVersion the object was written with.
+    public var apiVersion: String?
     /// Conditions on the resource itself (GatewayClass, Gateway).
     public var conditions: [Condition]
     /// Per-listener status (Gateway).
@@ -105,14 +109,62 @@ public struct ResourceStatus: Sendable, Hashable {
 
 public struct ListenerStatus: Sendable, Hashable {
     public var name: String
+    /// The route kinds the listener accepts (`status.listeners[].supportedKinds`).
+    public var supportedKinds: [RouteGroupKind]
     public var attachedRoutes: Int
     public var conditions: [Condition]
 }
 
+/// An object a status names: a route's parentRef, or a policy's ancestorRef.
+public struct StatusReference: Sendable, Hashable, Comparable, CustomStringConvertible {
+    public var group: String
+    public var kind: String
+    public var namespace: String?
+    public var name: String
+    public var sectionName: String?
+    public var port: Int?
+
+    public init(group: String, kind: String, namespace: String?, name: String, sectionName: String? = nil, port: Int? = nil) {
+        self.group = group
+        self.kind = kind
+        self.namespace = namespace
+        self.name = name
+        self.sectionName = sectionName
+        self.port = port
+    }
+
+    /// A Gateway by `namespace/name`.
+    static func gateway(_ qualifiedName: String) -> StatusReference {
+        let parts = qualifiedName.split(separator: "/", maxSplits: 1).map(String.init)
+        return StatusReference(group: GatewayTranslator.gatewayGroup, kind: "Gateway", namespace: parts.count == 2 ? parts[0] : nil, name: parts.last ?? qualifiedName)
+    }
+
+    /// `Gateway ai-gateway/ai-inference-gateway section http port 80`.
+    public var description: String {
+        var text = "\(kind) \(namespace.map { "\($0)/" } ?? "")\(name)"
+        if let sectionName { text += " section \(sectionName)" }
+        if let port { text += " port \(port)" }
+        return text
+    }
+
+    public static func < (lhs: Self, rhs: Self) -> Bool { lhs.description < rhs.description }
+}
+
 public struct ParentStatus: Sendable, Hashable {
-    /// The parentRef (or policy ancestor) as written, such as `Gateway ai-gateway/ai-inference-gateway section http`.
-    public var parent: String
+    /// The parentRef (routes) or ancestorRef (policies).
+    public var reference: StatusReference
+    /// The controller that wrote this entry (the parent Gateway's class controller).
+    public var controllerName: String?
     public var conditions: [Condition]
+
+    public init(reference: StatusReference, controllerName: String? = nil, conditions: [Condition]) {
+        self.reference = reference
+        self.controllerName = controllerName
+        self.conditions = conditions
+    }
+
+    /// The reference as text, such as `Gateway ai-gateway/ai-inference-gateway section http`.
+    public var parent: String { reference.description }
 }
 
 extension ResourceStatus {

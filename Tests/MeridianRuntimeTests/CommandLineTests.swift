@@ -32,10 +32,24 @@ struct CommandLineTests {
         #expect(status2["valid"] as? Bool == true)
         let resources = try #require(status2["resources"] as? [[String: Any]])
         #expect(resources.map { $0["kind"] as? String } == ["GatewayClass", "Gateway", "HTTPRoute", "HTTPRoute", "CircuitBreakerPolicy", "RetryPolicy", "RateLimitPolicy"])
+        // Each resource is in the Gateway API's own status shape: parentRef and ancestorRef as
+        // objects, the controller's name, conditions with lastTransitionTime.
+        let route = try #require(resources[2]["status"] as? [String: Any])
+        let parent = try #require((route["parents"] as? [[String: Any]])?.first)
+        let parentRef = try #require(parent["parentRef"] as? [String: Any])
+        #expect(parentRef["kind"] as? String == "Gateway" && parentRef["namespace"] as? String == "ai-gateway" && parentRef["name"] as? String == "ai-inference-gateway")
+        #expect(parent["controllerName"] as? String == "meridian.dev/gateway-controller")
+        let routeCondition = try #require((parent["conditions"] as? [[String: Any]])?.first)
+        #expect((routeCondition["lastTransitionTime"] as? String)?.hasSuffix("Z") == true)
+        let gatewayStatus = try #require(resources[1]["status"] as? [String: Any])
+        let listener = try #require((gatewayStatus["listeners"] as? [[String: Any]])?.first)
+        #expect((listener["supportedKinds"] as? [[String: Any]])?.map { $0["kind"] as? String } == ["HTTPRoute"])
+        #expect(listener["attachedRoutes"] as? Int == 2)
         // Policies report Gateway API policy ancestors, each accepted where it takes effect.
         for policy in resources.suffix(3) {
-            let ancestors = try #require(policy["ancestors"] as? [[String: Any]], "\(policy)")
-            #expect(ancestors.map { $0["ancestorRef"] as? String } == ["Gateway ai-gateway/ai-inference-gateway"])
+            let status = try #require(policy["status"] as? [String: Any], "\(policy)")
+            let ancestors = try #require(status["ancestors"] as? [[String: Any]], "\(policy)")
+            #expect(ancestors.map { ($0["ancestorRef"] as? [String: Any])?["name"] as? String } == ["ai-inference-gateway"])
             let condition = try #require((ancestors.first?["conditions"] as? [[String: Any]])?.first)
             #expect(condition["type"] as? String == "Accepted" && condition["status"] as? String == "True" && condition["reason"] as? String == "Attached", "\(policy)")
         }

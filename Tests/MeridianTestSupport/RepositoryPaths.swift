@@ -20,10 +20,13 @@ public enum RepositoryPaths {
         return url
     }
 
-    /// Finds an executable on PATH.
+    /// The project's Python virtual environment (`scripts/setup` makes it): Envoy, pytest, grpcio.
+    public static let virtualEnvironmentBin: URL = root.appendingPathComponent(".venv/bin")
+
+    /// Finds an executable in the project's `.venv`, else on PATH.
     public static func executable(named name: String) -> URL? {
         let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"
-        for directory in path.split(separator: ":") {
+        for directory in [virtualEnvironmentBin.path] + path.split(separator: ":").map(String.init) {
             let candidate = URL(fileURLWithPath: String(directory)).appendingPathComponent(name)
             if FileManager.default.isExecutableFile(atPath: candidate.path) { return candidate }
         }

@@ -26,7 +26,7 @@ struct PolicyAttachment {
     /// `group/kind namespace/name` → the policy an ExtensionRef filter may name.
     private var extensionTargets: [String: Int] = [:]
     /// Per policy: targets it names that do not exist, and why.
-    private var missingTargets: [Int: [(target: String, problem: String)]] = [:]
+    private var missingTargets: [Int: [(target: StatusReference, problem: String)]] = [:]
     /// Per policy: selectors that matched nothing.
     private var emptySelections: [Int: [String]] = [:]
     var ledger = PolicyLedger()
@@ -164,7 +164,7 @@ struct PolicyAttachment {
         if !backendSide.isEmpty {
             contributions.append(Contribution(policy: nil, level: .backend, settings: backendSide))
         }
-        var (settings, levels) = ledger.merge(contributions, ancestor: "Gateway \(placement.gateway)")
+        var (settings, levels) = ledger.merge(contributions, ancestor: .gateway(placement.gateway))
         guard levels["rateLimit"] == .gateway else { return (settings, nil) }
         let limit = settings.rateLimit
         settings.rateLimit = nil
@@ -184,7 +184,7 @@ struct PolicyAttachment {
             guard section == nil || section == backend.port.map(String.init) else { continue }
             contributions.append(Contribution(policy: descriptions[index].identity, level: .backend, settings: descriptions[index].backend))
         }
-        return ledger.merge(contributions, ancestor: "Gateway \(gateway.qualifiedName)").settings
+        return ledger.merge(contributions, ancestor: .gateway(gateway.qualifiedName)).settings
     }
 
     /// The GatewayClassConfig a Gateway's class names in `parametersRef`, if any.
@@ -213,21 +213,26 @@ struct PolicyAttachment {
             let identity = description.identity
             var status = ResourceStatus(kind: identity.kind, namespace: identity.namespace, name: identity.name, location: identity.location)
             status.isPolicy = true
+            status.generation = identity.generation
+            status.apiVersion = identity.apiVersion
+            let itself = StatusReference(group: Self.extensionGroup(identity.kind), kind: identity.kind, namespace: identity.namespace, name: identity.name)
             let notes = description.notes.isEmpty ? "" : " (\(description.notes.joined(separator: "; ")))"
             guard description.problems.isEmpty else {
                 // Invalid: reported against each target it names (or itself, when it names none).
                 let invalid = Condition(.accepted, false, reason: .invalid, message: description.problems.joined(separator: "; "))
                 let targets = description.targetRefs.map { Self.describe($0, namespace: description.namespace) }
-                status.parents = (targets.isEmpty ? [identity.description] : targets.uniqued()).map { ParentStatus(parent: $0, conditions: [invalid]) }
+                status.parents = (targets.isEmpty ? [itself] : targets.uniqued()).map { ParentStatus(reference: $0, conditions: [invalid]) }
                 return status
             }
             for (ancestor, condition) in ledger.conditions(for: identity) {
                 var condition = condition
                 condition.message += notes
-                status.parents.append(ParentStatus(parent: ancestor, conditions: [condition]))
+                let gateway = ancestor.kind == "Gateway" ? context.gateways["\(ancestor.namespace ?? "default")/\(ancestor.name)"] : nil
+                let controller = gateway.flatMap { context.classes[$0.spec.gatewayClassName]?.spec.controllerName }
+                status.parents.append(ParentStatus(reference: ancestor, controllerName: controller, conditions: [condition]))
             }
             for (target, problem) in missingTargets[index] ?? [] {
-                status.parents.append(ParentStatus(parent: target, conditions: [Condition(.accepted, false, reason: .targetNotFound, message: problem)]))
+                status.parents.append(ParentStatus(reference: target, conditions: [Condition(.accepted, false, reason: .targetNotFound, message: problem)]))
             }
             if status.parents.isEmpty {
                 let why: String
@@ -240,7 +245,7 @@ struct PolicyAttachment {
                 } else {
                     why = "no Gateway serves what it targets"
                 }
-                status.parents = [ParentStatus(parent: identity.description, conditions: [Condition(.accepted, true, reason: .accepted, message: "not in effect: \(why)\(notes)")])]
+                status.parents = [ParentStatus(reference: itself, conditions: [Condition(.accepted, true, reason: .accepted, message: "not in effect: \(why)\(notes)")])]
             }
             return status
         }
@@ -254,8 +259,8 @@ struct PolicyAttachment {
     }
 
     /// A target reference as the status names it: `Service ns/name`, with its section.
-    static func describe(_ reference: PolicyTargetReference, namespace: String) -> String {
-        "\(reference.kind) \(namespace)/\(reference.name)" + (reference.sectionName.map { " section \($0)" } ?? "")
+    static func describe(_ reference: PolicyTargetReference, namespace: String) -> StatusReference {
+        StatusReference(group: reference.group, kind: reference.kind, namespace: namespace, name: reference.name, sectionName: reference.sectionName)
     }
 
     private static func describeKind(_ group: String, _ kind: String) -> String {

@@ -41,6 +41,8 @@ struct PolicyIdentity: Hashable, Comparable, CustomStringConvertible {
     var name: String
     var creationTimestamp: String?
     var location: SourceLocation
+    var generation: Int? = nil
+    var apiVersion: String? = nil
 
     var qualifiedName: String { namespace.map { "\($0)/\(name)" } ?? name }
     var description: String { "\(kind) \(qualifiedName)" }
@@ -63,6 +65,8 @@ struct PolicyIdentity: Hashable, Comparable, CustomStringConvertible {
             kind: Resource.kind, namespace: resource.metadata.namespace, name: resource.metadata.name,
             creationTimestamp: resource.metadata.creationTimestamp, location: resource.location
         )
+        generation = resource.metadata.generation
+        apiVersion = resource.apiVersion
     }
 }
 

@@ -14,7 +14,7 @@ struct PolicyLedger {
     }
 
     /// Policy → ancestor → record.
-    private(set) var records: [PolicyIdentity: [String: Record]] = [:]
+    private(set) var records: [PolicyIdentity: [StatusReference: Record]] = [:]
 
     /// One contribution to a merge: who set which fields, at which level.
     struct Contribution<Settings: PolicySettings> {
@@ -27,7 +27,7 @@ struct PolicyLedger {
 
     /// Merges contributions field by field: higher level first, then oldest; records who won.
     /// Returns the merged settings and the level each set field came from.
-    mutating func merge<Settings: PolicySettings>(_ contributions: [Contribution<Settings>], ancestor: String) -> (settings: Settings, levels: [String: AttachmentLevel]) {
+    mutating func merge<Settings: PolicySettings>(_ contributions: [Contribution<Settings>], ancestor: StatusReference) -> (settings: Settings, levels: [String: AttachmentLevel]) {
         let ordered = contributions.filter { !$0.settings.isEmpty }.sorted { lhs, rhs in
             if lhs.level != rhs.level { return lhs.level > rhs.level }
             switch (lhs.policy, rhs.policy) {
@@ -62,7 +62,7 @@ struct PolicyLedger {
     }
 
     /// The ancestor conditions of a policy that attached somewhere.
-    func conditions(for policy: PolicyIdentity) -> [(ancestor: String, condition: Condition)] {
+    func conditions(for policy: PolicyIdentity) -> [(ancestor: StatusReference, condition: Condition)] {
         (records[policy] ?? [:]).keys.sorted().map { ancestor in
             let record = records[policy]![ancestor]!
             let lost = record.lost

@@ -1,0 +1,64 @@
+import Foundation
+import MeridianTestSupport
+
+/// The pods of the upstream Deployments, one loopback echo process each (`scripts/echo-backend.py`).
+///
+/// Upstream runs `echo-basic` in every Deployment of the manifests; here one process stands for a
+/// Deployment's pods. They are shared by every test of the run, as the base manifests' pods are
+/// shared by every upstream test, and end when the test process does (`--parent-pid`).
+actor EchoPods {
+    static let shared = EchoPods()
+
+    /// One echo process: its pod name and the loopback port behind each container port it serves.
+    struct Pod: Sendable {
+        var namespace: String
+        var name: String
+        /// Port 3000 (HTTP) of echo-basic.
+        var httpPort: Int
+        /// Port 3001 (h2c) of echo-basic; this stand-in speaks HTTP/1.1 there too.
+        var h2cPort: Int
+
+        /// The loopback port serving the container port a Service's targetPort names.
+        func port(forTarget target: Int?) -> Int { target == 3001 ? h2cPort : httpPort }
+    }
+
+    private var pods: [String: Task<Pod, any Error>] = [:]
+    private let directory: URL = {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("meridian-conformance-pods-\(getpid())")
+        try? FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        return url
+    }()
+    private var processes: [ChildProcess] = []
+
+    /// The pod of Deployment `namespace/deployment`, started on first use.
+    func pod(namespace: String, deployment: String) async throws -> Pod {
+        let key = "\(namespace)/\(deployment)"
+        if let existing = pods[key] { return try await existing.value }
+        let directory = directory
+        let task = Task { () throws -> Pod in
+            guard let python = RepositoryPaths.executable(named: "python3") else { throw FixtureError("python3 not found on PATH") }
+            // A pod name starts with its Deployment's name, as Kubernetes names them.
+            let podName = "\(deployment)-\(String(UInt32.random(in: 0...UInt32.max), radix: 36))"
+            let portFile = directory.appendingPathComponent("\(namespace)-\(deployment).ports")
+            try? FileManager.default.removeItem(at: portFile)
+            let script = RepositoryPaths.root.appendingPathComponent("scripts/echo-backend.py")
+            let process = try ChildProcess(
+                executable: python,
+                arguments: [script.path, "--namespace", namespace, "--service", deployment, "--pod", podName,
+                            "--port", "0", "--port", "0", "--port-file", portFile.path, "--parent-pid", String(getpid())],
+                logFile: directory.appendingPathComponent("\(namespace)-\(deployment).log")
+            )
+            self.keep(process)
+            guard await eventually(timeout: .seconds(20), { FileManager.default.fileExists(atPath: portFile.path) }),
+                  let ports = try? String(contentsOf: portFile, encoding: .utf8).split(separator: "\n").compactMap({ Int($0) }),
+                  ports.count == 2 else {
+                throw FixtureError("echo pod \(key) did not start: \(process.output)")
+            }
+            return Pod(namespace: namespace, name: podName, httpPort: ports[0], h2cPort: ports[1])
+        }
+        pods[key] = task
+        return try await task.value
+    }
+
+    private func keep(_ process: ChildProcess) { processes.append(process) }
+}

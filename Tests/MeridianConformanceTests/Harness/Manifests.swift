@@ -1,0 +1,90 @@
+import Foundation
+import MeridianLoad
+import MeridianTestSupport
+
+/// The upstream conformance manifests (`Tests/Conformance/upstream`), read as Kubernetes would
+/// apply them: `{GATEWAY_CLASS_NAME}` replaced, every document kept (Deployments too, which
+/// Meridian ignores but the harness needs to know which pods a Service selects).
+enum UpstreamManifests {
+    static let directory = RepositoryPaths.root.appendingPathComponent("Tests/Conformance/upstream")
+    static let gatewayClassName = "meridian"
+    static let controllerName = "meridian.dev/gateway-controller"
+
+    /// The GatewayClass the upstream suite expects the implementation to provide.
+    static let gatewayClassYAML = """
+    apiVersion: gateway.networking.k8s.io/v1
+    kind: GatewayClass
+    metadata: {name: \(gatewayClassName)}
+    spec: {controllerName: \(controllerName)}
+
+    """
+
+    /// `base/manifests.yaml` or `tests/NAME`, with the class name filled in.
+    static func text(_ relativePath: String) throws -> String {
+        let url = directory.appendingPathComponent(relativePath)
+        return try String(contentsOf: url, encoding: .utf8).replacingOccurrences(of: "{GATEWAY_CLASS_NAME}", with: gatewayClassName)
+    }
+
+    static func documents(_ text: String, fileName: String) -> [ManifestDocument] {
+        YAMLDocumentParser.parse(text, fileName: fileName).documents.compactMap(ManifestDocument.init)
+    }
+}
+
+/// One Kubernetes object of a manifest, by its YAML tree.
+struct ManifestDocument {
+    var kind: String
+    var name: String
+    var namespace: String
+    var root: YAMLNode
+
+    init?(_ document: YAMLDocument) {
+        guard let kind = document.root["kind"]?.text, let name = document.root["metadata"]?["name"]?.text else { return nil }
+        self.kind = kind
+        self.name = name
+        namespace = document.root["metadata"]?["namespace"]?.text ?? "default"
+        root = document.root
+    }
+
+    /// A Deployment's pod template labels.
+    var podLabels: [String: String] { root["spec"]?["template"]?["metadata"]?["labels"]?.stringMap ?? [:] }
+
+    /// A Service's selector (empty: endpoints are managed by hand).
+    var selector: [String: String] { root["spec"]?["selector"]?.stringMap ?? [:] }
+
+    /// A Service's ports: name, port, target port (a number, or nil for a named one).
+    var servicePorts: [(name: String?, port: Int, targetPort: Int?)] {
+        (root["spec"]?["ports"]?.items ?? []).compactMap { item in
+            guard let port = item["port"]?.text.flatMap({ Int($0) }) else { return nil }
+            let target = item["targetPort"]?.text
+            return (item["name"]?.text, port, target.map { Int($0) } ?? port)
+        }
+    }
+
+    /// A Gateway's listener ports.
+    var listenerPorts: [Int] {
+        (root["spec"]?["listeners"]?.items ?? []).compactMap { $0["port"]?.text.flatMap { Int($0) } }
+    }
+}
+
+extension YAMLNode {
+    subscript(key: String) -> YAMLNode? {
+        guard case .mapping(let entries) = content else { return nil }
+        return entries.first { $0.key.scalar?.text == key }?.value
+    }
+
+    var text: String? { scalar?.text }
+
+    var items: [YAMLNode] {
+        if case .sequence(let nodes) = content { return nodes }
+        return []
+    }
+
+    var stringMap: [String: String] {
+        guard case .mapping(let entries) = content else { return [:] }
+        var map: [String: String] = [:]
+        for entry in entries {
+            if let key = entry.key.text, let value = entry.value.text { map[key] = value }
+        }
+        return map
+    }
+}
