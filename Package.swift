@@ -80,7 +80,7 @@ let package = Package(
         // The upstream Gateway API conformance tests (Tests/Conformance), run with meridian serve and Envoy.
         .testTarget(
             name: "MeridianConformanceTests",
-            dependencies: ["MeridianRuntime", "MeridianTranslate", "MeridianLoad", "MeridianServe", "MeridianTestSupport", "EnvoyAPI"]
+            dependencies: ["MeridianRuntime", "MeridianTranslate", "MeridianLoad", "MeridianServe", "MeridianTestSupport", "EnvoyAPI", "TLSCertificates"]
         ),
         .testTarget(name: "GRPCCoreTransportTests", dependencies: ["GRPCCoreTransport", "MeridianTestSupport"]),
         .testTarget(name: "EnvoyAPITests", dependencies: ["EnvoyAPI"]),

@@ -67,7 +67,7 @@ struct HTTPRouteRedirectConformance {
             let address80 = try await acceptedWithRefs(t, nn(infra, "same-namespace"), [nn(infra, "http-route-for-listener-on-port-80")])
             let address8080 = try await acceptedWithRefs(t, nn(infra, "same-namespace-with-http-listener-on-8080"), [nn(infra, "http-route-for-listener-on-port-8080")])
             // The HTTPS listener's routes are checked too; upstream sends those requests over TLS,
-            // which this harness does not do yet (the test fails before, at the HTTPS Gateway's status).
+            // which this harness does not do yet (the HTTPS Gateway is accepted: its status is checked).
             _ = try await acceptedWithRefs(t, nn(infra, "same-namespace-with-https-listener"), [nn(infra, "http-route-for-listener-on-port-443")])
             await t.expectAll(address80, [
                 request("/scheme-nil-and-port-nil", namespace: infra, status: 302, redirect: to(scheme: "http", host: "example.org"), unfollowRedirect: true),

@@ -38,7 +38,10 @@ final class ConformanceEnvironment: Sendable {
         try FileManager.default.createDirectory(at: configDirectory, withIntermediateDirectories: true)
         addressPrefix = Self.nextAddressPrefix()
 
-        var files: [(String, String)] = [("00-gatewayclass.yaml", UpstreamManifests.gatewayClassYAML), ("01-base.yaml", try UpstreamManifests.text("base/manifests.yaml"))]
+        var files: [(String, String)] = [
+            ("00-gatewayclass.yaml", UpstreamManifests.gatewayClassYAML), ("01-base.yaml", try UpstreamManifests.text("base/manifests.yaml")),
+            ("02-suite-secrets.yaml", SuiteSecrets.yaml),
+        ]
         for (index, name) in manifests.enumerated() {
             files.append((String(format: "%02d-", index + 10) + name, try UpstreamManifests.text("tests/\(name)")))
         }
