@@ -75,7 +75,10 @@ let package = Package(
         .testTarget(name: "MeridianTranslateTests", dependencies: ["MeridianTranslate", "MeridianLoad", "MeridianIR", "MeridianTestSupport", "TLSCertificates"]),
         .testTarget(
             name: "MeridianRuntimeTests",
-            dependencies: ["MeridianRuntime", "MeridianTranslate", "MeridianServe", "MeridianTestSupport", "EnvoyAPI", "TLSCertificates"]
+            dependencies: [
+                "MeridianRuntime", "MeridianTranslate", "MeridianServe", "MeridianTestSupport", "EnvoyAPI", "TLSCertificates",
+                .product(name: "Logging", package: "swift-log"),
+            ]
         ),
         // The upstream Gateway API conformance tests (Tests/Conformance), run with meridian serve and Envoy.
         .testTarget(

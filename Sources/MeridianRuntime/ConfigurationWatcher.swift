@@ -47,6 +47,9 @@ public final class ConfigurationWatcher: Sendable {
     private let cache: SnapshotCache
     private let logger: Logger
     private let lastBuild = Mutex<ConfigurationBuild?>(nil)
+    /// The files as they were just before the last load began: a change during or after
+    /// that load differs from it, so `run` never mistakes it for what was loaded.
+    private let lastLoadedFiles = Mutex<FileSetFingerprint?>(nil)
 
     public init(paths: [String], options: TranslationOptions, cache: SnapshotCache, logger: Logger) {
         self.paths = paths
@@ -61,6 +64,7 @@ public final class ConfigurationWatcher: Sendable {
     /// Loads the files now; returns whether the result was valid and is now served.
     @discardableResult
     public func reload() -> Bool {
+        lastLoadedFiles.withLock { $0 = FileSetFingerprint(paths: paths) }
         let build = ConfigurationPipeline.build(paths: paths, options: options, previous: servedBuild?.loaded)
         guard build.isServable else {
             for line in StatusReport.errorLines(build) {
@@ -88,7 +92,9 @@ public final class ConfigurationWatcher: Sendable {
 
     /// Polls the files until the task is cancelled, reloading after each change settles.
     public func run(pollInterval: Duration = .milliseconds(25)) async {
-        var served = FileSetFingerprint(paths: paths)
+        // Compared with the files as the last load read them, not as they are now: an edit made
+        // between that load (`serve` starting) and this first poll is still picked up.
+        var served = lastLoadedFiles.withLock { $0 } ?? FileSetFingerprint(paths: paths)
         var pending: FileSetFingerprint?
         while !Task.isCancelled {
             try? await Task.sleep(for: pollInterval)
@@ -102,7 +108,7 @@ public final class ConfigurationWatcher: Sendable {
             if current == pending {
                 logger.info("configuration changed, reloading")
                 reload()
-                served = current
+                served = lastLoadedFiles.withLock { $0 } ?? current
                 pending = nil
             } else {
                 pending = current
