@@ -93,7 +93,7 @@ public struct DiscoveryStreamState: Sendable {
     }
 
     /// Takes a new snapshot; returns responses for every subscribed type whose content changed,
-    /// in make-before-break order (clusters, endpoints, listeners, routes).
+    /// in make-before-break order (clusters, endpoints, secrets, listeners, routes).
     ///
     /// Envoy re-warms every cluster it receives a change for and finishes warming
     /// only when that cluster's ClusterLoadAssignment arrives again, changed or
