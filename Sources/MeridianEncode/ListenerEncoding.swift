@@ -3,7 +3,7 @@ import EnvoyAPI
 import MeridianIR
 
 /// `Listener` with one filter chain: the HTTP connection manager, routes over RDS, then
-/// the HTTP filters local rate limit, stateful session and router.
+/// the HTTP filters CORS, local rate limit, stateful session and router.
 enum ListenerEncoding {
     static func encode(_ listener: Listener) -> [UInt8] {
         let arena = ProtobufArena()
@@ -34,9 +34,12 @@ enum ListenerEncoding {
             $0.config_source = CoreMessages.aggregatedSource(arena)
             $0.route_config_name = arena.string(listener.routeTableName)
         }
-        // Both policy filters are always installed, as no-ops unless the listener or a
-        // route configures them, so a route policy never changes the Listener.
+        // The CORS and policy filters are always installed, as no-ops unless the listener or
+        // a route configures them, so a route's filter or policy never changes the Listener.
+        // CORS comes first: a preflight is answered before it can spend a rate limit token.
         let filters = [
+            httpFilter(arena, name: ExtensionName.cors, typeURL: ExtensionTypeURL.cors,
+                       config: arena.make(envoy__extensions__filters__http__cors__v3__cors__init)),
             httpFilter(arena, name: ExtensionName.localRateLimit, typeURL: ExtensionTypeURL.localRateLimit,
                        config: LocalRateLimitEncoding.listenerConfig(arena, listener.localRateLimit, statPrefix: "\(listener.name)_local_rate_limit")),
             httpFilter(arena, name: ExtensionName.statefulSession, typeURL: ExtensionTypeURL.statefulSession,

@@ -86,6 +86,10 @@ public struct Route: Sendable, Hashable {
     public var rateLimit: LocalRateLimit?
     /// Sticky sessions: requests carrying the session's cookie or header go to the same endpoint.
     public var sessionPersistence: SessionPersistence?
+    /// Clusters that get a copy of each request (for `.forward` actions); their answers are dropped.
+    public var mirrors: [RequestMirror]
+    /// Cross-origin resource sharing: preflights answered by the proxy, CORS response headers added.
+    public var cors: CORSPolicy?
 
     public init(
         name: String,
@@ -99,7 +103,9 @@ public struct Route: Sendable, Hashable {
         idleTimeout: Duration? = nil,
         hashPolicies: [HashPolicy] = [],
         rateLimit: LocalRateLimit? = nil,
-        sessionPersistence: SessionPersistence? = nil
+        sessionPersistence: SessionPersistence? = nil,
+        mirrors: [RequestMirror] = [],
+        cors: CORSPolicy? = nil
     ) {
         self.name = name
         self.match = match
@@ -113,6 +119,8 @@ public struct Route: Sendable, Hashable {
         self.hashPolicies = hashPolicies
         self.rateLimit = rateLimit
         self.sessionPersistence = sessionPersistence
+        self.mirrors = mirrors
+        self.cors = cors
     }
 }
 
@@ -166,6 +174,9 @@ public struct URLRewrite: Sendable, Hashable {
 public struct Redirect: Sendable, Hashable {
     public var scheme: String?
     public var hostname: String?
+    /// The port written into `Location`. Nil writes none when the host name changes, and
+    /// otherwise keeps the port of the request's `Host` (the proxy drops it only when the
+    /// scheme changes away from that port's scheme, as :80 to https).
     public var port: Int?
     public var path: PathRewrite?
     /// 301, 302, 303, 307 or 308.
@@ -242,17 +253,6 @@ public enum RouteAction: Sendable, Hashable {
     case directResponse(status: Int, body: String)
     /// Answered with a redirect.
     case redirect(Redirect)
-}
-
-/// A cluster and its share of a route's traffic.
-public struct WeightedBackend: Sendable, Hashable {
-    public var clusterName: String
-    public var weight: UInt32
-
-    public init(clusterName: String, weight: UInt32) {
-        self.clusterName = clusterName
-        self.weight = weight
-    }
 }
 
 /// Envoy's retry policy for a route.

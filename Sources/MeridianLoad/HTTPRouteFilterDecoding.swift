@@ -4,7 +4,7 @@
 extension HTTPRouteFilter {
     /// Filter types that may appear at most once per list (CRD CEL rules).
     private static let unrepeatable: Set<HTTPRouteFilterType> = [
-        .requestHeaderModifier, .responseHeaderModifier, .requestRedirect, .urlRewrite,
+        .requestHeaderModifier, .responseHeaderModifier, .requestRedirect, .urlRewrite, .cors,
     ]
 
     /// Decodes a `filters` list and applies the list-level rules; each filter comes with its node.
@@ -29,8 +29,8 @@ extension HTTPRouteFilter {
         return filters
     }
 
-    /// Keys of filter configurations, including `cors`, which the CRD defines but this loader does not support.
-    private static let configurationKeys = HTTPRouteFilterType.allCases.map(\.configurationKey) + ["cors"]
+    /// Keys of filter configurations.
+    private static let configurationKeys = HTTPRouteFilterType.allCases.map(\.configurationKey)
 
     static func decode(_ mapping: MappingReader) -> HTTPRouteFilter? {
         guard let type: HTTPRouteFilterType = mapping.enumValue("type", required: true) else { return nil }
@@ -55,6 +55,8 @@ extension HTTPRouteFilter {
             return .urlRewrite(HTTPURLRewriteFilter.decode(config))
         case .extensionRef:
             return .extensionRef(LocalObjectReference.decode(config))
+        case .cors:
+            return .cors(HTTPCORSFilter.decode(config))
         }
     }
 

@@ -94,8 +94,8 @@ public enum GatewayTranslator {
         for gateway in input.gateways.sorted(by: { $0.qualifiedName < $1.qualifiedName }) {
             gatewayStatuses.append(listeners.finishedStatus(of: gateway))
             guard let planned = listeners.plans[gateway.qualifiedName], planned.contains(where: \.programmable) else { continue }
-            let ports = Set(planned.filter(\.programmable).map(\.port)).sorted()
-            proxies.append(placement.assembly.configuration(for: gateway, ports: ports, listenerAddress: options.listenerAddress))
+            let listenerHostnames = Dictionary(grouping: planned.filter(\.programmable), by: \.port).mapValues { $0.map { $0.listener.hostname ?? "*" } }
+            proxies.append(placement.assembly.configuration(for: gateway, listenerHostnames: listenerHostnames, listenerAddress: options.listenerAddress))
         }
         let policyStatuses = policies.statuses()
         return Translation(proxies: proxies, statuses: listeners.classStatuses + gatewayStatuses + routeStatuses + policyStatuses)

@@ -76,6 +76,16 @@ struct ListenerPlanning {
                 ]
                 continue
             }
+            if let reference = gateway.spec.infrastructure?.parametersRef {
+                // Meridian has no per-Gateway parameters kind: every reference names something
+                // it cannot use, and the Gateway API asks for the Gateway to be refused then.
+                let named = "\(reference.group.isEmpty ? "" : reference.group + "/")\(reference.kind) \(reference.name)"
+                status.conditions = [
+                    Condition(.accepted, false, reason: .invalidParameters, message: "spec.infrastructure.parametersRef \(named): Meridian takes no per-Gateway parameters (GatewayClass parameters are a kgateway.dev GatewayClassConfig)"),
+                    Condition(.programmed, false, reason: .invalid, message: "the Gateway is not accepted"),
+                ]
+                continue
+            }
             plans[gateway.qualifiedName] = Self.planListeners(gateway, options: context.options)
         }
     }

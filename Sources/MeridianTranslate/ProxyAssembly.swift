@@ -4,15 +4,16 @@ import MeridianLoad
 /// The assembly pass: placed routes and their clusters become one `ProxyConfiguration` per
 /// Gateway, one Envoy listener and route table per programmed port.
 struct ProxyAssembly {
-    /// Routes placed on one Gateway: port → host name → routes with their precedence.
-    private var hosts: [String: [Int: [String: [(RoutePrecedence, Route)]]]] = [:]
+    /// Routes placed on one Gateway: port → every (listener, host name, route) placed there.
+    private var placed: [String: [Int: [ListenerIsolation.PlacedRoute]]] = [:]
     /// Gateway → cluster name → cluster.
     private var clusters: [String: [String: Cluster]] = [:]
 
     /// Puts one Envoy route on each host name its placement serves.
     mutating func place(_ route: Route, precedence: RoutePrecedence, on placement: Placement) {
         for hostname in placement.hostnames {
-            hosts[placement.gateway, default: [:]][placement.port, default: [:]][hostname, default: []].append((precedence, route))
+            let entry = ListenerIsolation.PlacedRoute(listenerHostname: placement.listenerHostname, hostname: hostname, precedence: precedence, route: route)
+            placed[placement.gateway, default: [:]][placement.port, default: []].append(entry)
         }
     }
 
@@ -27,22 +28,19 @@ struct ProxyAssembly {
         clusters[gateway, default: [:]][cluster.name] = cluster
     }
 
-    /// Virtual hosts in name order, routes by precedence, clusters by name.
-    func configuration(for gateway: Gateway, ports: [Int], listenerAddress: String) -> ProxyConfiguration {
-        let placed = hosts[gateway.qualifiedName] ?? [:]
+    /// One Envoy listener per port; virtual hosts in name order, routes by precedence, clusters by name.
+    /// `listenerHostnames`: port → the host names (`*` for none) of the programmed listeners on it.
+    func configuration(for gateway: Gateway, listenerHostnames: [Int: [String]], listenerAddress: String) -> ProxyConfiguration {
+        let routes = placed[gateway.qualifiedName] ?? [:]
         var listeners: [MeridianIR.Listener] = []
         var tables: [RouteTable] = []
-        for port in ports {
+        for port in listenerHostnames.keys.sorted() {
             let name = "http-\(port)"
             listeners.append(MeridianIR.Listener(
                 name: name, address: listenerAddress, port: port, routeTableName: name,
                 localRateLimit: listenerRateLimits[gateway.qualifiedName]?[port]
             ))
-            let byHost = placed[port] ?? [:]
-            let virtualHosts = byHost.keys.sorted().map { hostname in
-                let ordered = byHost[hostname]!.sorted { $0.0 < $1.0 }.map(\.1)
-                return VirtualHost(name: hostname == "*" ? "any-host" : hostname, domains: [hostname], routes: ordered.uniqued())
-            }
+            let virtualHosts = ListenerIsolation.virtualHosts(routes[port] ?? [], listenerHostnames: listenerHostnames[port] ?? [])
             tables.append(RouteTable(name: name, virtualHosts: virtualHosts))
         }
         let groupClusters = (clusters[gateway.qualifiedName] ?? [:]).values.sorted { $0.name < $1.name }

@@ -4,9 +4,17 @@ import MeridianLoad
 struct Placement {
     var gateway: String
     var listenerName: String
+    /// The Envoy listener's port (the Gateway's, moved by `--privileged-port-offset`).
     var port: Int
     var hostnames: [String]
     var programmed: Bool
+    /// The listener's host name, `*` for none: requests are served by the most specific
+    /// listener matching their host (listener isolation).
+    var listenerHostname = "*"
+    /// The port as the Gateway writes it, which redirects use.
+    var gatewayPort = 80
+    /// `http` or `https`: the scheme requests arrive with.
+    var scheme = "http"
 }
 
 /// The attachment pass: which listeners of which Gateway each parentRef of a route reaches,
@@ -76,7 +84,10 @@ enum RouteAttachment {
             let hostnames = HostnameIntersection.intersect(listener: plan.listener.hostname, route: route.spec.hostnames)
             guard !hostnames.isEmpty else { continue }
             listeners[index].attachedRoutes += 1
-            placements.append(Placement(gateway: gatewayName, listenerName: plan.listener.name, port: plan.port, hostnames: hostnames, programmed: plan.programmable))
+            placements.append(Placement(
+                gateway: gatewayName, listenerName: plan.listener.name, port: plan.port, hostnames: hostnames, programmed: plan.programmable,
+                listenerHostname: plan.listener.hostname ?? "*", gatewayPort: plan.listener.port, scheme: plan.listener.protocol == .https ? "https" : "http"
+            ))
         }
         plans[gatewayName] = listeners
         guard !placements.isEmpty else {

@@ -55,6 +55,11 @@ struct RoutePlacement {
         for (ruleIndex, rule) in route.spec.rules.enumerated() {
             let compiled = rules[ruleIndex]
             var backendSide = RouteSettings()
+            for (backend, cluster) in compiled.mirrorClusters {
+                var cluster = cluster
+                apply(settings(for: backend, gateway: gateway, policies: &policies), to: &cluster)
+                assembly.add(cluster, gateway: placement.gateway)
+            }
             for (backend, cluster) in compiled.clusters {
                 let settings = settings(for: backend, gateway: gateway, policies: &policies)
                 var cluster = cluster
@@ -73,8 +78,9 @@ struct RoutePlacement {
             for (matchIndex, match) in matches.enumerated() {
                 var irRoute = Route(
                     name: "\(route.qualifiedName)/rule\(ruleIndex)/match\(matchIndex)",
-                    match: RuleCompilation.irMatch(match), action: compiled.action,
-                    requestHeaders: compiled.requestHeaders, responseHeaders: compiled.responseHeaders, rewrite: compiled.rewrite
+                    match: RuleCompilation.irMatch(match), action: RedirectPorts.action(compiled.action, on: placement),
+                    requestHeaders: compiled.requestHeaders, responseHeaders: compiled.responseHeaders, rewrite: compiled.rewrite,
+                    mirrors: compiled.mirrors, cors: compiled.cors
                 )
                 merged.apply(to: &irRoute)
                 let precedence = RoutePrecedence(match: match, route: route, ruleIndex: ruleIndex, matchIndex: matchIndex)

@@ -13,6 +13,10 @@ struct CompiledRule {
     var rewrite: URLRewrite?
     /// Each cluster the rule sends to, with the Service port or Backend it was made from.
     var clusters: [(backend: BackendKey, cluster: Cluster)] = []
+    /// Each cluster the rule mirrors to (`RequestMirror` filters), likewise.
+    var mirrorClusters: [(backend: BackendKey, cluster: Cluster)] = []
+    var mirrors: [RequestMirror] = []
+    var cors: CORSPolicy?
 }
 
 /// What rule compilation found worth reporting in the route's status.
@@ -39,6 +43,9 @@ enum RuleCompilation {
         var responseHeaders = HeaderModifications()
         var rewrite: URLRewrite?
         var redirect: Redirect?
+        var mirrors: [RequestMirror] = []
+        var mirrorClusters: [(BackendKey, Cluster)] = []
+        var cors: CORSPolicy?
         var refusedFilters: [String] = []
         for (index, filter) in rule.filters.enumerated() {
             switch filter {
@@ -58,14 +65,25 @@ enum RuleCompilation {
                 case .notFound: refusedFilters.append("\(prefix) is not declared in namespace \(namespace); the rule answers 500")
                 case .notAPolicy: refusedFilters.append("\(prefix) is not a kind Meridian implements; the rule answers 500")
                 }
-            case .requestMirror:
-                refusedFilters.append("\(rulePath).filters[\(index)]: \(describe(filter)) is not supported yet; the rule answers 500")
+            case .requestMirror(let mirror):
+                // An unresolvable mirror is dropped (the Gateway API's rule); the rule still serves.
+                switch BackendResolution.resolve(mirror.backendRef, routeNamespace: namespace, context: context) {
+                case .success(let resolved):
+                    mirrorClusters.append((resolved.backend, resolved.cluster))
+                    mirrors.append(RequestMirror(clusterName: resolved.cluster.name, partsPerMillion: partsPerMillion(mirror)))
+                case .failure(let problem):
+                    let path = "\(rulePath).filters[\(index)].requestMirror.backendRef"
+                    problems.unresolvedBackends.append(BackendProblem(reason: problem.reason, message: "\(path): \(problem.message); not mirrored"))
+                }
+            case .cors(let filter):
+                cors = CORSCompilation.policy(filter)
             }
         }
         func compiled(_ action: RouteAction, clusters: [(BackendKey, Cluster)] = []) -> CompiledRule {
             CompiledRule(
                 action: action, ownSettings: ownSettings, extensionPolicies: extensionPolicies,
-                requestHeaders: requestHeaders, responseHeaders: responseHeaders, rewrite: rewrite, clusters: clusters
+                requestHeaders: requestHeaders, responseHeaders: responseHeaders, rewrite: rewrite, clusters: clusters,
+                mirrorClusters: mirrorClusters, mirrors: mirrors, cors: cors
             )
         }
         if !refusedFilters.isEmpty {
@@ -85,14 +103,18 @@ enum RuleCompilation {
         for (index, backendRef) in rule.backendRefs.enumerated() {
             let weight = UInt32(clamping: backendRef.weight)
             let path = "\(rulePath).backendRefs[\(index)]"
-            if !backendRef.filters.isEmpty {
-                problems.unsupported.append("\(path).filters: backend filters are not supported yet; ignored")
-            }
+            let filters = backendFilters(backendRef.filters, path: path)
             switch BackendResolution.resolve(backendRef.reference, routeNamespace: namespace, context: context) {
+            case .success where !filters.refused.isEmpty:
+                // A filter that cannot be applied must not be skipped: this backend's share answers 500.
+                problems.unsupported.append(contentsOf: filters.refused)
+                unresolvedWeight += weight
             case .success(let resolved):
                 let cluster = resolved.cluster
                 clusters.append((resolved.backend, cluster))
-                if weight > 0 { backends.append(WeightedBackend(clusterName: cluster.name, weight: weight)) }
+                if weight > 0 {
+                    backends.append(WeightedBackend(clusterName: cluster.name, weight: weight, requestHeaders: filters.request, responseHeaders: filters.response))
+                }
             case .failure(let problem):
                 problems.unresolvedBackends.append(BackendProblem(reason: problem.reason, message: "\(path): \(problem.message)"))
                 unresolvedWeight += weight
@@ -108,6 +130,33 @@ enum RuleCompilation {
             action = .forward(backends)
         }
         return compiled(action, clusters: clusters)
+    }
+
+    /// A backendRef's own filters: header changes made only on requests sent to it (and their
+    /// answers); the other filter types are refused on a backendRef.
+    private static func backendFilters(_ filters: [HTTPRouteFilter], path: String) -> (request: HeaderModifications, response: HeaderModifications, refused: [String]) {
+        var request = HeaderModifications()
+        var response = HeaderModifications()
+        var refused: [String] = []
+        for (index, filter) in filters.enumerated() {
+            switch filter {
+            case .requestHeaderModifier(let modifier): request.merge(modifier)
+            case .responseHeaderModifier(let modifier): response.merge(modifier)
+            default:
+                refused.append("\(path).filters[\(index)]: \(describe(filter)) is not supported on a backendRef (only RequestHeaderModifier and ResponseHeaderModifier are); requests to this backend answer 500")
+            }
+        }
+        return (request, response, refused)
+    }
+
+    /// The share of requests a mirror copies: `percent`, `fraction`, or all of them.
+    private static func partsPerMillion(_ mirror: HTTPRequestMirrorFilter) -> UInt32 {
+        if let percent = mirror.percent { return UInt32(clamping: percent * 10_000) }
+        if let fraction = mirror.fraction, fraction.denominator > 0 {
+            let numerator = Int64(fraction.numerator) * 1_000_000
+            return UInt32(clamping: (numerator + Int64(fraction.denominator) / 2) / Int64(fraction.denominator))
+        }
+        return 1_000_000
     }
 
     private static func pathRewrite(_ modifier: HTTPPathModifier) -> PathRewrite {

@@ -117,7 +117,7 @@ struct HTTPRouteMatchingConformance2 {
             ])
             // Only Accepted routes count in attachedRoutes.
             let listenerConditions: [ConformanceTest.ExpectedCondition] = [.init("Accepted", "True"), .init("ResolvedRefs", "True")]
-            t.gatewayMustHaveListeners(gateway, [("listener-1", 2, listenerConditions), ("listener-2", 1, listenerConditions), ("listener-3", 1, listenerConditions)])
+            t.gatewayMustHaveListeners(gateway, [("listener-1", 2, ["HTTPRoute"], listenerConditions), ("listener-2", 1, ["HTTPRoute"], listenerConditions), ("listener-3", 1, ["HTTPRoute"], listenerConditions)])
             // A listener without a host name.
             let all = nn(infra, "httproute-hostname-intersection-all")
             let allAddress = try await t.gatewayAndRoutesMustBeAccepted(all, routes: [all])
