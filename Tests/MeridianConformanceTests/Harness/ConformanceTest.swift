@@ -309,7 +309,7 @@ final class ConformanceTest: Sendable {
         await roundTrip(gateway, expected).mismatch
     }
 
-    private func roundTrip(_ gateway: GatewayAddress, _ expected: ExpectedResponse) async -> (captured: CapturedRoundTrip?, mismatch: String?) {
+    func roundTrip(_ gateway: GatewayAddress, _ expected: ExpectedResponse) async -> (captured: CapturedRoundTrip?, mismatch: String?) {
         let method = expected.request.method.isEmpty ? "GET" : expected.request.method
         let path = expected.request.path.isEmpty ? "/" : expected.request.path
         var headers: [(String, String)] = [("Host", expected.request.host.isEmpty ? gateway.defaultHost : expected.request.host), ("User-Agent", "Go-http-client/1.1")]
