@@ -19,6 +19,8 @@ enum ListenerIsolation {
         var hostname: String
         var precedence: RoutePrecedence
         var route: Route
+        /// `http` or `https`, as the listener receives requests.
+        var scheme: String
     }
 
     static func virtualHosts(_ placed: [PlacedRoute], listenerHostnames: [String]) -> [VirtualHost] {
@@ -32,7 +34,7 @@ enum ListenerIsolation {
                     let (left, right) = (specificity(lhs.hostname), specificity(rhs.hostname))
                     return left != right ? left > right : lhs.precedence < rhs.precedence
                 }
-                .map(\.route)
+                .map { RedirectPorts.route($0.route, onVirtualHost: domain, listenerScheme: $0.scheme) }
             return VirtualHost(name: domain == "*" ? "any-host" : domain, domains: [domain], routes: routes.uniqued())
         }
     }

@@ -12,7 +12,7 @@ struct ProxyAssembly {
     /// Puts one Envoy route on each host name its placement serves.
     mutating func place(_ route: Route, precedence: RoutePrecedence, on placement: Placement) {
         for hostname in placement.hostnames {
-            let entry = ListenerIsolation.PlacedRoute(listenerHostname: placement.listenerHostname, hostname: hostname, precedence: precedence, route: route)
+            let entry = ListenerIsolation.PlacedRoute(listenerHostname: placement.listenerHostname, hostname: hostname, precedence: precedence, route: route, scheme: placement.scheme)
             placed[placement.gateway, default: [:]][placement.port, default: []].append(entry)
         }
     }

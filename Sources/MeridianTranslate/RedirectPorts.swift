@@ -30,4 +30,20 @@ enum RedirectPorts {
         if redirect.hostname != nil || listenerPort == wellKnown[listenerScheme] { return nil }
         return port
     }
+
+    /// A route as served on virtual host `domain`. A redirect that keeps the request's host
+    /// and goes to its scheme's default port can name an exact host itself: with a host name
+    /// Envoy writes no port, so `Location` has none even when the request's `Host` carries
+    /// one (on a listener port that is not the scheme's default, where `port_redirect` would
+    /// otherwise write the default port).
+    static func route(_ route: Route, onVirtualHost domain: String, listenerScheme: String) -> Route {
+        guard !domain.contains("*"), case .redirect(var redirect) = route.action, redirect.hostname == nil else { return route }
+        let scheme = redirect.scheme ?? listenerScheme
+        guard redirect.port == nil || redirect.port == wellKnown[scheme] else { return route }
+        redirect.hostname = domain
+        redirect.port = nil
+        var served = route
+        served.action = .redirect(redirect)
+        return served
+    }
 }

@@ -137,6 +137,19 @@ struct HTTPFilterTranslationTests {
         }
     }
 
+    @Test("a redirect to the default port that keeps the host names an exact host itself, so Envoy writes no port")
+    func redirectOnExactHost() throws {
+        let yaml = gateway(listeners: httpListener) + route(rules: """
+            - filters: [{type: RequestRedirect, requestRedirect: {scheme: https}}]
+        """, hostnames: #"["foo.example.com", "*.example.com"]"#)
+        let hosts = try #require(translate(yaml).proxy("ns/gw")?.routeTables.first?.virtualHosts)
+        #expect(hosts.map(\.domains) == [["*.example.com"], ["foo.example.com"]])
+        #expect(hosts.map { $0.routes.first?.action } == [
+            .redirect(Redirect(scheme: "https", port: 443)),        // any host: the only way to replace the request's :8080
+            .redirect(Redirect(scheme: "https", hostname: "foo.example.com")),
+        ])
+    }
+
     @Test("listener isolation: each host name of a port's listeners has a virtual host with that listener's routes only; broader route host names follow narrower ones")
     func listenerIsolation() throws {
         let yaml = gateway(listeners: """
