@@ -86,6 +86,10 @@ public struct Route: Sendable, Hashable {
     public var rateLimit: LocalRateLimit?
     /// Sticky sessions: requests carrying the session's cookie or header go to the same endpoint.
     public var sessionPersistence: SessionPersistence?
+    /// What a `.forward` answers for the share of a backend that names no cluster: 500 for
+    /// HTTP, 503 for gRPC (which the proxy turns into UNAVAILABLE); 404 and 503 are the others
+    /// Envoy has.
+    public var unresolvedBackendStatus: Int
 
     public init(
         name: String,
@@ -99,7 +103,8 @@ public struct Route: Sendable, Hashable {
         idleTimeout: Duration? = nil,
         hashPolicies: [HashPolicy] = [],
         rateLimit: LocalRateLimit? = nil,
-        sessionPersistence: SessionPersistence? = nil
+        sessionPersistence: SessionPersistence? = nil,
+        unresolvedBackendStatus: Int = 500
     ) {
         self.name = name
         self.match = match
@@ -113,6 +118,7 @@ public struct Route: Sendable, Hashable {
         self.hashPolicies = hashPolicies
         self.rateLimit = rateLimit
         self.sessionPersistence = sessionPersistence
+        self.unresolvedBackendStatus = unresolvedBackendStatus
     }
 }
 

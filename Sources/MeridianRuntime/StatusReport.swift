@@ -58,7 +58,12 @@ public enum StatusReport {
             if !status.conditions.isEmpty { members.append(("conditions", conditions(status.conditions))) }
             if !status.listeners.isEmpty {
                 members.append(("listeners", .array(status.listeners.map { listener in
-                    .object([("name", .string(listener.name)), ("attachedRoutes", .integer(Int64(listener.attachedRoutes))), ("conditions", conditions(listener.conditions))])
+                    .object([
+                        ("name", .string(listener.name)),
+                        ("supportedKinds", .array(listener.supportedKinds.map(JSONValue.string))),
+                        ("attachedRoutes", .integer(Int64(listener.attachedRoutes))),
+                        ("conditions", conditions(listener.conditions)),
+                    ])
                 })))
             }
             if !status.parents.isEmpty {

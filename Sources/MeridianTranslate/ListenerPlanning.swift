@@ -7,9 +7,12 @@ struct PlannedListener {
     var port: Int
     var acceptsRoutes: Bool
     var programmable: Bool
-    var allowsHTTPRoute: Bool
+    /// The route kinds it takes: `allowedRoutes.kinds` Meridian serves, or by default both.
+    var allowedKinds: [RouteKind]
     var conditions: [Condition] = []
     var attachedRoutes = 0
+    /// Host names of the routes attached so far, by kind: an HTTPRoute and a GRPCRoute may not share one.
+    var attachedHostnames: [(kind: RouteKind, route: String, hostnames: [String])] = []
     var refusal: String?
 }
 
@@ -86,7 +89,10 @@ struct ListenerPlanning {
             if !conditions.contains(where: { $0.type == .programmed }) {
                 conditions.append(Condition(.programmed, true, reason: .programmed, message: "Envoy listener on port \(plan.port)"))
             }
-            return ListenerStatus(name: plan.listener.name, attachedRoutes: plan.attachedRoutes, conditions: conditions)
+            return ListenerStatus(
+                name: plan.listener.name, supportedKinds: plan.allowedKinds.map(\.rawValue).sorted(by: >),
+                attachedRoutes: plan.attachedRoutes, conditions: conditions
+            )
         }
         let refused = planned.filter { !$0.programmable }
         if refused.count == planned.count {
@@ -142,7 +148,7 @@ struct ListenerPlanning {
     private static func planListener(_ listener: MeridianLoad.Listener, options: TranslationOptions) -> PlannedListener {
         var port = listener.port
         if port < 1024, options.privilegedPortOffset > 0 { port += options.privilegedPortOffset }
-        var plan = PlannedListener(listener: listener, port: port, acceptsRoutes: true, programmable: true, allowsHTTPRoute: true)
+        var plan = PlannedListener(listener: listener, port: port, acceptsRoutes: true, programmable: true, allowedKinds: RouteKind.allCases)
 
         func refuse(_ type: ConditionType, reason: ConditionReason, _ message: String, acceptsRoutes: Bool) {
             plan.programmable = false
@@ -173,17 +179,20 @@ struct ListenerPlanning {
 
         let kinds = listener.allowedRoutes.kinds
         if !kinds.isEmpty {
-            let isHTTPRoute = { (kind: RouteGroupKind) in kind.group == GatewayTranslator.gatewayGroup && kind.kind == "HTTPRoute" }
-            plan.allowsHTTPRoute = kinds.contains(where: isHTTPRoute)
-            let others = kinds.filter { !isHTTPRoute($0) }
+            plan.allowedKinds = RouteKind.allCases.filter { kind in kinds.contains { RouteKind($0) == kind } }
+            let others = kinds.filter { RouteKind($0) == nil }
             if !others.isEmpty {
                 let names = others.map { $0.group.isEmpty ? $0.kind : "\($0.group)/\($0.kind)" }.joined(separator: ", ")
-                plan.conditions.append(Condition(.resolvedRefs, false, reason: .invalidRouteKinds, message: "\(names): Meridian supports HTTPRoute only"))
-                if !plan.allowsHTTPRoute {
+                plan.conditions.append(Condition(.resolvedRefs, false, reason: .invalidRouteKinds, message: "\(names): Meridian supports HTTPRoute and GRPCRoute"))
+                if plan.allowedKinds.isEmpty {
                     plan.programmable = false
                     plan.refusal = plan.refusal ?? "no supported route kind"
                 }
             }
+        }
+        if listener.protocol != .http && listener.protocol != .https {
+            // Routes of the kinds Meridian serves need HTTP; it supports no kind on other protocols.
+            plan.allowedKinds = []
         }
         if !plan.conditions.contains(where: { $0.type == .accepted }) {
             plan.conditions.insert(Condition(.accepted, true, reason: .accepted), at: 0)

@@ -105,6 +105,8 @@ public struct ResourceStatus: Sendable, Hashable {
 
 public struct ListenerStatus: Sendable, Hashable {
     public var name: String
+    /// The route kinds the listener takes (`HTTPRoute`, `GRPCRoute`), as `supportedKinds` reports them.
+    public var supportedKinds: [String]
     public var attachedRoutes: Int
     public var conditions: [Condition]
 }
