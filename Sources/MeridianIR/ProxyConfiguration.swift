@@ -90,6 +90,11 @@ public struct Route: Sendable, Hashable {
     /// HTTP, 503 for gRPC (which the proxy turns into UNAVAILABLE); 404 and 503 are the others
     /// Envoy has.
     public var unresolvedBackendStatus: Int
+    /// Ends a call at the deadline its `grpc-timeout` header gives (gRPC clients send their
+    /// deadline so), however long that is, and at no other time: for gRPC routes, whose
+    /// streams may outlive any fixed timeout. Envoy then ignores `timeout`, and its default
+    /// route timeout (15 s) no longer applies.
+    public var honorsGRPCTimeout: Bool
 
     public init(
         name: String,
@@ -104,7 +109,8 @@ public struct Route: Sendable, Hashable {
         hashPolicies: [HashPolicy] = [],
         rateLimit: LocalRateLimit? = nil,
         sessionPersistence: SessionPersistence? = nil,
-        unresolvedBackendStatus: Int = 500
+        unresolvedBackendStatus: Int = 500,
+        honorsGRPCTimeout: Bool = false
     ) {
         self.name = name
         self.match = match
@@ -119,6 +125,7 @@ public struct Route: Sendable, Hashable {
         self.rateLimit = rateLimit
         self.sessionPersistence = sessionPersistence
         self.unresolvedBackendStatus = unresolvedBackendStatus
+        self.honorsGRPCTimeout = honorsGRPCTimeout
     }
 }
 

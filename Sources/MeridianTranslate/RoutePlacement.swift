@@ -75,6 +75,11 @@ struct RoutePlacement {
                     unresolvedBackendStatus: RuleCompilation.unusableBackendStatus(route.kind)
                 )
                 merged.apply(to: &irRoute)
+                if route.kind == .grpc, irRoute.timeout == nil {
+                    // Streams may last: unless a policy sets a timeout, the call's own deadline
+                    // (grpc-timeout) instead of Envoy's default route timeout of 15 s.
+                    irRoute.honorsGRPCTimeout = true
+                }
                 let precedence = RoutePrecedence(specificity: specificity, route: route, ruleIndex: ruleIndex, matchIndex: matchIndex)
                 assembly.place(irRoute, precedence: precedence, on: placement)
             }

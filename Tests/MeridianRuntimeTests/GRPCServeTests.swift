@@ -40,7 +40,7 @@ struct GRPCServeTests {
         return fixture
     }
 
-    @Test("GRPCRoute: service/method routing to two backends, a header match, a request header set, an 80/20 split, UNIMPLEMENTED for the unmatched, UNAVAILABLE for a missing backend")
+    @Test("GRPCRoute: service/method routing to two backends, a header match, a request header set, an 80/20 split, a TrafficPolicy timeout, UNIMPLEMENTED for the unmatched, UNAVAILABLE for a missing backend")
     func grpcRoute() async throws {
         let directory = try RepositoryPaths.makeScratchDirectory("grpc-route")
         let one = try await ScriptBackend(.grpc, name: "one", directory: directory)
@@ -62,12 +62,20 @@ struct GRPCServeTests {
                   backendRefs: [{name: one, port: 80}]
                 - matches: [{method: {service: echo.Echo, method: Ping}, headers: [{name: x-tenant, value: beta}]}]
                   backendRefs: [{name: two, port: 80}]
-                - matches: [{method: {service: echo.Echo, method: Pong}}]
+                - name: pong
+                  matches: [{method: {service: echo.Echo, method: Pong}}]
                   backendRefs: [{name: two, port: 80}]
                 - matches: [{method: {service: split.Split}}]
                   backendRefs: [{name: one, port: 80, weight: 80}, {name: two, port: 80, weight: 20}]
                 - matches: [{method: {service: broken.Broken}}]
                   backendRefs: [{name: missing, port: 80}]
+            ---
+            apiVersion: gateway.kgateway.dev/v1alpha1
+            kind: TrafficPolicy
+            metadata: {name: pong-timeout, namespace: ns}
+            spec:
+              targetRefs: [{group: gateway.networking.k8s.io, kind: GRPCRoute, name: echo, sectionName: pong}]
+              timeouts: {request: 7s}
             """
         }, ready: { fixture in
             try ProtocolProbe.grpc(port: fixture.listenerPort, [.init("/echo.Echo/Ping", authority: host)], directory: directory).first?.code == "OK"
@@ -93,6 +101,10 @@ struct GRPCServeTests {
         #expect(results[1].backends == ["two": 1])
         #expect(results[1].answer?.metadata["x-route"] == nil)
         #expect(results[2].backends == ["two": 1])
+        // No route timeout on gRPC routes (Envoy's default 15 s would cut long streams), only the
+        // call's deadline, unless a policy sets one: here a TrafficPolicy on the rule named pong.
+        #expect(results[0].answer?.metadata["x-envoy-expected-rq-timeout-ms"] == nil)
+        #expect(results[2].answer?.metadata["x-envoy-expected-rq-timeout-ms"] == "7000")
         // An 80/20 split over 400 calls, within ±5%.
         let split = results[3]
         print("figure: GRPCRoute 80/20 split over 400 calls: \(split.backends)")

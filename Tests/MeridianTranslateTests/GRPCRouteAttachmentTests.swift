@@ -201,6 +201,7 @@ struct GRPCRouteAttachmentTests {
         #expect(routes["grpc:ns/g/rule0/match0"]?.timeout == .seconds(60))
         #expect(routes["grpc:ns/g/rule1/match0"]?.timeout == .seconds(10))
         #expect(routes["grpc:ns/g/rule2/match0"]?.timeout == .seconds(1))
+        #expect(routes.values.allSatisfy { !$0.honorsGRPCTimeout }, "a policy's timeout replaces the call's deadline")
         #expect(translation.policyConditions("TrafficPolicy", "ns/route") == [
             "Gateway ns/gw: Accepted=True Merged: in effect: timeouts.request; not in effect: timeouts.request is set by TrafficPolicy ns/by-ref (ExtensionRef); timeouts.request is set by TrafficPolicy ns/rule (rule level)",
         ])

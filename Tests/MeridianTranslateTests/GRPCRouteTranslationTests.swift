@@ -54,6 +54,9 @@ struct GRPCRouteTranslationTests {
         #expect(first.requestHeaders == HeaderModifications(overwrite: [HeaderValue(name: "x-set", value: "1")], append: [HeaderValue(name: "x-add", value: "2")], remove: ["x-gone"]))
         #expect(first.responseHeaders == HeaderModifications(overwrite: [HeaderValue(name: "x-answer", value: "3")]))
         #expect(first.unresolvedBackendStatus == 503)
+        // Streams may last: the client's deadline, not Envoy's default timeout of 15 s.
+        #expect(first.timeout == nil)
+        #expect(first.honorsGRPCTimeout)
         // gRPC is HTTP/2 only: every cluster a GRPCRoute sends to speaks HTTP/2.
         #expect(translation.cluster("ns/a:80")?.upstreamHTTP == UpstreamHTTPOptions(http2: HTTP2Options()))
         #expect(translation.cluster("ns/b:80")?.upstreamHTTP == UpstreamHTTPOptions(http2: HTTP2Options()))
