@@ -85,7 +85,10 @@ enum GRPCMatching {
     /// an omitted service or method is any segment.
     static func irMatch(_ match: GRPCRouteMatch) -> RouteMatch {
         let path: PathMatch
-        switch (match.method?.type, match.method?.service, match.method?.method) {
+        // The CRD allows an exact service to be written fully qualified, `.pkg.Service`; on the
+        // wire it is `/pkg.Service/Method`.
+        let exactService = match.method?.type == .exact ? match.method?.service.map { $0.hasPrefix(".") ? String($0.dropFirst()) : $0 } : match.method?.service
+        switch (match.method?.type, exactService, match.method?.method) {
         case (nil, _, _), (_, nil, nil):
             path = .prefix("/")
         case (.exact?, let service?, let method?):

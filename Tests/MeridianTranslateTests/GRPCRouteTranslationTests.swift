@@ -30,6 +30,7 @@ struct GRPCRouteTranslationTests {
               - method: {type: RegularExpression, service: "echo\\\\.v[0-9]+\\\\.Echo", method: "P.*"}
               - method: {type: RegularExpression, method: "Get|List"}
               - headers: [{name: X-Tenant, value: acme}, {name: x-version, type: RegularExpression, value: "v[12]"}]
+              - method: {service: .echo.v1.Echo, method: Ping}
             filters:
               - type: RequestHeaderModifier
                 requestHeaderModifier: {set: [{name: X-Set, value: "1"}], add: [{name: x-add, value: "2"}], remove: [x-gone]}
@@ -49,6 +50,7 @@ struct GRPCRouteTranslationTests {
         #expect(match(5) == RouteMatch(path: .prefix("/"), headers: [
             HeaderMatch(name: "x-tenant", value: .exact("acme")), HeaderMatch(name: "x-version", value: .regularExpression("v[12]")),
         ]))
+        #expect(match(6) == RouteMatch(path: .exact("/echo.v1.Echo/Ping")), "a fully qualified service has no leading dot on the wire")
         let first = try #require(byName["grpc:ns/g/rule0/match0"])
         #expect(first.action == .forward([WeightedBackend(clusterName: "ns/a:80", weight: 3), WeightedBackend(clusterName: "ns/b:80", weight: 1)]))
         #expect(first.requestHeaders == HeaderModifications(overwrite: [HeaderValue(name: "x-set", value: "1")], append: [HeaderValue(name: "x-add", value: "2")], remove: ["x-gone"]))
