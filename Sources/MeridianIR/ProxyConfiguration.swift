@@ -86,6 +86,15 @@ public struct Route: Sendable, Hashable {
     public var rateLimit: LocalRateLimit?
     /// Sticky sessions: requests carrying the session's cookie or header go to the same endpoint.
     public var sessionPersistence: SessionPersistence?
+    /// What a `.forward` answers for the share of a backend that names no cluster: 500 for
+    /// HTTP, 503 for gRPC (which the proxy turns into UNAVAILABLE); 404 and 503 are the others
+    /// Envoy has.
+    public var unresolvedBackendStatus: Int
+    /// Ends a call at the deadline its `grpc-timeout` header gives (gRPC clients send their
+    /// deadline so), however long that is, and at no other time: for gRPC routes, whose
+    /// streams may outlive any fixed timeout. Envoy then ignores `timeout`, and its default
+    /// route timeout (15 s) no longer applies.
+    public var honorsGRPCTimeout: Bool
 
     public init(
         name: String,
@@ -99,7 +108,9 @@ public struct Route: Sendable, Hashable {
         idleTimeout: Duration? = nil,
         hashPolicies: [HashPolicy] = [],
         rateLimit: LocalRateLimit? = nil,
-        sessionPersistence: SessionPersistence? = nil
+        sessionPersistence: SessionPersistence? = nil,
+        unresolvedBackendStatus: Int = 500,
+        honorsGRPCTimeout: Bool = false
     ) {
         self.name = name
         self.match = match
@@ -113,6 +124,8 @@ public struct Route: Sendable, Hashable {
         self.hashPolicies = hashPolicies
         self.rateLimit = rateLimit
         self.sessionPersistence = sessionPersistence
+        self.unresolvedBackendStatus = unresolvedBackendStatus
+        self.honorsGRPCTimeout = honorsGRPCTimeout
     }
 }
 

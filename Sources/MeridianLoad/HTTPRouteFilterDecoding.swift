@@ -1,6 +1,20 @@
 // Decoding and validation of HTTPRoute filters, following the upstream CRD schema and its
 // CEL rules (gateway.networking.k8s.io standard channel).
 
+/// The route kind whose filter list is decoded: a GRPCRoute allows a subset of the types.
+enum FilterRouteKind {
+    case httpRoute
+    case grpcRoute
+
+    /// The filter types the kind's CRD allows, in the order error messages list them.
+    var allowedTypes: [HTTPRouteFilterType] {
+        switch self {
+        case .httpRoute: HTTPRouteFilterType.allCases
+        case .grpcRoute: [.requestHeaderModifier, .responseHeaderModifier, .requestMirror, .extensionRef]
+        }
+    }
+}
+
 extension HTTPRouteFilter {
     /// Filter types that may appear at most once per list (CRD CEL rules).
     private static let unrepeatable: Set<HTTPRouteFilterType> = [
@@ -8,11 +22,11 @@ extension HTTPRouteFilter {
     ]
 
     /// Decodes a `filters` list and applies the list-level rules; each filter comes with its node.
-    static func decodeList(_ items: [NodeReader]) -> [(filter: HTTPRouteFilter, item: NodeReader)] {
+    static func decodeList(_ items: [NodeReader], in routeKind: FilterRouteKind) -> [(filter: HTTPRouteFilter, item: NodeReader)] {
         var filters: [(filter: HTTPRouteFilter, item: NodeReader)] = []
         var firstLineOfType: [HTTPRouteFilterType: Int] = [:]
         for item in items {
-            guard let mapping = item.mapping(), let filter = decode(mapping) else { continue }
+            guard let mapping = item.mapping(), let filter = decode(mapping, in: routeKind) else { continue }
             if unrepeatable.contains(filter.type) {
                 if let firstLine = firstLineOfType[filter.type] {
                     item.report(.duplicateEntry, "\(filter.type.rawValue) filter cannot be repeated (first at line \(firstLine))")
@@ -29,13 +43,27 @@ extension HTTPRouteFilter {
         return filters
     }
 
-    /// Keys of filter configurations, including `cors`, which the CRD defines but this loader does not support.
+    /// Keys of filter configurations, including `cors`, which the HTTPRoute CRD defines but this loader does not support.
     private static let configurationKeys = HTTPRouteFilterType.allCases.map(\.configurationKey) + ["cors"]
 
-    static func decode(_ mapping: MappingReader) -> HTTPRouteFilter? {
-        guard let type: HTTPRouteFilterType = mapping.enumValue("type", required: true) else { return nil }
+    static func decode(_ mapping: MappingReader, in routeKind: FilterRouteKind) -> HTTPRouteFilter? {
+        let allowed = routeKind.allowedTypes
+        guard let typeReader = mapping.value("type") else {
+            mapping.reportMissing("type")
+            return nil
+        }
+        guard let typeName = typeReader.string() else { return nil }
+        guard let type = HTTPRouteFilterType(rawValue: typeName), allowed.contains(type) else {
+            typeReader.reportInvalid("unsupported value \(quoted(typeName)); supported values: \(allowed.map { quoted($0.rawValue) }.joined(separator: ", "))")
+            return nil
+        }
         for key in configurationKeys where key != type.configurationKey {
-            mapping.value(key)?.reportInvalid("must not be set when type is \(type.rawValue)")
+            guard let reader = mapping.value(key) else { continue }
+            if routeKind == .grpcRoute, !allowed.map(\.configurationKey).contains(key) {
+                reader.report(.unknownField, "unknown field (GRPCRoute filters have no \(key))")
+            } else {
+                reader.reportInvalid("must not be set when type is \(type.rawValue)")
+            }
         }
         guard let configuration = mapping.value(type.configurationKey) else {
             mapping.reportMissing(type.configurationKey, "required when type is \(type.rawValue)")

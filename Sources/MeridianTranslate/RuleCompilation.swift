@@ -21,19 +21,27 @@ struct RuleProblems {
     var unsupported: [String] = []
 }
 
-/// The rule pass: filters, timeouts and backends of each HTTPRoute rule, compiled once and
-/// placed later on every host the route serves.
+/// The rule pass: filters, timeouts and backends of each HTTPRoute or GRPCRoute rule,
+/// compiled once and placed later on every host the route serves.
 enum RuleCompilation {
+    /// The status a GRPCRoute rule answers when it has no usable backend, and for the share of
+    /// an invalid backend: 503, which Envoy turns into gRPC's UNAVAILABLE, as the API asks.
+    /// An HTTPRoute rule answers 500.
+    static func unusableBackendStatus(_ kind: RouteKind) -> Int {
+        kind == .grpc ? 503 : 500
+    }
+
     static func compile(
-        _ rule: HTTPRouteRule,
+        _ rule: RuleSource,
         ruleIndex: Int,
+        kind: RouteKind,
         namespace: String,
         context: TranslationContext,
         policies: PolicyAttachment,
         problems: inout RuleProblems
     ) -> CompiledRule {
         let rulePath = "spec.rules[\(ruleIndex)]"
-        let ownSettings = RuleOwnSettings.settings(rule, rulePath: rulePath, unsupported: &problems.unsupported)
+        let ownSettings = rule.httpRule.map { RuleOwnSettings.settings($0, rulePath: rulePath, unsupported: &problems.unsupported) } ?? RouteSettings()
         var extensionPolicies: [Int] = []
         var requestHeaders = HeaderModifications()
         var responseHeaders = HeaderModifications()
@@ -76,8 +84,9 @@ enum RuleCompilation {
         if let redirect {
             return compiled(.redirect(redirect))
         }
+        let unusable = unusableBackendStatus(kind)
         guard !rule.backendRefs.isEmpty else {
-            return compiled(.directResponse(status: 500, body: ""))
+            return compiled(.directResponse(status: unusable, body: ""))
         }
         var backends: [WeightedBackend] = []
         var clusters: [(BackendKey, Cluster)] = []
@@ -88,7 +97,7 @@ enum RuleCompilation {
             if !backendRef.filters.isEmpty {
                 problems.unsupported.append("\(path).filters: backend filters are not supported yet; ignored")
             }
-            switch BackendResolution.resolve(backendRef.reference, routeNamespace: namespace, context: context) {
+            switch BackendResolution.resolve(backendRef.reference, routeKind: kind, routeNamespace: namespace, context: context) {
             case .success(let resolved):
                 let cluster = resolved.cluster
                 clusters.append((resolved.backend, cluster))
@@ -100,9 +109,9 @@ enum RuleCompilation {
         }
         let action: RouteAction
         if backends.isEmpty {
-            action = .directResponse(status: 500, body: "")
+            action = .directResponse(status: unusable, body: "")
         } else if unresolvedWeight > 0 {
-            // Envoy answers a missing cluster with the route's cluster_not_found code: 500.
+            // Envoy answers a missing cluster with the route's cluster_not_found code (`unresolvedBackendStatus`).
             action = .forward(backends + [WeightedBackend(clusterName: "unresolved-backend", weight: unresolvedWeight)])
         } else {
             action = .forward(backends)
