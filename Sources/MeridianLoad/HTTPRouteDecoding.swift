@@ -1,5 +1,8 @@
 // Decoding and validation of HTTPRoute specs, following the upstream CRD schema and its
 // CEL rules (gateway.networking.k8s.io standard channel), with API defaults applied.
+// Regular expressions are checked as Envoy checks them (RE2, program size limit).
+
+import RegexCheck
 
 extension HTTPRouteSpec {
     static let maxParentRefs = 32
@@ -157,10 +160,11 @@ extension HTTPRouteMatch {
         var firstLineOfHeader: [String: Int] = [:]
         for item in mapping.list("headers", maxItems: maxHeaders) ?? [] {
             guard let headerMapping = item.mapping() else { continue }
+            let type: StringMatchType = headerMapping.enumValue("type") ?? .exact
             let header = HTTPHeaderMatch(
-                type: headerMapping.enumValue("type") ?? .exact,
+                type: type,
                 name: headerMapping.string("name", required: true, problem: NameSyntax.headerNameProblem) ?? "",
-                value: headerMapping.string("value", required: true, maxLength: 4096) ?? ""
+                value: headerMapping.string("value", required: true, maxLength: 4096, problem: type.valueProblem) ?? ""
             )
             if let nameReader = headerMapping.value("name"), !header.name.isEmpty {
                 // Header names are case-insensitive, so `X-Model` and `x-model` collide.
@@ -178,10 +182,11 @@ extension HTTPRouteMatch {
         var firstLineOfParam: [String: Int] = [:]
         for item in mapping.list("queryParams", maxItems: maxQueryParams) ?? [] {
             guard let paramMapping = item.mapping() else { continue }
+            let type: StringMatchType = paramMapping.enumValue("type") ?? .exact
             let param = HTTPQueryParamMatch(
-                type: paramMapping.enumValue("type") ?? .exact,
+                type: type,
                 name: paramMapping.string("name", required: true, problem: NameSyntax.queryParamNameProblem) ?? "",
-                value: paramMapping.string("value", required: true, maxLength: 1024) ?? ""
+                value: paramMapping.string("value", required: true, maxLength: 1024, problem: type.valueProblem) ?? ""
             )
             if let nameReader = paramMapping.value("name"), !param.name.isEmpty {
                 if let firstLine = firstLineOfParam[param.name] {
@@ -204,7 +209,7 @@ extension HTTPPathMatch {
     static func decode(_ mapping: MappingReader) -> HTTPPathMatch {
         let type: PathMatchType = mapping.enumValue("type") ?? .pathPrefix
         let value = mapping.string("value", allowEmpty: true, maxLength: maxValueLength, problem: { value in
-            type == .regularExpression ? nil : pathProblem(value, type: type)
+            type == .regularExpression ? EnvoyRegex.problem(value) : pathProblem(value, type: type)
         }) ?? "/"
         return HTTPPathMatch(type: type, value: value)
     }
@@ -244,6 +249,13 @@ extension HTTPPathMatch {
             }
         }
         return !bytes.isEmpty
+    }
+}
+
+extension StringMatchType {
+    /// A regular expression must be one Envoy accepts; an exact value may be anything.
+    func valueProblem(_ value: String) -> String? {
+        self == .regularExpression ? EnvoyRegex.problem(value) : nil
     }
 }
 
