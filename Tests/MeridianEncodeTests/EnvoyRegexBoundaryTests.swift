@@ -97,3 +97,36 @@ struct HeaderValueEncodingTests {
         #expect(result.valid, "\(result.output)")
     }
 }
+
+@Suite("Meridian's own regular expressions")
+struct GeneratedRegexTests {
+    /// The longest PathPrefix the Gateway API allows (1,024 characters), with every path punctuation mark.
+    static let longestPrefix = String(("/a-._~!$&'()*+,;=:@%41" + String(repeating: "x", count: 1_024)).prefix(1_024))
+
+    @Test("the rewrite regexes Meridian writes pass the RE2 check for the longest prefix: RE2 does not count a ^literal prefix")
+    func rewritesStayWithinTheLimit() throws {
+        let routes = [
+            Route(name: "strip", match: RouteMatch(path: .segmentPrefix(Self.longestPrefix)), action: .forward([WeightedBackend(clusterName: "svc", weight: 1)]),
+                  rewrite: URLRewrite(path: .prefix("/"))),
+            Route(name: "full", match: RouteMatch(path: .segmentPrefix(Self.longestPrefix)), action: .forward([WeightedBackend(clusterName: "svc", weight: 1)]),
+                  rewrite: URLRewrite(path: .fullPath("/x"))),
+            Route(name: "moved", match: RouteMatch(path: .segmentPrefix(Self.longestPrefix)), action: .redirect(Redirect(path: .prefix("/")))),
+        ]
+        let configuration = SampleConfigurations.singleBackend(listenerPort: 8080, cluster: "svc", endpoints: [Endpoint(address: "127.0.0.1", port: 9000)], extraRoutes: routes)
+        let snapshot = try SampleConfigurations.snapshot(configuration)
+        let table = try #require(ProtobufJSON.render(typeURL: ResourceType.route.typeURL, bytes: snapshot.resource(.route, named: "routes")!.message.bytes))
+        let encoded = (0..<3).compactMap { index -> String? in
+            let route = table.at("virtual_hosts", 0, "routes", .index(index))
+            let pattern = route?.at("route", "regex_rewrite", "pattern", "regex") ?? route?.at("redirect", "regex_rewrite", "pattern", "regex")
+            if case .string(let text)? = pattern { return text }
+            return nil
+        }
+        #expect(encoded.count == 3)
+        for pattern in encoded {
+            #expect(EnvoyRegex.problem(pattern) == nil, "\(pattern.prefix(60))…: \(EnvoyRegex.check(pattern))")
+        }
+        let bootstrap = try StaticBootstrap.embedding(configDump: ConfigDump.render(snapshot))
+        let result = try StaticBootstrap.validate(bootstrap, directory: try RepositoryPaths.makeScratchDirectory("rewrite-regex"))
+        #expect(result.valid, "\(result.output)")
+    }
+}
