@@ -30,7 +30,7 @@ struct EnvoyRegexBoundaryTests {
         Case(pattern: "a{1000}", position: .query),
         Case(pattern: "^/users/(?<id>[0-9]+)/(?P<rest>.*)$"),
         Case(pattern: "(?=x)"), Case(pattern: "(a)\\1", position: .header), Case(pattern: "x{2000}", position: .query),
-        Case(pattern: "\\x{100}"), Case(pattern: "(?<n>a"),
+        Case(pattern: "\\x{100}"), Case(pattern: "(?<n>a"), Case(pattern: "(?<>a)"), Case(pattern: "(?<n", position: .header),
     ]
 
     @Test("Envoy accepts exactly what the check accepts", arguments: cases)
