@@ -1,5 +1,8 @@
 // Decoding and validation of HTTPRoute specs, following the upstream CRD schema and its
 // CEL rules (gateway.networking.k8s.io standard channel), with API defaults applied.
+// Regular expressions are checked as Envoy checks them (RE2, program size limit).
+
+import RegexCheck
 
 extension HTTPRouteSpec {
     static let maxParentRefs = 32
@@ -110,10 +113,11 @@ extension HTTPRouteMatch {
         var firstLineOfParam: [String: Int] = [:]
         for item in mapping.list("queryParams", maxItems: maxQueryParams) ?? [] {
             guard let paramMapping = item.mapping() else { continue }
+            let type: StringMatchType = paramMapping.enumValue("type") ?? .exact
             let param = HTTPQueryParamMatch(
-                type: paramMapping.enumValue("type") ?? .exact,
+                type: type,
                 name: paramMapping.string("name", required: true, problem: NameSyntax.queryParamNameProblem) ?? "",
-                value: paramMapping.string("value", required: true, maxLength: 1024) ?? ""
+                value: paramMapping.string("value", required: true, maxLength: 1024, problem: type.valueProblem) ?? ""
             )
             if let nameReader = paramMapping.value("name"), !param.name.isEmpty {
                 if let firstLine = firstLineOfParam[param.name] {
@@ -136,7 +140,7 @@ extension HTTPPathMatch {
     static func decode(_ mapping: MappingReader) -> HTTPPathMatch {
         let type: PathMatchType = mapping.enumValue("type") ?? .pathPrefix
         let value = mapping.string("value", allowEmpty: true, maxLength: maxValueLength, problem: { value in
-            type == .regularExpression ? nil : pathProblem(value, type: type)
+            type == .regularExpression ? EnvoyRegex.problem(value) : pathProblem(value, type: type)
         }) ?? "/"
         return HTTPPathMatch(type: type, value: value)
     }
@@ -176,6 +180,13 @@ extension HTTPPathMatch {
             }
         }
         return !bytes.isEmpty
+    }
+}
+
+extension StringMatchType {
+    /// A regular expression must be one Envoy accepts; an exact value may be anything.
+    func valueProblem(_ value: String) -> String? {
+        self == .regularExpression ? EnvoyRegex.problem(value) : nil
     }
 }
 

@@ -36,6 +36,7 @@ extension HTTPRouteFilter {
             }
             filters.append((filter, item))
         }
+        HTTPHeaderFilter.checkHostRewrites(filters)
         let redirectsAndRewrites = filters.filter { $0.filter.type == .requestRedirect || $0.filter.type == .urlRewrite }
         if Set(redirectsAndRewrites.map(\.filter.type)).count == 2, let last = redirectsAndRewrites.last {
             last.item.reportInvalid("may specify either a RequestRedirect or a URLRewrite filter, but not both")
@@ -72,9 +73,9 @@ extension HTTPRouteFilter {
         guard let config = configuration.mapping() else { return nil }
         switch type {
         case .requestHeaderModifier:
-            return .requestHeaderModifier(HTTPHeaderFilter.decode(config))
+            return .requestHeaderModifier(HTTPHeaderFilter.decode(config, direction: .request))
         case .responseHeaderModifier:
-            return .responseHeaderModifier(HTTPHeaderFilter.decode(config))
+            return .responseHeaderModifier(HTTPHeaderFilter.decode(config, direction: .response))
         case .requestMirror:
             return .requestMirror(HTTPRequestMirrorFilter.decode(config))
         case .requestRedirect:
@@ -103,43 +104,6 @@ extension HTTPRouteFilter {
             }
             item.reportInvalid("when using a \(name) filter with path.replacePrefixMatch, exactly one PathPrefix match must be specified")
         }
-    }
-}
-
-extension HTTPHeaderFilter {
-    static let maxEntries = 16
-
-    static func decode(_ mapping: MappingReader) -> HTTPHeaderFilter {
-        func headers(_ key: String) -> [HTTPHeader] {
-            var result: [HTTPHeader] = []
-            var firstLineOfName: [String: Int] = [:]
-            for item in mapping.list(key, maxItems: maxEntries) ?? [] {
-                guard let header = item.mapping() else { continue }
-                let name = header.string("name", required: true, problem: NameSyntax.headerNameProblem) ?? ""
-                let value = header.string("value", required: true, maxLength: 4096) ?? ""
-                if let nameReader = header.value("name"), !name.isEmpty {
-                    if let firstLine = firstLineOfName[name.lowercased()] {
-                        nameReader.report(.duplicateEntry, "duplicate header name \(quoted(name)) (first at line \(firstLine))")
-                    } else {
-                        firstLineOfName[name.lowercased()] = nameReader.location.line
-                    }
-                }
-                result.append(HTTPHeader(name: name, value: value))
-            }
-            return result
-        }
-        var remove: [String] = []
-        var firstLineOfRemoved: [String: Int] = [:]
-        for item in mapping.list("remove", maxItems: maxEntries) ?? [] {
-            guard let name = item.string(problem: NameSyntax.headerNameProblem) else { continue }
-            if let firstLine = firstLineOfRemoved[name.lowercased()] {
-                item.report(.duplicateEntry, "duplicate header name \(quoted(name)) (first at line \(firstLine))")
-            } else {
-                firstLineOfRemoved[name.lowercased()] = item.location.line
-            }
-            remove.append(name)
-        }
-        return HTTPHeaderFilter(set: headers("set"), add: headers("add"), remove: remove)
     }
 }
 

@@ -82,10 +82,12 @@ extension HTTPHeaderMatch {
         var firstLineOfHeader: [String: Int] = [:]
         for item in items {
             guard let headerMapping = item.mapping() else { continue }
+            let type: StringMatchType = headerMapping.enumValue("type") ?? .exact
             let header = HTTPHeaderMatch(
-                type: headerMapping.enumValue("type") ?? .exact,
+                type: type,
                 name: headerMapping.string("name", required: true, problem: NameSyntax.headerNameProblem) ?? "",
-                value: headerMapping.string("value", required: true, maxLength: 4096) ?? ""
+                // A RegularExpression value is checked with RE2 as Envoy checks it.
+                value: headerMapping.string("value", required: true, maxLength: 4096, problem: type.valueProblem) ?? ""
             )
             if let nameReader = headerMapping.value("name"), !header.name.isEmpty {
                 // Header names are case-insensitive, so `X-Model` and `x-model` collide.

@@ -46,11 +46,14 @@ enum RuleCompilation {
         var requestHeaders = HeaderModifications()
         var responseHeaders = HeaderModifications()
         var rewrite: URLRewrite?
+        var hostRewrite: String?
         var redirect: Redirect?
         var refusedFilters: [String] = []
         for (index, filter) in rule.filters.enumerated() {
             switch filter {
             case .requestHeaderModifier(let modifier):
+                // `set: Host` is a host rewrite: Envoy refuses `host` in request_headers_to_add.
+                hostRewrite = modifier.hostRewrite ?? hostRewrite
                 requestHeaders.merge(modifier)
             case .responseHeaderModifier(let modifier):
                 responseHeaders.merge(modifier)
@@ -69,6 +72,10 @@ enum RuleCompilation {
             case .requestMirror:
                 refusedFilters.append("\(rulePath).filters[\(index)]: \(describe(filter)) is not supported yet; the rule answers 500")
             }
+        }
+        if let hostRewrite, rewrite?.hostname == nil {
+            // The loader refuses a rule that also has a URLRewrite hostname.
+            rewrite = URLRewrite(hostname: hostRewrite, path: rewrite?.path)
         }
         func compiled(_ action: RouteAction, clusters: [(BackendKey, Cluster)] = []) -> CompiledRule {
             CompiledRule(
@@ -158,8 +165,9 @@ enum RuleCompilation {
 
 extension HeaderModifications {
     /// Adds a Gateway API header filter; header names are case-insensitive, so they are lowercased.
+    /// A `set` of Host is left out: it is the rule's host rewrite (`HTTPHeaderFilter.hostRewrite`).
     mutating func merge(_ filter: HTTPHeaderFilter) {
-        overwrite += filter.set.map { HeaderValue(name: $0.name.lowercased(), value: $0.value) }
+        overwrite += filter.set.filter { $0.name.lowercased() != "host" }.map { HeaderValue(name: $0.name.lowercased(), value: $0.value) }
         append += filter.add.map { HeaderValue(name: $0.name.lowercased(), value: $0.value) }
         remove += filter.remove.map { $0.lowercased() }
     }
