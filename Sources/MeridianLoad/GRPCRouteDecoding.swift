@@ -1,5 +1,8 @@
 // Decoding and validation of GRPCRoute specs, following the upstream CRD schema and its
 // CEL rules (gateway.networking.k8s.io/v1, standard channel), with API defaults applied.
+// Regular expressions are checked as Envoy checks them (RE2, program size limit).
+
+import RegexCheck
 
 extension GRPCRouteSpec {
     static let maxParentRefs = 32
@@ -92,13 +95,23 @@ extension GRPCMethodMatch {
         let typeIsValid = writtenType != nil || !mapping.has("type")
         let type = writtenType ?? .exact
         let exact = typeIsValid && type == .exact
+        let regex = typeIsValid && type == .regularExpression
         let service = mapping.string("service", allowEmpty: true, maxLength: maxLength, problem: { value in
-            exact && !isServiceName(value)
+            if regex { return value.isEmpty ? nil : EnvoyRegex.problem(value) }
+            return exact && !isServiceName(value)
                 ? "must only contain valid characters (matching ^(?i)\\.?[a-z_][a-z_0-9]*(\\.[a-z_][a-z_0-9]*)*$)" : nil
         })
         let method = mapping.string("method", allowEmpty: true, maxLength: maxLength, problem: { value in
-            exact && !isMethodName(value) ? "must only contain valid characters (matching ^[A-Za-z_][A-Za-z_0-9]*$)" : nil
+            if regex { return value.isEmpty ? nil : EnvoyRegex.problem(value) }
+            return exact && !isMethodName(value) ? "must only contain valid characters (matching ^[A-Za-z_][A-Za-z_0-9]*$)" : nil
         })
+        if regex, let service, let method {
+            // Envoy sees one path regex made of both parts; each may pass alone and the whole not.
+            let part = { (pattern: String) in pattern.isEmpty ? "[^/]+" : "(?:\(pattern))" }
+            if let problem = EnvoyRegex.problem("/\(part(service))/\(part(method))") {
+                mapping.report(.invalidValue, "service and method together (the path regex Envoy gets): \(problem)")
+            }
+        }
         guard mapping.has("service") || mapping.has("method") else {
             mapping.report(.missingField, "one or both of service or method must be specified")
             return nil

@@ -157,3 +157,29 @@ import MeridianLoad
         """).isEmpty, "a path rewrite and a Host set go together")
     }
 }
+
+@Suite("GRPCRoute regular expressions Envoy would refuse")
+struct GRPCRouteRegexRefusalTests {
+    static func route(_ method: String) -> String {
+        """
+        apiVersion: gateway.networking.k8s.io/v1
+        kind: GRPCRoute
+        metadata: {name: g, namespace: ns}
+        spec:
+          parentRefs: [{name: gw}]
+          rules:
+            - matches: [{method: \(method)}]
+        """
+    }
+
+    @Test("a RegularExpression service or method RE2 refuses, and a pair that is over Envoy's limit only together")
+    func refused() {
+        let lookahead = ConfigurationLoader.load(yaml: Self.route("{type: RegularExpression, service: \"(?=x)\"}"), fileName: "g.yaml")
+        #expect(lookahead.errors.map(\.description).first?.contains("spec.rules[0].matches[0].method.service: not a valid RE2 regular expression") == true, "\(lookahead.errors)")
+        let together = ConfigurationLoader.load(yaml: Self.route("{type: RegularExpression, service: \"a{60}\", method: \"b{60}\"}"), fileName: "g.yaml")
+        #expect(together.errors.count == 1, "\(together.errors)")
+        #expect(together.errors.first?.description.contains("spec.rules[0].matches[0].method: service and method together (the path regex Envoy gets): RE2 program size") == true, "\(together.errors)")
+        let fine = ConfigurationLoader.load(yaml: Self.route("{type: RegularExpression, service: \"pkg\\\\..*\", method: \"Get.*\"}"), fileName: "g.yaml")
+        #expect(fine.errors.isEmpty, "\(fine.errors)")
+    }
+}
