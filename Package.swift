@@ -4,8 +4,8 @@ import PackageDescription
 // Layers, each its own module, data flowing one way:
 //   load -> translate -> encode -> serve
 // C interop lives in small modules of its own (CGRPCCore, CEnvoyAPI,
-// COpenSSL) and in the Swift modules that wrap them (GRPCCoreTransport,
-// EnvoyAPI, ContentDigest); no other module touches raw pointers.
+// COpenSSL, CRE2) and in the Swift modules that wrap them (GRPCCoreTransport,
+// EnvoyAPI, ContentDigest, RegexCheck); no other module touches raw pointers.
 let package = Package(
     name: "Meridian",
     platforms: [.macOS(.v15)],
@@ -27,14 +27,17 @@ let package = Package(
         ),
         .systemLibrary(name: "COpenSSL", path: "Sources/COpenSSL"),
         .systemLibrary(name: "CYAML", path: "Sources/CYAML"),
+        // RE2 is C++: one extern "C" function compiles a pattern as Envoy does.
+        .target(name: "CRE2", path: "Sources/CRE2", linkerSettings: [.linkedLibrary("re2")]),
 
         // Swift wrappers over the C libraries.
         .target(name: "GRPCCoreTransport", dependencies: ["CGRPCCore"]),
         .target(name: "EnvoyAPI", dependencies: ["CEnvoyAPI", "ContentDigest"]),
         .target(name: "ContentDigest", dependencies: ["COpenSSL"]),
+        .target(name: "RegexCheck", dependencies: ["CRE2"]),
 
         // The layers.
-        .target(name: "MeridianLoad", dependencies: ["CYAML"]),
+        .target(name: "MeridianLoad", dependencies: ["CYAML", "RegexCheck"]),
         .target(name: "MeridianIR"),
         .target(name: "MeridianTranslate", dependencies: ["MeridianLoad", "MeridianIR"]),
         .target(name: "MeridianEncode", dependencies: ["MeridianIR", "EnvoyAPI", "CEnvoyAPI", "ContentDigest"]),
@@ -83,7 +86,8 @@ let package = Package(
         .testTarget(name: "GRPCCoreTransportTests", dependencies: ["GRPCCoreTransport", "MeridianTestSupport"]),
         .testTarget(name: "EnvoyAPITests", dependencies: ["EnvoyAPI"]),
         .testTarget(name: "ContentDigestTests", dependencies: ["ContentDigest"]),
-        .testTarget(name: "MeridianEncodeTests", dependencies: ["MeridianEncode", "MeridianTestSupport"]),
+        .testTarget(name: "RegexCheckTests", dependencies: ["RegexCheck"]),
+        .testTarget(name: "MeridianEncodeTests", dependencies: ["MeridianEncode", "MeridianTestSupport", "RegexCheck"]),
         .testTarget(
             name: "MeridianServeTests",
             dependencies: ["MeridianServe", "MeridianEncode", "MeridianIR", "MeridianTestSupport", "EnvoyAPI", "GRPCCoreTransport"]

@@ -2,8 +2,9 @@ import CEnvoyAPI
 import EnvoyAPI
 import MeridianIR
 
-/// `Listener` with one filter chain: the HTTP connection manager, routes over RDS, then
-/// the HTTP filters CORS, local rate limit, stateful session and router.
+/// `Listener` with one filter chain: the HTTP connection manager (HTTP/1.1, and HTTP/2 with
+/// prior knowledge, which gRPC clients use in clear text; WebSocket upgrades allowed), routes
+/// over RDS, then the HTTP filters CORS, local rate limit, stateful session and router.
 enum ListenerEncoding {
     static func encode(_ listener: Listener) -> [UInt8] {
         let arena = ProtobufArena()
@@ -47,8 +48,15 @@ enum ListenerEncoding {
             httpFilter(arena, name: ExtensionName.router, typeURL: ExtensionTypeURL.router,
                        config: arena.make(envoy__extensions__filters__http__router__v3__router__init)),
         ]
+        // WebSocket upgrades are always allowed (as Envoy Gateway and kgateway do): a client
+        // asks for one, and a backend that does not speak WebSocket simply declines it.
+        let websocket = arena.make(envoy__extensions__filters__network__http_connection_manager__v3__http_connection_manager__upgrade_config__init) {
+            $0.upgrade_type = arena.string("websocket")
+        }
         return arena.make(envoy__extensions__filters__network__http_connection_manager__v3__http_connection_manager__init) {
             $0.stat_prefix = arena.string(listener.name)
+            $0.n_upgrade_configs = 1
+            $0.upgrade_configs = arena.array([websocket])
             $0.route_specifier_case = ENVOY__EXTENSIONS__FILTERS__NETWORK__HTTP_CONNECTION_MANAGER__V3__HTTP_CONNECTION_MANAGER__ROUTE_SPECIFIER_RDS
             $0.rds = rds
             $0.n_http_filters = filters.count

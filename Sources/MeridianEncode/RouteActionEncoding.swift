@@ -23,9 +23,20 @@ enum RouteActionEncoding {
                     $0.clusters = arena.array(weights)
                 }
             }
-            // The Gateway API answers 500 for the share of traffic whose backend is invalid.
-            action.cluster_not_found_response_code = ENVOY__CONFIG__ROUTE__V3__ROUTE_ACTION__CLUSTER_NOT_FOUND_RESPONSE_CODE__INTERNAL_SERVER_ERROR
+            // The Gateway API answers an error for the share of traffic whose backend is invalid:
+            // 500 for HTTPRoutes, 503 (UNAVAILABLE to a gRPC client) for GRPCRoutes.
+            action.cluster_not_found_response_code = switch route.unresolvedBackendStatus {
+            case 503: ENVOY__CONFIG__ROUTE__V3__ROUTE_ACTION__CLUSTER_NOT_FOUND_RESPONSE_CODE__SERVICE_UNAVAILABLE
+            case 404: ENVOY__CONFIG__ROUTE__V3__ROUTE_ACTION__CLUSTER_NOT_FOUND_RESPONSE_CODE__NOT_FOUND
+            default: ENVOY__CONFIG__ROUTE__V3__ROUTE_ACTION__CLUSTER_NOT_FOUND_RESPONSE_CODE__INTERNAL_SERVER_ERROR
+            }
             if let timeout = route.timeout { action.timeout = arena.duration(timeout) }
+            if route.honorsGRPCTimeout {
+                // A zero maximum: the grpc-timeout header's deadline, uncapped.
+                action.max_stream_duration = arena.make(envoy__config__route__v3__route_action__max_stream_duration__init) {
+                    $0.grpc_timeout_header_max = arena.duration(.zero)
+                }
+            }
             if let idleTimeout = route.idleTimeout { action.idle_timeout = arena.duration(idleTimeout) }
             if let retry = route.retry { action.retry_policy = RoutePolicyEncoding.retryPolicy(arena, retry) }
             let mirrors = route.mirrors.map { mirrorPolicy(arena, $0) }
@@ -66,6 +77,10 @@ enum RouteActionEncoding {
             $0.response_headers_to_add = arena.array(responseHeaders)
             $0.n_response_headers_to_remove = backend.responseHeaders.remove.count
             $0.response_headers_to_remove = arena.strings(backend.responseHeaders.remove)
+            if let host = backend.hostRewrite {
+                $0.host_rewrite_specifier_case = ENVOY__CONFIG__ROUTE__V3__WEIGHTED_CLUSTER__CLUSTER_WEIGHT__HOST_REWRITE_SPECIFIER_HOST_REWRITE_LITERAL
+                $0.host_rewrite_literal = arena.string(host)
+            }
         }
     }
 

@@ -116,7 +116,7 @@ enum RouteEncoding {
         func option(_ header: HeaderValue, _ action: Envoy__Config__Core__V3__HeaderValueOption__HeaderAppendAction) -> UnsafeMutablePointer<Envoy__Config__Core__V3__HeaderValueOption> {
             let value = arena.make(envoy__config__core__v3__header_value__init) {
                 $0.key = arena.string(header.name)
-                $0.value = arena.string(header.value)
+                $0.value = arena.string(formatLiteral(header.value))
             }
             return arena.make(envoy__config__core__v3__header_value_option__init) {
                 $0.header = value
@@ -125,6 +125,12 @@ enum RouteEncoding {
         }
         return modifications.overwrite.map { option($0, ENVOY__CONFIG__CORE__V3__HEADER_VALUE_OPTION__HEADER_APPEND_ACTION__OVERWRITE_IF_EXISTS_OR_ADD) }
             + modifications.append.map { option($0, ENVOY__CONFIG__CORE__V3__HEADER_VALUE_OPTION__HEADER_APPEND_ACTION__APPEND_IF_EXISTS_OR_ADD) }
+    }
+
+    /// Envoy reads header values to add as substitution formats (`%REQ(:path)%`, and a lone
+    /// `%` is an error); the Gateway API's are literal text, so every `%` is written `%%`.
+    static func formatLiteral(_ value: String) -> String {
+        value.contains("%") ? value.replacing("%", with: "%%") : value
     }
 
     static func stringMatcher(_ arena: ProtobufArena, _ match: StringMatch) -> UnsafeMutablePointer<Envoy__Type__Matcher__V3__StringMatcher> {

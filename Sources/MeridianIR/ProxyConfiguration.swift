@@ -86,6 +86,15 @@ public struct Route: Sendable, Hashable {
     public var rateLimit: LocalRateLimit?
     /// Sticky sessions: requests carrying the session's cookie or header go to the same endpoint.
     public var sessionPersistence: SessionPersistence?
+    /// What a `.forward` answers for the share of a backend that names no cluster: 500 for
+    /// HTTP, 503 for gRPC (which the proxy turns into UNAVAILABLE); 404 and 503 are the others
+    /// Envoy has.
+    public var unresolvedBackendStatus: Int
+    /// Ends a call at the deadline its `grpc-timeout` header gives (gRPC clients send their
+    /// deadline so), however long that is, and at no other time: for gRPC routes, whose
+    /// streams may outlive any fixed timeout. Envoy then ignores `timeout`, and its default
+    /// route timeout (15 s) no longer applies.
+    public var honorsGRPCTimeout: Bool
     /// Clusters that get a copy of each request (for `.forward` actions); their answers are dropped.
     public var mirrors: [RequestMirror]
     /// Cross-origin resource sharing: preflights answered by the proxy, CORS response headers added.
@@ -104,6 +113,8 @@ public struct Route: Sendable, Hashable {
         hashPolicies: [HashPolicy] = [],
         rateLimit: LocalRateLimit? = nil,
         sessionPersistence: SessionPersistence? = nil,
+        unresolvedBackendStatus: Int = 500,
+        honorsGRPCTimeout: Bool = false,
         mirrors: [RequestMirror] = [],
         cors: CORSPolicy? = nil
     ) {
@@ -119,6 +130,8 @@ public struct Route: Sendable, Hashable {
         self.hashPolicies = hashPolicies
         self.rateLimit = rateLimit
         self.sessionPersistence = sessionPersistence
+        self.unresolvedBackendStatus = unresolvedBackendStatus
+        self.honorsGRPCTimeout = honorsGRPCTimeout
         self.mirrors = mirrors
         self.cors = cors
     }

@@ -7,16 +7,25 @@ public struct WeightedBackend: Sendable, Hashable {
     public var requestHeaders: HeaderModifications
     /// Changes to answers from this cluster, before the route's own.
     public var responseHeaders: HeaderModifications
+    /// The Host requests to this cluster get, replacing the route's rewrite.
+    public var hostRewrite: String?
 
-    public init(clusterName: String, weight: UInt32, requestHeaders: HeaderModifications = HeaderModifications(), responseHeaders: HeaderModifications = HeaderModifications()) {
+    public init(
+        clusterName: String,
+        weight: UInt32,
+        requestHeaders: HeaderModifications = HeaderModifications(),
+        responseHeaders: HeaderModifications = HeaderModifications(),
+        hostRewrite: String? = nil
+    ) {
         self.clusterName = clusterName
         self.weight = weight
         self.requestHeaders = requestHeaders
         self.responseHeaders = responseHeaders
+        self.hostRewrite = hostRewrite
     }
 
     /// Whether requests to this backend change beyond the route's own changes.
-    public var hasHeaderChanges: Bool { !requestHeaders.isEmpty || !responseHeaders.isEmpty }
+    public var hasHeaderChanges: Bool { !requestHeaders.isEmpty || !responseHeaders.isEmpty || hostRewrite != nil }
 }
 
 /// A cluster that gets a copy of a share of a route's requests; its answers are dropped.

@@ -24,7 +24,13 @@ struct ProxyAssembly {
         listenerRateLimits[gateway, default: [:]][port] = limit
     }
 
+    /// One cluster per name. A Service port that some route sends gRPC to speaks HTTP/2 for
+    /// every route of the Gateway, since its endpoints serve gRPC.
     mutating func add(_ cluster: Cluster, gateway: String) {
+        var cluster = cluster
+        if let existing = clusters[gateway]?[cluster.name], existing.upstreamHTTP?.http2 != nil, cluster.upstreamHTTP?.http2 == nil {
+            cluster.upstreamHTTP = existing.upstreamHTTP
+        }
         clusters[gateway, default: [:]][cluster.name] = cluster
     }
 

@@ -62,7 +62,10 @@ struct SeedManifestTests {
         let gateway = try #require(build.translation.statuses.first { $0.kind == "Gateway" })
         #expect(gateway.listeners.map(\.name) == ["https", "http", "grpc"])
         #expect(gateway.listeners[0].conditions.contains { $0.reason == .invalidCertificateRef })
-        #expect(gateway.listeners[2].conditions.contains { $0.reason == .invalidRouteKinds })
+        // The gRPC listener takes GRPCRoutes only, and is refused like the other TLS listener.
+        #expect(gateway.listeners[2].supportedKinds.map(\.kind) == ["GRPCRoute"])
+        #expect(gateway.listeners[2].conditions.contains { $0.reason == .invalidCertificateRef })
+        #expect(gateway.listeners[0].supportedKinds.map(\.kind) == ["HTTPRoute", "GRPCRoute"])
         #expect(gateway.listeners[1].conditions.contains { $0.type == .programmed && $0.status })
         let header = try #require(build.translation.statuses.first { $0.qualifiedName == "ai-gateway/model-header-routing" })
         #expect(header.parents[0].conditions[0].reason == .notAllowedByListeners, "sectionName https selects namespaces by label")
