@@ -19,7 +19,7 @@ struct FilterEncodingTests {
                     ])),
                     Route(name: "split", match: RouteMatch(path: .segmentPrefix("/split")), action: .forward([
                         WeightedBackend(clusterName: "a", weight: 1, requestHeaders: HeaderModifications(overwrite: [HeaderValue(name: "backend", value: "a")])),
-                        WeightedBackend(clusterName: "b", weight: 1),
+                        WeightedBackend(clusterName: "b", weight: 1, hostRewrite: "b.internal"),
                     ])),
                     Route(name: "mirrored", match: RouteMatch(path: .segmentPrefix("/mirror")), action: .forward([WeightedBackend(clusterName: "a", weight: 1)]),
                           mirrors: [RequestMirror(clusterName: "b"), RequestMirror(clusterName: "b", partsPerMillion: 200_000), RequestMirror(clusterName: "b", partsPerMillion: 333_333)]),
@@ -64,6 +64,7 @@ struct FilterEncodingTests {
         let split = try #require(try rendered.route("split", in: "http-8080").at("route", "weighted_clusters", "clusters"))
         #expect(split.at(0, "request_headers_to_add", 0, "header", "value") == .string("a"))
         #expect(split.at(1, "request_headers_to_add") == nil, "the other backend's requests are left alone")
+        #expect(split.at(1, "host_rewrite_literal") == .string("b.internal") && split.at(0, "host_rewrite_literal") == nil)
     }
 
     @Test("mirrors: every request without a runtime fraction, whole percents of a hundred, finer shares in millionths")

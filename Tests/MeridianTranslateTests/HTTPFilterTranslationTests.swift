@@ -21,7 +21,7 @@ private func route(rules: String, hostnames: String = "[]", parentRefs: String =
 
 @Suite("Translating HTTPRoute filters: backendRef filters, mirrors, CORS, redirect ports")
 struct HTTPFilterTranslationTests {
-    @Test("backendRef header modifiers belong to their backend's share; other filter types on a backendRef answer 500 for that share")
+    @Test("backendRef header modifiers belong to their backend's share (set: Host is its host rewrite); other filter types on a backendRef answer 500 for that share")
     func backendFilters() throws {
         let yaml = gateway(listeners: httpListener) + service("a") + service("b") + service("c") + route(rules: """
             - backendRefs:
@@ -31,7 +31,10 @@ struct HTTPFilterTranslationTests {
                   filters:
                     - {type: RequestHeaderModifier, requestHeaderModifier: {set: [{name: Backend, value: a}], remove: [X-Drop]}}
                     - {type: ResponseHeaderModifier, responseHeaderModifier: {add: [{name: X-From, value: a}]}}
-                - {name: b, port: 80, weight: 1}
+                - name: b
+                  port: 80
+                  weight: 1
+                  filters: [{type: RequestHeaderModifier, requestHeaderModifier: {set: [{name: Host, value: b.internal}]}}]
                 - name: c
                   port: 80
                   filters: [{type: URLRewrite, urlRewrite: {hostname: c.example}}]
@@ -42,7 +45,7 @@ struct HTTPFilterTranslationTests {
             WeightedBackend(clusterName: "ns/a:80", weight: 3,
                             requestHeaders: HeaderModifications(overwrite: [HeaderValue(name: "backend", value: "a")], remove: ["x-drop"]),
                             responseHeaders: HeaderModifications(append: [HeaderValue(name: "x-from", value: "a")])),
-            WeightedBackend(clusterName: "ns/b:80", weight: 1),
+            WeightedBackend(clusterName: "ns/b:80", weight: 1, hostRewrite: "b.internal"),
             WeightedBackend(clusterName: "unresolved-backend", weight: 1),
         ]))
         #expect(route.requestHeaders.isEmpty, "a backend's changes are not the route's")
