@@ -4,8 +4,8 @@ import PackageDescription
 // Layers, each its own module, data flowing one way:
 //   load -> translate -> encode -> serve
 // C interop lives in small modules of its own (CGRPCCore, CEnvoyAPI,
-// COpenSSL) and in the Swift modules that wrap them (GRPCCoreTransport,
-// EnvoyAPI, ContentDigest, TLSCertificates); no other module touches raw pointers.
+// COpenSSL, CRE2) and in the Swift modules that wrap them (GRPCCoreTransport,
+// EnvoyAPI, ContentDigest, TLSCertificates, RegexCheck); no other module touches raw pointers.
 let package = Package(
     name: "Meridian",
     platforms: [.macOS(.v15)],
@@ -27,6 +27,8 @@ let package = Package(
         ),
         .systemLibrary(name: "COpenSSL", path: "Sources/COpenSSL"),
         .systemLibrary(name: "CYAML", path: "Sources/CYAML"),
+        // RE2 is C++: one extern "C" function compiles a pattern as Envoy does.
+        .target(name: "CRE2", path: "Sources/CRE2", linkerSettings: [.linkedLibrary("re2")]),
 
         // Swift wrappers over the C libraries.
         .target(name: "GRPCCoreTransport", dependencies: ["CGRPCCore"]),
@@ -34,9 +36,10 @@ let package = Package(
         .target(name: "ContentDigest", dependencies: ["COpenSSL"]),
         // PEM certificates and keys checked (and, for tests, made) with OpenSSL.
         .target(name: "TLSCertificates", dependencies: ["COpenSSL"]),
+        .target(name: "RegexCheck", dependencies: ["CRE2"]),
 
         // The layers.
-        .target(name: "MeridianLoad", dependencies: ["CYAML"]),
+        .target(name: "MeridianLoad", dependencies: ["CYAML", "RegexCheck"]),
         .target(name: "MeridianIR"),
         .target(name: "MeridianTranslate", dependencies: ["MeridianLoad", "MeridianIR", "TLSCertificates"]),
         .target(name: "MeridianEncode", dependencies: ["MeridianIR", "EnvoyAPI", "CEnvoyAPI", "ContentDigest"]),
@@ -89,7 +92,8 @@ let package = Package(
         .testTarget(name: "EnvoyAPITests", dependencies: ["EnvoyAPI"]),
         .testTarget(name: "ContentDigestTests", dependencies: ["ContentDigest"]),
         .testTarget(name: "TLSCertificatesTests", dependencies: ["TLSCertificates"]),
-        .testTarget(name: "MeridianEncodeTests", dependencies: ["MeridianEncode", "MeridianTestSupport", "TLSCertificates"]),
+        .testTarget(name: "RegexCheckTests", dependencies: ["RegexCheck"]),
+        .testTarget(name: "MeridianEncodeTests", dependencies: ["MeridianEncode", "MeridianTestSupport", "RegexCheck", "TLSCertificates"]),
         .testTarget(
             name: "MeridianServeTests",
             dependencies: ["MeridianServe", "MeridianEncode", "MeridianIR", "MeridianTestSupport", "EnvoyAPI", "GRPCCoreTransport", "TLSCertificates"]

@@ -26,6 +26,10 @@ Answers, as echo-basic does (conformance/echo-basic/echo-basic.go):
     X-Echo-Set-Header: "Name:value,Name2:value2"
                             those response headers are set on the echo answer
 
+Each echoed request is logged on stdout as echo-basic logs it,
+`Echoing back request made to TARGET to client (ADDRESS)`: the conformance tests read
+these lines as upstream reads a pod's logs (the mirror tests).
+
 The conformance tests read only these fields; the pod name (`--pod`) starts with the
 Service's Deployment name, as a Kubernetes pod's does.
 """
@@ -130,6 +134,8 @@ def make_handler(context, http_port, retries):
                 return False
 
         def echo(self, target):
+            # echo-basic's log line, which upstream's mirror tests look for in the pod's logs.
+            print("Echoing back request made to %s to client (%s:%d)" % ((target,) + self.client_address[:2]), flush=True)
             headers = {}
             for name, value in self.headers.items():
                 if name.lower() == "host":

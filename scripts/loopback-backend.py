@@ -25,8 +25,13 @@ Control paths (the `/__` prefix; never forwarded by a test route on purpose):
 
 `--fail-status S` starts the backend answering every request S (an endpoint that is broken).
 Every non-control answer carries `x-backend` and `x-attempt` (the attempt number of its key).
+
+A GET with `Upgrade: websocket` (RFC 6455) is answered 101 with `x-backend`, and every text
+or binary message on the connection is echoed back; a ping gets a pong, a close a close.
 """
 import argparse
+import base64
+import hashlib
 import http.server
 import json
 import os
@@ -80,6 +85,38 @@ def header_int(headers, name):
         return int(value.strip())
     except ValueError:
         return None
+
+
+WEBSOCKET_GUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
+
+
+def read_websocket_frame(stream):
+    """(opcode, payload) of the next frame (unmasked), or None at the end of the stream."""
+    header = stream.read(2)
+    if len(header) < 2:
+        return None
+    opcode = header[0] & 0x0F
+    masked = header[1] & 0x80
+    length = header[1] & 0x7F
+    if length == 126:
+        length = struct.unpack("!H", stream.read(2))[0]
+    elif length == 127:
+        length = struct.unpack("!Q", stream.read(8))[0]
+    mask = stream.read(4) if masked else b"\0\0\0\0"
+    payload = stream.read(length)
+    return opcode, bytes(byte ^ mask[index % 4] for index, byte in enumerate(payload))
+
+
+def websocket_frame(opcode, payload):
+    """A final, unmasked frame (servers do not mask)."""
+    length = len(payload)
+    if length < 126:
+        header = struct.pack("!BB", 0x80 | opcode, length)
+    elif length < 65536:
+        header = struct.pack("!BBH", 0x80 | opcode, 126, length)
+    else:
+        header = struct.pack("!BBQ", 0x80 | opcode, 127, length)
+    return header + payload
 
 
 def make_handler(name, state):
@@ -139,7 +176,36 @@ def make_handler(name, state):
             self.close_connection = True
             self.connection.close()
 
+        def _websocket(self):
+            key = self.headers.get("sec-websocket-key", "").strip()
+            if not key:
+                return self._send(400, b'{"error": "no Sec-WebSocket-Key"}\n')
+            accept = base64.b64encode(hashlib.sha1((key + WEBSOCKET_GUID).encode()).digest()).decode()
+            state.begin(None)
+            state.end()
+            self.send_response(101)
+            self.send_header("upgrade", "websocket")
+            self.send_header("connection", "Upgrade")
+            self.send_header("sec-websocket-accept", accept)
+            self.send_header("x-backend", name)
+            self.end_headers()
+            self.close_connection = True
+            while True:
+                frame = read_websocket_frame(self.rfile)
+                if frame is None:
+                    return
+                opcode, payload = frame
+                if opcode in (0x1, 0x2):  # text, binary: echo
+                    self.wfile.write(websocket_frame(opcode, payload))
+                elif opcode == 0x9:  # ping
+                    self.wfile.write(websocket_frame(0xA, payload))
+                elif opcode == 0x8:  # close
+                    self.wfile.write(websocket_frame(0x8, payload[:2]))
+                    return
+
         def _answer(self):
+            if self.command == "GET" and self.headers.get("upgrade", "").strip().lower() == "websocket":
+                return self._websocket()
             body = self._body()
             if self.path.startswith("/__"):
                 return self._control(body)

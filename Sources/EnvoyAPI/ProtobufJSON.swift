@@ -207,6 +207,8 @@ enum KnownMessages {
         case "envoy.extensions.filters.http.router.v3.Router": descriptor(of: envoy__extensions__filters__http__router__v3__router__init)
         case "envoy.extensions.filters.http.local_ratelimit.v3.LocalRateLimit":
             descriptor(of: envoy__extensions__filters__http__local_ratelimit__v3__local_rate_limit__init)
+        case "envoy.extensions.filters.http.cors.v3.Cors": descriptor(of: envoy__extensions__filters__http__cors__v3__cors__init)
+        case "envoy.extensions.filters.http.cors.v3.CorsPolicy": descriptor(of: envoy__extensions__filters__http__cors__v3__cors_policy__init)
         case "envoy.extensions.filters.http.stateful_session.v3.StatefulSession":
             descriptor(of: envoy__extensions__filters__http__stateful_session__v3__stateful_session__init)
         case "envoy.extensions.filters.http.stateful_session.v3.StatefulSessionPerRoute":

@@ -65,7 +65,7 @@ struct ValidateCommand: ParsableCommand {
         let build = ConfigurationPipeline.build(paths: flags.configPaths, options: flags.options)
         for line in StatusReport.errorLines(build) { print(line) }
         for line in StatusReport.problemLines(build) { print(line) }
-        let counts = "\(build.loaded.files.count) files, \(build.loaded.gateways.count) Gateways, \(build.loaded.httpRoutes.count) HTTPRoutes, \(build.loaded.errors.count) errors"
+        let counts = "\(build.loaded.files.count) files, \(build.loaded.gateways.count) Gateways, \(build.loaded.httpRoutes.count) HTTPRoutes, \(build.loaded.grpcRoutes.count) GRPCRoutes, \(build.loaded.errors.count) errors"
         if build.isValid {
             print("valid: \(counts)")
         } else {

@@ -2,10 +2,12 @@ import CEnvoyAPI
 import EnvoyAPI
 import MeridianIR
 
-/// `Listener`: one filter chain per IR chain, each the HTTP connection manager with routes
-/// over RDS and the HTTP filters local rate limit, stateful session and router. A TLS chain
-/// matches its SNI names and terminates TLS with certificates fetched over SDS; a listener
-/// with TLS chains reads the ClientHello with the TLS inspector first.
+/// `Listener`: one filter chain per IR chain, each the HTTP connection manager (HTTP/1.1, and
+/// HTTP/2 with prior knowledge, which gRPC clients use in clear text, or by ALPN over TLS;
+/// WebSocket upgrades allowed) with routes over RDS and the HTTP filters CORS, local rate
+/// limit, stateful session and router. A TLS chain matches its SNI names and terminates TLS
+/// with certificates fetched over SDS; a listener with TLS chains reads the ClientHello with
+/// the TLS inspector first.
 enum ListenerEncoding {
     static func encode(_ listener: Listener) -> [UInt8] {
         let arena = ProtobufArena()
@@ -67,9 +69,12 @@ enum ListenerEncoding {
             $0.config_source = CoreMessages.aggregatedSource(arena)
             $0.route_config_name = arena.string(chain.routeTableName)
         }
-        // Both policy filters are always installed, as no-ops unless the listener or a
-        // route configures them, so a route policy never changes the Listener.
+        // The CORS and policy filters are always installed, as no-ops unless the listener or
+        // a route configures them, so a route's filter or policy never changes the Listener.
+        // CORS comes first: a preflight is answered before it can spend a rate limit token.
         let filters = [
+            httpFilter(arena, name: ExtensionName.cors, typeURL: ExtensionTypeURL.cors,
+                       config: arena.make(envoy__extensions__filters__http__cors__v3__cors__init)),
             httpFilter(arena, name: ExtensionName.localRateLimit, typeURL: ExtensionTypeURL.localRateLimit,
                        config: LocalRateLimitEncoding.listenerConfig(arena, listener.localRateLimit, statPrefix: "\(chain.name)_local_rate_limit")),
             httpFilter(arena, name: ExtensionName.statefulSession, typeURL: ExtensionTypeURL.statefulSession,
@@ -77,8 +82,15 @@ enum ListenerEncoding {
             httpFilter(arena, name: ExtensionName.router, typeURL: ExtensionTypeURL.router,
                        config: arena.make(envoy__extensions__filters__http__router__v3__router__init)),
         ]
+        // WebSocket upgrades are always allowed (as Envoy Gateway and kgateway do): a client
+        // asks for one, and a backend that does not speak WebSocket simply declines it.
+        let websocket = arena.make(envoy__extensions__filters__network__http_connection_manager__v3__http_connection_manager__upgrade_config__init) {
+            $0.upgrade_type = arena.string("websocket")
+        }
         return arena.make(envoy__extensions__filters__network__http_connection_manager__v3__http_connection_manager__init) {
             $0.stat_prefix = arena.string(chain.name)
+            $0.n_upgrade_configs = 1
+            $0.upgrade_configs = arena.array([websocket])
             $0.route_specifier_case = ENVOY__EXTENSIONS__FILTERS__NETWORK__HTTP_CONNECTION_MANAGER__V3__HTTP_CONNECTION_MANAGER__ROUTE_SPECIFIER_RDS
             $0.rds = rds
             $0.n_http_filters = filters.count

@@ -49,10 +49,10 @@ enum RouteEncoding {
             switch route.action {
             case .forward(let backends):
                 message.action_case = ENVOY__CONFIG__ROUTE__V3__ROUTE__ACTION_ROUTE
-                message.route = routeAction(arena, backends: backends, route: route)
+                message.route = RouteActionEncoding.routeAction(arena, backends: backends, route: route)
             case .redirect(let redirect):
                 message.action_case = ENVOY__CONFIG__ROUTE__V3__ROUTE__ACTION_REDIRECT
-                message.redirect = redirectAction(arena, redirect, match: route.match.path)
+                message.redirect = RouteActionEncoding.redirectAction(arena, redirect, match: route.match.path)
             case .directResponse(let status, let body):
                 message.action_case = ENVOY__CONFIG__ROUTE__V3__ROUTE__ACTION_DIRECT_RESPONSE
                 message.direct_response = arena.make(envoy__config__route__v3__direct_response_action__init) { action in
@@ -112,137 +112,11 @@ enum RouteEncoding {
         }
     }
 
-    private static func routeAction(
-        _ arena: ProtobufArena,
-        backends: [WeightedBackend],
-        route: Route
-    ) -> UnsafeMutablePointer<Envoy__Config__Route__V3__RouteAction> {
-        arena.make(envoy__config__route__v3__route_action__init) { action in
-            if backends.count == 1 {
-                action.cluster_specifier_case = ENVOY__CONFIG__ROUTE__V3__ROUTE_ACTION__CLUSTER_SPECIFIER_CLUSTER
-                action.cluster = arena.string(backends[0].clusterName)
-            } else {
-                let weights = backends.map { backend in
-                    arena.make(envoy__config__route__v3__weighted_cluster__cluster_weight__init) {
-                        $0.name = arena.string(backend.clusterName)
-                        $0.weight = arena.uint32(backend.weight)
-                    }
-                }
-                action.cluster_specifier_case = ENVOY__CONFIG__ROUTE__V3__ROUTE_ACTION__CLUSTER_SPECIFIER_WEIGHTED_CLUSTERS
-                action.weighted_clusters = arena.make(envoy__config__route__v3__weighted_cluster__init) {
-                    $0.n_clusters = weights.count
-                    $0.clusters = arena.array(weights)
-                }
-            }
-            // The Gateway API answers 500 for the share of traffic whose backend is invalid.
-            action.cluster_not_found_response_code = ENVOY__CONFIG__ROUTE__V3__ROUTE_ACTION__CLUSTER_NOT_FOUND_RESPONSE_CODE__INTERNAL_SERVER_ERROR
-            if let timeout = route.timeout { action.timeout = arena.duration(timeout) }
-            if let idleTimeout = route.idleTimeout { action.idle_timeout = arena.duration(idleTimeout) }
-            if let retry = route.retry { action.retry_policy = RoutePolicyEncoding.retryPolicy(arena, retry) }
-            let hashPolicies = route.hashPolicies.map { RoutePolicyEncoding.hashPolicy(arena, $0) }
-            action.n_hash_policy = hashPolicies.count
-            action.hash_policy = arena.array(hashPolicies)
-            if let hostname = route.rewrite?.hostname {
-                action.host_rewrite_specifier_case = ENVOY__CONFIG__ROUTE__V3__ROUTE_ACTION__HOST_REWRITE_SPECIFIER_HOST_REWRITE_LITERAL
-                action.host_rewrite_literal = arena.string(hostname)
-            }
-            switch route.rewrite?.path {
-            case .fullPath(let path)?:
-                action.regex_rewrite = regexSubstitution(arena, pattern: "^/.*$", substitution: path)
-            case .prefix(let replacement)?:
-                switch prefixRewrite(replacement, match: route.match.path) {
-                case .literal(let prefix): action.prefix_rewrite = arena.string(prefix)
-                case .regex(let pattern, let substitution): action.regex_rewrite = regexSubstitution(arena, pattern: pattern, substitution: substitution)
-                }
-            case nil:
-                break
-            }
-        }
-    }
-
-    private enum PrefixRewrite {
-        case literal(String)
-        case regex(pattern: String, substitution: String)
-    }
-
-    /// Envoy's `prefix_rewrite` replaces the matched prefix verbatim, so "/foo" → "/"
-    /// would turn "/foo/bar" into "//bar"; replacing with "/" needs a regex that
-    /// also eats the separator.
-    private static func prefixRewrite(_ replacement: String, match: PathMatch) -> PrefixRewrite {
-        let matched: String
-        switch match {
-        case .segmentPrefix(let prefix), .prefix(let prefix), .exact(let prefix): matched = prefix
-        case .regularExpression: matched = "/"
-        }
-        var trimmed = replacement
-        while trimmed.count > 1, trimmed.hasSuffix("/") { trimmed.removeLast() }
-        guard trimmed == "/", matched != "/" else { return .literal(trimmed) }
-        return .regex(pattern: "^" + escapeRegex(matched) + "/*", substitution: "/")
-    }
-
-    private static func escapeRegex(_ text: String) -> String {
-        var escaped = ""
-        for character in text {
-            if "\\.+*?()|[]{}^$".contains(character) { escaped.append("\\") }
-            escaped.append(character)
-        }
-        return escaped
-    }
-
-    private static func regexSubstitution(_ arena: ProtobufArena, pattern: String, substitution: String) -> UnsafeMutablePointer<Envoy__Type__Matcher__V3__RegexMatchAndSubstitute> {
-        arena.make(envoy__type__matcher__v3__regex_match_and_substitute__init) {
-            $0.pattern = regexMatcher(arena, pattern)
-            $0.substitution = arena.string(substitution)
-        }
-    }
-
-    private static func redirectAction(_ arena: ProtobufArena, _ redirect: Redirect, match: PathMatch) -> UnsafeMutablePointer<Envoy__Config__Route__V3__RedirectAction> {
-        arena.make(envoy__config__route__v3__redirect_action__init) { action in
-            if let scheme = redirect.scheme {
-                action.scheme_rewrite_specifier_case = ENVOY__CONFIG__ROUTE__V3__REDIRECT_ACTION__SCHEME_REWRITE_SPECIFIER_SCHEME_REDIRECT
-                action.scheme_redirect = arena.string(scheme)
-            }
-            if let hostname = redirect.hostname { action.host_redirect = arena.string(hostname) }
-            // The Gateway API: with a scheme and no port, the scheme's well-known port.
-            // With a new host name Envoy drops the client's port by itself, giving a
-            // Location without the default port; with only a new scheme it would keep
-            // the client's port (say :8080), so the well-known port is set explicitly.
-            if let port = redirect.port {
-                action.port_redirect = UInt32(clamping: port)
-            } else if redirect.hostname == nil, let scheme = redirect.scheme, let wellKnown = ["http": 80, "https": 443][scheme] {
-                action.port_redirect = UInt32(wellKnown)
-            }
-            switch redirect.path {
-            case .fullPath(let path)?:
-                action.path_rewrite_specifier_case = ENVOY__CONFIG__ROUTE__V3__REDIRECT_ACTION__PATH_REWRITE_SPECIFIER_PATH_REDIRECT
-                action.path_redirect = arena.string(path)
-            case .prefix(let replacement)?:
-                switch prefixRewrite(replacement, match: match) {
-                case .literal(let prefix):
-                    action.path_rewrite_specifier_case = ENVOY__CONFIG__ROUTE__V3__REDIRECT_ACTION__PATH_REWRITE_SPECIFIER_PREFIX_REWRITE
-                    action.prefix_rewrite = arena.string(prefix)
-                case .regex(let pattern, let substitution):
-                    action.path_rewrite_specifier_case = ENVOY__CONFIG__ROUTE__V3__REDIRECT_ACTION__PATH_REWRITE_SPECIFIER_REGEX_REWRITE
-                    action.regex_rewrite = regexSubstitution(arena, pattern: pattern, substitution: substitution)
-                }
-            case nil:
-                break
-            }
-            action.response_code = switch redirect.statusCode {
-            case 301: ENVOY__CONFIG__ROUTE__V3__REDIRECT_ACTION__REDIRECT_RESPONSE_CODE__MOVED_PERMANENTLY
-            case 303: ENVOY__CONFIG__ROUTE__V3__REDIRECT_ACTION__REDIRECT_RESPONSE_CODE__SEE_OTHER
-            case 307: ENVOY__CONFIG__ROUTE__V3__REDIRECT_ACTION__REDIRECT_RESPONSE_CODE__TEMPORARY_REDIRECT
-            case 308: ENVOY__CONFIG__ROUTE__V3__REDIRECT_ACTION__REDIRECT_RESPONSE_CODE__PERMANENT_REDIRECT
-            default: ENVOY__CONFIG__ROUTE__V3__REDIRECT_ACTION__REDIRECT_RESPONSE_CODE__FOUND
-            }
-        }
-    }
-
-    private static func headerOptions(_ arena: ProtobufArena, _ modifications: HeaderModifications) -> [UnsafeMutablePointer<Envoy__Config__Core__V3__HeaderValueOption>] {
+    static func headerOptions(_ arena: ProtobufArena, _ modifications: HeaderModifications) -> [UnsafeMutablePointer<Envoy__Config__Core__V3__HeaderValueOption>] {
         func option(_ header: HeaderValue, _ action: Envoy__Config__Core__V3__HeaderValueOption__HeaderAppendAction) -> UnsafeMutablePointer<Envoy__Config__Core__V3__HeaderValueOption> {
             let value = arena.make(envoy__config__core__v3__header_value__init) {
                 $0.key = arena.string(header.name)
-                $0.value = arena.string(header.value)
+                $0.value = arena.string(formatLiteral(header.value))
             }
             return arena.make(envoy__config__core__v3__header_value_option__init) {
                 $0.header = value
@@ -253,7 +127,13 @@ enum RouteEncoding {
             + modifications.append.map { option($0, ENVOY__CONFIG__CORE__V3__HEADER_VALUE_OPTION__HEADER_APPEND_ACTION__APPEND_IF_EXISTS_OR_ADD) }
     }
 
-    private static func stringMatcher(_ arena: ProtobufArena, _ match: StringMatch) -> UnsafeMutablePointer<Envoy__Type__Matcher__V3__StringMatcher> {
+    /// Envoy reads header values to add as substitution formats (`%REQ(:path)%`, and a lone
+    /// `%` is an error); the Gateway API's are literal text, so every `%` is written `%%`.
+    static func formatLiteral(_ value: String) -> String {
+        value.contains("%") ? value.replacing("%", with: "%%") : value
+    }
+
+    static func stringMatcher(_ arena: ProtobufArena, _ match: StringMatch) -> UnsafeMutablePointer<Envoy__Type__Matcher__V3__StringMatcher> {
         arena.make(envoy__type__matcher__v3__string_matcher__init) { matcher in
             switch match {
             case .exact(let value):
@@ -266,7 +146,7 @@ enum RouteEncoding {
         }
     }
 
-    private static func regexMatcher(_ arena: ProtobufArena, _ pattern: String) -> UnsafeMutablePointer<Envoy__Type__Matcher__V3__RegexMatcher> {
+    static func regexMatcher(_ arena: ProtobufArena, _ pattern: String) -> UnsafeMutablePointer<Envoy__Type__Matcher__V3__RegexMatcher> {
         arena.make(envoy__type__matcher__v3__regex_matcher__init) { $0.regex = arena.string(pattern) }
     }
 }

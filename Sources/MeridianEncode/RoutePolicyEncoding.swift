@@ -54,6 +54,9 @@ enum RoutePolicyEncoding {
             let config = LocalRateLimitEncoding.routeConfig(arena, limit, statPrefix: statPrefix(route))
             entries.append((ExtensionName.localRateLimit, arena.any(typeURL: ExtensionTypeURL.localRateLimit, packing: config)))
         }
+        if let cors = route.cors {
+            entries.append((ExtensionName.cors, arena.any(typeURL: ExtensionTypeURL.corsPolicy, packing: CORSEncoding.policy(arena, cors))))
+        }
         if let persistence = route.sessionPersistence {
             let config = StatefulSessionEncoding.routeConfig(arena, persistence)
             entries.append((ExtensionName.statefulSession, arena.any(typeURL: ExtensionTypeURL.statefulSessionPerRoute, packing: config)))

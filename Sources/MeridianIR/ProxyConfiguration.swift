@@ -107,6 +107,19 @@ public struct Route: Sendable, Hashable {
     public var rateLimit: LocalRateLimit?
     /// Sticky sessions: requests carrying the session's cookie or header go to the same endpoint.
     public var sessionPersistence: SessionPersistence?
+    /// What a `.forward` answers for the share of a backend that names no cluster: 500 for
+    /// HTTP, 503 for gRPC (which the proxy turns into UNAVAILABLE); 404 and 503 are the others
+    /// Envoy has.
+    public var unresolvedBackendStatus: Int
+    /// Ends a call at the deadline its `grpc-timeout` header gives (gRPC clients send their
+    /// deadline so), however long that is, and at no other time: for gRPC routes, whose
+    /// streams may outlive any fixed timeout. Envoy then ignores `timeout`, and its default
+    /// route timeout (15 s) no longer applies.
+    public var honorsGRPCTimeout: Bool
+    /// Clusters that get a copy of each request (for `.forward` actions); their answers are dropped.
+    public var mirrors: [RequestMirror]
+    /// Cross-origin resource sharing: preflights answered by the proxy, CORS response headers added.
+    public var cors: CORSPolicy?
 
     public init(
         name: String,
@@ -120,7 +133,11 @@ public struct Route: Sendable, Hashable {
         idleTimeout: Duration? = nil,
         hashPolicies: [HashPolicy] = [],
         rateLimit: LocalRateLimit? = nil,
-        sessionPersistence: SessionPersistence? = nil
+        sessionPersistence: SessionPersistence? = nil,
+        unresolvedBackendStatus: Int = 500,
+        honorsGRPCTimeout: Bool = false,
+        mirrors: [RequestMirror] = [],
+        cors: CORSPolicy? = nil
     ) {
         self.name = name
         self.match = match
@@ -134,6 +151,10 @@ public struct Route: Sendable, Hashable {
         self.hashPolicies = hashPolicies
         self.rateLimit = rateLimit
         self.sessionPersistence = sessionPersistence
+        self.unresolvedBackendStatus = unresolvedBackendStatus
+        self.honorsGRPCTimeout = honorsGRPCTimeout
+        self.mirrors = mirrors
+        self.cors = cors
     }
 }
 
@@ -187,6 +208,9 @@ public struct URLRewrite: Sendable, Hashable {
 public struct Redirect: Sendable, Hashable {
     public var scheme: String?
     public var hostname: String?
+    /// The port written into `Location`. Nil writes none when the host name changes, and
+    /// otherwise keeps the port of the request's `Host` (the proxy drops it only when the
+    /// scheme changes away from that port's scheme, as :80 to https).
     public var port: Int?
     public var path: PathRewrite?
     /// 301, 302, 303, 307 or 308.
@@ -263,17 +287,6 @@ public enum RouteAction: Sendable, Hashable {
     case directResponse(status: Int, body: String)
     /// Answered with a redirect.
     case redirect(Redirect)
-}
-
-/// A cluster and its share of a route's traffic.
-public struct WeightedBackend: Sendable, Hashable {
-    public var clusterName: String
-    public var weight: UInt32
-
-    public init(clusterName: String, weight: UInt32) {
-        self.clusterName = clusterName
-        self.weight = weight
-    }
 }
 
 /// Envoy's retry policy for a route.

@@ -9,6 +9,8 @@ public struct LoadedConfiguration: Sendable {
     public var gateways: [Gateway] = []
     /// Valid HTTPRoutes.
     public var httpRoutes: [HTTPRoute] = []
+    /// Valid GRPCRoutes.
+    public var grpcRoutes: [GRPCRoute] = []
     /// Valid Services.
     public var services: [Service] = []
     /// Valid EndpointSlices.
@@ -197,6 +199,7 @@ struct ConfigurationAccumulator {
             case .gatewayClass(let value): configuration.gatewayClasses.append(value)
             case .gateway(let value): configuration.gateways.append(value)
             case .httpRoute(let value): configuration.httpRoutes.append(value)
+            case .grpcRoute(let value): configuration.grpcRoutes.append(value)
             case .service(let value): configuration.services.append(value)
             case .endpointSlice(let value): configuration.endpointSlices.append(value)
             case .referenceGrant(let value): configuration.referenceGrants.append(value)

@@ -8,6 +8,7 @@ enum DecodedResource {
     case gatewayClass(GatewayClass)
     case gateway(Gateway)
     case httpRoute(HTTPRoute)
+    case grpcRoute(GRPCRoute)
     case service(Service)
     case endpointSlice(EndpointSlice)
     case referenceGrant(ReferenceGrant)
@@ -22,6 +23,7 @@ enum DecodedResource {
         case .gatewayClass(let resource): (GatewayClass.kind, resource.qualifiedName)
         case .gateway(let resource): (Gateway.kind, resource.qualifiedName)
         case .httpRoute(let resource): (HTTPRoute.kind, resource.qualifiedName)
+        case .grpcRoute(let resource): (GRPCRoute.kind, resource.qualifiedName)
         case .service(let resource): (Service.kind, resource.qualifiedName)
         case .endpointSlice(let resource): (EndpointSlice.kind, resource.qualifiedName)
         case .referenceGrant(let resource): (ReferenceGrant.kind, resource.qualifiedName)
@@ -45,7 +47,7 @@ enum DocumentOutcome {
 
 enum DocumentDecoder {
     static let gatewayAPIVersions: Set<String> = ["gateway.networking.k8s.io/v1", "gateway.networking.k8s.io/v1beta1"]
-    static let supportedKinds: Set<String> = [GatewayClass.kind, Gateway.kind, HTTPRoute.kind, Service.kind, EndpointSlice.kind, ReferenceGrant.kind, Namespace.kind, Secret.kind]
+    static let supportedKinds: Set<String> = [GatewayClass.kind, Gateway.kind, HTTPRoute.kind, GRPCRoute.kind, Service.kind, EndpointSlice.kind, ReferenceGrant.kind, Namespace.kind, Secret.kind]
 
     static func decode(_ document: YAMLDocument) -> DocumentOutcome {
         let diagnostics = DecodingDiagnostics()
@@ -110,6 +112,16 @@ enum DocumentDecoder {
                 apiVersion: apiVersion,
                 metadata: metadata,
                 spec: spec ?? HTTPRouteSpec(parentRefs: [], hostnames: [], rules: []),
+                location: location,
+                documentIndex: document.index
+            )))
+        case GRPCRoute.kind where apiVersion == "gateway.networking.k8s.io/v1":
+            let metadata = meta(namespaced: true, nameProblem: NameSyntax.dnsSubdomainProblem)
+            let spec = root.mapping("spec", required: true).map(GRPCRouteSpec.decode)
+            return finish(.grpcRoute(GRPCRoute(
+                apiVersion: apiVersion,
+                metadata: metadata,
+                spec: spec ?? GRPCRouteSpec(),
                 location: location,
                 documentIndex: document.index
             )))

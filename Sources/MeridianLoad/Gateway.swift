@@ -39,16 +39,37 @@ public struct GatewaySpec: Sendable, Hashable {
     public var listeners: [Listener]
     /// Requested addresses (may be empty).
     public var addresses: [GatewayAddress]
+    /// `spec.infrastructure`: labels and annotations for what a controller deploys, and parameters.
+    public var infrastructure: GatewayInfrastructure?
 
     /// Memberwise initializer; defaults mirror the API's defaults.
     public init(
         gatewayClassName: String,
         listeners: [Listener] = [],
-        addresses: [GatewayAddress] = []
+        addresses: [GatewayAddress] = [],
+        infrastructure: GatewayInfrastructure? = nil
     ) {
         self.gatewayClassName = gatewayClassName
         self.listeners = listeners
         self.addresses = addresses
+        self.infrastructure = infrastructure
+    }
+}
+
+/// A Gateway's `spec.infrastructure`.
+public struct GatewayInfrastructure: Sendable, Hashable {
+    /// Labels for the resources a controller creates for the Gateway (Meridian creates none).
+    public var labels: [String: String]
+    /// Annotations for the resources a controller creates for the Gateway (Meridian creates none).
+    public var annotations: [String: String]
+    /// Per-Gateway parameters, in the Gateway's namespace (`LocalParametersReference`).
+    public var parametersRef: ParametersReference?
+
+    /// Memberwise initializer; defaults mirror the API's defaults.
+    public init(labels: [String: String] = [:], annotations: [String: String] = [:], parametersRef: ParametersReference? = nil) {
+        self.labels = labels
+        self.annotations = annotations
+        self.parametersRef = parametersRef
     }
 }
 
@@ -101,7 +122,8 @@ public enum ListenerProtocol: Sendable, Hashable, CustomStringConvertible {
     case tcp
     /// UDP.
     case udp
-    /// An implementation-specific protocol such as `example.com/custom`.
+    /// Any other protocol the CRD admits: an implementation-specific one such as
+    /// `example.com/custom`, or a plain name such as `INVALID`.
     case custom(String)
 
     /// Parses a protocol; nil when it is neither a core protocol nor domain-prefixed.
@@ -113,8 +135,14 @@ public enum ListenerProtocol: Sendable, Hashable, CustomStringConvertible {
         case "TCP": self = .tcp
         case "UDP": self = .udp
         default:
-            guard rawValue.utf8.count <= 255,
-                  NameSyntax.isDomainPrefixedName(rawValue, nameCharacters: NameSyntax.isAlphanumeric) else { return nil }
+            // The CRD's pattern: a name of letters, digits and inner dashes (such as
+            // `INVALID`, which the API server admits and the Gateway's status then refuses),
+            // or a domain-prefixed protocol.
+            let bytes = Array(rawValue.utf8)
+            let isName = !bytes.isEmpty && NameSyntax.isAlphanumeric(bytes.first!) && NameSyntax.isAlphanumeric(bytes.last!)
+                && bytes.allSatisfy { NameSyntax.isAlphanumeric($0) || $0 == UInt8(ascii: "-") }
+            guard bytes.count <= 255,
+                  isName || NameSyntax.isDomainPrefixedName(rawValue, nameCharacters: NameSyntax.isAlphanumeric) else { return nil }
             self = .custom(rawValue)
         }
     }

@@ -59,7 +59,26 @@ extension GatewaySpec {
             }
             addresses.append(address)
         }
-        return GatewaySpec(gatewayClassName: gatewayClassName, listeners: listeners, addresses: addresses)
+        let infrastructure = spec.mapping("infrastructure").map(GatewayInfrastructure.decode)
+        return GatewaySpec(gatewayClassName: gatewayClassName, listeners: listeners, addresses: addresses, infrastructure: infrastructure)
+    }
+}
+
+extension GatewayInfrastructure {
+    static func decode(_ mapping: MappingReader) -> GatewayInfrastructure {
+        func entries(_ key: String, max: Int) -> [String: String] {
+            let map = mapping.stringMap(key, keyProblem: NameSyntax.qualifiedNameProblem, valueProblem: { value in
+                value.count > 4096 ? "must be at most 4096 characters long" : nil
+            })
+            if map.count > max, let reader = mapping.value(key) {
+                reader.report(.tooMany, "must have at most \(max) entries, got \(map.count)")
+            }
+            return map
+        }
+        var parameters = mapping.mapping("parametersRef").map(ParametersReference.decode)
+        // A LocalParametersReference: the referent is in the Gateway's namespace.
+        parameters?.namespace = nil
+        return GatewayInfrastructure(labels: entries("labels", max: 8), annotations: entries("annotations", max: 16), parametersRef: parameters)
     }
 }
 
@@ -94,7 +113,7 @@ extension Listener {
         let port = mapping.int("port", required: true, range: 1...65535) ?? 0
         let listenerProtocol = mapping.string("protocol", required: true, maxLength: 255, problem: { text in
             ListenerProtocol(rawValue: text) == nil
-                ? "unsupported protocol \(quoted(text)); use HTTP, HTTPS, TLS, TCP, UDP or a domain-prefixed protocol such as \"example.com/custom\""
+                ? "invalid protocol \(quoted(text)): must be a name of letters, digits and '-' (HTTP, HTTPS, TLS, TCP, UDP, ...) or a domain-prefixed protocol such as \"example.com/custom\""
                 : nil
         }).flatMap(ListenerProtocol.init(rawValue:))
         let tlsMapping = mapping.mapping("tls")

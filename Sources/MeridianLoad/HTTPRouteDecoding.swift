@@ -1,5 +1,8 @@
 // Decoding and validation of HTTPRoute specs, following the upstream CRD schema and its
 // CEL rules (gateway.networking.k8s.io standard channel), with API defaults applied.
+// Regular expressions are checked as Envoy checks them (RE2, program size limit).
+
+import RegexCheck
 
 extension HTTPRouteSpec {
     static let maxParentRefs = 32
@@ -8,74 +11,25 @@ extension HTTPRouteSpec {
     static let maxTotalMatches = 128
 
     static func decode(_ spec: MappingReader) -> HTTPRouteSpec {
-        var parentRefs: [(reference: ParentReference, mapping: MappingReader)] = []
-        for item in spec.list("parentRefs", maxItems: maxParentRefs) ?? [] {
-            if let mapping = item.mapping() {
-                parentRefs.append((ParentReference.decode(mapping), mapping))
-            }
-        }
-        checkParentSections(parentRefs)
-
-        var hostnames: [String] = []
-        for item in spec.list("hostnames", maxItems: maxHostnames) ?? [] {
-            if let hostname = item.string(problem: NameSyntax.hostnameProblem) {
-                hostnames.append(hostname)
-            }
-        }
+        let parentRefs = RouteSpecDecoding.parentRefs(spec, maxItems: maxParentRefs)
+        let hostnames = RouteSpecDecoding.hostnames(spec, maxItems: maxHostnames)
 
         var rules: [HTTPRouteRule] = []
         if let ruleItems = spec.list("rules", minItems: 1, maxItems: maxRules) {
-            var firstLineOfName: [String: Int] = [:]
+            var names = RouteSpecDecoding.RuleNames()
             for item in ruleItems {
                 guard let mapping = item.mapping() else { continue }
                 let rule = HTTPRouteRule.decode(mapping)
-                if let name = rule.name, let nameReader = mapping.value("name") {
-                    if let firstLine = firstLineOfName[name] {
-                        nameReader.report(.duplicateEntry, "duplicate rule name \(quoted(name)) (first at line \(firstLine))")
-                    } else {
-                        firstLineOfName[name] = nameReader.location.line
-                    }
-                }
+                names.check(rule.name, in: mapping)
                 rules.append(rule)
             }
-            let totalMatches = rules.reduce(0) { $0 + $1.matches.count }
-            if totalMatches > maxTotalMatches, let rulesReader = spec.value("rules") {
-                rulesReader.report(
-                    .tooMany,
-                    "the total number of matches across all rules must be at most \(maxTotalMatches), got \(totalMatches)"
-                )
-            }
+            RouteSpecDecoding.checkTotalMatches(rules.reduce(0) { $0 + $1.matches.count }, spec: spec, maximum: maxTotalMatches)
         } else if !spec.has("rules") {
             // The CRD's default: a single rule matching every path, with no backends.
             let source = FieldSource(location: spec.location, fieldPath: spec.path.field("rules").index(0).description)
             rules = [HTTPRouteRule(name: nil, matches: [.matchEverything], filters: [], backendRefs: [], timeouts: nil, source: source)]
         }
-        return HTTPRouteSpec(parentRefs: parentRefs.map(\.reference), hostnames: hostnames, rules: rules)
-    }
-
-    /// Two references to the same parent must both name distinct sections (CRD CEL rules).
-    private static func checkParentSections(_ references: [(reference: ParentReference, mapping: MappingReader)]) {
-        for (index, (reference, mapping)) in references.enumerated() {
-            for (earlier, _) in references[..<index] {
-                guard earlier.group == reference.group, earlier.kind == reference.kind, earlier.name == reference.name,
-                      (earlier.namespace ?? "") == (reference.namespace ?? "") else { continue }
-                let otherLine = earlier.source.location.line
-                if (earlier.sectionName == nil) != (reference.sectionName == nil) {
-                    mapping.report(
-                        .invalidValue,
-                        "sectionName must be specified when parentRefs includes 2 or more references to the same parent (other reference at line \(otherLine))"
-                    )
-                    break
-                }
-                if earlier.sectionName == reference.sectionName {
-                    mapping.report(
-                        .duplicateEntry,
-                        "sectionName must be unique when parentRefs includes 2 or more references to the same parent (other reference at line \(otherLine))"
-                    )
-                    break
-                }
-            }
-        }
+        return HTTPRouteSpec(parentRefs: parentRefs, hostnames: hostnames, rules: rules)
     }
 }
 
@@ -113,12 +67,12 @@ extension HTTPRouteRule {
             matches = [.matchEverything]
         }
 
-        let filters = HTTPRouteFilter.decodeList(mapping.list("filters", maxItems: maxFilters) ?? [])
+        let filters = HTTPRouteFilter.decodeList(mapping.list("filters", maxItems: maxFilters) ?? [], in: .httpRoute)
 
         var backendRefs: [HTTPBackendReference] = []
         for item in mapping.list("backendRefs", maxItems: maxBackendRefs) ?? [] {
             if let backendMapping = item.mapping() {
-                backendRefs.append(HTTPBackendReference.decode(backendMapping, ruleMatches: matches))
+                backendRefs.append(HTTPBackendReference.decode(backendMapping, in: .httpRoute, ruleMatches: matches))
             }
         }
 
@@ -153,35 +107,17 @@ extension HTTPRouteMatch {
     static func decode(_ mapping: MappingReader) -> HTTPRouteMatch {
         let path = mapping.mapping("path").map(HTTPPathMatch.decode) ?? .matchEverything
 
-        var headers: [HTTPHeaderMatch] = []
-        var firstLineOfHeader: [String: Int] = [:]
-        for item in mapping.list("headers", maxItems: maxHeaders) ?? [] {
-            guard let headerMapping = item.mapping() else { continue }
-            let header = HTTPHeaderMatch(
-                type: headerMapping.enumValue("type") ?? .exact,
-                name: headerMapping.string("name", required: true, problem: NameSyntax.headerNameProblem) ?? "",
-                value: headerMapping.string("value", required: true, maxLength: 4096) ?? ""
-            )
-            if let nameReader = headerMapping.value("name"), !header.name.isEmpty {
-                // Header names are case-insensitive, so `X-Model` and `x-model` collide.
-                let key = header.name.lowercased()
-                if let firstLine = firstLineOfHeader[key] {
-                    nameReader.report(.duplicateEntry, "duplicate header name \(quoted(header.name)) (first at line \(firstLine))")
-                } else {
-                    firstLineOfHeader[key] = nameReader.location.line
-                }
-            }
-            headers.append(header)
-        }
+        let headers = HTTPHeaderMatch.decodeList(mapping.list("headers", maxItems: maxHeaders) ?? [])
 
         var queryParams: [HTTPQueryParamMatch] = []
         var firstLineOfParam: [String: Int] = [:]
         for item in mapping.list("queryParams", maxItems: maxQueryParams) ?? [] {
             guard let paramMapping = item.mapping() else { continue }
+            let type: StringMatchType = paramMapping.enumValue("type") ?? .exact
             let param = HTTPQueryParamMatch(
-                type: paramMapping.enumValue("type") ?? .exact,
+                type: type,
                 name: paramMapping.string("name", required: true, problem: NameSyntax.queryParamNameProblem) ?? "",
-                value: paramMapping.string("value", required: true, maxLength: 1024) ?? ""
+                value: paramMapping.string("value", required: true, maxLength: 1024, problem: type.valueProblem) ?? ""
             )
             if let nameReader = paramMapping.value("name"), !param.name.isEmpty {
                 if let firstLine = firstLineOfParam[param.name] {
@@ -204,7 +140,7 @@ extension HTTPPathMatch {
     static func decode(_ mapping: MappingReader) -> HTTPPathMatch {
         let type: PathMatchType = mapping.enumValue("type") ?? .pathPrefix
         let value = mapping.string("value", allowEmpty: true, maxLength: maxValueLength, problem: { value in
-            type == .regularExpression ? nil : pathProblem(value, type: type)
+            type == .regularExpression ? EnvoyRegex.problem(value) : pathProblem(value, type: type)
         }) ?? "/"
         return HTTPPathMatch(type: type, value: value)
     }
@@ -247,13 +183,21 @@ extension HTTPPathMatch {
     }
 }
 
+extension StringMatchType {
+    /// A regular expression must be one Envoy accepts; an exact value may be anything.
+    func valueProblem(_ value: String) -> String? {
+        self == .regularExpression ? EnvoyRegex.problem(value) : nil
+    }
+}
+
 extension HTTPBackendReference {
     static let maxWeight = 1_000_000
 
-    static func decode(_ mapping: MappingReader, ruleMatches: [HTTPRouteMatch]) -> HTTPBackendReference {
+    /// A backend of an HTTPRoute or GRPCRoute rule; `ruleMatches` (HTTPRoute) check prefix replacements.
+    static func decode(_ mapping: MappingReader, in routeKind: FilterRouteKind, ruleMatches: [HTTPRouteMatch] = []) -> HTTPBackendReference {
         let reference = BackendObjectReference.decode(mapping)
         let weight = mapping.int("weight", range: 0...maxWeight) ?? 1
-        let filters = HTTPRouteFilter.decodeList(mapping.list("filters", maxItems: HTTPRouteRule.maxFilters) ?? [])
+        let filters = HTTPRouteFilter.decodeList(mapping.list("filters", maxItems: HTTPRouteRule.maxFilters) ?? [], in: routeKind)
         HTTPRouteFilter.checkPrefixReplacement(filters, matches: ruleMatches)
         return HTTPBackendReference(reference: reference, weight: weight, filters: filters.map(\.filter), source: FieldSource(mapping))
     }

@@ -1,18 +1,32 @@
 // Decoding and validation of HTTPRoute filters, following the upstream CRD schema and its
 // CEL rules (gateway.networking.k8s.io standard channel).
 
+/// The route kind whose filter list is decoded: a GRPCRoute allows a subset of the types.
+enum FilterRouteKind {
+    case httpRoute
+    case grpcRoute
+
+    /// The filter types the kind's CRD allows, in the order error messages list them.
+    var allowedTypes: [HTTPRouteFilterType] {
+        switch self {
+        case .httpRoute: HTTPRouteFilterType.allCases
+        case .grpcRoute: [.requestHeaderModifier, .responseHeaderModifier, .requestMirror, .extensionRef]
+        }
+    }
+}
+
 extension HTTPRouteFilter {
     /// Filter types that may appear at most once per list (CRD CEL rules).
     private static let unrepeatable: Set<HTTPRouteFilterType> = [
-        .requestHeaderModifier, .responseHeaderModifier, .requestRedirect, .urlRewrite,
+        .requestHeaderModifier, .responseHeaderModifier, .requestRedirect, .urlRewrite, .cors,
     ]
 
     /// Decodes a `filters` list and applies the list-level rules; each filter comes with its node.
-    static func decodeList(_ items: [NodeReader]) -> [(filter: HTTPRouteFilter, item: NodeReader)] {
+    static func decodeList(_ items: [NodeReader], in routeKind: FilterRouteKind) -> [(filter: HTTPRouteFilter, item: NodeReader)] {
         var filters: [(filter: HTTPRouteFilter, item: NodeReader)] = []
         var firstLineOfType: [HTTPRouteFilterType: Int] = [:]
         for item in items {
-            guard let mapping = item.mapping(), let filter = decode(mapping) else { continue }
+            guard let mapping = item.mapping(), let filter = decode(mapping, in: routeKind) else { continue }
             if unrepeatable.contains(filter.type) {
                 if let firstLine = firstLineOfType[filter.type] {
                     item.report(.duplicateEntry, "\(filter.type.rawValue) filter cannot be repeated (first at line \(firstLine))")
@@ -22,6 +36,7 @@ extension HTTPRouteFilter {
             }
             filters.append((filter, item))
         }
+        HTTPHeaderFilter.checkHostRewrites(filters)
         let redirectsAndRewrites = filters.filter { $0.filter.type == .requestRedirect || $0.filter.type == .urlRewrite }
         if Set(redirectsAndRewrites.map(\.filter.type)).count == 2, let last = redirectsAndRewrites.last {
             last.item.reportInvalid("may specify either a RequestRedirect or a URLRewrite filter, but not both")
@@ -29,13 +44,27 @@ extension HTTPRouteFilter {
         return filters
     }
 
-    /// Keys of filter configurations, including `cors`, which the CRD defines but this loader does not support.
-    private static let configurationKeys = HTTPRouteFilterType.allCases.map(\.configurationKey) + ["cors"]
+    /// Keys of filter configurations.
+    private static let configurationKeys = HTTPRouteFilterType.allCases.map(\.configurationKey)
 
-    static func decode(_ mapping: MappingReader) -> HTTPRouteFilter? {
-        guard let type: HTTPRouteFilterType = mapping.enumValue("type", required: true) else { return nil }
+    static func decode(_ mapping: MappingReader, in routeKind: FilterRouteKind) -> HTTPRouteFilter? {
+        let allowed = routeKind.allowedTypes
+        guard let typeReader = mapping.value("type") else {
+            mapping.reportMissing("type")
+            return nil
+        }
+        guard let typeName = typeReader.string() else { return nil }
+        guard let type = HTTPRouteFilterType(rawValue: typeName), allowed.contains(type) else {
+            typeReader.reportInvalid("unsupported value \(quoted(typeName)); supported values: \(allowed.map { quoted($0.rawValue) }.joined(separator: ", "))")
+            return nil
+        }
         for key in configurationKeys where key != type.configurationKey {
-            mapping.value(key)?.reportInvalid("must not be set when type is \(type.rawValue)")
+            guard let reader = mapping.value(key) else { continue }
+            if routeKind == .grpcRoute, !allowed.map(\.configurationKey).contains(key) {
+                reader.report(.unknownField, "unknown field (GRPCRoute filters have no \(key))")
+            } else {
+                reader.reportInvalid("must not be set when type is \(type.rawValue)")
+            }
         }
         guard let configuration = mapping.value(type.configurationKey) else {
             mapping.reportMissing(type.configurationKey, "required when type is \(type.rawValue)")
@@ -44,9 +73,9 @@ extension HTTPRouteFilter {
         guard let config = configuration.mapping() else { return nil }
         switch type {
         case .requestHeaderModifier:
-            return .requestHeaderModifier(HTTPHeaderFilter.decode(config))
+            return .requestHeaderModifier(HTTPHeaderFilter.decode(config, direction: .request))
         case .responseHeaderModifier:
-            return .responseHeaderModifier(HTTPHeaderFilter.decode(config))
+            return .responseHeaderModifier(HTTPHeaderFilter.decode(config, direction: .response))
         case .requestMirror:
             return .requestMirror(HTTPRequestMirrorFilter.decode(config))
         case .requestRedirect:
@@ -55,6 +84,8 @@ extension HTTPRouteFilter {
             return .urlRewrite(HTTPURLRewriteFilter.decode(config))
         case .extensionRef:
             return .extensionRef(LocalObjectReference.decode(config))
+        case .cors:
+            return .cors(HTTPCORSFilter.decode(config))
         }
     }
 
@@ -75,43 +106,6 @@ extension HTTPRouteFilter {
             }
             item.reportInvalid("when using a \(name) filter with path.replacePrefixMatch, exactly one PathPrefix match must be specified")
         }
-    }
-}
-
-extension HTTPHeaderFilter {
-    static let maxEntries = 16
-
-    static func decode(_ mapping: MappingReader) -> HTTPHeaderFilter {
-        func headers(_ key: String) -> [HTTPHeader] {
-            var result: [HTTPHeader] = []
-            var firstLineOfName: [String: Int] = [:]
-            for item in mapping.list(key, maxItems: maxEntries) ?? [] {
-                guard let header = item.mapping() else { continue }
-                let name = header.string("name", required: true, problem: NameSyntax.headerNameProblem) ?? ""
-                let value = header.string("value", required: true, maxLength: 4096) ?? ""
-                if let nameReader = header.value("name"), !name.isEmpty {
-                    if let firstLine = firstLineOfName[name.lowercased()] {
-                        nameReader.report(.duplicateEntry, "duplicate header name \(quoted(name)) (first at line \(firstLine))")
-                    } else {
-                        firstLineOfName[name.lowercased()] = nameReader.location.line
-                    }
-                }
-                result.append(HTTPHeader(name: name, value: value))
-            }
-            return result
-        }
-        var remove: [String] = []
-        var firstLineOfRemoved: [String: Int] = [:]
-        for item in mapping.list("remove", maxItems: maxEntries) ?? [] {
-            guard let name = item.string(problem: NameSyntax.headerNameProblem) else { continue }
-            if let firstLine = firstLineOfRemoved[name.lowercased()] {
-                item.report(.duplicateEntry, "duplicate header name \(quoted(name)) (first at line \(firstLine))")
-            } else {
-                firstLineOfRemoved[name.lowercased()] = item.location.line
-            }
-            remove.append(name)
-        }
-        return HTTPHeaderFilter(set: headers("set"), add: headers("add"), remove: remove)
     }
 }
 

@@ -14,6 +14,8 @@ public enum HTTPRouteFilter: Sendable, Hashable {
     case urlRewrite(HTTPURLRewriteFilter)
     /// An implementation-specific filter defined by another resource.
     case extensionRef(LocalObjectReference)
+    /// Answers cross-origin requests (CORS preflights) and adds CORS response headers.
+    case cors(HTTPCORSFilter)
 
     /// The filter's `type` as written in YAML.
     public var type: HTTPRouteFilterType {
@@ -24,6 +26,7 @@ public enum HTTPRouteFilter: Sendable, Hashable {
         case .requestRedirect: .requestRedirect
         case .urlRewrite: .urlRewrite
         case .extensionRef: .extensionRef
+        case .cors: .cors
         }
     }
 }
@@ -36,6 +39,7 @@ public enum HTTPRouteFilterType: String, Sendable, Hashable, CaseIterable {
     case requestRedirect = "RequestRedirect"
     case urlRewrite = "URLRewrite"
     case extensionRef = "ExtensionRef"
+    case cors = "CORS"
 
     /// The YAML key holding this type's configuration, e.g. `requestHeaderModifier`.
     var configurationKey: String {
@@ -46,6 +50,7 @@ public enum HTTPRouteFilterType: String, Sendable, Hashable, CaseIterable {
         case .requestRedirect: "requestRedirect"
         case .urlRewrite: "urlRewrite"
         case .extensionRef: "extensionRef"
+        case .cors: "cors"
         }
     }
 }

@@ -12,11 +12,12 @@ struct BackendProblem: Error {
 enum BackendResolution {
     static func resolve(
         _ reference: BackendObjectReference,
+        routeKind: RouteKind,
         routeNamespace: String,
         context: TranslationContext
     ) -> Result<(backend: BackendKey, cluster: Cluster), BackendProblem> {
         if reference.group == PolicyPlugins.groups["DirectResponse"], reference.kind == "Backend" {
-            return resolveBackend(reference, routeNamespace: routeNamespace, context: context)
+            return resolveBackend(reference, routeKind: routeKind, routeNamespace: routeNamespace, context: context)
         }
         guard reference.group.isEmpty, reference.kind == "Service" else {
             let kind = (reference.group.isEmpty ? "" : reference.group + "/") + reference.kind
@@ -25,8 +26,8 @@ enum BackendResolution {
         let namespace = reference.namespace ?? routeNamespace
         let qualified = "\(namespace)/\(reference.name)"
         if namespace != routeNamespace,
-           !context.referenceGranted(fromKind: "HTTPRoute", fromNamespace: routeNamespace, toGroup: "", toKind: "Service", name: reference.name, in: namespace) {
-            return .failure(BackendProblem(reason: .refNotPermitted, message: "Service \(qualified) is in another namespace and no ReferenceGrant in \(namespace) allows HTTPRoutes from \(routeNamespace)"))
+           !context.referenceGranted(fromKind: routeKind.rawValue, fromNamespace: routeNamespace, toGroup: "", toKind: "Service", name: reference.name, in: namespace) {
+            return .failure(BackendProblem(reason: .refNotPermitted, message: "Service \(qualified) is in another namespace and no ReferenceGrant in \(namespace) allows \(routeKind.rawValue)s from \(routeNamespace)"))
         }
         guard let service = context.services[qualified] else {
             return .failure(BackendProblem(reason: .backendNotFound, message: "Service \(qualified) is not declared"))
@@ -36,20 +37,28 @@ enum BackendResolution {
             return .failure(BackendProblem(reason: .backendNotFound, message: "Service \(qualified) has no port \(reference.port.map(String.init) ?? "(none given)"); it has \(ports.isEmpty ? "none" : ports)"))
         }
         let key = BackendKey(kind: "Service", namespace: namespace, name: reference.name, port: port)
-        return .success((key, cluster(for: service, port: servicePort, context: context)))
+        var cluster = cluster(for: service, port: servicePort, context: context)
+        switch BackendProtocol(appProtocol: servicePort.appProtocol, routeKind: routeKind) {
+        case .http1: break
+        case .http2: cluster.upstreamHTTP = UpstreamHTTPOptions(http2: HTTP2Options())
+        case .unsupported(let why):
+            return .failure(BackendProblem(reason: .unsupportedProtocol, message: "Service \(qualified) port \(port) has appProtocol \(servicePort.appProtocol ?? ""): \(why)"))
+        }
+        return .success((key, cluster))
     }
 
     /// A kgateway `Backend` of type Static: one DNS cluster over its hosts.
     private static func resolveBackend(
         _ reference: BackendObjectReference,
+        routeKind: RouteKind,
         routeNamespace: String,
         context: TranslationContext
     ) -> Result<(backend: BackendKey, cluster: Cluster), BackendProblem> {
         let namespace = reference.namespace ?? routeNamespace
         let qualified = "\(namespace)/\(reference.name)"
         if namespace != routeNamespace,
-           !context.referenceGranted(fromKind: "HTTPRoute", fromNamespace: routeNamespace, toGroup: reference.group, toKind: "Backend", name: reference.name, in: namespace) {
-            return .failure(BackendProblem(reason: .refNotPermitted, message: "Backend \(qualified) is in another namespace and no ReferenceGrant in \(namespace) allows HTTPRoutes from \(routeNamespace)"))
+           !context.referenceGranted(fromKind: routeKind.rawValue, fromNamespace: routeNamespace, toGroup: reference.group, toKind: "Backend", name: reference.name, in: namespace) {
+            return .failure(BackendProblem(reason: .refNotPermitted, message: "Backend \(qualified) is in another namespace and no ReferenceGrant in \(namespace) allows \(routeKind.rawValue)s from \(routeNamespace)"))
         }
         guard let backend = context.backends[qualified], let hosts = backend.spec.static?.hosts, !hosts.isEmpty else {
             return .failure(BackendProblem(reason: .backendNotFound, message: "Backend \(qualified) is not declared (or has no static hosts)"))
@@ -62,10 +71,37 @@ enum BackendResolution {
         switch backend.spec.static?.appProtocol {
         case .http2, .grpc, .grpcWeb, .kubernetesH2C:
             cluster.upstreamHTTP = UpstreamHTTPOptions(http2: HTTP2Options())
-        case .kubernetesWebSocket, nil:
-            break
+        case .kubernetesWebSocket:
+            if routeKind == .grpc {
+                return .failure(BackendProblem(reason: .unsupportedProtocol, message: "Backend \(qualified) has appProtocol kubernetes.io/ws, and gRPC needs HTTP/2"))
+            }
+        case nil:
+            // gRPC is HTTP/2 only.
+            if routeKind == .grpc { cluster.upstreamHTTP = UpstreamHTTPOptions(http2: HTTP2Options()) }
         }
         return .success((BackendKey(kind: "Backend", namespace: namespace, name: reference.name, port: nil), cluster))
+    }
+
+    /// How Envoy speaks to a Service port, from its `appProtocol` (the Kubernetes standard
+    /// application protocols of KEP-3726, and common IANA-style names) and the route's kind.
+    enum BackendProtocol: Equatable {
+        case http1
+        case http2
+        case unsupported(String)
+
+        init(appProtocol: String?, routeKind: RouteKind) {
+            switch appProtocol.map({ $0.hasPrefix("kubernetes.io/") ? $0 : $0.lowercased() }) {
+            case "kubernetes.io/h2c", "h2c", "http2", "grpc":
+                self = .http2
+            case "kubernetes.io/ws", "ws", "websocket":
+                self = routeKind == .grpc ? .unsupported("a WebSocket backend cannot serve gRPC, which needs HTTP/2") : .http1
+            case "kubernetes.io/wss", "wss", "https", "grpcs", "tls":
+                self = .unsupported("TLS to backends is not supported yet")
+            default:
+                // Not written, or another protocol: HTTP/1.1, except that gRPC is HTTP/2 only.
+                self = routeKind == .grpc ? .http2 : .http1
+            }
+        }
     }
 
     /// A Service port as an Envoy cluster: EDS from its EndpointSlices, else DNS.

@@ -24,6 +24,7 @@ public struct TranslationInput: Sendable {
     public var gatewayClasses: [GatewayClass]
     public var gateways: [Gateway]
     public var httpRoutes: [HTTPRoute]
+    public var grpcRoutes: [GRPCRoute]
     public var services: [Service]
     public var endpointSlices: [EndpointSlice]
     public var referenceGrants: [ReferenceGrant]
@@ -39,6 +40,7 @@ public struct TranslationInput: Sendable {
         gatewayClasses: [GatewayClass] = [],
         gateways: [Gateway] = [],
         httpRoutes: [HTTPRoute] = [],
+        grpcRoutes: [GRPCRoute] = [],
         services: [Service] = [],
         endpointSlices: [EndpointSlice] = [],
         referenceGrants: [ReferenceGrant] = [],
@@ -47,6 +49,7 @@ public struct TranslationInput: Sendable {
         self.gatewayClasses = gatewayClasses
         self.gateways = gateways
         self.httpRoutes = httpRoutes
+        self.grpcRoutes = grpcRoutes
         self.services = services
         self.endpointSlices = endpointSlices
         self.referenceGrants = referenceGrants
@@ -61,6 +64,7 @@ extension TranslationInput {
             gatewayClasses: loaded.gatewayClasses,
             gateways: loaded.gateways,
             httpRoutes: loaded.httpRoutes,
+            grpcRoutes: loaded.grpcRoutes,
             services: loaded.services,
             endpointSlices: loaded.endpointSlices,
             referenceGrants: loaded.referenceGrants,
@@ -75,7 +79,8 @@ extension TranslationInput {
 public struct Translation: Sendable {
     /// One per accepted Gateway, keyed by its proxy group `<namespace>/<name>`, sorted.
     public var proxies: [ProxyConfiguration]
-    /// GatewayClasses, Gateways, then HTTPRoutes, each sorted by namespace/name.
+    /// GatewayClasses and Gateways, each sorted by name; then HTTPRoutes and GRPCRoutes, oldest
+    /// first (as they attach), then by namespace/name; then policies.
     public var statuses: [ResourceStatus]
 }
 
@@ -90,9 +95,9 @@ public enum GatewayTranslator {
         var policies = PolicyAttachment(context: context, descriptions: PolicyPlugins.describeAll(context))
         var listeners = ListenerPlanning(context, policies: policies)
         var placement = RoutePlacement(context: context)
-        let routes = input.httpRoutes.sorted {
-            ($0.metadata.creationTimestamp ?? "~", $0.qualifiedName) < ($1.metadata.creationTimestamp ?? "~", $1.qualifiedName)
-        }
+        // Oldest first: where an HTTPRoute and a GRPCRoute would share a host name on a
+        // listener, the one attached first keeps it.
+        let routes = (input.httpRoutes.map(RouteSource.init) + input.grpcRoutes.map(RouteSource.init)).sorted { $0.age < $1.age }
         let routeStatuses = routes.map { route in
             placement.translate(route, plans: &listeners.plans, policies: &policies)
         }

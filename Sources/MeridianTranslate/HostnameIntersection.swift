@@ -13,6 +13,19 @@ enum HostnameIntersection {
         return result
     }
 
+    /// The host names two lists (as `intersect` returns them; `*` is any host) share: the
+    /// narrower of each overlapping pair.
+    static func shared(_ a: [String], _ b: [String]) -> [String] {
+        var result: [String] = []
+        for first in a {
+            for second in b {
+                let common = first == "*" ? second : second == "*" ? first : intersect(first, second)
+                if let common, !result.contains(common) { result.append(common) }
+            }
+        }
+        return result
+    }
+
     /// The narrower of two host names when one covers the other, else nil.
     static func intersect(_ a: String, _ b: String) -> String? {
         if a == b { return a }

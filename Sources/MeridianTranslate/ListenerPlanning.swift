@@ -7,23 +7,19 @@ struct PlannedListener {
     var port: Int
     var acceptsRoutes: Bool
     var programmable: Bool
-    var allowsHTTPRoute: Bool
+    /// The route kinds it takes: `allowedRoutes.kinds` Meridian serves, or by default both.
+    var allowedKinds: [RouteKind]
     var conditions: [Condition] = []
     var attachedRoutes = 0
+    /// Host names of the routes attached so far, by kind: an HTTPRoute and a GRPCRoute may not share one.
+    var attachedHostnames: [(kind: RouteKind, route: String, hostnames: [String])] = []
     var refusal: String?
     /// An HTTPS listener's certificates, in `certificateRefs` order.
     var certificates: [ResolvedCertificate] = []
 
-    /// The route kinds this listener accepts: those its protocol can serve, narrowed by
-    /// `allowedRoutes.kinds` when given.
+    /// The route kinds this listener accepts, as `status.listeners[].supportedKinds` lists them.
     var supportedKinds: [RouteGroupKind] {
-        let served: [RouteGroupKind]
-        switch listener.protocol {
-        case .http, .https: served = [RouteGroupKind(group: GatewayTranslator.gatewayGroup, kind: "HTTPRoute")]
-        default: served = []
-        }
-        let allowed = listener.allowedRoutes.kinds
-        return allowed.isEmpty ? served : served.filter { kind in allowed.contains { $0.group == kind.group && $0.kind == kind.kind } }
+        allowedKinds.sorted(by: >).map { RouteGroupKind(group: GatewayTranslator.gatewayGroup, kind: $0.rawValue) }
     }
 }
 
@@ -75,6 +71,16 @@ struct ListenerPlanning {
             if let problem = invalidParameters[gatewayClass.metadata.name] {
                 status.conditions = [
                     Condition(.accepted, false, reason: .invalidParameters, message: "GatewayClass \"\(gatewayClass.metadata.name)\": \(problem)"),
+                    Condition(.programmed, false, reason: .invalid, message: "the Gateway is not accepted"),
+                ]
+                continue
+            }
+            if let reference = gateway.spec.infrastructure?.parametersRef {
+                // Meridian has no per-Gateway parameters kind: every reference names something
+                // it cannot use, and the Gateway API asks for the Gateway to be refused then.
+                let named = "\(reference.group.isEmpty ? "" : reference.group + "/")\(reference.kind) \(reference.name)"
+                status.conditions = [
+                    Condition(.accepted, false, reason: .invalidParameters, message: "spec.infrastructure.parametersRef \(named): Meridian takes no per-Gateway parameters (GatewayClass parameters are a kgateway.dev GatewayClassConfig)"),
                     Condition(.programmed, false, reason: .invalid, message: "the Gateway is not accepted"),
                 ]
                 continue
@@ -170,7 +176,7 @@ struct ListenerPlanning {
         let options = context.options
         var port = listener.port
         if port < 1024, options.privilegedPortOffset > 0 { port += options.privilegedPortOffset }
-        var plan = PlannedListener(listener: listener, port: port, acceptsRoutes: true, programmable: true, allowsHTTPRoute: true)
+        var plan = PlannedListener(listener: listener, port: port, acceptsRoutes: true, programmable: true, allowedKinds: RouteKind.allCases)
 
         func refuse(_ type: ConditionType, reason: ConditionReason, _ message: String, acceptsRoutes: Bool) {
             plan.programmable = false
@@ -207,18 +213,21 @@ struct ListenerPlanning {
 
         let kinds = listener.allowedRoutes.kinds
         if !kinds.isEmpty {
-            let isHTTPRoute = { (kind: RouteGroupKind) in kind.group == GatewayTranslator.gatewayGroup && kind.kind == "HTTPRoute" }
-            plan.allowsHTTPRoute = kinds.contains(where: isHTTPRoute)
-            let others = kinds.filter { !isHTTPRoute($0) }
+            plan.allowedKinds = RouteKind.allCases.filter { kind in kinds.contains { RouteKind($0) == kind } }
+            let others = kinds.filter { RouteKind($0) == nil }
             if !others.isEmpty {
                 let names = others.map { $0.group.isEmpty ? $0.kind : "\($0.group)/\($0.kind)" }.joined(separator: ", ")
                 plan.conditions.removeAll { $0.type == .resolvedRefs && $0.status }
-                plan.conditions.append(Condition(.resolvedRefs, false, reason: .invalidRouteKinds, message: "\(names): Meridian supports HTTPRoute only"))
-                if !plan.allowsHTTPRoute {
+                plan.conditions.append(Condition(.resolvedRefs, false, reason: .invalidRouteKinds, message: "\(names): Meridian supports HTTPRoute and GRPCRoute"))
+                if plan.allowedKinds.isEmpty {
                     plan.programmable = false
                     plan.refusal = plan.refusal ?? "no supported route kind"
                 }
             }
+        }
+        if listener.protocol != .http && listener.protocol != .https {
+            // Routes of the kinds Meridian serves need HTTP; it supports no kind on other protocols.
+            plan.allowedKinds = []
         }
         if !plan.conditions.contains(where: { $0.type == .accepted }) {
             plan.conditions.insert(Condition(.accepted, true, reason: .accepted), at: 0)

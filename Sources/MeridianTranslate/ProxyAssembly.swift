@@ -5,16 +5,16 @@ import MeridianLoad
 /// Gateway. One Envoy listener per programmed port: for HTTP one route table; for HTTPS
 /// one filter chain per Gateway listener (matched on SNI), each with its own route table.
 struct ProxyAssembly {
-    /// Routes placed on one Gateway: port → Gateway listener → host name → routes with their precedence.
-    private var hosts: [String: [Int: [String: [String: [(RoutePrecedence, Route)]]]]] = [:]
+    /// Routes placed on one Gateway: port → every (listener, host name, route) placed there.
+    private var placed: [String: [Int: [ListenerIsolation.PlacedRoute]]] = [:]
     /// Gateway → cluster name → cluster.
     private var clusters: [String: [String: Cluster]] = [:]
 
     /// Puts one Envoy route on each host name its placement serves.
     mutating func place(_ route: Route, precedence: RoutePrecedence, on placement: Placement) {
         for hostname in placement.hostnames {
-            hosts[placement.gateway, default: [:]][placement.port, default: [:]][placement.listenerName, default: [:]][hostname, default: []]
-                .append((precedence, route))
+            let entry = ListenerIsolation.PlacedRoute(listenerHostname: placement.listenerHostname, hostname: hostname, precedence: precedence, route: route, scheme: placement.scheme)
+            placed[placement.gateway, default: [:]][placement.port, default: []].append(entry)
         }
     }
 
@@ -25,13 +25,20 @@ struct ProxyAssembly {
         listenerRateLimits[gateway, default: [:]][port] = limit
     }
 
+    /// One cluster per name. A Service port that some route sends gRPC to speaks HTTP/2 for
+    /// every route of the Gateway, since its endpoints serve gRPC.
     mutating func add(_ cluster: Cluster, gateway: String) {
+        var cluster = cluster
+        if let existing = clusters[gateway]?[cluster.name], existing.upstreamHTTP?.http2 != nil, cluster.upstreamHTTP?.http2 == nil {
+            cluster.upstreamHTTP = existing.upstreamHTTP
+        }
         clusters[gateway, default: [:]][cluster.name] = cluster
     }
 
-    /// Listeners by port, virtual hosts in name order, routes by precedence, clusters and secrets by name.
+    /// Listeners by port; virtual hosts in name order, routes by precedence, clusters and secrets by name.
+    /// `listeners`: the Gateway's programmed listeners.
     func configuration(for gateway: Gateway, listeners planned: [PlannedListener], listenerAddress: String) -> ProxyConfiguration {
-        let placed = hosts[gateway.qualifiedName] ?? [:]
+        let routes = placed[gateway.qualifiedName] ?? [:]
         var listeners: [MeridianIR.Listener] = []
         var tables: [RouteTable] = []
         var secrets: [String: TLSSecret] = [:]
@@ -39,15 +46,12 @@ struct ProxyAssembly {
         for port in byPort.keys.sorted() {
             let plans = byPort[port]!
             let rateLimit = listenerRateLimits[gateway.qualifiedName]?[port]
-            let byListener = placed[port] ?? [:]
+            let hostnames = plans.map { $0.listener.hostname ?? "*" }
             guard plans[0].listener.protocol == .https else {
-                // Plain HTTP: every listener of the port shares one route table, split by host name.
+                // Plain HTTP: every listener of the port shares one route table, isolated by host name.
                 let name = "http-\(port)"
                 listeners.append(MeridianIR.Listener(name: name, address: listenerAddress, port: port, routeTableName: name, localRateLimit: rateLimit))
-                let byHost = byListener.values.reduce(into: [String: [(RoutePrecedence, Route)]]()) { merged, hosts in
-                    merged.merge(hosts, uniquingKeysWith: +)
-                }
-                tables.append(RouteTable(name: name, virtualHosts: Self.virtualHosts(byHost)))
+                tables.append(RouteTable(name: name, virtualHosts: ListenerIsolation.virtualHosts(routes[port] ?? [], listenerHostnames: hostnames)))
                 continue
             }
             // The chain for a host name first, the default chain (no host name) last.
@@ -55,7 +59,7 @@ struct ProxyAssembly {
             var chains: [FilterChain] = []
             for plan in ordered {
                 let name = "https-\(port)-\(plan.listener.name)"
-                let others = ordered.compactMap { $0.listener.name == plan.listener.name ? nil : $0.listener.hostname }
+                let hostname = plan.listener.hostname ?? "*"
                 for certificate in plan.certificates { secrets[certificate.secretName] = certificate.secret }
                 chains.append(FilterChain(
                     name: name,
@@ -63,7 +67,8 @@ struct ProxyAssembly {
                     tls: DownstreamTLS(certificateSecrets: plan.certificates.map { $0.secretName }),
                     routeTableName: name
                 ))
-                tables.append(Self.isolatedTable(name: name, hostname: plan.listener.hostname, otherHostnames: others, placed: byListener[plan.listener.name] ?? [:]))
+                let own = (routes[port] ?? []).filter { $0.listenerHostname == hostname }
+                tables.append(Self.isolatedTable(name: name, hostname: plan.listener.hostname, otherHostnames: hostnames.filter { $0 != hostname }, placed: own))
             }
             listeners.append(MeridianIR.Listener(name: "https-\(port)", address: listenerAddress, port: port, filterChains: chains, localRateLimit: rateLimit))
         }
@@ -83,29 +88,21 @@ struct ProxyAssembly {
         }
     }
 
-    private static func virtualHosts(_ byHost: [String: [(RoutePrecedence, Route)]]) -> [VirtualHost] {
-        byHost.keys.sorted().map { hostname in
-            let ordered = byHost[hostname]!.sorted { $0.0 < $1.0 }.map(\.1)
-            return VirtualHost(name: hostname == "*" ? "any-host" : hostname, domains: [hostname], routes: ordered.uniqued())
-        }
-    }
-
     /// The route table of one HTTPS listener's filter chain. A connection reaches the chain by
     /// its SNI; a request on it whose `Host` belongs to another listener of the port is
     /// misdirected (HTTP/2 connection reuse, or a client sending a different Host) and gets
     /// 421: so do the host names of more specific listeners inside this one's (`b.example.com`
     /// inside `*.example.com`, every named listener inside the default chain), and, for a
     /// listener with a host name, any host outside it.
-    static func isolatedTable(name: String, hostname: String?, otherHostnames: [String], placed: [String: [(RoutePrecedence, Route)]]) -> RouteTable {
+    static func isolatedTable(name: String, hostname: String?, otherHostnames: [String], placed: [ListenerIsolation.PlacedRoute]) -> RouteTable {
         let inside = otherHostnames.filter { other in
             guard let hostname else { return true }
             return HostnameIntersection.matches(pattern: hostname, hostname: other)
         }.sorted()
         // Routes for host names a more specific listener serves are that listener's (isolation).
-        let own = placed.filter { domain, _ in
-            !inside.contains { $0 == domain || HostnameIntersection.matches(pattern: $0, hostname: domain) }
+        var virtualHosts = ListenerIsolation.virtualHosts(placed, listenerHostnames: [hostname ?? "*"]).filter { host in
+            !inside.contains { other in host.domains.contains { ListenerIsolation.covers(other, $0) } }
         }
-        var virtualHosts = virtualHosts(own)
         virtualHosts += inside.map { misdirected(name: "misdirected:\($0)", domain: $0) }
         if hostname != nil { virtualHosts.append(misdirected(name: "misdirected", domain: "*")) }
         return RouteTable(name: name, virtualHosts: virtualHosts)

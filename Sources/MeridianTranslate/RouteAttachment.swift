@@ -4,16 +4,26 @@ import MeridianLoad
 struct Placement {
     var gateway: String
     var listenerName: String
+    /// The Envoy listener's port (the Gateway's, moved by `--privileged-port-offset`).
     var port: Int
     var hostnames: [String]
     var programmed: Bool
+    /// The listener's host name, `*` for none: requests are served by the most specific
+    /// listener matching their host (listener isolation).
+    var listenerHostname = "*"
+    /// The port as the Gateway writes it, which redirects use.
+    var gatewayPort = 80
+    /// `http` or `https`: the scheme requests arrive with.
+    var scheme = "http"
 }
 
 /// The attachment pass: which listeners of which Gateway each parentRef of a route reaches,
 /// and on which host names; counts attached routes on the listeners.
 enum RouteAttachment {
     enum Outcome {
-        case attached(gateway: String, [Placement])
+        /// Placed on these listeners; `crossServing` says which other listeners refused it for
+        /// a host name an HTTPRoute and a GRPCRoute would share.
+        case attached(gateway: String, [Placement], crossServing: [String])
         case refused(reason: ConditionReason, message: String)
     }
 
@@ -22,7 +32,7 @@ enum RouteAttachment {
     }
 
     static func attach(
-        _ route: HTTPRoute,
+        _ route: RouteSource,
         parentRef: ParentReference,
         parentNamespace: String,
         context: TranslationContext,
@@ -50,15 +60,15 @@ enum RouteAttachment {
             if let port = parentRef.port { wanted.append("on port \(port)") }
             return .refused(reason: .noMatchingParent, message: "Gateway \(gatewayName) has no listener \(wanted.joined(separator: " "))")
         }
-        let routeNamespace = route.metadata.namespace ?? "default"
+        let routeNamespace = route.namespace
         var notAllowed: [String] = []
         var allowed: [Int] = []
         for index in candidates {
             let plan = listeners[index]
             if !plan.acceptsRoutes {
                 notAllowed.append("listener \(plan.listener.name) is not accepted (\(plan.refusal ?? "invalid"))")
-            } else if !plan.allowsHTTPRoute {
-                notAllowed.append("listener \(plan.listener.name) does not allow HTTPRoute")
+            } else if !plan.allowedKinds.contains(route.kind) {
+                notAllowed.append("listener \(plan.listener.name) does not allow \(route.kind.rawValue)")
             } else if plan.listener.protocol != .http && plan.listener.protocol != .https {
                 notAllowed.append("listener \(plan.listener.name) speaks \(plan.listener.protocol)")
             } else if let refusal = namespaceRefusal(plan.listener, gatewayNamespace: parentNamespace, routeNamespace: routeNamespace, context: context) {
@@ -71,19 +81,37 @@ enum RouteAttachment {
             return .refused(reason: .notAllowedByListeners, message: notAllowed.joined(separator: "; "))
         }
         var placements: [Placement] = []
+        var crossServing: [String] = []
         for index in allowed {
             let plan = listeners[index]
-            let hostnames = HostnameIntersection.intersect(listener: plan.listener.hostname, route: route.spec.hostnames)
+            let hostnames = HostnameIntersection.intersect(listener: plan.listener.hostname, route: route.hostnames)
             guard !hostnames.isEmpty else { continue }
+            // Cross serving: on one listener, an HTTPRoute and a GRPCRoute may not share a host
+            // name; the one attached first (the older; routes attach oldest first) keeps it.
+            let conflicts = plan.attachedHostnames.filter { $0.kind != route.kind }.compactMap { other in
+                let shared = HostnameIntersection.shared(other.hostnames, hostnames)
+                return shared.isEmpty ? nil : "\(other.kind.rawValue) \(other.route) on \(shared.joined(separator: ", "))"
+            }
+            if !conflicts.isEmpty {
+                crossServing.append("listener \(plan.listener.name) already serves \(conflicts.joined(separator: " and ")): an HTTPRoute and a GRPCRoute may not share a host name, and the older route keeps it")
+                continue
+            }
             listeners[index].attachedRoutes += 1
-            placements.append(Placement(gateway: gatewayName, listenerName: plan.listener.name, port: plan.port, hostnames: hostnames, programmed: plan.programmable))
+            listeners[index].attachedHostnames.append((route.kind, route.qualifiedName, hostnames))
+            placements.append(Placement(
+                gateway: gatewayName, listenerName: plan.listener.name, port: plan.port, hostnames: hostnames, programmed: plan.programmable,
+                listenerHostname: plan.listener.hostname ?? "*", gatewayPort: plan.listener.port, scheme: plan.listener.protocol == .https ? "https" : "http"
+            ))
         }
         plans[gatewayName] = listeners
         guard !placements.isEmpty else {
+            if !crossServing.isEmpty {
+                return .refused(reason: .notAllowedByListeners, message: crossServing.joined(separator: "; "))
+            }
             let listenerHosts = allowed.map { "\(listeners[$0].listener.name): \(listeners[$0].listener.hostname ?? "*")" }.joined(separator: ", ")
-            return .refused(reason: .noMatchingListenerHostname, message: "route host names \(route.spec.hostnames.joined(separator: ", ")) match no listener host name (\(listenerHosts))")
+            return .refused(reason: .noMatchingListenerHostname, message: "route host names \(route.hostnames.joined(separator: ", ")) match no listener host name (\(listenerHosts))")
         }
-        return .attached(gateway: gatewayName, placements)
+        return .attached(gateway: gatewayName, placements, crossServing: crossServing)
     }
 
     private static func namespaceRefusal(_ listener: MeridianLoad.Listener, gatewayNamespace: String, routeNamespace: String, context: TranslationContext) -> String? {

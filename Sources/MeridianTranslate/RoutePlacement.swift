@@ -13,24 +13,25 @@ struct RoutePlacement {
         self.context = context
     }
 
-    mutating func translate(_ route: HTTPRoute, plans: inout [String: [PlannedListener]], policies: inout PolicyAttachment) -> ResourceStatus {
-        let namespace = route.metadata.namespace ?? "default"
+    mutating func translate(_ route: RouteSource, plans: inout [String: [PlannedListener]], policies: inout PolicyAttachment) -> ResourceStatus {
+        let namespace = route.namespace
         var problems = RuleProblems()
-        let rules = route.spec.rules.enumerated().map { index, rule in
-            RuleCompilation.compile(rule, ruleIndex: index, namespace: namespace, context: context, policies: policies, problems: &problems)
+        let rules = route.rules.enumerated().map { index, rule in
+            RuleCompilation.compile(rule, ruleIndex: index, kind: route.kind, namespace: namespace, context: context, policies: policies, problems: &problems)
         }
-        var status = ResourceStatus(kind: "HTTPRoute", namespace: route.metadata.namespace, name: route.metadata.name, location: route.location)
+        var status = ResourceStatus(kind: route.kind.rawValue, namespace: route.metadata.namespace, name: route.metadata.name, location: route.location)
         status.generation = route.metadata.generation
         status.apiVersion = route.apiVersion
-        for parentRef in route.spec.parentRefs {
+        for parentRef in route.parentRefs {
             let parentNamespace = parentRef.namespace ?? namespace
             let controller = context.gateways["\(parentNamespace)/\(parentRef.name)"].flatMap { context.classes[$0.spec.gatewayClassName]?.spec.controllerName }
             var parent = ParentStatus(reference: RouteAttachment.reference(parentRef, namespace: parentNamespace), controllerName: controller, conditions: [])
             switch RouteAttachment.attach(route, parentRef: parentRef, parentNamespace: parentNamespace, context: context, plans: &plans) {
             case .refused(let reason, let message):
                 parent.conditions.append(Condition(.accepted, false, reason: reason, message: message))
-            case .attached(_, let placements):
-                parent.conditions.append(Condition(.accepted, true, reason: .accepted, message: "attached to \(placements.map(\.listenerName).uniqued().joined(separator: ", "))"))
+            case .attached(_, let placements, let crossServing):
+                let refusedElsewhere = crossServing.isEmpty ? "" : "; not attached where " + crossServing.joined(separator: "; ")
+                parent.conditions.append(Condition(.accepted, true, reason: .accepted, message: "attached to \(placements.map(\.listenerName).uniqued().joined(separator: ", "))\(refusedElsewhere)"))
                 for placement in placements where placement.programmed {
                     place(route, rules: rules, on: placement, policies: &policies)
                 }
@@ -50,11 +51,16 @@ struct RoutePlacement {
 
     /// Puts every rule of an attached route on the placement, one Envoy route per match,
     /// with the policies in effect there.
-    private mutating func place(_ route: HTTPRoute, rules: [CompiledRule], on placement: Placement, policies: inout PolicyAttachment) {
+    private mutating func place(_ route: RouteSource, rules: [CompiledRule], on placement: Placement, policies: inout PolicyAttachment) {
         guard let gateway = context.gateways[placement.gateway] else { return }
-        for (ruleIndex, rule) in route.spec.rules.enumerated() {
+        for (ruleIndex, rule) in route.rules.enumerated() {
             let compiled = rules[ruleIndex]
             var backendSide = RouteSettings()
+            for (backend, cluster) in compiled.mirrorClusters {
+                var cluster = cluster
+                apply(settings(for: backend, gateway: gateway, policies: &policies), to: &cluster)
+                assembly.add(cluster, gateway: placement.gateway)
+            }
             for (backend, cluster) in compiled.clusters {
                 let settings = settings(for: backend, gateway: gateway, policies: &policies)
                 var cluster = cluster
@@ -69,15 +75,21 @@ struct RoutePlacement {
                 own: compiled.ownSettings, extensionPolicies: compiled.extensionPolicies, backendSide: backendSide
             )
             if let gatewayRateLimit { assembly.setListenerRateLimit(gatewayRateLimit, gateway: placement.gateway, port: placement.port) }
-            let matches = rule.matches.isEmpty ? [HTTPRouteMatch.matchEverything] : rule.matches
-            for (matchIndex, match) in matches.enumerated() {
+            for (matchIndex, (match, specificity)) in rule.matches.enumerated() {
                 var irRoute = Route(
-                    name: "\(route.qualifiedName)/rule\(ruleIndex)/match\(matchIndex)",
-                    match: RuleCompilation.irMatch(match), action: compiled.action,
-                    requestHeaders: compiled.requestHeaders, responseHeaders: compiled.responseHeaders, rewrite: compiled.rewrite
+                    name: "\(route.kind == .grpc ? "grpc:" : "")\(route.qualifiedName)/rule\(ruleIndex)/match\(matchIndex)",
+                    match: match, action: RedirectPorts.action(compiled.action, on: placement),
+                    requestHeaders: compiled.requestHeaders, responseHeaders: compiled.responseHeaders, rewrite: compiled.rewrite,
+                    unresolvedBackendStatus: RuleCompilation.unusableBackendStatus(route.kind),
+                    mirrors: compiled.mirrors, cors: compiled.cors
                 )
                 merged.apply(to: &irRoute)
-                let precedence = RoutePrecedence(match: match, route: route, ruleIndex: ruleIndex, matchIndex: matchIndex)
+                if route.kind == .grpc, irRoute.timeout == nil {
+                    // Streams may last: unless a policy sets a timeout, the call's own deadline
+                    // (grpc-timeout) instead of Envoy's default route timeout of 15 s.
+                    irRoute.honorsGRPCTimeout = true
+                }
+                let precedence = RoutePrecedence(specificity: specificity, route: route, ruleIndex: ruleIndex, matchIndex: matchIndex)
                 assembly.place(irRoute, precedence: precedence, on: placement)
             }
         }

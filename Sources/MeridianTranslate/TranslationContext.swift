@@ -9,6 +9,7 @@ struct TranslationContext {
     let classes: [String: GatewayClass]
     let gateways: [String: Gateway]
     let routes: [String: HTTPRoute]
+    let grpcRoutes: [String: GRPCRoute]
     let services: [String: Service]
     let backends: [String: KgatewayBackend]
     let slicesByService: [String: [EndpointSlice]]
@@ -23,6 +24,7 @@ struct TranslationContext {
         classes = Dictionary(input.gatewayClasses.map { ($0.metadata.name, $0) }, uniquingKeysWith: { first, _ in first })
         gateways = Dictionary(input.gateways.map { ($0.qualifiedName, $0) }, uniquingKeysWith: { first, _ in first })
         routes = Dictionary(input.httpRoutes.map { ($0.qualifiedName, $0) }, uniquingKeysWith: { first, _ in first })
+        grpcRoutes = Dictionary(input.grpcRoutes.map { ($0.qualifiedName, $0) }, uniquingKeysWith: { first, _ in first })
         services = Dictionary(input.services.map { ($0.qualifiedName, $0) }, uniquingKeysWith: { first, _ in first })
         backends = Dictionary(input.policies.backends.map { ($0.qualifiedName, $0) }, uniquingKeysWith: { first, _ in first })
         var slices: [String: [EndpointSlice]] = [:]

@@ -6,12 +6,12 @@ struct GatewayConformance {
 
     @Test func GatewayWithAttachedRoutes() async throws {
         try await conformance("GatewayWithAttachedRoutes", manifests: ["gateway-with-attached-routes.yaml"]) { t in
-            t.gatewayMustHaveListeners(nn(infra, "gateway-with-one-attached-route"), [("http", 1, Self.acceptedAndResolved)])
+            t.gatewayMustHaveListeners(nn(infra, "gateway-with-one-attached-route"), [("http", 1, ["HTTPRoute"], Self.acceptedAndResolved)])
             let two = nn(infra, "gateway-with-two-attached-routes")
-            t.gatewayMustHaveListeners(two, [("http", 2, Self.acceptedAndResolved)])
+            t.gatewayMustHaveListeners(two, [("http", 2, ["HTTPRoute"], Self.acceptedAndResolved)])
             t.routeMustHaveCondition(nn(infra, "http-route-not-accepted"), gateway: two, .init("Accepted", "False", "NoMatchingListenerHostname"))
             let unresolved = nn(infra, "unresolved-gateway-with-one-attached-unresolved-route")
-            t.gatewayMustHaveListeners(unresolved, [("tls", 1, [.init("Programmed", "False"), .init("ResolvedRefs", "False")])])
+            t.gatewayMustHaveListeners(unresolved, [("tls", 1, ["HTTPRoute"], [.init("Programmed", "False"), .init("ResolvedRefs", "False")])])
             t.routeMustHaveCondition(nn(infra, "http-route-4"), gateway: unresolved, .init("ResolvedRefs", "False"))
         }
     }
@@ -19,7 +19,7 @@ struct GatewayConformance {
     @Test func GatewayWithAttachedRoutesWithPort8080() async throws {
         try await conformance("GatewayWithAttachedRoutesWithPort8080", manifests: ["gateway-with-attached-routes-with-port-8080.yaml"]) { t in
             t.gatewayMustHaveListeners(nn(infra, "gateway-with-two-listeners-and-one-attached-route"),
-                                       [("http-unattached", 0, Self.acceptedAndResolved), ("http", 1, Self.acceptedAndResolved)])
+                                       [("http-unattached", 0, ["HTTPRoute"], Self.acceptedAndResolved), ("http", 1, ["HTTPRoute"], Self.acceptedAndResolved)])
         }
     }
 
@@ -66,14 +66,13 @@ struct GatewayConformance {
     }
 }
 
-/// Listener and Gateway status for invalid input, and route timeouts. `supportedKinds` is not
-/// compared: `translate --output json` does not show it yet.
+/// Listener and Gateway status for invalid input, and route timeouts.
 @Suite("Conformance: invalid Gateways and timeouts", .timeLimit(.minutes(5)))
 struct GatewayInvalidConformance {
     @Test func GatewayInvalidRouteKind() async throws {
         try await conformance("GatewayInvalidRouteKind", manifests: ["gateway-invalid-route-kind.yaml"]) { t in
-            t.gatewayMustHaveListeners(nn(infra, "gateway-only-invalid-route-kind"), [("http", 0, [.init("ResolvedRefs", "False", "InvalidRouteKinds")])])
-            t.gatewayMustHaveListeners(nn(infra, "gateway-supported-and-invalid-route-kind"), [("http", 0, [.init("ResolvedRefs", "False", "InvalidRouteKinds")])])
+            t.gatewayMustHaveListeners(nn(infra, "gateway-only-invalid-route-kind"), [("http", 0, [], [.init("ResolvedRefs", "False", "InvalidRouteKinds")])])
+            t.gatewayMustHaveListeners(nn(infra, "gateway-supported-and-invalid-route-kind"), [("http", 0, ["HTTPRoute"], [.init("ResolvedRefs", "False", "InvalidRouteKinds")])])
         }
     }
 
@@ -81,10 +80,10 @@ struct GatewayInvalidConformance {
         try await conformance("GatewayListenerUnsupportedProtocol", manifests: ["gateway-invalid-listeners-unsupported-protocol.yaml"]) { t in
             let only = nn(infra, "gateway-only-unsupported-protocols")
             t.gatewayMustHaveCondition(only, .init("Accepted", "False", "ListenersNotValid"))
-            t.gatewayMustHaveListeners(only, [("invalid", 0, [.init("Accepted", "False", "UnsupportedProtocol")])])
+            t.gatewayMustHaveListeners(only, [("invalid", 0, [], [.init("Accepted", "False", "UnsupportedProtocol")])])
             let mixed = nn(infra, "gateway-supported-and-unsupported-protocols")
             t.gatewayMustHaveCondition(mixed, .init("Accepted", "True", "ListenersNotValid"))
-            t.gatewayMustHaveListeners(mixed, [("http", 0, [.init("Accepted", "True", "Accepted")]), ("invalid", 0, [.init("Accepted", "False", "UnsupportedProtocol")])])
+            t.gatewayMustHaveListeners(mixed, [("http", 0, ["HTTPRoute"], [.init("Accepted", "True", "Accepted")]), ("invalid", 0, [], [.init("Accepted", "False", "UnsupportedProtocol")])])
         }
     }
 

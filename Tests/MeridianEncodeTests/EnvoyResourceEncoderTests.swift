@@ -34,6 +34,9 @@ struct EnvoyResourceEncoderTests {
                           rewrite: URLRewrite(path: .prefix("/"))),
                     Route(name: "moved", match: RouteMatch(path: .segmentPrefix("/old")), action: .redirect(Redirect(scheme: "https", hostname: "new.example.com", path: .prefix("/new"), statusCode: 301))),
                     Route(name: "regex", match: RouteMatch(path: .regularExpression("/v[0-9]+/.*")), action: .directResponse(status: 500, body: "no backend")),
+                    Route(name: "grpc", match: RouteMatch(path: .exact("/echo.Echo/Ping")),
+                          action: .forward([WeightedBackend(clusterName: "stable", weight: 3), WeightedBackend(clusterName: "canary", weight: 1)]),
+                          unresolvedBackendStatus: 503, honorsGRPCTimeout: true),
                 ]),
             ]),
         ],
@@ -70,10 +73,15 @@ struct EnvoyResourceEncoderTests {
         #expect(json.contains(#""host_rewrite_literal": "internal.svc""#))
         #expect(json.contains(#""regex": "^/api/*""#), "replacing a prefix with / also drops the separator")
         #expect(json.contains(#""scheme_redirect": "https""#) && !json.contains(#""port_redirect""#) && json.contains(#""prefix_rewrite": "/new""#))
+        // The gRPC route: the client's grpc-timeout as its only deadline, 503 (SERVICE_UNAVAILABLE,
+        // the enum's zero, so not rendered) for an unresolved share; the three HTTP forwards say 500.
+        #expect(json.contains(#""grpc_timeout_header_max": "0s""#))
+        #expect(json.components(separatedBy: #""cluster_not_found_response_code": "INTERNAL_SERVER_ERROR""#).count - 1 == 3)
 
         let listener = try #require(ProtobufJSON.render(typeURL: ResourceType.listener.typeURL, bytes: snapshot.resource(.listener, named: "http-8080")!.message.bytes)).json()
         #expect(listener.contains(#""@type": "type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager""#))
         #expect(listener.contains(#""route_config_name": "http-8080""#))
+        #expect(listener.contains(#""upgrade_type": "websocket""#), "WebSocket upgrades are always allowed")
         #expect(listener.range(of: "envoy.filters.http.local_ratelimit")!.lowerBound < listener.range(of: "envoy.filters.http.router")!.lowerBound, "router last")
 
         let endpoints = try #require(ProtobufJSON.render(typeURL: ResourceType.endpoint.typeURL, bytes: snapshot.resource(.endpoint, named: "canary")!.message.bytes)).json()

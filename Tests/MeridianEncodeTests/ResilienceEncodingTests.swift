@@ -131,31 +131,34 @@ struct ResilienceEncodingTests {
         #expect(route.at("route", "hash_policy") == nil && route.at("route", "retry_policy") == nil && route.at("route", "idle_timeout") == nil)
     }
 
-    @Test("every listener installs local rate limit and stateful session before the router; without policies they are no-ops")
+    @Test("every listener installs CORS, local rate limit and stateful session before the router; without policies they are no-ops")
     func listenerFilters() throws {
         let rendered = try RenderedResources()
         for name in ["policy-8080", "descriptors-8081", "plain-8082"] {
             let filters = try #require(try rendered.json(.listener, name).at("filter_chains", 0, "filters", 0, "typed_config", "http_filters"))
             #expect((0..<filters.count).map { filters.at(.index($0), "name") } == [
-                .string("envoy.filters.http.local_ratelimit"), .string("envoy.filters.http.stateful_session"), .string("envoy.filters.http.router"),
+                .string("envoy.filters.http.cors"), .string("envoy.filters.http.local_ratelimit"), .string("envoy.filters.http.stateful_session"), .string("envoy.filters.http.router"),
             ], "\(name)")
         }
         let plain = try #require(try rendered.json(.listener, "plain-8082").at("filter_chains", 0, "filters", 0, "typed_config", "http_filters"))
         #expect(plain.at(0, "typed_config") == .object([
+            ("@type", .string("type.googleapis.com/envoy.extensions.filters.http.cors.v3.Cors")),
+        ]), "no settings: only routes with a CorsPolicy get CORS")
+        #expect(plain.at(1, "typed_config") == .object([
             ("@type", .string("type.googleapis.com/envoy.extensions.filters.http.local_ratelimit.v3.LocalRateLimit")), ("stat_prefix", .string("plain-8082_local_rate_limit")),
         ]), "no bucket and filter_enabled unset (0%): limits nothing")
-        #expect(plain.at(1, "typed_config") == .object([
+        #expect(plain.at(2, "typed_config") == .object([
             ("@type", .string("type.googleapis.com/envoy.extensions.filters.http.stateful_session.v3.StatefulSession")),
         ]), "no session_state: sticks nothing")
 
-        let policy = try #require(try rendered.json(.listener, "policy-8080").at("filter_chains", 0, "filters", 0, "typed_config", "http_filters", 0, "typed_config"))
+        let policy = try #require(try rendered.json(.listener, "policy-8080").at("filter_chains", 0, "filters", 0, "typed_config", "http_filters", 1, "typed_config"))
         #expect(policy.at("token_bucket", "max_tokens") == .integer(100))
         #expect(policy.at("token_bucket", "tokens_per_fill") == .integer(10))
         #expect(policy.at("descriptors", 0, "token_bucket", "max_tokens") == .integer(5))
         #expect(policy.at("rate_limits", 0, "actions", 0, "request_headers", "descriptor_key") == .string("x-tenant-id"))
         #expect(policy.at("response_headers_to_add", 0, "header", "key") == .string("x-envoy-ratelimited"))
 
-        let descriptorsOnly = try #require(try rendered.json(.listener, "descriptors-8081").at("filter_chains", 0, "filters", 0, "typed_config", "http_filters", 0, "typed_config"))
+        let descriptorsOnly = try #require(try rendered.json(.listener, "descriptors-8081").at("filter_chains", 0, "filters", 0, "typed_config", "http_filters", 1, "typed_config"))
         #expect(descriptorsOnly.at("token_bucket") == nil, "the listener-wide filter limits by descriptors alone")
         #expect(descriptorsOnly.at("descriptors", 0, "entries", 0, "key") == .string("x-tenant-id"))
     }

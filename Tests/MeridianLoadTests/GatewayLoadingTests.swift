@@ -194,7 +194,7 @@ import MeridianLoad
               port: 9000
               hostname: tcp.example.com
             - name: bad
-              protocol: SPDY
+              protocol: SPDY/3
               port: 1
             - name: passthrough
               protocol: HTTPS
@@ -211,7 +211,7 @@ import MeridianLoad
             "test.yaml:8:7: spec.listeners[0].tls: required for protocol HTTPS",
             "test.yaml:15:9: spec.listeners[1].tls: must not be set for protocol HTTP",
             "test.yaml:19:17: spec.listeners[2].hostname: must not be set for protocol TCP",
-            "test.yaml:21:17: spec.listeners[3].protocol: unsupported protocol \"SPDY\"; use HTTP, HTTPS, TLS, TCP, UDP or a domain-prefixed protocol such as \"example.com/custom\"",
+            "test.yaml:21:17: spec.listeners[3].protocol: invalid protocol \"SPDY/3\": must be a name of letters, digits and '-' (HTTP, HTTPS, TLS, TCP, UDP, ...) or a domain-prefixed protocol such as \"example.com/custom\"",
             "test.yaml:27:15: spec.listeners[4].tls.mode: must be Terminate for protocol HTTPS",
             "test.yaml:32:9: spec.listeners[5].tls.certificateRefs: certificateRefs or options must be specified when mode is Terminate",
         ])

@@ -278,7 +278,7 @@ import MeridianLoad
             "test.yaml:11:11: spec.rules[0].filters[0].requestHeaderModifier: required when type is RequestHeaderModifier",
             "test.yaml:13:28: spec.rules[0].filters[1].requestRedirect: must not be set when type is URLRewrite",
             "test.yaml:15:11: spec.rules[0].filters[2]: URLRewrite filter cannot be repeated (first at line 12)",
-            "test.yaml:17:17: spec.rules[0].filters[3].type: unsupported value \"CORS\"; supported values: \"RequestHeaderModifier\", \"ResponseHeaderModifier\", \"RequestMirror\", \"RequestRedirect\", \"URLRewrite\", \"ExtensionRef\"",
+            "test.yaml:17:11: spec.rules[0].filters[3].cors: required when type is CORS",
             "test.yaml:19:25: spec.rules[0].filters[4].extensionRef.group: required field is missing",
             "test.yaml:20:11: spec.rules[0].filters[5]: may specify either a RequestRedirect or a URLRewrite filter, but not both",
             "test.yaml:21:41: spec.rules[0].filters[5].requestRedirect.statusCode: unsupported value 304; supported values: 301, 302, 303, 307, 308",

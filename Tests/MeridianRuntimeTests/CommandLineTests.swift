@@ -43,7 +43,7 @@ struct CommandLineTests {
         #expect((routeCondition["lastTransitionTime"] as? String)?.hasSuffix("Z") == true)
         let gatewayStatus = try #require(resources[1]["status"] as? [String: Any])
         let listener = try #require((gatewayStatus["listeners"] as? [[String: Any]])?.first)
-        #expect((listener["supportedKinds"] as? [[String: Any]])?.map { $0["kind"] as? String } == ["HTTPRoute"])
+        #expect((listener["supportedKinds"] as? [[String: Any]])?.map { $0["kind"] as? String } == ["HTTPRoute", "GRPCRoute"])
         #expect(listener["attachedRoutes"] as? Int == 2)
         // Policies report Gateway API policy ancestors, each accepted where it takes effect.
         for policy in resources.suffix(3) {
@@ -84,14 +84,14 @@ struct CommandLineTests {
         let validated = try Self.meridian(["validate", "--config", file.path])
         #expect(validated.status == 1)
         #expect(validated.output.contains(expected))
-        #expect(validated.output.contains("invalid: 1 files, 0 Gateways, 0 HTTPRoutes, 1 errors"))
+        #expect(validated.output.contains("invalid: 1 files, 0 Gateways, 0 HTTPRoutes, 0 GRPCRoutes, 1 errors"))
     }
 
     @Test("validate exits 0 on valid input; --strict also fails on refused resources")
     func validateStrict() throws {
         let valid = try Self.meridian(["validate", "--config", Self.example])
         #expect(valid.status == 0)
-        #expect(valid.output.contains("valid: 4 files, 1 Gateways, 2 HTTPRoutes, 0 errors"))
+        #expect(valid.output.contains("valid: 4 files, 1 Gateways, 2 HTTPRoutes, 0 GRPCRoutes, 0 errors"))
         let seed = RepositoryPaths.seedManifests.appendingPathComponent("08-httproute-canary.yaml").path
         #expect(try Self.meridian(["validate", "--config", seed]).status == 0)
         let strict = try Self.meridian(["validate", "--strict", "--config", seed])

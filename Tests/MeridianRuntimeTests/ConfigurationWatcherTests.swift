@@ -43,6 +43,7 @@ struct ConfigurationWatcherTests {
         #expect(expected != first)
         let polling = Task { await watcher.run() }
         defer { polling.cancel() }
-        #expect(await eventually(timeout: .seconds(5)) { cache.snapshot(forProxyGroup: "ns/gw")?.version == expected })
+        // (Generous: with every suite running, the polling task may wait its turn for a thread.)
+        #expect(await eventually(timeout: .seconds(30)) { cache.snapshot(forProxyGroup: "ns/gw")?.version == expected })
     }
 }

@@ -63,7 +63,10 @@ struct SeedManifestTests {
         let gateway = try #require(build.translation.statuses.first { $0.kind == "Gateway" })
         #expect(gateway.listeners.map(\.name) == ["https", "http", "grpc"])
         #expect(gateway.listeners[0].conditions.contains { $0.reason == .invalidCertificateRef })
-        #expect(gateway.listeners[2].conditions.contains { $0.reason == .invalidRouteKinds })
+        // The gRPC listener takes GRPCRoutes only, and is refused like the other TLS listener.
+        #expect(gateway.listeners[2].supportedKinds.map(\.kind) == ["GRPCRoute"])
+        #expect(gateway.listeners[2].conditions.contains { $0.reason == .invalidCertificateRef })
+        #expect(gateway.listeners[0].supportedKinds.map(\.kind) == ["HTTPRoute", "GRPCRoute"])
         #expect(gateway.listeners[1].conditions.contains { $0.type == .programmed && $0.status })
         let header = try #require(build.translation.statuses.first { $0.qualifiedName == "ai-gateway/model-header-routing" })
         #expect(header.parents[0].conditions[0].reason == .notAllowedByListeners, "sectionName https selects namespaces by label")
@@ -97,9 +100,10 @@ struct SeedManifestTests {
         let build = try Self.buildAndValidate(files, label: "guide-tls")
         #expect(build.isValid)
         let proxy = try #require(build.translation.proxies.first { $0.group == "ai-gateway/ai-inference-gateway" })
-        #expect(proxy.listeners.map(\.name) == ["http-80", "https-443"])
+        #expect(proxy.listeners.map(\.name) == ["http-80", "https-443", "https-8443"])
         #expect(proxy.listeners[1].filterChains.map(\.serverNames) == [["inference.example.com"]])
-        #expect(proxy.secrets.map(\.name) == ["ai-gateway/inference-tls-cert"], "the grpc listener allows GRPCRoute only, so is not programmed and its Secret not served")
+        #expect(proxy.listeners[2].filterChains.map(\.serverNames) == [["inference-grpc.example.com"]], "the GRPCRoute listener, over TLS")
+        #expect(proxy.secrets.map(\.name) == ["ai-gateway/inference-grpc-tls-cert", "ai-gateway/inference-tls-cert"])
         let gateway = try #require(build.translation.statuses.first { $0.kind == "Gateway" })
         #expect(gateway.listeners[0].conditions.map(\.description).prefix(2) == [
             "Accepted=True Accepted",

@@ -90,8 +90,12 @@ struct GatewayTranslatorTests {
           rules: [{backendRefs: [{name: svc, port: 80}]}]
         """
         let translation = translate(yaml)
-        let hosts = try #require(translation.proxy("ns/gw")?.routeTables.first?.virtualHosts.map(\.domains))
-        #expect(hosts == [["*.dev.example.com"], ["api.example.com"]])
+        let virtualHosts = try #require(translation.proxy("ns/gw")?.routeTables.first?.virtualHosts)
+        // Two listeners share the port: each listener's host name has a virtual host of its own,
+        // empty here (a request for them matches no route: 404), so that no request for
+        // other.org or x.example.com reaches another listener's routes.
+        #expect(virtualHosts.map(\.domains) == [["*.dev.example.com"], ["*.example.com"], ["api.example.com"], ["other.org"]])
+        #expect(virtualHosts.map(\.routes.count) == [1, 0, 1, 0])
         #expect(translation.condition("HTTPRoute", "ns/r", "Accepted")?.status == true)
         let refused = try #require(translation.condition("HTTPRoute", "ns/nowhere", "Accepted"))
         #expect(refused.reason == .noMatchingListenerHostname)
@@ -324,11 +328,6 @@ struct GatewayTranslatorTests {
               filters:
                 - type: RequestRedirect
                   requestRedirect: {scheme: https, hostname: new.example.com, statusCode: 301}
-            - matches: [{path: {type: PathPrefix, value: /mirror}}]
-              filters:
-                - type: RequestMirror
-                  requestMirror: {backendRef: {name: svc, port: 80}}
-              backendRefs: [{name: svc, port: 80}]
         """
         let translation = translate(yaml)
         let routes = try #require(translation.proxy("ns/gw")?.routeTables.first?.virtualHosts.first?.routes)
@@ -339,9 +338,7 @@ struct GatewayTranslatorTests {
         #expect(api.action == .forward([WeightedBackend(clusterName: "ns/svc:80", weight: 1)]))
         let old = try #require(routes.first { $0.match.path == .segmentPrefix("/old") })
         #expect(old.action == .redirect(Redirect(scheme: "https", hostname: "new.example.com", statusCode: 301)))
-        let mirror = try #require(routes.first { $0.match.path == .segmentPrefix("/mirror") })
-        #expect(mirror.action == .directResponse(status: 500, body: ""))
-        #expect(translation.condition("HTTPRoute", "ns/r", "PartiallyInvalid")?.message == "spec.rules[2].filters[0]: filter RequestMirror is not supported yet; the rule answers 500")
+        #expect(translation.condition("HTTPRoute", "ns/r", "PartiallyInvalid") == nil)
     }
 
     @Test("timeouts: request becomes the route timeout, backendRequest the per-try timeout")

@@ -94,6 +94,11 @@ struct PolicyAttachment {
             if let section = reference.sectionName, !route.spec.rules.contains(where: { $0.name == section }) {
                 return "HTTPRoute \(qualified) has no rule named \"\(section)\""
             }
+        case "GRPCRoute":
+            guard let route = context.grpcRoutes[qualified] else { return "GRPCRoute \(qualified) is not declared" }
+            if let section = reference.sectionName, !route.spec.rules.contains(where: { $0.name == section }) {
+                return "GRPCRoute \(qualified) has no rule named \"\(section)\""
+            }
         case "Service":
             guard context.services[qualified] != nil else { return "Service \(qualified) is not declared" }
         case "Backend":
@@ -112,6 +117,7 @@ struct PolicyAttachment {
         switch kind {
         case "Gateway": return inNamespace(context.input.gateways)
         case "HTTPRoute": return inNamespace(context.input.httpRoutes)
+        case "GRPCRoute": return inNamespace(context.input.grpcRoutes)
         case "Service": return inNamespace(context.input.services)
         case "Backend": return inNamespace(context.input.policies.backends)
         default: return []
@@ -127,7 +133,7 @@ struct PolicyAttachment {
         case notAPolicy
     }
 
-    /// The policy an HTTPRoute `ExtensionRef` filter names, in the route's namespace.
+    /// The policy an HTTPRoute or GRPCRoute `ExtensionRef` filter names, in the route's namespace.
     func extensionPolicy(_ reference: LocalObjectReference, namespace: String) -> ExtensionLookup {
         let known = PolicyPlugins.extensionRefKinds.contains("\(reference.group)/\(reference.kind)")
         guard let index = extensionTargets["\(reference.group)/\(reference.kind) \(namespace)/\(reference.name)"] else {
@@ -141,7 +147,7 @@ struct PolicyAttachment {
     /// Gateway-level rate limit, which Envoy enforces per listener (one bucket shared by every
     /// route) rather than per route.
     mutating func routeSettings(
-        route: HTTPRoute,
+        route: RouteSource,
         ruleName: String?,
         placement: Placement,
         own: RouteSettings,
@@ -157,7 +163,7 @@ struct PolicyAttachment {
             guard section == nil || section == placement.listenerName else { continue }
             contributions.append(Contribution(policy: descriptions[index].identity, level: section == nil ? .gateway : .listener, settings: descriptions[index].route))
         }
-        for (index, section) in targets["HTTPRoute \(route.qualifiedName)"] ?? [] where isApplicable(index) {
+        for (index, section) in targets[route.target] ?? [] where isApplicable(index) {
             guard section == nil || section == ruleName else { continue }
             contributions.append(Contribution(policy: descriptions[index].identity, level: section == nil ? .route : .rule, settings: descriptions[index].route))
         }

@@ -54,6 +54,7 @@ enum PolicyPlugins {
 enum TargetKind {
     static let gateway = "gateway.networking.k8s.io/Gateway"
     static let httpRoute = "gateway.networking.k8s.io/HTTPRoute"
+    static let grpcRoute = "gateway.networking.k8s.io/GRPCRoute"
     static let service = "/Service"
     static let backend = "gateway.kgateway.dev/Backend"
 }

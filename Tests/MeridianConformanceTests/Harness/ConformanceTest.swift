@@ -139,8 +139,10 @@ final class ConformanceTest: Sendable {
         }
     }
 
-    /// Upstream's `GatewayStatusMustHaveListeners`: exactly these listeners, attached route counts and conditions.
-    func gatewayMustHaveListeners(_ gateway: String, _ expected: [(name: String, attachedRoutes: Int, conditions: [ExpectedCondition])]) {
+    /// Upstream's `GatewayStatusMustHaveListeners` (`gatewayListenersMatch`): exactly these listeners,
+    /// attached route counts and conditions; `kinds` (of group gateway.networking.k8s.io) must all be
+    /// among the supported kinds, and when none is expected none may be listed.
+    func gatewayMustHaveListeners(_ gateway: String, _ expected: [(name: String, attachedRoutes: Int, kinds: [String], conditions: [ExpectedCondition])]) {
         guard case .array(let listeners)? = resource("Gateway", gateway)?["listeners"] else {
             fail("Gateway \(gateway) has no listener statuses")
             return
@@ -150,6 +152,16 @@ final class ConformanceTest: Sendable {
             guard let listener = listeners.first(where: { $0["name"]?.string == want.name }) else {
                 fail("Gateway \(gateway): no status for listener \(want.name)")
                 continue
+            }
+            var supported: [String] = []
+            if case .array(let kinds)? = listener["supportedKinds"] {
+                supported = kinds.map { "\($0["group"]?.string ?? "gateway.networking.k8s.io")/\($0["kind"]?.string ?? "")" }
+            }
+            if want.kinds.isEmpty, !supported.isEmpty {
+                fail("Gateway \(gateway) listener \(want.name): expected no supported kinds, got \(supported)")
+            }
+            for kind in want.kinds where !supported.contains("gateway.networking.k8s.io/\(kind)") {
+                fail("Gateway \(gateway) listener \(want.name): expected \(kind) among the supported kinds, got \(supported)")
             }
             if case .integer(let count)? = listener["attachedRoutes"], Int(count) != want.attachedRoutes {
                 fail("Gateway \(gateway) listener \(want.name): expected \(want.attachedRoutes) attached routes, got \(count)")
@@ -297,7 +309,7 @@ final class ConformanceTest: Sendable {
         await roundTrip(gateway, expected).mismatch
     }
 
-    private func roundTrip(_ gateway: GatewayAddress, _ expected: ExpectedResponse) async -> (captured: CapturedRoundTrip?, mismatch: String?) {
+    func roundTrip(_ gateway: GatewayAddress, _ expected: ExpectedResponse) async -> (captured: CapturedRoundTrip?, mismatch: String?) {
         let method = expected.request.method.isEmpty ? "GET" : expected.request.method
         let path = expected.request.path.isEmpty ? "/" : expected.request.path
         var headers: [(String, String)] = [("Host", expected.request.host.isEmpty ? gateway.defaultHost : expected.request.host), ("User-Agent", "Go-http-client/1.1")]

@@ -61,4 +61,12 @@ actor EchoPods {
     }
 
     private func keep(_ process: ChildProcess) { processes.append(process) }
+
+    /// What the pod of Deployment `namespace/deployment` has logged (upstream's `DumpEchoLogs`):
+    /// a line per echoed request, `Echoing back request made to TARGET to client (ADDRESS)`.
+    func logs(namespace: String, deployment: String) async throws -> [String] {
+        _ = try await pod(namespace: namespace, deployment: deployment)
+        let file = directory.appendingPathComponent("\(namespace)-\(deployment).log")
+        return (try? String(contentsOf: file, encoding: .utf8))?.split(separator: "\n").map(String.init) ?? []
+    }
 }

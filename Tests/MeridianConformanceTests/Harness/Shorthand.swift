@@ -11,11 +11,13 @@ func request(_ path: String, host: String = "", method: String = "", headers: [S
              backend: String = "", namespace: String = "", status: Int? = nil,
              expected: ExpectedResponse.ExpectedRequest? = nil, redirect: ExpectedResponse.Redirect? = nil,
              unfollowRedirect: Bool = false, responseHeaders: [String: String] = [:], absentResponseHeaders: [String] = [],
+             validResponseHeaders: [String: [String]] = [:], ignoreWhitespace: Bool = false, statuses: [Int] = [],
              backendSetResponseHeaders: [String: String] = [:], name: String = "") -> ExpectedResponse {
     ExpectedResponse(
         request: .init(host: host, method: method, path: path, headers: headers, unfollowRedirect: unfollowRedirect),
         expectedRequest: expected, redirect: redirect, backendSetResponseHeaders: backendSetResponseHeaders,
-        response: .init(statusCodes: [], headers: responseHeaders, absentHeaders: absentResponseHeaders),
+        response: .init(statusCodes: statuses, headers: responseHeaders, absentHeaders: absentResponseHeaders,
+                        validHeaderValues: validResponseHeaders, ignoreWhitespace: ignoreWhitespace),
         status: status, backend: backend, namespace: namespace, name: name
     )
 }

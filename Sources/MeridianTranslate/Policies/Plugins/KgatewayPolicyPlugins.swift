@@ -4,7 +4,8 @@ import MeridianLoad
 // kgateway's own kinds (group `gateway.kgateway.dev`).
 
 /// `TrafficPolicy`: request timeouts, retries and local rate limits on Gateways, listeners,
-/// HTTPRoutes and rules (by reference or label), or on one rule through an ExtensionRef.
+/// HTTPRoutes, GRPCRoutes and their rules (by reference or label), or on one rule through an
+/// ExtensionRef.
 enum TrafficPolicyPlugin: PolicyPlugin {
     static func describe(_ context: TranslationContext) -> [PolicyDescription] {
         context.input.policies.trafficPolicies.map { policy in
@@ -12,7 +13,7 @@ enum TrafficPolicyPlugin: PolicyPlugin {
             let spec = policy.spec
             description.targetRefs = spec.targetRefs ?? []
             description.targetSelectors = spec.targetSelectors ?? []
-            description.allowedTargetKinds = [TargetKind.gateway, TargetKind.httpRoute]
+            description.allowedTargetKinds = [TargetKind.gateway, TargetKind.httpRoute, TargetKind.grpcRoute]
             description.attachableByExtensionRef = true
             description.route.timeout = description.positive(spec.timeouts?.request, "spec.timeouts.request")
             description.route.idleTimeout = description.positive(spec.timeouts?.streamIdle, "spec.timeouts.streamIdle")

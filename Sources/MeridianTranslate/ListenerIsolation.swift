@@ -1,0 +1,53 @@
+import MeridianIR
+
+/// The virtual hosts of one port, with listener isolation: a request is served only by the
+/// routes of the most specific listener matching its host, and among those by the routes
+/// whose host names match it, the most specific host name first.
+///
+/// Envoy sends a request to the virtual host with the most specific domain matching its
+/// host. So there is a virtual host per host name in use on the port (every route host name,
+/// and when several listeners share the port, every listener host name), and each one carries
+/// the routes every request it receives may reach: those placed by the most specific listener
+/// covering the host name, from routes whose host name covers it. A request reaching domain D
+/// matches no more specific domain, so the listeners and route host names matching it are
+/// exactly those covering D (all of them are domains too).
+enum ListenerIsolation {
+    struct PlacedRoute {
+        /// The host name of the listener that placed the route (`*` for none).
+        var listenerHostname: String
+        /// The route's host name there (its intersection with the listener's).
+        var hostname: String
+        var precedence: RoutePrecedence
+        var route: Route
+        /// `http` or `https`, as the listener receives requests.
+        var scheme: String
+    }
+
+    static func virtualHosts(_ placed: [PlacedRoute], listenerHostnames: [String]) -> [VirtualHost] {
+        var domains = Set(placed.map(\.hostname))
+        if Set(listenerHostnames).count > 1 { domains.formUnion(listenerHostnames) }
+        return domains.sorted().map { domain in
+            let listener = listenerHostnames.filter { covers($0, domain) }.max { specificity($0) < specificity($1) }
+            let routes = placed
+                .filter { $0.listenerHostname == listener && covers($0.hostname, domain) }
+                .sorted { lhs, rhs in
+                    let (left, right) = (specificity(lhs.hostname), specificity(rhs.hostname))
+                    return left != right ? left > right : lhs.precedence < rhs.precedence
+                }
+                .map { RedirectPorts.route($0.route, onVirtualHost: domain, listenerScheme: $0.scheme) }
+            return VirtualHost(name: domain == "*" ? "any-host" : domain, domains: [domain], routes: routes.uniqued())
+        }
+    }
+
+    /// Whether host name `pattern` (exact, `*.suffix` or `*`) matches every host `hostname` does.
+    static func covers(_ pattern: String, _ hostname: String) -> Bool {
+        pattern == "*" || pattern == hostname || HostnameIntersection.matches(pattern: pattern, hostname: hostname)
+    }
+
+    /// Gateway API host name precedence: more characters of an exact host name, then more
+    /// characters of a host name (`*` has none).
+    static func specificity(_ hostname: String) -> (exact: Int, any: Int) {
+        if hostname == "*" { return (0, 0) }
+        return (hostname.hasPrefix("*") ? 0 : hostname.count, hostname.count)
+    }
+}
