@@ -103,6 +103,11 @@ struct ProxyAssembly {
         var virtualHosts = ListenerIsolation.virtualHosts(placed, listenerHostnames: [hostname ?? "*"]).filter { host in
             !inside.contains { other in host.domains.contains { ListenerIsolation.covers(other, $0) } }
         }
+        // The listener's own host name is this chain's even with no route for it: 404, not 421.
+        if let hostname, !virtualHosts.contains(where: { $0.domains.contains(hostname) }) {
+            virtualHosts.append(VirtualHost(name: hostname, domains: [hostname], routes: []))
+            virtualHosts.sort { $0.name < $1.name }
+        }
         virtualHosts += inside.map { misdirected(name: "misdirected:\($0)", domain: $0) }
         if hostname != nil { virtualHosts.append(misdirected(name: "misdirected", domain: "*")) }
         return RouteTable(name: name, virtualHosts: virtualHosts)

@@ -28,6 +28,7 @@ struct TLSServeTests {
             - {name: http, protocol: HTTP, port: \(listenerPort)}
             - {name: a, protocol: HTTPS, port: \(tlsPort), hostname: a.example.com, tls: {certificateRefs: [{name: a-cert}]}}
             - {name: b, protocol: HTTPS, port: \(tlsPort), hostname: b.example.com, tls: {certificateRefs: [{name: b-cert}]}}
+            - {name: c, protocol: HTTPS, port: \(tlsPort), hostname: c.example.com, tls: {certificateRefs: [{name: a-cert}]}}
 
         """
     }
@@ -110,10 +111,12 @@ struct TLSServeTests {
             .init(sni: "a.example.com", host: "b.example.com"),
             .init(sni: "b.example.com", host: "a.example.com:\(port)"),
             .init(sni: "a.example.com", ca: caFile.path),
-            .init(sni: "c.example.com"),
+            .init(sni: "d.example.com"),
             .init(sni: nil, host: "a.example.com"),
+            .init(sni: "c.example.com"),
+            .init(sni: "c.example.com", host: "a.example.com"),
         ])
-        try #require(answers.count == 7)
+        try #require(answers.count == 9)
         #expect(answers[0].status == 200 && answers[0].backend == "alpha", "\(answers[0])")
         #expect(answers[0].fingerprint == TestCertificates.fingerprint(a), "SNI a is answered with a's certificate")
         #expect(answers[0].alpn == "http/1.1")
@@ -123,6 +126,8 @@ struct TLSServeTests {
         #expect(answers[3].status == 421, "the port in Host does not matter: \(answers[3])")
         #expect(answers[4].status == 200, "a's certificate verifies for a.example.com: \(answers[4])")
         #expect(answers[5].error != nil && answers[6].error != nil, "no listener without a host name, so no filter chain for other names or no SNI")
+        #expect(answers[7].status == 404, "listener c has no route: its own host gets 404, not 421: \(answers[7])")
+        #expect(answers[8].status == 421, "\(answers[8])")
         // Over HTTP/2 (ALPN h2), where a client reusing a connection for another host is the real case.
         let h2 = try await TLSProbe.http2(port: port, sni: "a.example.com", host: "b.example.com")
         #expect(h2.status == 421 && h2.version == "2", "\(h2)")

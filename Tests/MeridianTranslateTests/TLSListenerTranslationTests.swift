@@ -102,6 +102,23 @@ struct TLSListenerTranslationTests {
         #expect(proxy.secrets.map(\.name) == ["ns/cert"], "a Secret several listeners name is served once")
     }
 
+    @Test("a host of the chain's own listener with no route for it gets 404; only other listeners' hosts get 421")
+    func ownHostWithoutRoute() throws {
+        let yaml = gateway(listeners: """
+              - {name: a, protocol: HTTPS, port: 8443, hostname: "*.example.com", tls: {certificateRefs: [{name: a-cert}]}}
+              - {name: b, protocol: HTTPS, port: 8443, hostname: b.example.com, tls: {certificateRefs: [{name: a-cert}]}}
+        """) + service("svc") + TestCertificates.secretYAML(name: "a-cert", namespace: "ns", Self.a)
+            + Self.route("only-x", section: "a", hostnames: ["x.example.com"])
+        let proxy = try #require(translate(yaml).proxy("ns/gw"))
+        func domains(_ chain: String) -> [String] {
+            (proxy.routeTables.first { $0.name == "https-8443-\(chain)" }?.virtualHosts ?? []).map { host in
+                host.domains.joined() + (host.routes.isEmpty ? " 404" : host.routes.contains { if case .directResponse(421, _) = $0.action { true } else { false } } ? " 421" : "")
+            }
+        }
+        #expect(domains("a") == ["*.example.com 404", "x.example.com", "b.example.com 421", "* 421"])
+        #expect(domains("b") == ["b.example.com 404", "* 421"])
+    }
+
     @Test("each bad certificate reference refuses its listener with the precise reason; the other listeners keep serving")
     func badReferences() throws {
         let now = CertificateInspection.currentTime()
