@@ -1,6 +1,20 @@
 // Decoding and validation of HTTPRoute specs, following the upstream CRD schema and its
 // CEL rules (gateway.networking.k8s.io standard channel), with API defaults applied.
 
+extension HTTPRoute {
+    /// Decodes an HTTPRoute document (`KnownKinds`); `status` is ignored.
+    static func decodeDocument(_ document: KindDocument) -> DecodedResource {
+        document.root.ignore("status")
+        return .httpRoute(HTTPRoute(
+            apiVersion: document.apiVersion,
+            metadata: document.meta(namespaced: isNamespaced),
+            spec: document.spec().map(HTTPRouteSpec.decode) ?? HTTPRouteSpec(parentRefs: [], hostnames: [], rules: []),
+            location: document.location,
+            documentIndex: document.index
+        ))
+    }
+}
+
 extension HTTPRouteSpec {
     static let maxParentRefs = 32
     static let maxHostnames = 16
@@ -8,6 +22,7 @@ extension HTTPRouteSpec {
     static let maxTotalMatches = 128
 
     static func decode(_ spec: MappingReader) -> HTTPRouteSpec {
+        spec.refuse("useDefaultGateways")
         var parentRefs: [(reference: ParentReference, mapping: MappingReader)] = []
         for item in spec.list("parentRefs", maxItems: maxParentRefs) ?? [] {
             if let mapping = item.mapping() {

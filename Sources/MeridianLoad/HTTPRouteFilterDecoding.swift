@@ -29,11 +29,16 @@ extension HTTPRouteFilter {
         return filters
     }
 
-    /// Keys of filter configurations, including `cors`, which the CRD defines but this loader does not support.
-    private static let configurationKeys = HTTPRouteFilterType.allCases.map(\.configurationKey) + ["cors"]
+    /// Keys of filter configurations, including `cors` and `externalAuth`, which the CRD
+    /// defines (experimental channel) but this loader does not support.
+    private static let configurationKeys = HTTPRouteFilterType.allCases.map(\.configurationKey) + ["cors", "externalAuth"]
 
     static func decode(_ mapping: MappingReader) -> HTTPRouteFilter? {
-        guard let type: HTTPRouteFilterType = mapping.enumValue("type", required: true) else { return nil }
+        guard let type: HTTPRouteFilterType = mapping.enumValue("type", required: true) else {
+            // Which configuration belongs to the filter depends on its type.
+            mapping.leaveUnchecked()
+            return nil
+        }
         for key in configurationKeys where key != type.configurationKey {
             mapping.value(key)?.reportInvalid("must not be set when type is \(type.rawValue)")
         }
@@ -177,7 +182,10 @@ extension HTTPPathModifier {
     }
 
     static func decode(_ mapping: MappingReader) -> HTTPPathModifier? {
-        guard let type: ModifierType = mapping.enumValue("type", required: true) else { return nil }
+        guard let type: ModifierType = mapping.enumValue("type", required: true) else {
+            mapping.leaveUnchecked()
+            return nil
+        }
         let fullPath = mapping.string("replaceFullPath", allowEmpty: true, maxLength: 1024)
         let prefix = mapping.string("replacePrefixMatch", allowEmpty: true, maxLength: 1024)
         switch type {

@@ -151,7 +151,7 @@ struct PolicyDecodingErrorTests {
         // Another product's kind of the same name is not ours: ignored, as before.
         let other = load(policy("RetryPolicy", "policies.example.com/v1", spec: "  whatever: 1"))
         #expect(other.errors.isEmpty)
-        #expect(other.ignored.map(\.reason) == ["kind RetryPolicy is not supported yet"])
+        #expect(other.ignored.map(\.reason) == ["Meridian does not read policies.example.com/v1 RetryPolicy objects"])
     }
 
     @Test func everyProblemIsReportedNotJustTheFirst() {
