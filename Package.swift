@@ -27,6 +27,8 @@ let package = Package(
         ),
         .systemLibrary(name: "COpenSSL", path: "Sources/COpenSSL"),
         .systemLibrary(name: "CYAML", path: "Sources/CYAML"),
+        // libFuzzer's entry point, declared for the fuzzer below (defined by `-sanitize=fuzzer`).
+        .systemLibrary(name: "CLibFuzzer", path: "Sources/CLibFuzzer"),
 
         // Swift wrappers over the C libraries.
         .target(name: "GRPCCoreTransport", dependencies: ["CGRPCCore"]),
@@ -61,6 +63,8 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // libFuzzer over the loader: scripts/fuzz-loader. A plain build replays inputs.
+        .executableTarget(name: "MeridianLoadFuzzer", dependencies: ["MeridianLoad", "CLibFuzzer"]),
 
         // Shared by the tests: real Envoy processes, loopback backends, a raw HTTP client.
         .target(
