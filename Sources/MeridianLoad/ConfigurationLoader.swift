@@ -22,8 +22,8 @@ public struct LoadedConfiguration: Sendable {
     /// Objects set aside for their own errors (policy kinds): everything else still applies.
     public var rejected: [RejectedObject] = []
     /// Every problem found, ordered by file, line and column (those of rejected objects included);
-    /// at most `LoadLimits.maxErrorsPerFile` per file, the rest counted in a last
-    /// `… and N more errors in this file`.
+    /// at most `LoadLimits.maxErrorsPerFile` per file, after which a last error says that the
+    /// rest of the file was not read.
     public var errors: [LoadError] = []
     /// The files that were read, in the order they were loaded.
     public var files: [String] = []

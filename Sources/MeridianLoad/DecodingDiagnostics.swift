@@ -113,6 +113,7 @@ final class DecodingDiagnostics {
     func reportUnknownFields() {
         for mapping in mappings where !mapping.unchecked {
             guard case .mapping(let entries) = mapping.node.content else { continue }
+            let known = mapping.asked + mapping.refused + mapping.ignored.sorted()
             for entry in entries {
                 guard let key = entry.key.scalar?.text, !mapping.askedSet.contains(key), !mapping.ignored.contains(key) else { continue }
                 if mapping.refused.contains(key) {
@@ -121,7 +122,6 @@ final class DecodingDiagnostics {
                     }
                     continue
                 }
-                let known = mapping.asked + mapping.refused + mapping.ignored.sorted()
                 report(.unknownField, FieldSuggestion.unknownFieldMessage(key, known: known), at: entry.key.location, path: mapping.path.field(key))
             }
         }

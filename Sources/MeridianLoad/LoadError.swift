@@ -10,7 +10,7 @@ public struct LoadError: Error, Sendable, CustomStringConvertible {
         case malformedYAML
         /// A mapping has the same key twice.
         case duplicateKey
-        /// Alias expansion in one document exceeded `LoadLimits.maxAliasExpandedNodes`.
+        /// Alias expansion in one file exceeded `LoadLimits.maxAliasExpandedNodes` or `maxAliasExpandedBytes`.
         case aliasLimit
         /// Nodes are nested deeper than `LoadLimits.maxNestingDepth`.
         case nestingLimit

@@ -153,7 +153,7 @@ struct YAMLComposer {
         if documentNodes > limits.maxNodesPerDocument {
             throw .fatal(LoadError(
                 code: .sizeLimit,
-                message: "the document has more than \(limits.maxNodesPerDocument) nodes; it was not read",
+                message: "the document has more than \(limits.maxNodesPerDocument) nodes; the rest of the file was not read",
                 location: location
             ))
         }

@@ -59,7 +59,7 @@ import MeridianLoad
         // 16 nodes come before the list; the 99,985th `{}` is the 100,001st node.
         let column = "  - backendRefs: [".count + 1 + 99_984 * 3
         #expect(ConfigurationLoader.load(paths: [file]).errors.map(\.description) == [
-            "\(file):7:\(column): the document has more than 100000 nodes; it was not read",
+            "\(file):7:\(column): the document has more than 100000 nodes; the rest of the file was not read",
         ])
     }
 
