@@ -15,7 +15,10 @@ final class DecodingDiagnostics {
     /// (`YAMLObjectDecoder`); validation problems at or below them would only repeat the report.
     private(set) var failedPaths: Set<String> = []
     private var mappings: [ReadMapping] = []
-    private var mappingSlots: [MappingIdentity: Int] = [:]
+    /// The slot of the mapping starting at a position, as first reached, and the slots of
+    /// those that aliases reach again by other paths.
+    private var firstSlots: [Position: Int] = [:]
+    private var aliasSlots: [AliasReach: Int] = [:]
 
     /// Diagnostics starting with `errors` (those the parser found in the document).
     init(limit: Int = LoadLimits().maxErrorsPerDocument, errors: [LoadError] = []) {
@@ -59,11 +62,11 @@ final class DecodingDiagnostics {
     private struct ReadMapping {
         let node: YAMLNode
         let path: FieldPath
-        /// Keys asked for, in the order first asked (suggestions prefer the earlier).
+        /// Keys asked for, in the order first asked (suggestions prefer the earlier). An
+        /// object has a handful of fields: a list is quicker to search than a set to hash.
         var asked: [String] = []
-        var askedSet: Set<String> = []
         /// Fields of the API that Meridian does not use: accepted, never read.
-        var ignored: Set<String> = []
+        var ignored: [String] = []
         /// Fields of the API that Meridian does not implement: refused by name when set.
         var refused: [String] = []
         /// Set when the mapping could not be read as a whole (its `type` is invalid, say),
@@ -71,30 +74,42 @@ final class DecodingDiagnostics {
         var unchecked = false
     }
 
-    /// A node and the path it was reached by: an alias reaches one node by several paths.
-    private struct MappingIdentity: Hashable {
-        var path: String
+    private struct Position: Hashable {
         var line: Int
         var column: Int
     }
 
-    /// The slot of the mapping `node` at `path`, the same for every reader of it.
+    private struct AliasReach: Hashable {
+        var position: Position
+        var path: String
+    }
+
+    /// The slot of the mapping `node` reached by `path`, the same for every reader of it.
+    /// A mapping is known by where it starts and by its path: an alias reaches one node
+    /// by several paths, and each is checked (and reported) as its own.
     func slot(for node: YAMLNode, at path: FieldPath) -> Int {
-        let identity = MappingIdentity(path: path.description, line: node.location.line, column: node.location.column)
-        if let slot = mappingSlots[identity] { return slot }
+        let position = Position(line: node.location.line, column: node.location.column)
+        guard let first = firstSlots[position] else {
+            mappings.append(ReadMapping(node: node, path: path))
+            firstSlots[position] = mappings.count - 1
+            return mappings.count - 1
+        }
+        if mappings[first].path == path { return first }
+        let reach = AliasReach(position: position, path: path.description)
+        if let slot = aliasSlots[reach] { return slot }
         mappings.append(ReadMapping(node: node, path: path))
-        mappingSlots[identity] = mappings.count - 1
+        aliasSlots[reach] = mappings.count - 1
         return mappings.count - 1
     }
 
     /// Records that `key` was asked for in the mapping of `slot`.
     func asked(_ key: String, in slot: Int) {
-        if mappings[slot].askedSet.insert(key).inserted { mappings[slot].asked.append(key) }
+        if !mappings[slot].asked.contains(key) { mappings[slot].asked.append(key) }
     }
 
     /// Declares fields of the mapping of `slot` that are accepted and not read.
     func ignore(_ keys: [String], in slot: Int) {
-        mappings[slot].ignored.formUnion(keys)
+        mappings[slot].ignored.append(contentsOf: keys)
     }
 
     /// Declares fields of the mapping of `slot` that are refused as not supported by Meridian.
@@ -113,9 +128,9 @@ final class DecodingDiagnostics {
     func reportUnknownFields() {
         for mapping in mappings where !mapping.unchecked {
             guard case .mapping(let entries) = mapping.node.content else { continue }
-            let known = mapping.asked + mapping.refused + mapping.ignored.sorted()
+            let known = mapping.asked + mapping.refused + mapping.ignored
             for entry in entries {
-                guard let key = entry.key.scalar?.text, !mapping.askedSet.contains(key), !mapping.ignored.contains(key) else { continue }
+                guard let key = entry.key.scalar?.text, !mapping.asked.contains(key), !mapping.ignored.contains(key) else { continue }
                 if mapping.refused.contains(key) {
                     if !entry.value.isNull {
                         report(.unsupportedField, "not supported by Meridian", at: entry.key.location, path: mapping.path.field(key))
