@@ -93,6 +93,26 @@ import MeridianLoad
         #expect(lines.last == "test.yaml:107:3: … and 200 more errors in this document")
     }
 
+    @Test func aPolicyWithMoreErrorsThanTheBudgetIsStillSetAsideAlone() {
+        let fields = (0..<150).map { "  field\($0): x" }.joined(separator: "\n")
+        let loaded = load("""
+        apiVersion: kgateway.dev/v1alpha1
+        kind: RetryPolicy
+        metadata: {name: retry, namespace: ai}
+        spec:
+        \(fields)
+        ---
+        apiVersion: v1
+        kind: Service
+        metadata: {name: web}
+        spec: {ports: [{port: 80}]}
+        """)
+        #expect(loaded.errors.count == 101)
+        #expect(loaded.errors.last?.description == "test.yaml:105:3: … and 50 more errors in this document")
+        #expect(loaded.rejected.map(\.qualifiedName) == ["ai/retry"])
+        #expect(loaded.isServable && loaded.services.count == 1)
+    }
+
     @Test func longValuesAreQuotedBriefly() {
         let long = String(repeating: "a", count: 5_000)
         // libyaml reads keys this long only in explicit form (`? key`).
