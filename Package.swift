@@ -29,6 +29,8 @@ let package = Package(
         .systemLibrary(name: "CYAML", path: "Sources/CYAML"),
         // RE2 is C++: one extern "C" function compiles a pattern as Envoy does.
         .target(name: "CRE2", path: "Sources/CRE2", linkerSettings: [.linkedLibrary("re2")]),
+        // libFuzzer's entry point, declared for the fuzzer below (defined by `-sanitize=fuzzer`).
+        .systemLibrary(name: "CLibFuzzer", path: "Sources/CLibFuzzer"),
 
         // Swift wrappers over the C libraries.
         .target(name: "GRPCCoreTransport", dependencies: ["CGRPCCore"]),
@@ -66,6 +68,8 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // libFuzzer over the loader: scripts/fuzz-loader. A plain build replays inputs.
+        .executableTarget(name: "MeridianLoadFuzzer", dependencies: ["MeridianLoad", "CLibFuzzer"]),
 
         // Shared by the tests: real Envoy processes, loopback backends, a raw HTTP client.
         .target(

@@ -27,7 +27,9 @@ public struct LoadedConfiguration: Sendable {
     public var ignored: [IgnoredDocument] = []
     /// Objects set aside for their own errors (policy kinds): everything else still applies.
     public var rejected: [RejectedObject] = []
-    /// Every problem found, ordered by file, line and column (those of rejected objects included).
+    /// Every problem found, ordered by file, line and column (those of rejected objects included);
+    /// at most `LoadLimits.maxErrorsPerFile` per file, after which a last error says that the
+    /// rest of the file was not read.
     public var errors: [LoadError] = []
     /// The files that were read, in the order they were loaded.
     public var files: [String] = []
@@ -39,7 +41,7 @@ public struct LoadedConfiguration: Sendable {
     public var isValid: Bool { errors.isEmpty }
 
     /// True when every error belongs to a rejected object, so the rest can be served.
-    public var isServable: Bool { errors.count == rejected.reduce(0) { $0 + $1.errors.count } }
+    public var isServable: Bool { errors.allSatisfy(\.isSetAside) }
 }
 
 /// An object whose document has errors, set aside on its own.
@@ -143,9 +145,12 @@ struct ConfigurationAccumulator {
     private var configuration = LoadedConfiguration()
     private var firstNameLocation: [String: SourceLocation] = [:]
     private var fileOrder: [String: Int] = [:]
+    /// The errors of the file being added, at most `maxErrorsPerFile`.
+    private var fileErrors: ErrorBudget
 
     init(limits: LoadLimits) {
         self.limits = limits
+        fileErrors = ErrorBudget(limit: limits.maxErrorsPerFile, scope: .file)
     }
 
     mutating func add(fileError error: LoadError) {
@@ -164,21 +169,26 @@ struct ConfigurationAccumulator {
             configuration.errors.append(ManifestFileReader.tooLarge(source.name, size: source.bytes.count, limit: limits.maxFileSize))
             return
         }
-        let parsed = YAMLDocumentParser.parse(source.bytes, fileName: source.name, limits: limits)
-        for document in parsed.documents {
-            add(DocumentDecoder.decode(document))
+        fileErrors = ErrorBudget(limit: limits.maxErrorsPerFile, scope: .file)
+        let streamError = YAMLDocumentParser.parse(source.bytes, fileName: source.name, limits: limits) { document in
+            add(DocumentDecoder.decode(document, limits: limits))
+            // A file with this many errors is not worth reading on, and reading on could
+            // cost as much again for nothing but a count.
+            return !fileErrors.isExhausted || fileErrors.omitted == 0
         }
-        if let streamError = parsed.streamError {
-            configuration.errors.append(streamError)
+        if let streamError {
+            fileErrors.add(streamError)
         }
+        // The first errors found (documents are decoded in order); `finish` sorts them.
+        configuration.errors.append(contentsOf: fileErrors.errors)
     }
 
     private mutating func add(_ outcome: DocumentOutcome) {
         switch outcome {
         case .invalid(let errors):
-            configuration.errors.append(contentsOf: errors)
+            errors.forEach { fileErrors.add($0) }
         case .rejected(let object):
-            configuration.errors.append(contentsOf: object.errors)
+            object.errors.forEach { fileErrors.add($0) }
             configuration.rejected.append(object)
         case .ignored(let document):
             configuration.ignored.append(document)
@@ -186,7 +196,7 @@ struct ConfigurationAccumulator {
             let (kind, displayName) = resource.identity
             let key = "\(kind)/\(displayName)"
             if let first = firstNameLocation[key] {
-                configuration.errors.append(LoadError(
+                fileErrors.add(LoadError(
                     code: .duplicateResource,
                     message: "duplicate \(kind) \(quoted(displayName)) (first defined at \(first))",
                     location: nameLocation,

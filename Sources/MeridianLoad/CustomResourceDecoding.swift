@@ -9,25 +9,6 @@ enum CustomResourceKinds {
         TrafficPolicySpec.self, BackendConfigPolicySpec.self, BackendSpec.self, DirectResponseSpec.self,
         BackendLBPolicySpec.self,
     ]
-
-    /// The API groups these kinds belong to; a known kind written with another version of
-    /// one of these groups is an error, while another group's kind of the same name is ignored.
-    static let groups: Set<String> = Set(all.flatMap { $0.apiVersions.map(group(of:)) })
-
-    /// The kind a document of `kind` and `apiVersion` is decoded as: the kind with that
-    /// apiVersion, or (to report the wrong apiVersion) the kind of that name when the
-    /// apiVersion's group is one of `groups`; nil for other groups' kinds.
-    static func spec(kind: String, apiVersion: String) -> (any CustomResourceSpec.Type)? {
-        let candidates = all.filter { $0.kind == kind }
-        if let exact = candidates.first(where: { $0.apiVersions.contains(apiVersion) }) { return exact }
-        return groups.contains(group(of: apiVersion)) ? candidates.first : nil
-    }
-
-    /// `gateway.kgateway.dev` for `gateway.kgateway.dev/v1alpha1`; `""` for the core `v1`.
-    static func group(of apiVersion: String) -> String {
-        guard let slash = apiVersion.lastIndex(of: "/") else { return "" }
-        return String(apiVersion[..<slash])
-    }
 }
 
 /// A decoded `CustomResource` of any kind, as the loader collects it.
@@ -43,9 +24,6 @@ extension CustomResource: LoadedCustomResource {
 }
 
 extension DocumentDecoder {
-    /// The top-level fields of a Kubernetes object; `status` is written by controllers and ignored.
-    static let objectFields = ["apiVersion", "kind", "metadata", "spec", "status"]
-
     /// Decodes a document of a `CustomResource` kind; `root` is the document's mapping.
     static func decodeCustomResource<Spec: CustomResourceSpec>(
         _ type: Spec.Type,
@@ -54,15 +32,8 @@ extension DocumentDecoder {
         apiVersion: String,
         diagnostics: DecodingDiagnostics
     ) -> DocumentOutcome {
-        guard Spec.apiVersions.contains(apiVersion) else {
-            let supported = Spec.apiVersions.joined(separator: ", ")
-            root.value("apiVersion")?.reportInvalid("apiVersion \(apiVersion) is not supported for kind \(Spec.kind); supported: \(supported)")
-            return .invalid(document.errors + diagnostics.errors)
-        }
-        for entry in root.entries {
-            guard let key = entry.key.scalar?.text, !objectFields.contains(key) else { continue }
-            diagnostics.report(.unknownField, FieldSuggestion.unknownFieldMessage(key, known: objectFields), at: entry.key.location, path: FieldPath.root.field(key))
-        }
+        // `status` is written by controllers and ignored.
+        root.ignore("status")
         let metadataReader = root.mapping("metadata", required: true)
         let metadata = metadataReader.map { ObjectMeta.decode($0, namespaced: Spec.isNamespaced, nameProblem: NameSyntax.dnsSubdomainProblem) }
         var spec: Spec?
@@ -71,14 +42,15 @@ extension DocumentDecoder {
         } else {
             root.reportMissing("spec")
         }
-        let errors = document.errors + diagnostics.errors
+        diagnostics.reportUnknownFields()
+        let errors = diagnostics.errors
         guard errors.isEmpty, let metadata, let spec else {
             // An object whose identity is readable is set aside on its own: a broken policy
             // must not stop the rest of the configuration from being served.
             guard let metadata, !metadata.name.isEmpty, !errors.isEmpty else { return .invalid(errors) }
             return .rejected(RejectedObject(
                 apiVersion: apiVersion, kind: Spec.kind, name: metadata.name, namespace: metadata.namespace,
-                location: document.root.location, errors: errors
+                location: document.root.location, errors: errors.map(\.setAside)
             ))
         }
         let resource = CustomResource(

@@ -148,8 +148,9 @@ enum FieldSuggestion {
         return "unknown field; did you mean `\(suggestion)`?"
     }
 
-    /// The known name closest to `key` (case-insensitive edit distance), if close enough to be a misspelling.
-    static func nearest(to key: String, in known: [String]) -> String? {
+    /// The known name closest to `key` (case-insensitive edit distance), if close enough to
+    /// be a misspelling: within a third of the name's length (1 to 3 edits), or `maxDistance`.
+    static func nearest(to key: String, in known: [String], maxDistance: Int = 3) -> String? {
         let target = Array(key.lowercased())
         var best: (name: String, distance: Int)?
         for name in known {
@@ -160,7 +161,7 @@ enum FieldSuggestion {
             if distance < (best?.distance ?? Int.max) { best = (name, distance) }
         }
         guard let best else { return nil }
-        let allowed = max(1, min(3, max(key.count, best.name.count) / 3))
+        let allowed = max(1, min(maxDistance, max(key.count, best.name.count) / 3))
         return best.distance <= allowed ? best.name : nil
     }
 

@@ -1,7 +1,8 @@
 // Turns one YAML document into a typed resource, an ignored document, or errors.
-// apiVersion and kind choose the decoder; everything else about a kind lives in its
-// own *Decoding.swift file, or, for the policy kinds, in its `Decodable` model and
-// `validate` (CustomResourceDecoding.swift).
+// apiVersion and kind choose the decoder (`KnownKinds`); everything else about a kind
+// lives in its own *Decoding.swift file, or, for the policy kinds, in its `Decodable`
+// model and `validate` (CustomResourceDecoding.swift). Every kind is read strictly: a
+// field it does not have is an error (`DecodingDiagnostics.reportUnknownFields`).
 
 /// A successfully decoded resource of a supported kind.
 enum DecodedResource {
@@ -45,152 +46,82 @@ enum DocumentOutcome {
     case rejected(RejectedObject)
 }
 
+/// Turns one YAML document into an outcome; `KnownKinds` chooses the decoder.
 enum DocumentDecoder {
-    static let gatewayAPIVersions: Set<String> = ["gateway.networking.k8s.io/v1", "gateway.networking.k8s.io/v1beta1"]
-    static let supportedKinds: Set<String> = [GatewayClass.kind, Gateway.kind, HTTPRoute.kind, GRPCRoute.kind, Service.kind, EndpointSlice.kind, ReferenceGrant.kind, Namespace.kind, Secret.kind]
-
-    static func decode(_ document: YAMLDocument) -> DocumentOutcome {
-        let diagnostics = DecodingDiagnostics()
+    static func decode(_ document: YAMLDocument, limits: LoadLimits = LoadLimits()) -> DocumentOutcome {
+        let diagnostics = DecodingDiagnostics(limit: limits.maxErrorsPerDocument, errors: document.errors)
         guard case .mapping(let entries) = document.root.content else {
-            let error = LoadError(
-                code: .wrongType,
-                message: "expected a Kubernetes object (a mapping), got \(describe(document.root))",
-                location: document.root.location
+            // Never quoted: a bare string may well be a token file linked here by mistake.
+            diagnostics.report(
+                .notAnObject,
+                "not a Kubernetes object: the document is \(shape(of: document.root)), not a mapping with apiVersion and kind",
+                at: document.root.location,
+                path: nil
             )
-            return .invalid(document.errors + [error])
+            return .invalid(diagnostics.errors)
         }
         let root = MappingReader(node: document.root, entries: entries, path: .root, diagnostics: diagnostics)
+        if !root.has("apiVersion") && !root.has("kind") {
+            diagnostics.report(.notAnObject, "not a Kubernetes object: the document has neither apiVersion nor kind", at: document.root.location, path: nil)
+            return .invalid(diagnostics.errors)
+        }
         let apiVersion = root.string("apiVersion", required: true)
         let kind = root.string("kind", required: true)
         let metadata = root.mapping("metadata", required: true)
-        let location = document.root.location
-        let nameLocation = metadata?.value("name")?.location ?? location
-
-        func finish(_ resource: DecodedResource) -> DocumentOutcome {
-            let errors = document.errors + diagnostics.errors
-            return errors.isEmpty ? .resource(resource, nameLocation: nameLocation) : .invalid(errors)
-        }
-        func meta(namespaced: Bool, nameProblem: @escaping (String) -> String?) -> ObjectMeta {
-            metadata.map { ObjectMeta.decode($0, namespaced: namespaced, nameProblem: nameProblem) } ?? ObjectMeta(name: "")
-        }
-
         guard let apiVersion, let kind else {
             _ = metadata?.string("name", required: true)
-            return .invalid(document.errors + diagnostics.errors)
+            return .invalid(diagnostics.errors)
         }
 
-        // The policy kinds: `spec` decoded by `YAMLObjectDecoder`.
-        if let specType = CustomResourceKinds.spec(kind: kind, apiVersion: apiVersion) {
-            return decodeCustomResource(specType, document: document, root: root, apiVersion: apiVersion, diagnostics: diagnostics)
-        }
-
-        switch kind {
-        case GatewayClass.kind where gatewayAPIVersions.contains(apiVersion):
-            let metadata = meta(namespaced: false, nameProblem: NameSyntax.dnsSubdomainProblem)
-            let spec = root.mapping("spec", required: true).map(GatewayClassSpec.decode)
-            return finish(.gatewayClass(GatewayClass(
-                apiVersion: apiVersion,
-                metadata: metadata,
-                spec: spec ?? GatewayClassSpec(controllerName: "", description: nil, parametersRef: nil),
-                location: location,
-                documentIndex: document.index
-            )))
-        case Gateway.kind where gatewayAPIVersions.contains(apiVersion):
-            let metadata = meta(namespaced: true, nameProblem: NameSyntax.dnsSubdomainProblem)
-            let spec = root.mapping("spec", required: true).map(GatewaySpec.decode)
-            return finish(.gateway(Gateway(
-                apiVersion: apiVersion,
-                metadata: metadata,
-                spec: spec ?? GatewaySpec(gatewayClassName: "", listeners: [], addresses: []),
-                location: location,
-                documentIndex: document.index
-            )))
-        case HTTPRoute.kind where gatewayAPIVersions.contains(apiVersion):
-            let metadata = meta(namespaced: true, nameProblem: NameSyntax.dnsSubdomainProblem)
-            let spec = root.mapping("spec", required: true).map(HTTPRouteSpec.decode)
-            return finish(.httpRoute(HTTPRoute(
-                apiVersion: apiVersion,
-                metadata: metadata,
-                spec: spec ?? HTTPRouteSpec(parentRefs: [], hostnames: [], rules: []),
-                location: location,
-                documentIndex: document.index
-            )))
-        case GRPCRoute.kind where apiVersion == "gateway.networking.k8s.io/v1":
-            let metadata = meta(namespaced: true, nameProblem: NameSyntax.dnsSubdomainProblem)
-            let spec = root.mapping("spec", required: true).map(GRPCRouteSpec.decode)
-            return finish(.grpcRoute(GRPCRoute(
-                apiVersion: apiVersion,
-                metadata: metadata,
-                spec: spec ?? GRPCRouteSpec(),
-                location: location,
-                documentIndex: document.index
-            )))
-        case Service.kind where apiVersion == "v1":
-            let metadata = meta(namespaced: true, nameProblem: NameSyntax.dns1035LabelProblem)
-            let spec = root.mapping("spec", required: true).map(ServiceSpec.decode)
-            return finish(.service(Service(
-                apiVersion: apiVersion,
-                metadata: metadata,
-                spec: spec ?? ServiceSpec(type: .clusterIP, clusterIP: nil, externalName: nil, selector: [:], ports: []),
-                location: location,
-                documentIndex: document.index
-            )))
-        case Secret.kind where apiVersion == "v1":
-            let metadata = meta(namespaced: true, nameProblem: NameSyntax.dnsSubdomainProblem)
-            let (type, data) = Secret.decodeBody(root)
-            return finish(.secret(Secret(
-                apiVersion: apiVersion,
-                metadata: metadata,
-                type: type,
-                data: data,
-                location: location,
-                documentIndex: document.index
-            )))
-        case EndpointSlice.kind where apiVersion == "discovery.k8s.io/v1":
-            let metadata = meta(namespaced: true, nameProblem: NameSyntax.dnsSubdomainProblem)
-            let (addressType, endpoints, ports) = EndpointSlice.decodeBody(root)
-            return finish(.endpointSlice(EndpointSlice(
-                apiVersion: apiVersion,
-                metadata: metadata,
-                addressType: addressType,
-                endpoints: endpoints,
-                ports: ports,
-                location: location,
-                documentIndex: document.index
-            )))
-        case ReferenceGrant.kind where apiVersion == "gateway.networking.k8s.io/v1beta1" || apiVersion == "gateway.networking.k8s.io/v1":
-            let metadata = meta(namespaced: true, nameProblem: NameSyntax.dnsSubdomainProblem)
-            let spec = root.mapping("spec", required: true).map(ReferenceGrantSpec.decode)
-            return finish(.referenceGrant(ReferenceGrant(
-                apiVersion: apiVersion,
-                metadata: metadata,
-                spec: spec ?? ReferenceGrantSpec(from: [], to: []),
-                location: location,
-                documentIndex: document.index
-            )))
-        case Namespace.kind where apiVersion == "v1":
-            let metadata = meta(namespaced: false, nameProblem: NameSyntax.dnsLabelProblem)
-            // spec.finalizers and status are the API server's business.
-            _ = root.mapping("spec")?.list("finalizers")
-            return finish(.namespace(Namespace(apiVersion: apiVersion, metadata: metadata, location: location, documentIndex: document.index)))
-        default:
-            // Unsupported kinds still need the identity every Kubernetes object has.
+        switch KnownKinds.match(kind: kind, apiVersion: apiVersion) {
+        case .handDecoded(let known):
+            let resource = known.decode(KindDocument(document: document, root: root, apiVersion: apiVersion, metadata: metadata))
+            diagnostics.reportUnknownFields()
+            let errors = diagnostics.errors
+            let nameLocation = metadata?.value("name")?.location ?? document.root.location
+            return errors.isEmpty ? .resource(resource, nameLocation: nameLocation) : .invalid(errors)
+        case .custom(let spec):
+            return decodeCustomResource(spec, document: document, root: root, apiVersion: apiVersion, diagnostics: diagnostics)
+        case .unsupportedVersion(let supported):
+            root.value("apiVersion")?.report(
+                .unsupportedKind,
+                "apiVersion \(brief(apiVersion)) is not supported for kind \(brief(kind)); supported: \(supported.joined(separator: ", "))"
+            )
+            return .invalid(diagnostics.errors)
+        case .unknownKind(let group, let supported):
+            // One edit at most: TLSRoute is a kind of its own, not a misspelt HTTPRoute.
+            let suggestion = FieldSuggestion.nearest(to: kind, in: supported, maxDistance: 1).map { "did you mean \($0)? " } ?? ""
+            root.value("kind")?.report(
+                .unsupportedKind,
+                "kind \(brief(kind)) is not one Meridian reads in \(group); \(suggestion)supported kinds: \(supported.joined(separator: ", "))"
+            )
+            return .invalid(diagnostics.errors)
+        case .otherGroup:
+            // Still a Kubernetes object: it needs the identity every object has.
             let name = metadata?.string("name", required: true) ?? ""
             let namespace = metadata?.string("namespace")
-            let errors = document.errors + diagnostics.errors
+            let errors = diagnostics.errors
             guard errors.isEmpty else { return .invalid(errors) }
-            let reason = supportedKinds.contains(kind)
-                ? "apiVersion \(apiVersion) is not supported for kind \(kind)"
-                : "kind \(kind) is not supported yet"
             return .ignored(IgnoredDocument(
                 apiVersion: apiVersion,
                 kind: kind,
                 name: name,
                 namespace: namespace,
-                location: location,
+                location: document.root.location,
                 documentIndex: document.index,
-                reason: reason
+                reason: "Meridian does not read \(brief(apiVersion)) \(brief(kind)) objects"
             ))
+        }
+    }
+
+    /// "a string", "a list", "a number"... for a document that is not a mapping.
+    private static func shape(of node: YAMLNode) -> String {
+        guard case .scalar(let scalar) = node.content else { return "a list" }
+        switch YAMLScalarResolution.resolve(scalar, tag: node.tag) {
+        case .null: return "empty"
+        case .bool, .yaml11Bool: return "a boolean"
+        case .integer, .ambiguousInteger, .float: return "a number"
+        case .string: return "a string"
         }
     }
 }

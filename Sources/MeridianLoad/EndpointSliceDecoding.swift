@@ -6,6 +6,20 @@ extension EndpointSlice {
     static let maxAddresses = 100
     static let maxPorts = 100
 
+    /// Decodes an EndpointSlice document (`KnownKinds`): no `spec`, no `status`.
+    static func decodeDocument(_ document: KindDocument) -> DecodedResource {
+        let (addressType, endpoints, ports) = decodeBody(document.root)
+        return .endpointSlice(EndpointSlice(
+            apiVersion: document.apiVersion,
+            metadata: document.meta(namespaced: isNamespaced),
+            addressType: addressType,
+            endpoints: endpoints,
+            ports: ports,
+            location: document.location,
+            documentIndex: document.index
+        ))
+    }
+
     /// Decodes the slice's top-level fields (EndpointSlices have no `spec`).
     static func decodeBody(_ root: MappingReader) -> (EndpointAddressType, [Endpoint], [EndpointPort]) {
         let addressType: EndpointAddressType? = root.enumValue("addressType", required: true)
@@ -46,6 +60,8 @@ extension EndpointSlice {
 
 extension Endpoint {
     static func decode(_ mapping: MappingReader, addressType: EndpointAddressType?) -> Endpoint {
+        // Topology hints and the Pod behind the endpoint: nothing the Gateway routes by.
+        mapping.ignore("targetRef", "hints", "deprecatedTopology")
         var addresses: [String] = []
         for item in mapping.list("addresses", required: true, minItems: 1, maxItems: EndpointSlice.maxAddresses) ?? [] {
             let address = item.string(problem: { address in

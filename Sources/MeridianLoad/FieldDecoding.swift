@@ -8,9 +8,10 @@ struct FieldPath: Hashable, CustomStringConvertible {
 
     static let root = FieldPath(description: "")
 
-    /// The path of a named field below this one.
+    /// The path of a named field below this one (a long, unknown name shortened, see `brief`).
     func field(_ name: String) -> FieldPath {
-        FieldPath(description: description.isEmpty ? name : description + "." + name)
+        let name = brief(name)
+        return FieldPath(description: description.isEmpty ? name : description + "." + name)
     }
 
     /// The path of a list element.
@@ -20,37 +21,7 @@ struct FieldPath: Hashable, CustomStringConvertible {
 
     /// The path of a map entry, e.g. `metadata.labels[app]`.
     func key(_ key: String) -> FieldPath {
-        FieldPath(description: description + "[\(key)]")
-    }
-}
-
-/// Collects the errors of one document while it is decoded.
-///
-/// A reference type so every reader of the document appends to the same list; it never
-/// leaves the function that decodes the document.
-final class DecodingDiagnostics {
-    private(set) var errors: [LoadError] = []
-    /// Paths of values that were reported and then dropped or replaced by a placeholder
-    /// (`YAMLObjectDecoder`); validation problems at or below them would only repeat the report.
-    private(set) var failedPaths: Set<String> = []
-
-    func markFailed(_ path: FieldPath) {
-        failedPaths.insert(path.description)
-    }
-
-    /// True when `path` is a failed path or lies below one.
-    func isBelowFailedPath(_ path: FieldPath) -> Bool {
-        var text = path.description
-        while true {
-            if failedPaths.contains(text) { return true }
-            guard let cut = text.lastIndex(where: { $0 == "." || $0 == "[" }) else { return false }
-            text = String(text[..<cut])
-        }
-    }
-
-    func report(_ code: LoadError.Code, _ message: String, at location: SourceLocation, path: FieldPath?) {
-        let fieldPath = path.flatMap { $0.description.isEmpty ? nil : $0.description }
-        errors.append(LoadError(code: code, message: message, location: location, fieldPath: fieldPath))
+        FieldPath(description: description + "[\(brief(key))]")
     }
 }
 
@@ -63,13 +34,13 @@ struct NodeReader {
     var location: SourceLocation { node.location }
 
     /// Records a problem located at this node.
-    func report(_ code: LoadError.Code, _ message: String) {
-        diagnostics.report(code, message, at: node.location, path: path)
+    func report(_ code: LoadError.Code, _ message: @autoclosure () -> String) {
+        diagnostics.report(code, message(), at: node.location, path: path)
     }
 
     /// Records a problem with this node's value.
-    func reportInvalid(_ message: String) {
-        report(.invalidValue, message)
+    func reportInvalid(_ message: @autoclosure () -> String) {
+        report(.invalidValue, message())
     }
 
     private func reportWrongType(expected: String, hint: String = "") {
@@ -85,13 +56,20 @@ struct NodeReader {
         return MappingReader(node: node, entries: entries, path: path, diagnostics: diagnostics)
     }
 
-    /// The node's items, each with its indexed path; reports a wrong-type error if it is not a sequence.
-    func sequence() -> [NodeReader]? {
+    /// The node's items (the first `limit` of them), each with its indexed path; reports a
+    /// wrong-type error if it is not a sequence.
+    func sequence(limit: Int = .max) -> [NodeReader]? {
         guard case .sequence(let items) = node.content else {
             reportWrongType(expected: "a list")
             return nil
         }
-        return items.enumerated().map { NodeReader(node: $1, path: path.index($0), diagnostics: diagnostics) }
+        return items.prefix(limit).enumerated().map { NodeReader(node: $1, path: path.index($0), diagnostics: diagnostics) }
+    }
+
+    /// The number of items when the node is a sequence.
+    var itemCount: Int? {
+        guard case .sequence(let items) = node.content else { return nil }
+        return items.count
     }
 
     /// The node as a string. Plain scalars Kubernetes would read as another type
@@ -141,9 +119,9 @@ struct NodeReader {
         case .ambiguousInteger:
             let digits = scalar.text.drop { $0 == "-" || $0 == "+" }
             if digits.allSatisfy(\.isASCIIDigit) && digits.first != "0" {
-                reportInvalid("integer \(scalar.text) is out of range")
+                reportInvalid("integer \(brief(scalar.text)) is out of range")
             } else {
-                reportInvalid("\(scalar.text) means different numbers in YAML 1.1 (which Kubernetes uses) and YAML 1.2; write the integer in decimal without leading zeros")
+                reportInvalid("\(brief(scalar.text)) means different numbers in YAML 1.1 (which Kubernetes uses) and YAML 1.2; write the integer in decimal without leading zeros")
             }
             return nil
         default:
@@ -178,9 +156,13 @@ struct NodeReader {
         keyProblem: ((String) -> String?)? = nil,
         valueProblem: ((String) -> String?)? = nil
     ) -> [String: String] {
-        guard let mapping = mapping() else { return [:] }
+        // A map, not an object: its keys are data, so it is not read through a `MappingReader`.
+        guard case .mapping(let entries) = node.content else {
+            reportWrongType(expected: "a mapping")
+            return [:]
+        }
         var result: [String: String] = [:]
-        for entry in mapping.entries {
+        for entry in entries {
             guard let key = entry.key.scalar?.text else { continue }
             let valueReader = NodeReader(node: entry.value, path: path.key(key), diagnostics: diagnostics)
             if let problem = keyProblem?(key) {
@@ -204,17 +186,50 @@ struct NodeReader {
 }
 
 /// A mapping being decoded; looks fields up by key and reads them with their paths.
+///
+/// Every key asked for is recorded in the diagnostics; when the document is decoded, the
+/// keys of the mapping that no reader asked for are reported as unknown fields (see
+/// `DecodingDiagnostics.reportUnknownFields`). Fields of the API that are not read are
+/// declared with `ignore` (accepted) or `refuse` (not supported by Meridian).
 struct MappingReader {
     let node: YAMLNode
     let entries: [YAMLMappingEntry]
     let path: FieldPath
     let diagnostics: DecodingDiagnostics
+    /// The mapping's record in `diagnostics`, shared by every reader of it.
+    private let slot: Int
+
+    init(node: YAMLNode, entries: [YAMLMappingEntry], path: FieldPath, diagnostics: DecodingDiagnostics) {
+        self.node = node
+        self.entries = entries
+        self.path = path
+        self.diagnostics = diagnostics
+        slot = diagnostics.slot(for: node, at: path)
+    }
 
     var location: SourceLocation { node.location }
+
+    /// Fields of the API that Meridian accepts and does not use (`status`, `metadata.uid`...).
+    func ignore(_ keys: String...) {
+        diagnostics.ignore(keys, in: slot)
+    }
+
+    /// Fields of the API that Meridian does not implement: when set, each is reported as
+    /// `not supported by Meridian` rather than silently dropped.
+    func refuse(_ keys: String...) {
+        diagnostics.refuse(keys, in: slot)
+    }
+
+    /// Exempts this mapping from the unknown-field check, for a decoder that gave up on it
+    /// after reporting why (an invalid `type` leaves unknown which fields belong).
+    func leaveUnchecked() {
+        diagnostics.leaveUnchecked(slot)
+    }
 
     /// The value of `key`, or nil when the key is absent or its value is null
     /// (Kubernetes treats an explicit null like an omitted field).
     func value(_ key: String) -> NodeReader? {
+        diagnostics.asked(key, in: slot)
         guard let entry = entries.first(where: { $0.key.scalar?.text == key }), !entry.value.isNull else {
             return nil
         }
@@ -230,8 +245,8 @@ struct MappingReader {
     }
 
     /// Records a problem located at this mapping.
-    func report(_ code: LoadError.Code, _ message: String) {
-        diagnostics.report(code, message, at: node.location, path: path)
+    func report(_ code: LoadError.Code, _ message: @autoclosure () -> String) {
+        diagnostics.report(code, message(), at: node.location, path: path)
     }
 
     private func required(_ key: String, _ required: Bool) -> NodeReader? {
@@ -266,11 +281,14 @@ struct MappingReader {
         required(key, isRequired)?.mapping()
     }
 
-    /// A list field; size violations are reported but the items are still returned so they get checked too.
+    /// A list field. A list over `maxItems` is reported and only its first `maxItems` items
+    /// are returned: the rest are not decoded (a list of a million items must not cost a
+    /// million decodings, nor yield a million errors).
     func list(_ key: String, required isRequired: Bool = false, minItems: Int = 0, maxItems: Int? = nil) -> [NodeReader]? {
-        guard let reader = required(key, isRequired), let items = reader.sequence() else { return nil }
-        if let maxItems, items.count > maxItems {
-            reader.report(.tooMany, "must have at most \(maxItems) \(maxItems == 1 ? "item" : "items"), got \(items.count)")
+        guard let reader = required(key, isRequired), let items = reader.sequence(limit: maxItems ?? .max) else { return nil }
+        if let maxItems, let count = reader.itemCount, count > maxItems {
+            reader.report(.tooMany, "must have at most \(maxItems) \(maxItems == 1 ? "item" : "items"), got \(count)")
+            return items
         }
         if items.count < minItems {
             reader.report(.tooFew, "must have at least \(minItems) \(minItems == 1 ? "item" : "items")")

@@ -18,6 +18,8 @@ public struct GatewayAPIDuration: Sendable, Hashable, CustomStringConvertible {
             let digitsStart = index
             var value: Int64 = 0
             while index < bytes.count, bytes[index] >= UInt8(ascii: "0"), bytes[index] <= UInt8(ascii: "9") {
+                // A sixth digit is refused before it is added: many digits would overflow.
+                guard index - digitsStart < 5 else { return nil }
                 value = value * 10 + Int64(bytes[index] - UInt8(ascii: "0"))
                 index += 1
             }

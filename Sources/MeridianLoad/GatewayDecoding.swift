@@ -1,6 +1,34 @@
 // Decoding and validation of GatewayClass and Gateway specs, following the upstream
 // CRD schemas and their CEL rules (gateway.networking.k8s.io standard channel).
 
+extension GatewayClass {
+    /// Decodes a GatewayClass document (`KnownKinds`); `status` is ignored.
+    static func decodeDocument(_ document: KindDocument) -> DecodedResource {
+        document.root.ignore("status")
+        return .gatewayClass(GatewayClass(
+            apiVersion: document.apiVersion,
+            metadata: document.meta(namespaced: isNamespaced),
+            spec: document.spec().map(GatewayClassSpec.decode) ?? GatewayClassSpec(controllerName: ""),
+            location: document.location,
+            documentIndex: document.index
+        ))
+    }
+}
+
+extension Gateway {
+    /// Decodes a Gateway document (`KnownKinds`); `status` is ignored.
+    static func decodeDocument(_ document: KindDocument) -> DecodedResource {
+        document.root.ignore("status")
+        return .gateway(Gateway(
+            apiVersion: document.apiVersion,
+            metadata: document.meta(namespaced: isNamespaced),
+            spec: document.spec().map(GatewaySpec.decode) ?? GatewaySpec(gatewayClassName: "", listeners: [], addresses: []),
+            location: document.location,
+            documentIndex: document.index
+        ))
+    }
+}
+
 extension GatewayClassSpec {
     static func decode(_ spec: MappingReader) -> GatewayClassSpec {
         GatewayClassSpec(
@@ -16,6 +44,10 @@ extension GatewaySpec {
     static let maxAddresses = 16
 
     static func decode(_ spec: MappingReader) -> GatewaySpec {
+        // Meridian deploys no proxies, so `infrastructure` has nothing to apply to; and it
+        // reads no ListenerSets, so `allowedListeners` has nothing to allow.
+        spec.ignore("infrastructure", "allowedListeners")
+        spec.refuse("tls", "defaultScope")
         let gatewayClassName = spec.string("gatewayClassName", required: true, maxLength: NameSyntax.maxSubdomainLength) ?? ""
 
         var listeners: [Listener] = []

@@ -4,6 +4,20 @@
 
 import RegexCheck
 
+extension HTTPRoute {
+    /// Decodes an HTTPRoute document (`KnownKinds`); `status` is ignored.
+    static func decodeDocument(_ document: KindDocument) -> DecodedResource {
+        document.root.ignore("status")
+        return .httpRoute(HTTPRoute(
+            apiVersion: document.apiVersion,
+            metadata: document.meta(namespaced: isNamespaced),
+            spec: document.spec().map(HTTPRouteSpec.decode) ?? HTTPRouteSpec(parentRefs: [], hostnames: [], rules: []),
+            location: document.location,
+            documentIndex: document.index
+        ))
+    }
+}
+
 extension HTTPRouteSpec {
     static let maxParentRefs = 32
     static let maxHostnames = 16
@@ -11,6 +25,7 @@ extension HTTPRouteSpec {
     static let maxTotalMatches = 128
 
     static func decode(_ spec: MappingReader) -> HTTPRouteSpec {
+        spec.refuse("useDefaultGateways")
         let parentRefs = RouteSpecDecoding.parentRefs(spec, maxItems: maxParentRefs)
         let hostnames = RouteSpecDecoding.hostnames(spec, maxItems: maxHostnames)
 

@@ -44,17 +44,25 @@ extension HTTPRouteFilter {
         return filters
     }
 
-    /// Keys of filter configurations.
-    private static let configurationKeys = HTTPRouteFilterType.allCases.map(\.configurationKey)
+    /// Keys of filter configurations, including `externalAuth`, which the CRD defines
+    /// (experimental channel) but this loader does not support.
+    private static let configurationKeys = HTTPRouteFilterType.allCases.map(\.configurationKey) + ["externalAuth"]
 
     static func decode(_ mapping: MappingReader, in routeKind: FilterRouteKind) -> HTTPRouteFilter? {
         let allowed = routeKind.allowedTypes
+        // Which configuration belongs to the filter depends on its type: without a usable type
+        // the other keys are not checked.
         guard let typeReader = mapping.value("type") else {
             mapping.reportMissing("type")
+            mapping.leaveUnchecked()
             return nil
         }
-        guard let typeName = typeReader.string() else { return nil }
+        guard let typeName = typeReader.string() else {
+            mapping.leaveUnchecked()
+            return nil
+        }
         guard let type = HTTPRouteFilterType(rawValue: typeName), allowed.contains(type) else {
+            mapping.leaveUnchecked()
             typeReader.reportInvalid("unsupported value \(quoted(typeName)); supported values: \(allowed.map { quoted($0.rawValue) }.joined(separator: ", "))")
             return nil
         }
@@ -171,7 +179,10 @@ extension HTTPPathModifier {
     }
 
     static func decode(_ mapping: MappingReader) -> HTTPPathModifier? {
-        guard let type: ModifierType = mapping.enumValue("type", required: true) else { return nil }
+        guard let type: ModifierType = mapping.enumValue("type", required: true) else {
+            mapping.leaveUnchecked()
+            return nil
+        }
         let fullPath = mapping.string("replaceFullPath", allowEmpty: true, maxLength: 1024)
         let prefix = mapping.string("replacePrefixMatch", allowEmpty: true, maxLength: 1024)
         switch type {

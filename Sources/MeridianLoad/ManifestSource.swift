@@ -1,7 +1,9 @@
-#if canImport(FoundationEssentials)
-import FoundationEssentials
-#else
-import Foundation
+#if canImport(Glibc)
+import Glibc
+private let systemRead = Glibc.read
+#elseif canImport(Darwin)
+import Darwin
+private let systemRead = Darwin.read
 #endif
 
 /// The bytes of one manifest file and the name used for it in locations.
@@ -24,6 +26,10 @@ public struct ManifestSource: Sendable, Hashable {
 }
 
 /// Finds manifest files on disk and reads them within the size limit.
+///
+/// Plain POSIX calls, so that every message names the path exactly as the user gave it and
+/// says what went wrong in a few words, and so that a named pipe or a device that happens
+/// to be called `*.yaml` is refused rather than opened and read (a pipe would block forever).
 enum ManifestFileReader {
     /// A path expanded to files, or the error explaining why it cannot be.
     enum Expansion {
@@ -31,66 +37,78 @@ enum ManifestFileReader {
         case failure(LoadError)
     }
 
-    /// A file: itself. A directory: its `*.yaml` / `*.yml` files (not hidden, not recursive), sorted by name.
+    /// A file: itself. A directory: its `*.yaml` / `*.yml` entries (not hidden, not
+    /// recursive, subdirectories left out), sorted by name; the entries that are not
+    /// regular files are kept, so that reading them reports why they cannot be read.
     static func expand(_ path: String) -> Expansion {
-        var isDirectory = false
-        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
-            return .failure(unreadable(path, "no such file or directory"))
+        var status = stat()
+        guard stat(path, &status) == 0 else {
+            return .failure(unreadable(path, reason(errno)))
         }
-        guard isDirectory else { return .files([path]) }
-        let names: [String]
-        do {
-            names = try FileManager.default.contentsOfDirectory(atPath: path)
-        } catch {
-            let reason = FileManager.default.isReadableFile(atPath: path) ? "\(error)" : "permission denied"
-            return .failure(unreadable(path, "cannot list directory: \(reason)"))
+        guard status.st_mode & S_IFMT == S_IFDIR else { return .files([path]) }
+        guard let directory = opendir(path) else {
+            return .failure(unreadable(path, "cannot list directory: \(reason(errno))"))
+        }
+        defer { closedir(directory) }
+        var names: [String] = []
+        while let entry = readdir(directory) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+            // Hidden files include editor lock files such as `.#routes.yaml`.
+            let lowercased = name.lowercased()
+            if !name.hasPrefix("."), lowercased.hasSuffix(".yaml") || lowercased.hasSuffix(".yml") {
+                names.append(name)
+            }
         }
         let prefix = path.hasSuffix("/") ? path : path + "/"
         let files = names
-            .filter { name in
-                // Hidden files include editor lock files such as `.#routes.yaml`.
-                let lowercased = name.lowercased()
-                return !name.hasPrefix(".") && (lowercased.hasSuffix(".yaml") || lowercased.hasSuffix(".yml"))
-            }
             .sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
             .map { prefix + $0 }
             .filter { file in
-                var isSubdirectory = false
-                return FileManager.default.fileExists(atPath: file, isDirectory: &isSubdirectory) && !isSubdirectory
+                var status = stat()
+                return stat(file, &status) != 0 || status.st_mode & S_IFMT != S_IFDIR
             }
         return .files(files)
     }
 
-    /// Reads a file, refusing it before reading when it exceeds `maxFileSize`.
+    /// Reads a regular file, refusing it before reading when it exceeds `maxFileSize`.
     static func read(_ path: String, limits: LoadLimits) -> Result<ManifestSource, LoadError> {
-        let size: Int
-        do {
-            let attributes = try FileManager.default.attributesOfItem(atPath: path)
-            switch attributes[.size] {
-            case let value as Int: size = value
-            case let value as UInt64: size = Int(clamping: value)
-            case let value as Int64: size = Int(clamping: value)
-            default: size = 0
+        // Checked before opening: opening some devices has effects of its own.
+        var status = stat()
+        guard stat(path, &status) == 0 else { return .failure(unreadable(path, reason(errno))) }
+        if let problem = notRegular(status) { return .failure(unreadable(path, problem)) }
+        let descriptor = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)
+        guard descriptor >= 0 else { return .failure(unreadable(path, reason(errno))) }
+        defer { close(descriptor) }
+        // And again on what was opened: the path may have been replaced in between.
+        guard fstat(descriptor, &status) == 0 else { return .failure(unreadable(path, reason(errno))) }
+        if let problem = notRegular(status) { return .failure(unreadable(path, problem)) }
+        if Int(status.st_size) > limits.maxFileSize {
+            return .failure(tooLarge(path, size: Int(status.st_size), limit: limits.maxFileSize))
+        }
+        // The file may have grown since it was measured: read on until the end, or until one
+        // byte past the limit.
+        var bytes = [UInt8](repeating: 0, count: min(Int(status.st_size) + 1, limits.maxFileSize + 1))
+        var count = 0
+        while true {
+            if count == bytes.count {
+                guard bytes.count <= limits.maxFileSize else { break }
+                bytes += [UInt8](repeating: 0, count: min(bytes.count, limits.maxFileSize + 1 - bytes.count))
             }
-        } catch {
-            return .failure(unreadable(path, FileManager.default.fileExists(atPath: path) ? "\(error)" : "no such file or directory"))
-        }
-        if size > limits.maxFileSize {
-            return .failure(tooLarge(path, size: size, limit: limits.maxFileSize))
-        }
-        guard FileManager.default.isReadableFile(atPath: path) else {
-            return .failure(unreadable(path, "permission denied"))
-        }
-        do {
-            let data = try Data(contentsOf: URL(fileURLWithPath: path))
-            // The file may have grown since it was measured.
-            if data.count > limits.maxFileSize {
-                return .failure(tooLarge(path, size: data.count, limit: limits.maxFileSize))
+            let result = bytes.withUnsafeMutableBytes { buffer in
+                systemRead(descriptor, buffer.baseAddress! + count, buffer.count - count)
             }
-            return .success(ManifestSource(name: path, bytes: Array(data)))
-        } catch {
-            return .failure(unreadable(path, "\(error)"))
+            if result < 0 {
+                if errno == EINTR { continue }
+                return .failure(unreadable(path, reason(errno)))
+            }
+            if result == 0 { break }
+            count += result
         }
+        if count > limits.maxFileSize {
+            return .failure(tooLarge(path, size: count, limit: limits.maxFileSize))
+        }
+        bytes.removeSubrange(count...)
+        return .success(ManifestSource(name: path, bytes: bytes))
     }
 
     static func tooLarge(_ name: String, size: Int, limit: Int) -> LoadError {
@@ -99,6 +117,25 @@ enum ManifestFileReader {
             message: "file is \(size) bytes, larger than the limit of \(limit) bytes; it was not parsed",
             location: .startOfFile(name)
         )
+    }
+
+    /// Why a file of this status cannot be read as a manifest, or nil for a regular file.
+    private static func notRegular(_ status: stat) -> String? {
+        switch status.st_mode & S_IFMT {
+        case S_IFREG: return nil
+        case S_IFDIR: return "is a directory"
+        case S_IFIFO: return "not a regular file (a named pipe)"
+        case S_IFCHR: return "not a regular file (a character device)"
+        case S_IFBLK: return "not a regular file (a block device)"
+        case S_IFSOCK: return "not a regular file (a socket)"
+        default: return "not a regular file"
+        }
+    }
+
+    /// A system error in a few lowercase words, e.g. `permission denied`.
+    private static func reason(_ code: Int32) -> String {
+        let text = String(cString: strerror(code))
+        return text.prefix(1).lowercased() + text.dropFirst()
     }
 
     private static func unreadable(_ path: String, _ reason: String) -> LoadError {

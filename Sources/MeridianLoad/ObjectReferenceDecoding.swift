@@ -2,11 +2,21 @@
 
 extension ObjectMeta {
     /// Decodes `metadata`; `nameProblem` applies the kind's naming rule.
+    ///
+    /// Every field of Kubernetes' `ObjectMeta` is known: those the API server or controllers
+    /// write (`uid`, `resourceVersion`, `managedFields`...) are accepted and not used, as is
+    /// `namespace` on a cluster-scoped kind (the API server drops it too).
     static func decode(_ metadata: MappingReader, namespaced: Bool, nameProblem: @escaping (String) -> String?) -> ObjectMeta {
+        metadata.ignore(
+            "generateName", "selfLink", "uid", "resourceVersion", "generation", "deletionTimestamp",
+            "deletionGracePeriodSeconds", "ownerReferences", "finalizers", "managedFields"
+        )
         let name = metadata.string("name", required: true, problem: nameProblem) ?? ""
         var namespace: String?
         if namespaced {
             namespace = metadata.string("namespace", problem: NameSyntax.dnsLabelProblem) ?? "default"
+        } else {
+            metadata.ignore("namespace")
         }
         let labels = metadata.stringMap(
             "labels",

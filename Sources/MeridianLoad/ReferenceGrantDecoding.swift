@@ -1,5 +1,18 @@
 // Decoding of gateway.networking.k8s.io ReferenceGrants (v1beta1, v1).
 
+extension ReferenceGrant {
+    /// Decodes a ReferenceGrant document (`KnownKinds`); the kind has no `status`.
+    static func decodeDocument(_ document: KindDocument) -> DecodedResource {
+        .referenceGrant(ReferenceGrant(
+            apiVersion: document.apiVersion,
+            metadata: document.meta(namespaced: isNamespaced),
+            spec: document.spec().map(ReferenceGrantSpec.decode) ?? ReferenceGrantSpec(from: [], to: []),
+            location: document.location,
+            documentIndex: document.index
+        ))
+    }
+}
+
 extension ReferenceGrantSpec {
     static let maxEntries = 16
 

@@ -63,6 +63,8 @@ extension Secret {
         if let dataReader = root.value("data"), let mapping = dataReader.mapping() {
             for entry in mapping.entries {
                 guard let key = entry.key.scalar?.text else { continue }
+                // Every key is a file name of the Secret, not a field: mark it read.
+                _ = mapping.value(key)
                 written.insert(key)
                 let reader = NodeReader(node: entry.value, path: dataReader.path.key(key), diagnostics: root.diagnostics)
                 if let problem = keyProblem(key) {

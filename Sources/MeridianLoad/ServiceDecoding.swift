@@ -1,8 +1,30 @@
 // Decoding and validation of core/v1 Service specs, following the API server's rules
 // for the fields the control plane uses.
 
+extension Service {
+    /// Decodes a core/v1 Service document (`KnownKinds`); `status` is ignored.
+    static func decodeDocument(_ document: KindDocument) -> DecodedResource {
+        document.root.ignore("status")
+        return .service(Service(
+            apiVersion: document.apiVersion,
+            metadata: document.meta(namespaced: isNamespaced, nameProblem: NameSyntax.dns1035LabelProblem),
+            spec: document.spec().map(ServiceSpec.decode) ?? ServiceSpec(type: .clusterIP, clusterIP: nil, externalName: nil, selector: [:], ports: []),
+            location: document.location,
+            documentIndex: document.index
+        ))
+    }
+}
+
 extension ServiceSpec {
     static func decode(_ spec: MappingReader) -> ServiceSpec {
+        // What kube-proxy, load balancers and the IP allocator act on: the Gateway sends
+        // to the Service's endpoints (or its DNS name) and has no use for them.
+        spec.ignore(
+            "clusterIPs", "externalIPs", "sessionAffinity", "sessionAffinityConfig", "loadBalancerIP",
+            "loadBalancerSourceRanges", "loadBalancerClass", "externalTrafficPolicy", "internalTrafficPolicy",
+            "healthCheckNodePort", "publishNotReadyAddresses", "ipFamilies", "ipFamilyPolicy",
+            "allocateLoadBalancerNodePorts", "trafficDistribution"
+        )
         let type: ServiceType = spec.enumValue("type") ?? .clusterIP
         let clusterIP = spec.string("clusterIP", allowEmpty: true, problem: { value in
             if value.isEmpty || value == "None" || IPAddressSyntax.isIPv4(value) || IPAddressSyntax.isIPv6(value) { return nil }
@@ -56,6 +78,7 @@ extension ServiceSpec {
 
 extension ServicePort {
     static func decode(_ mapping: MappingReader, requireName: Bool) -> ServicePort {
+        mapping.ignore("nodePort")
         let name = mapping.string("name", problem: NameSyntax.dnsLabelProblem)
         if requireName && !mapping.has("name") {
             mapping.reportMissing("name", "required when the Service has more than one port")

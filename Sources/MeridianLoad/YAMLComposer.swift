@@ -1,7 +1,11 @@
 // Pure Swift: consumes the events LibYAMLEventReader copied out of libyaml.
 
 /// Builds node trees from libyaml events: anchors, bounded alias expansion, merge keys,
-/// duplicate-key detection and the nesting bound.
+/// duplicate-key detection and the nesting and size bounds.
+///
+/// Documents are handed over one by one as they end, so only one document's tree is in
+/// memory at a time. Alias expansion is bounded per file (in nodes and in bytes), so many
+/// small documents cannot add up to what one large one may not.
 struct YAMLComposer {
     let file: String
     let limits: LoadLimits
@@ -11,6 +15,8 @@ struct YAMLComposer {
         var node: YAMLNode
         /// Nodes in the subtree, counting expanded aliases.
         var count: Int
+        /// Bytes of scalar text in the subtree (keys included), counting expanded aliases.
+        var bytes: Int
         /// Levels of nesting in the subtree (1 for a scalar).
         var height: Int
     }
@@ -29,6 +35,7 @@ struct YAMLComposer {
         var keyLines: [String: Int] = [:]
         var mergeSources: [YAMLNode] = []
         var count = 1
+        var bytes = 0
         var childHeight = 0
     }
 
@@ -38,29 +45,45 @@ struct YAMLComposer {
 
     private var anchors: [String: Built] = [:]
     private var stack: [OpenCollection] = []
+    /// Nodes and bytes aliases added to the file so far.
     private var expandedNodes = 0
-    private var documentErrors: [LoadError] = []
+    private var expandedBytes = 0
+    /// Nodes of the current document so far.
+    private var documentNodes = 0
+    private var documentErrors: ErrorBudget
     private var root: YAMLNode?
 
     init(file: String, limits: LoadLimits) {
         self.file = file
         self.limits = limits
+        documentErrors = ErrorBudget(limit: limits.maxErrorsPerDocument, scope: .document)
     }
 
+    /// Every document of the stream, and the error that stopped parsing, if any.
     mutating func compose(_ reader: LibYAMLEventReader) -> YAMLParseResult {
         var documents: [YAMLDocument] = []
+        let streamError = compose(reader) { document in
+            documents.append(document)
+            return true
+        }
+        return YAMLParseResult(documents: documents, streamError: streamError)
+    }
+
+    /// Hands each complete, non-empty document to `body` as soon as it ends, until `body`
+    /// returns false; returns the error that stopped parsing, if any.
+    mutating func compose(_ reader: LibYAMLEventReader, _ body: (YAMLDocument) -> Bool) -> LoadError? {
         do {
-            try run(reader, into: &documents)
+            try run(reader, body)
         } catch {
             switch error {
             case .fatal(let loadError):
-                return YAMLParseResult(documents: documents, streamError: loadError)
+                return loadError
             }
         }
-        return YAMLParseResult(documents: documents, streamError: nil)
+        return nil
     }
 
-    private mutating func run(_ reader: LibYAMLEventReader, into documents: inout [YAMLDocument]) throws(Stop) {
+    private mutating func run(_ reader: LibYAMLEventReader, _ body: (YAMLDocument) -> Bool) throws(Stop) {
         var documentIndex = 0
         loop: while true {
             let event: YAMLParseEvent
@@ -77,17 +100,20 @@ struct YAMLComposer {
             case .documentStart:
                 anchors = [:]
                 stack = []
-                expandedNodes = 0
-                documentErrors = []
+                documentNodes = 0
+                documentErrors = ErrorBudget(limit: limits.maxErrorsPerDocument, scope: .document)
                 root = nil
             case .documentEnd:
-                if let root, !root.isNull {
-                    documents.append(YAMLDocument(root: root, index: documentIndex, errors: documentErrors))
+                if let root, !root.isNull, !body(YAMLDocument(root: root, index: documentIndex, errors: documentErrors.errors)) {
+                    return
                 }
+                root = nil
+                anchors = [:]
                 documentIndex += 1
             case .scalar(let text, let anchor, let tag, let style, let mark):
                 let node = YAMLNode(content: .scalar(YAMLScalar(text: text, style: style)), tag: tag, location: location(mark))
-                try finish(Built(node: node, count: 1, height: 1), anchor: anchor)
+                try count(nodes: 1, at: node.location)
+                try finish(Built(node: node, count: 1, bytes: text.utf8.count, height: 1), anchor: anchor)
             case .alias(let anchor, let mark):
                 try expandAlias(anchor, at: location(mark))
             case .sequenceStart(let anchor, let tag, let mark):
@@ -117,7 +143,20 @@ struct YAMLComposer {
         if stack.count + 1 > limits.maxNestingDepth {
             throw .fatal(nestingError(at: collection.location))
         }
+        try count(nodes: 1, at: collection.location)
         stack.append(collection)
+    }
+
+    /// Counts nodes into the document's total, which may not pass `maxNodesPerDocument`.
+    private mutating func count(nodes: Int, at location: SourceLocation) throws(Stop) {
+        documentNodes += nodes
+        if documentNodes > limits.maxNodesPerDocument {
+            throw .fatal(LoadError(
+                code: .sizeLimit,
+                message: "the document has more than \(limits.maxNodesPerDocument) nodes; the rest of the file was not read",
+                location: location
+            ))
+        }
     }
 
     private func nestingError(at location: SourceLocation) -> LoadError {
@@ -140,13 +179,22 @@ struct YAMLComposer {
         if expandedNodes > limits.maxAliasExpandedNodes {
             throw .fatal(LoadError(
                 code: .aliasLimit,
-                message: "alias expansion exceeds the limit of \(limits.maxAliasExpandedNodes) nodes per document",
+                message: "alias expansion exceeds the limit of \(limits.maxAliasExpandedNodes) nodes per file",
+                location: location
+            ))
+        }
+        expandedBytes += target.bytes
+        if expandedBytes > limits.maxAliasExpandedBytes {
+            throw .fatal(LoadError(
+                code: .aliasLimit,
+                message: "alias expansion exceeds the limit of \(limits.maxAliasExpandedBytes) bytes per file",
                 location: location
             ))
         }
         if stack.count + target.height > limits.maxNestingDepth {
             throw .fatal(nestingError(at: location))
         }
+        try count(nodes: target.count, at: location)
         try finish(target, anchor: nil)
     }
 
@@ -154,7 +202,7 @@ struct YAMLComposer {
         let height = collection.childHeight + 1
         guard collection.isMapping else {
             let node = YAMLNode(content: .sequence(collection.items), tag: collection.tag, location: collection.location)
-            return Built(node: node, count: collection.count, height: height)
+            return Built(node: node, count: collection.count, bytes: collection.bytes, height: height)
         }
         var entries = collection.entries
         if !collection.mergeSources.isEmpty {
@@ -174,7 +222,7 @@ struct YAMLComposer {
             }
         }
         let node = YAMLNode(content: .mapping(entries), tag: collection.tag, location: collection.location)
-        return Built(node: node, count: collection.count, height: height)
+        return Built(node: node, count: collection.count, bytes: collection.bytes, height: height)
     }
 
     /// Records a finished node: registers its anchor, then attaches it to its parent (or makes it the root).
@@ -187,6 +235,7 @@ struct YAMLComposer {
             return
         }
         stack[stack.count - 1].count += built.count
+        stack[stack.count - 1].bytes += built.bytes
         stack[stack.count - 1].childHeight = max(stack[stack.count - 1].childHeight, built.height)
         if !stack[stack.count - 1].isMapping {
             stack[stack.count - 1].items.append(built.node)
@@ -202,7 +251,7 @@ struct YAMLComposer {
 
     private mutating func attach(key: YAMLNode, value: YAMLNode) {
         guard let keyScalar = key.scalar else {
-            documentErrors.append(LoadError(
+            documentErrors.add(LoadError(
                 code: .wrongType,
                 message: "mapping keys must be scalars, got a \(key.content.kindName)",
                 location: key.location,
@@ -214,7 +263,7 @@ struct YAMLComposer {
             if isMergeable(value) {
                 stack[stack.count - 1].mergeSources.append(value)
             } else {
-                documentErrors.append(LoadError(
+                documentErrors.add(LoadError(
                     code: .wrongType,
                     message: "a merge key (<<) needs a mapping or a sequence of mappings, got a \(value.content.kindName)",
                     location: value.location,
@@ -224,7 +273,7 @@ struct YAMLComposer {
             return
         }
         if let firstLine = stack[stack.count - 1].keyLines[keyScalar.text] {
-            documentErrors.append(LoadError(
+            documentErrors.add(LoadError(
                 code: .duplicateKey,
                 message: "duplicate key \(quoted(keyScalar.text)) (first at line \(firstLine))",
                 location: key.location,

@@ -14,7 +14,8 @@ public struct YAMLParseResult: Sendable {
 
 /// Parses YAML streams into node trees with source locations, using libyaml's event API.
 ///
-/// Aliases are expanded (bounded by `LoadLimits.maxAliasExpandedNodes`), `<<` merge keys
+/// Aliases are expanded (bounded by `LoadLimits.maxAliasExpandedNodes` and
+/// `maxAliasExpandedBytes`), documents are bounded by `maxNodesPerDocument`, `<<` merge keys
 /// are applied as Kubernetes' YAML 1.1 reader does, duplicate keys are reported, and empty
 /// documents are skipped.
 public enum YAMLDocumentParser {
@@ -22,6 +23,14 @@ public enum YAMLDocumentParser {
     public static func parse(_ bytes: [UInt8], fileName: String, limits: LoadLimits = LoadLimits()) -> YAMLParseResult {
         var composer = YAMLComposer(file: fileName, limits: limits)
         return composer.compose(LibYAMLEventReader(bytes: bytes))
+    }
+
+    /// Parses bytes, handing each document to `body` as soon as it is complete (so only one
+    /// document's tree is in memory at a time) until `body` returns false; returns the error
+    /// that stopped parsing, if any.
+    static func parse(_ bytes: [UInt8], fileName: String, limits: LoadLimits, eachDocument body: (YAMLDocument) -> Bool) -> LoadError? {
+        var composer = YAMLComposer(file: fileName, limits: limits)
+        return composer.compose(LibYAMLEventReader(bytes: bytes), body)
     }
 
     /// Parses YAML text; `fileName` is used in every location.

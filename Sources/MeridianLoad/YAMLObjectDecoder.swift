@@ -74,7 +74,7 @@ struct YAMLObjectDecoder: Decoder {
             return map
         }
         let decoder = YAMLObjectDecoder(node: node, path: path, codingPath: codingPath, diagnostics: diagnostics)
-        let errorsBefore = diagnostics.errors.count
+        let errorsBefore = diagnostics.reportedCount
         let value: T
         do {
             value = try T(from: decoder)
@@ -89,7 +89,7 @@ struct YAMLObjectDecoder: Decoder {
         if let validated = value as? any ValidatedDecodable {
             var report = ValidationReport()
             validated.validate(&report)
-            report.resolve(against: node, path: path, diagnostics: diagnostics, isIncomplete: diagnostics.errors.count > errorsBefore)
+            report.resolve(against: node, path: path, diagnostics: diagnostics, isIncomplete: diagnostics.reportedCount > errorsBefore)
         }
         return value
     }

@@ -79,6 +79,20 @@ spec:
         #expect(result.errors.first?.code == .fileUnreadable)
     }
 
+    @Test func refusesNamedPipesAndDevicesAsNotRegularFiles() throws {
+        let directory = try TemporaryDirectory()
+        try directory.write("a.yaml", "apiVersion: v1\nkind: Service\nmetadata: {name: a}\nspec: {ports: [{port: 80}]}\n")
+        let pipe = directory.path + "/pipe.yaml"
+        #expect(mkfifo(pipe, 0o644) == 0)
+        // Reading the pipe would block for ever; it is refused, and named as the user named its directory.
+        let given = directory.path + "/./"
+        let result = ConfigurationLoader.load(paths: [given])
+        #expect(result.errors.map(\.description) == ["\(given)pipe.yaml:1:1: cannot read: not a regular file (a named pipe)"])
+        #expect(result.services.map(\.metadata.name) == ["a"])
+        #expect(ConfigurationLoader.load(paths: [pipe]).errors.map(\.description) == ["\(pipe):1:1: cannot read: not a regular file (a named pipe)"])
+        #expect(ConfigurationLoader.load(paths: ["/dev/null"]).errors.map(\.description) == ["/dev/null:1:1: cannot read: not a regular file (a character device)"])
+    }
+
     @Test func reportsDuplicateResourcesAtTheSecondWithTheFirstsLocation() {
         let result = ConfigurationLoader.load(sources: [
             ManifestSource(name: "a.yaml", text: gatewayClass),
@@ -118,45 +132,43 @@ spec:
         ])
     }
 
-    @Test func ignoresUnsupportedKindsWithAReason() {
+    @Test func ignoresKindsOfOtherGroupsWithANote() {
         let yaml = """
-        apiVersion: gateway.kgateway.dev/v1alpha1
-        kind: GatewayParameters
-        metadata:
-          name: params
-          namespace: ai-gateway
-        spec:
-          kube: {}
-        ---
-        apiVersion: gateway.networking.k8s.io/v1alpha2
-        kind: HTTPRoute
-        metadata:
-          name: old
-        ---
         apiVersion: networking.istio.io/v1beta1
         kind: Gateway
         metadata:
           name: istio
+        ---
+        apiVersion: apps/v1
+        kind: Deployment
+        metadata: {name: web, namespace: shop}
+        spec: {replicas: 2}
+        ---
+        apiVersion: v1
+        kind: ConfigMap
+        metadata: {name: settings}
+        data: {a: b}
         """
         let result = load(yaml)
         #expect(result.errors.isEmpty)
         #expect(result.ignored == [
             IgnoredDocument(
-                apiVersion: "gateway.kgateway.dev/v1alpha1", kind: "GatewayParameters", name: "params", namespace: "ai-gateway",
-                location: SourceLocation(file: "test.yaml", line: 1, column: 1), documentIndex: 0,
-                reason: "kind GatewayParameters is not supported yet"
-            ),
-            IgnoredDocument(
-                apiVersion: "gateway.networking.k8s.io/v1alpha2", kind: "HTTPRoute", name: "old",
-                location: SourceLocation(file: "test.yaml", line: 9, column: 1), documentIndex: 1,
-                reason: "apiVersion gateway.networking.k8s.io/v1alpha2 is not supported for kind HTTPRoute"
-            ),
-            IgnoredDocument(
                 apiVersion: "networking.istio.io/v1beta1", kind: "Gateway", name: "istio",
-                location: SourceLocation(file: "test.yaml", line: 14, column: 1), documentIndex: 2,
-                reason: "apiVersion networking.istio.io/v1beta1 is not supported for kind Gateway"
+                location: SourceLocation(file: "test.yaml", line: 1, column: 1), documentIndex: 0,
+                reason: "Meridian does not read networking.istio.io/v1beta1 Gateway objects"
+            ),
+            IgnoredDocument(
+                apiVersion: "apps/v1", kind: "Deployment", name: "web", namespace: "shop",
+                location: SourceLocation(file: "test.yaml", line: 6, column: 1), documentIndex: 1,
+                reason: "Meridian does not read apps/v1 Deployment objects"
+            ),
+            IgnoredDocument(
+                apiVersion: "v1", kind: "ConfigMap", name: "settings",
+                location: SourceLocation(file: "test.yaml", line: 11, column: 1), documentIndex: 2,
+                reason: "Meridian does not read v1 ConfigMap objects"
             ),
         ])
+        #expect(result.isValid)
     }
 
     @Test func requiresAPIVersionKindAndName() {
@@ -175,7 +187,7 @@ spec:
             "test.yaml:1:1: apiVersion: required field is missing",
             "test.yaml:3:3: metadata.name: required field is missing",
             "test.yaml:7:11: metadata.name: required field is missing",
-            "test.yaml:9:1: expected a Kubernetes object (a mapping), got a list",
+            "test.yaml:9:1: not a Kubernetes object: the document is a list, not a mapping with apiVersion and kind",
         ])
     }
 

@@ -193,10 +193,11 @@ import MeridianLoad
         ])
     }
 
-    @Test("only gateway.networking.k8s.io/v1 GRPCRoutes are read; other versions are reported as ignored")
+    @Test("only gateway.networking.k8s.io/v1 GRPCRoutes are read; another version is an error naming the supported one")
     func versions() {
         let result = load(route("    - backendRefs: [{name: svc, port: 9000}]", apiVersion: "gateway.networking.k8s.io/v1alpha2"))
         #expect(result.grpcRoutes.isEmpty)
-        #expect(result.ignored.map(\.reason) == ["apiVersion gateway.networking.k8s.io/v1alpha2 is not supported for kind GRPCRoute"])
+        #expect(result.ignored.isEmpty)
+        #expect(result.errors.map(\.message) == ["apiVersion gateway.networking.k8s.io/v1alpha2 is not supported for kind GRPCRoute; supported: gateway.networking.k8s.io/v1"])
     }
 }

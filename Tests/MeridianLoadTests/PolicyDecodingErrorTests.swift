@@ -98,6 +98,17 @@ struct PolicyDecodingErrorTests {
         ])
     }
 
+    @Test func aDurationWithTwentyDigitsIsRefusedNotOverflowed() {
+        // Found by scripts/fuzz-loader: the digits were added up before their count was
+        // checked, and the twentieth overflowed Int64, which stopped the process.
+        let digits = String(repeating: "8", count: 20)
+        #expect(GatewayAPIDuration(digits + "s") == nil)
+        #expect(GatewayAPIDuration("99999h99999m99999s99999ms")?.duration == .milliseconds(99_999 * 3_600_000 + 99_999 * 60_000 + 99_999 * 1_000 + 99_999))
+        #expect(errorLines(policy("BackendConfigPolicy", kgateway, spec: "  outlierDetection: {interval: \(digits)s}")) == [
+            "test.yaml:5:32: spec.outlierDetection.interval: invalid duration \"\(digits)s\": must be 1 to 4 groups of up to 5 digits followed by h, m, s or ms (e.g. \"30s\", \"1m30s\", \"500ms\")",
+        ])
+    }
+
     @Test func missingRequiredFields() {
         #expect(errorLines(policy("RateLimitPolicy", spec: "  descriptors: [{entries: [{key: x-tenant}], limit: {unit: HOUR}}]")) == [
             "test.yaml:5:53: spec.descriptors[0].limit.requestsPerUnit: required field is missing",
@@ -151,7 +162,7 @@ struct PolicyDecodingErrorTests {
         // Another product's kind of the same name is not ours: ignored, as before.
         let other = load(policy("RetryPolicy", "policies.example.com/v1", spec: "  whatever: 1"))
         #expect(other.errors.isEmpty)
-        #expect(other.ignored.map(\.reason) == ["kind RetryPolicy is not supported yet"])
+        #expect(other.ignored.map(\.reason) == ["Meridian does not read policies.example.com/v1 RetryPolicy objects"])
     }
 
     @Test func everyProblemIsReportedNotJustTheFirst() {

@@ -157,7 +157,7 @@ import MeridianLoad
         #expect(elapsed < .seconds(1))
         // a: 10 nodes; 9 copies of a (90) + 9 of b (91 each, 909 in all) + the first copy of e's *d (7,381) pass 10,000.
         #expect(result.errors.map(\.description) == [
-            "lol.yaml:10:10: alias expansion exceeds the limit of 10000 nodes per document",
+            "lol.yaml:10:10: alias expansion exceeds the limit of 10000 nodes per file",
         ])
         #expect(result.errors.first?.code == .aliasLimit)
         #expect(result.ignored.isEmpty)
@@ -169,7 +169,7 @@ import MeridianLoad
         b: [*a, *a]
         """
         let tight = YAMLDocumentParser.parse(yaml, fileName: "a.yaml", limits: LoadLimits(maxAliasExpandedNodes: 5))
-        #expect(tight.streamError?.description == "a.yaml:2:9: alias expansion exceeds the limit of 5 nodes per document")
+        #expect(tight.streamError?.description == "a.yaml:2:9: alias expansion exceeds the limit of 5 nodes per file")
         #expect(YAMLDocumentParser.parse(yaml, fileName: "a.yaml").streamError == nil)
     }
 
