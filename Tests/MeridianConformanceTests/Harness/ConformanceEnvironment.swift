@@ -101,7 +101,7 @@ final class ConformanceEnvironment: Sendable {
                 deployment.namespace == service.namespace && selector.allSatisfy { deployment.podLabels[$0.key] == $0.value }
             }
             for deployment in selected {
-                let pod = try await EchoPods.shared.pod(namespace: deployment.namespace, deployment: deployment.name)
+                let pod = try await EchoPods.shared.pod(namespace: deployment.namespace, deployment: deployment.name, grpc: deployment.isGRPCEcho)
                 let ports = service.servicePorts.map { port in
                     let name = port.name.map { "name: \($0), " } ?? ""
                     return "{\(name)port: \(pod.port(forTarget: port.targetPort)), protocol: TCP}"
@@ -153,9 +153,19 @@ final class ConformanceEnvironment: Sendable {
         }
         // A Gateway with nothing programmed gets no listeners; there is no warm-up to wait for.
         let programmed = ConformanceTest.conditions(Self.resource(status, "Gateway", name)?["conditions"]).contains { $0.type == "Programmed" && $0.status == "True" }
-        let proxy = try await GatewayProxy(gateway: name, listenerPorts: document.listenerPorts, address: address, environment: self, awaitListeners: programmed)
-        started.withLock { $0.append(proxy) }
-        return proxy
+        // The xDS port is picked free but bound later by `meridian serve`; a client connection
+        // (the harness makes many) can take it in between. Such a start is retried.
+        for attempt in 1...3 {
+            let proxy = try await GatewayProxy(gateway: name, listenerPorts: document.listenerPorts, address: address, environment: self, awaitListeners: programmed)
+            started.withLock { $0.append(proxy) }
+            if attempt < 3, proxy.meridian.output.contains("Address already in use") {
+                print("conformance: \(name): meridian serve could not bind its xDS port; starting it again")
+                proxy.stop()
+                continue
+            }
+            return proxy
+        }
+        throw FixtureError("unreachable")
     }
 
     /// `kind` + `namespace/name` → that resource's Gateway API `status` object, with each
@@ -186,7 +196,8 @@ final class ConformanceEnvironment: Sendable {
     /// Everything the environment started (echo pods are shared and stay up).
     func stop() {
         for proxy in started.withLock({ $0 }) { proxy.stop() }
-        try? FileManager.default.removeItem(at: directory)
+        // MERIDIAN_CONFORMANCE_KEEP=1 keeps the files and logs for a look afterwards.
+        if ProcessInfo.processInfo.environment["MERIDIAN_CONFORMANCE_KEEP"] == nil { try? FileManager.default.removeItem(at: directory) }
     }
 }
 
@@ -223,7 +234,9 @@ final class GatewayProxy: Sendable {
         // Ready when Envoy has taken its first listener set and none is still warming
         // (a listener warms until its routes and clusters' endpoints have arrived).
         guard awaitListeners else { return }
+        let meridian = meridian
         let ready = await eventually(timeout: .seconds(30), every: .milliseconds(50)) {
+            if meridian.output.contains("Address already in use") { return true }
             guard let stats = try? await envoy.stats(matching: "^listener_manager\\.(lds\\.update_success|total_listeners_warming|total_listeners_active)$") else { return false }
             return (stats["listener_manager.lds.update_success"] ?? 0) >= 1 && (stats["listener_manager.total_listeners_warming"] ?? 1) == 0
         }

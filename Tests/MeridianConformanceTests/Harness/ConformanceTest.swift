@@ -256,6 +256,14 @@ final class ConformanceTest: Sendable {
         return GatewayAddress(proxy: proxy, gatewayPort: port)
     }
 
+    /// Upstream's `GetTLSSecret(tls-validity-checks-certificate)`: the server certificate the HTTPS
+    /// tests trust, as a PEM file in the environment's directory.
+    func validityChecksCertificateFile() throws -> String {
+        let url = environment.directory.appendingPathComponent("tls-validity-checks-certificate.pem")
+        try SuiteSecrets.validityChecks.certificatePEM.write(to: url, atomically: true, encoding: .utf8)
+        return url.path
+    }
+
     // MARK: Traffic (upstream's MakeRequestAndExpectEventuallyConsistentResponse)
 
     /// Sends the request until `threshold` answers in a row meet the expectation, within `timeout`.
@@ -317,7 +325,11 @@ final class ConformanceTest: Sendable {
         let setHeaders = expected.backendSetResponseHeaders.sorted { $0.key < $1.key }.map { "\($0.key):\($0.value)" }.joined(separator: ",")
         headers.append(("X-Echo-Set-Header", setHeaders))
         do {
-            let captured = try await ConformanceHTTP.roundTrip(address: gateway.proxy.address, port: gateway.port, method: method, target: path, headers: headers)
+            let captured = if let tls = gateway.tls {
+                try await ConformanceHTTP.tlsRoundTrip(address: gateway.proxy.address, port: gateway.port, tls: tls, method: method, target: path, headers: headers)
+            } else {
+                try await ConformanceHTTP.roundTrip(address: gateway.proxy.address, port: gateway.port, method: method, target: path, headers: headers)
+            }
             return (captured, expected.mismatch(captured, sentPath: path, sentMethod: method))
         } catch {
             return (nil, "request failed: \(error)")
@@ -331,6 +343,8 @@ struct GatewayAddress: Sendable {
     var proxy: GatewayProxy
     /// The port written in the Gateway.
     var gatewayPort: Int
+    /// Requests go over TLS (an HTTPS listener), else in clear text.
+    var tls: ClientTLS?
     /// Where that port listens on the loopback address.
     var port: Int { proxy.port(gatewayPort) }
 
@@ -339,6 +353,13 @@ struct GatewayAddress: Sendable {
 
     /// The same Gateway at another of its ports.
     func at(port: Int) -> GatewayAddress { GatewayAddress(proxy: proxy, gatewayPort: port) }
+
+    /// The same address over TLS: SNI `serverName`, the server certificate checked against `caFile`.
+    func https(serverName: String, caFile: String, http2: Bool = false) -> GatewayAddress {
+        var copy = self
+        copy.tls = ClientTLS(serverName: serverName, caFile: caFile, http2: http2)
+        return copy
+    }
 }
 
 extension JSONValue {

@@ -31,7 +31,8 @@ actor EchoPods {
     private var processes: [ChildProcess] = []
 
     /// The pod of Deployment `namespace/deployment`, started on first use.
-    func pod(namespace: String, deployment: String) async throws -> Pod {
+    /// `grpc`: upstream's gRPC echo pod (`scripts/grpc-echo-backend.py`), serving its one port.
+    func pod(namespace: String, deployment: String, grpc: Bool = false) async throws -> Pod {
         let key = "\(namespace)/\(deployment)"
         if let existing = pods[key] { return try await existing.value }
         let directory = directory
@@ -41,20 +42,21 @@ actor EchoPods {
             let podName = "\(deployment)-\(String(UInt32.random(in: 0...UInt32.max), radix: 36))"
             let portFile = directory.appendingPathComponent("\(namespace)-\(deployment).ports")
             try? FileManager.default.removeItem(at: portFile)
-            let script = RepositoryPaths.root.appendingPathComponent("scripts/echo-backend.py")
+            let script = RepositoryPaths.root.appendingPathComponent(grpc ? "scripts/grpc-echo-backend.py" : "scripts/echo-backend.py")
             let process = try ChildProcess(
                 executable: python,
-                arguments: [script.path, "--namespace", namespace, "--service", deployment, "--pod", podName,
-                            "--port", "0", "--port", "0", "--port-file", portFile.path, "--parent-pid", String(getpid())],
+                arguments: [script.path, "--namespace", namespace, "--service", deployment, "--pod", podName]
+                    + (grpc ? ["--port", "0"] : ["--port", "0", "--port", "0"])
+                    + ["--port-file", portFile.path, "--parent-pid", String(getpid())],
                 logFile: directory.appendingPathComponent("\(namespace)-\(deployment).log")
             )
             self.keep(process)
             guard await eventually(timeout: .seconds(20), { FileManager.default.fileExists(atPath: portFile.path) }),
                   let ports = try? String(contentsOf: portFile, encoding: .utf8).split(separator: "\n").compactMap({ Int($0) }),
-                  ports.count == 2 else {
+                  ports.count == (grpc ? 1 : 2) else {
                 throw FixtureError("echo pod \(key) did not start: \(process.output)")
             }
-            return Pod(namespace: namespace, name: podName, httpPort: ports[0], h2cPort: ports[1])
+            return Pod(namespace: namespace, name: podName, httpPort: ports[0], h2cPort: ports.count > 1 ? ports[1] : ports[0])
         }
         pods[key] = task
         return try await task.value

@@ -94,8 +94,49 @@ struct CapturedRoundTrip: Sendable {
     }
 }
 
-/// A one-request-per-connection HTTP/1.1 client for any loopback address.
+/// How a request reaches an HTTPS listener (upstream's `MakeTLSRequestAndExpectEventuallyConsistentResponse`):
+/// the TLS server name, independent of the Host header, and the CA the server certificate must
+/// chain to and name the server name under (Go's `tls.Config{RootCAs, ServerName}`).
+struct ClientTLS: Sendable {
+    var serverName: String
+    /// A PEM file.
+    var caFile: String
+    /// Upstream's `H2Protocol`: HTTP/2, negotiated by ALPN.
+    var http2 = false
+}
+
+/// A one-request-per-connection HTTP/1.1 client for any loopback address; over TLS through
+/// `scripts/conformance-client.py` (Python's `ssl` and `h2`, one short process per request).
 enum ConformanceHTTP {
+    static let tlsClient = RepositoryPaths.root.appendingPathComponent("scripts/conformance-client.py")
+
+    static func tlsRoundTrip(address: String, port: Int, tls: ClientTLS, method: String, target: String, headers: [(String, String)]) async throws -> CapturedRoundTrip {
+        guard let python = RepositoryPaths.executable(named: "python3") else { throw FixtureError("python3 not found on PATH") }
+        let spec: [String: Any] = [
+            "address": address, "port": port, "sni": tls.serverName, "ca": tls.caFile, "method": method, "target": target,
+            "headers": headers.map { [$0.0, $0.1] }, "protocol": tls.http2 ? "h2" : "h1",
+        ]
+        let argument = String(decoding: try JSONSerialization.data(withJSONObject: spec), as: UTF8.self)
+        let directory = try RepositoryPaths.makeScratchDirectory("conformance-tls")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let output: String = try await withCheckedThrowingContinuation { continuation in
+            DispatchQueue.global().async {
+                continuation.resume(with: Result {
+                    let process = try ChildProcess(executable: python, arguments: [tlsClient.path, argument], logFile: directory.appendingPathComponent("client.log"))
+                    guard process.waitForExit(timeout: 15) == 0 else { throw FixtureError("conformance-client.py failed: \(process.output)") }
+                    return process.output
+                })
+            }
+        }
+        guard let line = output.split(separator: "\n").last(where: { $0.hasPrefix("{") }),
+              let json = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any] else {
+            throw FixtureError("conformance-client.py answered: \(output)")
+        }
+        if let error = json["error"] as? String { throw FixtureError(error) }
+        guard let status = json["status"] as? Int else { throw FixtureError("conformance-client.py answered: \(output)") }
+        return capture(status: status, headers: json["headers"] as? [String: String] ?? [:], body: Array((json["body"] as? String ?? "").utf8))
+    }
+
     static func roundTrip(address: String, port: Int, method: String, target: String, headers: [(String, String)], timeout: TimeInterval = 5) async throws -> CapturedRoundTrip {
         try await withCheckedThrowingContinuation { continuation in
             DispatchQueue.global().async {
@@ -168,6 +209,11 @@ enum ConformanceHTTP {
         }
         var body = Array(bytes[end.upperBound...])
         if headers["transfer-encoding"]?.lowercased() == "chunked" { body = dechunk(body) }
+        return capture(status: status, headers: headers, body: body)
+    }
+
+    /// A response as the tests compare it, with the echo pod's JSON account when it is one.
+    static func capture(status: Int, headers: [String: String], body: [UInt8]) -> CapturedRoundTrip {
         let text = String(decoding: body, as: UTF8.self)
         var echo: CapturedRoundTrip.Echo?
         if headers["content-type"] == "application/json", let json = try? JSONSerialization.jsonObject(with: Data(body)) as? [String: Any] {

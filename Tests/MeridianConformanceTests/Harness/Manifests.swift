@@ -46,6 +46,13 @@ struct ManifestDocument {
     }
 
     /// A Deployment's pod template labels.
+    /// A Deployment of upstream's gRPC echo pods (echo-basic with `GRPC_ECHO_SERVER` set).
+    var isGRPCEcho: Bool {
+        (root["spec"]?["template"]?["spec"]?["containers"]?.items ?? []).contains { container in
+            (container["env"]?.items ?? []).contains { $0["name"]?.text == "GRPC_ECHO_SERVER" }
+        }
+    }
+
     var podLabels: [String: String] { root["spec"]?["template"]?["metadata"]?["labels"]?.stringMap ?? [:] }
 
     /// A Service's selector (empty: endpoints are managed by hand).
