@@ -27,6 +27,9 @@ public struct LoadedConfiguration: Sendable {
     public var ignored: [IgnoredDocument] = []
     /// Objects set aside for their own errors (policy kinds): everything else still applies.
     public var rejected: [RejectedObject] = []
+    /// Files that could not be read, or not parsed to the end: `serve` keeps the last good
+    /// version of the objects they held.
+    public var unreadableFiles: [String] = []
     /// Every problem found, ordered by file, line and column (those of rejected objects included);
     /// at most `LoadLimits.maxErrorsPerFile` per file, after which a last error says that the
     /// rest of the file was not read.
@@ -154,7 +157,9 @@ struct ConfigurationAccumulator {
     }
 
     mutating func add(fileError error: LoadError) {
-        configuration.errors.append(error)
+        // A file that cannot be read is set aside whole; the other files are still served.
+        configuration.errors.append(error.setAside)
+        configuration.unreadableFiles.append(error.location.file)
     }
 
     /// Fixes a file's place in the error order, even when it cannot be read.
@@ -166,7 +171,7 @@ struct ConfigurationAccumulator {
         register(file: source.name)
         configuration.files.append(source.name)
         guard source.bytes.count <= limits.maxFileSize else {
-            configuration.errors.append(ManifestFileReader.tooLarge(source.name, size: source.bytes.count, limit: limits.maxFileSize))
+            add(fileError: ManifestFileReader.tooLarge(source.name, size: source.bytes.count, limit: limits.maxFileSize))
             return
         }
         fileErrors = ErrorBudget(limit: limits.maxErrorsPerFile, scope: .file)
@@ -179,8 +184,14 @@ struct ConfigurationAccumulator {
         if let streamError {
             fileErrors.add(streamError)
         }
+        // A file not parsed to the end (a syntax error, or too many errors to read on) is set
+        // aside whole: what it held keeps its last good version. A document that is not an
+        // object, or whose identity cannot be read, is set aside alone. The rest is served.
+        if streamError != nil || fileErrors.errors.contains(where: { $0.code == .errorLimit && !$0.isSetAside }) {
+            configuration.unreadableFiles.append(source.name)
+        }
         // The first errors found (documents are decoded in order); `finish` sorts them.
-        configuration.errors.append(contentsOf: fileErrors.errors)
+        configuration.errors.append(contentsOf: fileErrors.errors.map(\.setAside))
     }
 
     private mutating func add(_ outcome: DocumentOutcome) {
@@ -196,11 +207,19 @@ struct ConfigurationAccumulator {
             let (kind, displayName) = resource.identity
             let key = "\(kind)/\(displayName)"
             if let first = firstNameLocation[key] {
-                fileErrors.add(LoadError(
+                // The first declaration in load order (paths byte-wise, then documents) wins;
+                // this one is set aside, and the rest of its file is served.
+                let error = LoadError(
                     code: .duplicateResource,
-                    message: "duplicate \(kind) \(quoted(displayName)) (first defined at \(first))",
+                    message: "duplicate \(kind) \(quoted(displayName)) (first defined at \(first)); the first one is used",
                     location: nameLocation,
                     fieldPath: "metadata.name"
+                ).setAside
+                fileErrors.add(error)
+                let parts = displayName.split(separator: "/").map(String.init)
+                configuration.rejected.append(RejectedObject(
+                    apiVersion: "", kind: kind, name: parts.last ?? displayName, namespace: parts.count == 2 ? parts[0] : nil,
+                    location: nameLocation, errors: [error]
                 ))
                 return
             }

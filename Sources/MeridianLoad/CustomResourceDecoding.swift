@@ -75,18 +75,3 @@ extension CustomResourceSpec {
     }
 }
 
-extension LoadedConfiguration {
-    /// Puts back, for each rejected object, its version in `previous` (the last good one), so
-    /// a broken edit of a policy keeps the policy as it was. Returns the objects kept that way.
-    public mutating func keepingLastGoodVersions(from previous: LoadedConfiguration) -> [RejectedObject] {
-        var kept: [RejectedObject] = []
-        for object in rejected {
-            for spec in CustomResourceKinds.all where spec.kind == object.kind {
-                if spec.copy(name: object.name, namespace: object.namespace, from: previous, into: &self) {
-                    kept.append(object)
-                }
-            }
-        }
-        return kept
-    }
-}

@@ -79,7 +79,16 @@ enum DocumentDecoder {
             diagnostics.reportUnknownFields()
             let errors = diagnostics.errors
             let nameLocation = metadata?.value("name")?.location ?? document.root.location
-            return errors.isEmpty ? .resource(resource, nameLocation: nameLocation) : .invalid(errors)
+            guard !errors.isEmpty else { return .resource(resource, nameLocation: nameLocation) }
+            // An object whose identity is readable is set aside on its own; the rest is served.
+            let identity = resource.identity
+            let name = identity.displayName.split(separator: "/").last.map(String.init) ?? ""
+            guard !name.isEmpty else { return .invalid(errors) }
+            let namespace = identity.displayName.contains("/") ? identity.displayName.split(separator: "/").first.map(String.init) : nil
+            return .rejected(RejectedObject(
+                apiVersion: apiVersion, kind: identity.kind, name: name, namespace: namespace,
+                location: document.root.location, errors: errors.map(\.setAside)
+            ))
         case .custom(let spec):
             return decodeCustomResource(spec, document: document, root: root, apiVersion: apiVersion, diagnostics: diagnostics)
         case .unsupportedVersion(let supported):

@@ -34,14 +34,17 @@ public enum ConfigurationPipeline {
     public static func build(paths: [String], options: TranslationOptions, previous: LoadedConfiguration? = nil) -> ConfigurationBuild {
         var loaded = ConfigurationLoader.load(paths: paths)
         let kept = previous.map { loaded.keepingLastGoodVersions(from: $0) } ?? []
-        var build = build(loaded, options: options)
+        var build = build(loaded, options: options, kept: kept)
         build.keptObjects = kept
         return build
     }
 
-    public static func build(_ loaded: LoadedConfiguration, options: TranslationOptions) -> ConfigurationBuild {
+    /// Builds from loaded objects; objects in `kept` were set aside but are served in their last
+    /// good version, so they get that version's status rather than `Invalid`.
+    public static func build(_ loaded: LoadedConfiguration, options: TranslationOptions, kept: [RejectedObject] = []) -> ConfigurationBuild {
         var input = TranslationInput(loaded)
-        input.rejectedObjects = loaded.rejected
+        let keptSet = Set(kept)
+        input.rejectedObjects = loaded.rejected.filter { !keptSet.contains($0) }
         let translation = GatewayTranslator.translate(input, options: options)
         var snapshots: [String: Snapshot] = [:]
         var errors: [String: SnapshotError] = [:]

@@ -79,6 +79,12 @@ public final class ConfigurationWatcher: Sendable {
                 logger.error("invalid \(object.kind) \(object.qualifiedName): \(note)", metadata: ["error": "\(error)"])
             }
         }
+        let rejectedErrors = Set(build.loaded.rejected.flatMap(\.errors).map(\.description))
+        for error in build.loaded.errors where !rejectedErrors.contains(error.description) {
+            // A document that is not an object, or a file that could not be read or parsed.
+            let unreadable = build.loaded.unreadableFiles.contains(error.location.file)
+            logger.error(unreadable ? "file set aside; what it held keeps its last good version" : "document set aside; everything else is served", metadata: ["error": "\(error)"])
+        }
         for line in StatusReport.problemLines(build) {
             logger.notice("not everything is served", metadata: ["status": "\(line)"])
         }

@@ -100,7 +100,7 @@ spec:
         ])
         #expect(result.gatewayClasses.count == 1)
         #expect(result.errors.map(\.description) == [
-            "b.yaml:5:9: metadata.name: duplicate GatewayClass \"meridian\" (first defined at a.yaml:4:9)",
+            "b.yaml:5:9: metadata.name: duplicate GatewayClass \"meridian\" (first defined at a.yaml:4:9); the first one is used",
         ])
         #expect(result.errors.first?.code == .duplicateResource)
 
@@ -128,7 +128,7 @@ spec:
         """)
         #expect(distinct.services.count == 3)
         #expect(distinct.errors.map(\.description) == [
-            "test.yaml:18:18: metadata.name: duplicate Service \"default/a\" (first defined at test.yaml:13:18)",
+            "test.yaml:18:18: metadata.name: duplicate Service \"default/a\" (first defined at test.yaml:13:18); the first one is used",
         ])
     }
 

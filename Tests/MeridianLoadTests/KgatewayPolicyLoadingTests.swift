@@ -197,7 +197,7 @@ struct KgatewayPolicyLoadingTests {
         #expect(loaded.policies.directResponses.count == 1)
         #expect(loaded.policies.backends.count == 1)
         #expect(loaded.errors.map(\.description) == [
-            "test.yaml:13:18: metadata.name: duplicate DirectResponse \"default/same\" (first defined at test.yaml:3:18)",
+            "test.yaml:13:18: metadata.name: duplicate DirectResponse \"default/same\" (first defined at test.yaml:3:18); the first one is used",
         ])
     }
 }

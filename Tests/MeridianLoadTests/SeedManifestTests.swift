@@ -124,8 +124,8 @@ private let expectedSeedContents: [String: SeedContents] = [
         let result = ConfigurationLoader.load(paths: [seedDirectory])
         #expect(result.errors.map(\.code) == [.duplicateResource, .duplicateResource])
         #expect(result.errors.map(\.message) == [
-            "duplicate GatewayClass \"kgateway\" (first defined at \(seedDirectory)/01-gatewayclass.yaml:4:9)",
-            "duplicate GatewayClassConfig \"kgateway-config\" (first defined at \(seedDirectory)/01-gatewayclass.yaml:16:9)",
+            "duplicate GatewayClass \"kgateway\" (first defined at \(seedDirectory)/01-gatewayclass.yaml:4:9); the first one is used",
+            "duplicate GatewayClassConfig \"kgateway-config\" (first defined at \(seedDirectory)/01-gatewayclass.yaml:16:9); the first one is used",
         ])
         #expect(result.errors.allSatisfy { $0.location.file.hasSuffix("20-unified-gateway.yaml") })
         #expect(result.gatewayClasses.count == 1)

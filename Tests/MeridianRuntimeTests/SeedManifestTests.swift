@@ -130,8 +130,8 @@ struct SeedManifestTests {
     func wholeDirectory() throws {
         let build = ConfigurationPipeline.build(paths: [RepositoryPaths.seedManifests.path], options: TranslationOptions())
         #expect(build.loaded.errors.map(\.description) == [
-            "\(RepositoryPaths.seedManifests.path)/20-unified-gateway.yaml:5:9: metadata.name: duplicate GatewayClass \"kgateway\" (first defined at \(RepositoryPaths.seedManifests.path)/01-gatewayclass.yaml:4:9)",
-            "\(RepositoryPaths.seedManifests.path)/20-unified-gateway.yaml:17:9: metadata.name: duplicate GatewayClassConfig \"kgateway-config\" (first defined at \(RepositoryPaths.seedManifests.path)/01-gatewayclass.yaml:16:9)",
+            "\(RepositoryPaths.seedManifests.path)/20-unified-gateway.yaml:5:9: metadata.name: duplicate GatewayClass \"kgateway\" (first defined at \(RepositoryPaths.seedManifests.path)/01-gatewayclass.yaml:4:9); the first one is used",
+            "\(RepositoryPaths.seedManifests.path)/20-unified-gateway.yaml:17:9: metadata.name: duplicate GatewayClassConfig \"kgateway-config\" (first defined at \(RepositoryPaths.seedManifests.path)/01-gatewayclass.yaml:16:9); the first one is used",
         ])
     }
 }

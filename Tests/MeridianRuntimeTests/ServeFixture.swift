@@ -52,8 +52,8 @@ final class ServeFixture: Sendable {
         var backends: [String: LoopbackBackend] = [:]
         for name in backendNames { backends[name] = try await LoopbackBackend(name: name, directory: directory) }
         self.backends = backends
-        listenerPort = try freeLoopbackPort()
-        tlsPort = try freeLoopbackPort()
+        listenerPort = try freeListenerPort()
+        tlsPort = try freeListenerPort()
         xdsPort = try freeLoopbackPort()
 
         let (httpPort, tlsPort) = (listenerPort, self.tlsPort)

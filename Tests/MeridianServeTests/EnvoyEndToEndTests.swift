@@ -23,7 +23,7 @@ struct EnvoyEndToEndTests {
         init(_ label: String) async throws {
             directory = try RepositoryPaths.makeScratchDirectory(label)
             xdsPort = try server.start(address: "127.0.0.1:0")
-            listenerPort = try freeLoopbackPort()
+            listenerPort = try freeListenerPort()
             backendA = try await LoopbackBackend(name: "a", directory: directory)
             backendB = try await LoopbackBackend(name: "b", directory: directory)
         }

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// A TCP port on 127.0.0.1 for a listener that is configured now and bound later (an Envoy
 /// listener pushed over xDS): free a moment ago, and outside Linux's ephemeral range.
@@ -8,14 +9,20 @@ import Foundation
 /// a busy parallel test run one of those connections can take the port before Envoy binds it
 /// ("cannot bind ... Address already in use"). Ports below the ephemeral range are only ever
 /// taken by an explicit bind.
+///
+/// A port is handed out once per test process: two tests running side by side that pick a port
+/// before either binds it would otherwise be able to pick the same one.
 public func freeListenerPort() throws -> Int {
     let ephemeralStart = ephemeralPortRangeStart()
     let candidates = Array(10_000..<max(10_001, min(ephemeralStart, 32_768))).shuffled()
-    for port in candidates.prefix(200) where isFreeLoopbackPort(port) {
-        return port
+    for port in candidates.prefix(400) where isFreeLoopbackPort(port) {
+        if handedOutListenerPorts.withLock({ $0.insert(port).inserted }) { return port }
     }
     return try freeLoopbackPort()
 }
+
+/// Ports `freeListenerPort` has handed out in this process.
+private let handedOutListenerPorts = Mutex<Set<Int>>([])
 
 /// The first port of `net.ipv4.ip_local_port_range` (32768 when it cannot be read).
 private func ephemeralPortRangeStart() -> Int {
