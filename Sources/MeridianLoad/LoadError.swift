@@ -58,7 +58,7 @@ public struct LoadError: Error, Sendable, CustomStringConvertible {
     var omittedCount = 0
     /// True for an error of an object that was set aside on its own (`RejectedObject`), or
     /// for an `errorLimit` error standing only for such errors: the rest can still be served.
-    var isSetAside = false
+    package var isSetAside = false
 
     /// Creates a load error.
     public init(code: Code, message: String, location: SourceLocation, fieldPath: String? = nil) {

@@ -23,10 +23,12 @@ enum LoaderFuzzing {
             precondition(text.utf8.count <= maxErrorBytes, "an error of \(text.utf8.count) bytes: \(text.prefix(200))")
             precondition(error.location.line >= 1 && error.location.column >= 1, "an error at \(error.location)")
         }
-        // Servable means that every error belongs to an object set aside on its own.
-        if loaded.isServable {
-            let setAside = loaded.rejected.reduce(0) { $0 + $1.errors.count }
-            precondition(loaded.errors.count <= setAside + files, "servable with \(loaded.errors.count) errors, \(setAside) set aside")
+        // The unit of rejection is the object: every error sets aside an object, a document or
+        // a file (a file only when it was not parsed to its end), never the whole load.
+        precondition(loaded.isServable, "an error that blocks serving: \(loaded.errors.first { !$0.isSetAside }.map(\.description) ?? "")")
+        precondition(loaded.unreadableFiles.count <= files, "\(loaded.unreadableFiles.count) unreadable files of \(files)")
+        for object in loaded.rejected {
+            precondition(!object.name.isEmpty && !object.errors.isEmpty, "a rejected object without a name or an error: \(object)")
         }
     }
 }
