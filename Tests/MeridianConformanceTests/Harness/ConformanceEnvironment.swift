@@ -31,7 +31,9 @@ final class ConformanceEnvironment: Sendable {
     private let started = Mutex<[GatewayProxy]>([])
 
     /// `manifests`: file names under `Tests/Conformance/upstream/tests`.
-    init(label: String, manifests: [String]) async throws {
+    /// `generations`: every object gets `metadata.generation: 1`, as the API server gives an
+    /// object it creates (for the tests that compare `observedGeneration` with it; see `patch`).
+    init(label: String, manifests: [String], generations: Bool = false) async throws {
         self.label = label
         directory = try RepositoryPaths.makeScratchDirectory("conformance-\(label)")
         configDirectory = directory.appendingPathComponent("config")
@@ -46,6 +48,7 @@ final class ConformanceEnvironment: Sendable {
             files.append((String(format: "%02d-", index + 10) + name, try UpstreamManifests.text("tests/\(name)")))
         }
         var documents: [ManifestDocument] = []
+        if generations { files = files.map { ($0.0, Self.stampGeneration($0.1)) } }
         for (name, text) in files {
             try text.write(to: configDirectory.appendingPathComponent(name), atomically: true, encoding: .utf8)
             documents += UpstreamManifests.documents(text, fileName: name)
@@ -80,6 +83,64 @@ final class ConformanceEnvironment: Sendable {
         guard removed else { throw FixtureError("no \(kind) \(name) in the test's manifests") }
         let build = ConfigurationPipeline.build(paths: [configDirectory.path], options: Self.options(listenerAddress: "127.0.0.1"))
         statusValue.withLock { $0 = StatusReport.statusValue(build) }
+    }
+
+    /// `metadata.generation: 1` in every block-style `metadata:` of `text` that has none.
+    static func stampGeneration(_ text: String) -> String {
+        var lines = text.components(separatedBy: "\n")
+        var index = 0
+        while index < lines.count {
+            if lines[index] == "metadata:", index + 1 < lines.count {
+                let next = lines[index + 1]
+                let indent = String(next.prefix { $0 == " " })
+                if !indent.isEmpty { lines.insert(indent + "generation: 1", at: index + 1) }
+            }
+            index += 1
+        }
+        return lines.joined(separator: "\n")
+    }
+
+    /// `kubectl patch` of one object of the test's manifests: `transform` gets the object's YAML
+    /// document and returns the new one; the file is rewritten (a write and a rename) for
+    /// `meridian serve` to reload, and the status follows. As the API server does on a spec
+    /// change, `metadata.generation` goes up by one (1 if the document had none). Returns the
+    /// generations before and after.
+    @discardableResult
+    func patch(kind: String, name: String, _ transform: (String) -> String) throws -> (before: Int, after: Int) {
+        let files = try FileManager.default.contentsOfDirectory(atPath: configDirectory.path).filter { $0.hasPrefix("1") }
+        var result: (Int, Int)?
+        for file in files.sorted() where result == nil {
+            let url = configDirectory.appendingPathComponent(file)
+            let text = try String(contentsOf: url, encoding: .utf8)
+            var parts = text.components(separatedBy: "\n---")
+            for (index, part) in parts.enumerated() {
+                guard let document = UpstreamManifests.documents(part, fileName: file).first,
+                      document.kind == kind, "\(document.namespace)/\(document.name)" == name else { continue }
+                let before = document.root["metadata"]?["generation"]?.text.flatMap { Int($0) } ?? 1
+                var changed = transform(part)
+                guard changed != part else { result = (before, before); break }
+                let after = before + 1
+                var lines = changed.components(separatedBy: "\n")
+                if let line = lines.firstIndex(where: { $0.trimmingCharacters(in: .whitespaces).hasPrefix("generation:") && $0.hasPrefix(" ") }) {
+                    lines[line] = String(lines[line].prefix { $0 == " " }) + "generation: \(after)"
+                } else if let line = lines.firstIndex(of: "metadata:") {
+                    lines.insert("  generation: \(after)", at: line + 1)
+                } else {
+                    throw FixtureError("\(kind) \(name): no block-style metadata to put a generation in")
+                }
+                changed = lines.joined(separator: "\n")
+                parts[index] = changed
+                let temporary = directory.appendingPathComponent(file + ".tmp")
+                try parts.joined(separator: "\n---").write(to: temporary, atomically: false, encoding: .utf8)
+                _ = rename(temporary.path, url.path)
+                result = (before, after)
+                break
+            }
+        }
+        guard let result else { throw FixtureError("no \(kind) \(name) in the test's manifests") }
+        let build = ConfigurationPipeline.build(paths: [configDirectory.path], options: Self.options(listenerAddress: "127.0.0.1"))
+        statusValue.withLock { $0 = StatusReport.statusValue(build) }
+        return result
     }
 
     static func options(listenerAddress: String) -> TranslationOptions {

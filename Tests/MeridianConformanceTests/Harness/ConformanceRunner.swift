@@ -35,7 +35,7 @@ enum ConformanceResults {
 /// * `.passes`: every failure is a Swift Testing issue;
 /// * `.failing(reason)`: the test runs in full and must fail; its failures are printed with the
 ///   listed reason, and if it passes the Swift test fails, so the list cannot go stale.
-func conformance(_ name: String, manifests: [String], sourceLocation: SourceLocation = #_sourceLocation, _ body: @Sendable (ConformanceTest) async throws -> Void) async throws {
+func conformance(_ name: String, manifests: [String], generations: Bool = false, sourceLocation: SourceLocation = #_sourceLocation, _ body: @Sendable (ConformanceTest) async throws -> Void) async throws {
     guard let entry = ConformanceCatalogue.entries.first(where: { $0.name == name }) else {
         Issue.record("\(name) is not in ConformanceCatalogue", sourceLocation: sourceLocation)
         return
@@ -44,7 +44,7 @@ func conformance(_ name: String, manifests: [String], sourceLocation: SourceLoca
     let started = ContinuousClock.now
     let environment: ConformanceEnvironment
     do {
-        environment = try await ConformanceEnvironment(label: name, manifests: manifests)
+        environment = try await ConformanceEnvironment(label: name, manifests: manifests, generations: generations)
     } catch {
         await ConformanceSlots.shared.release()
         Issue.record("\(name): the environment did not start: \(error)", sourceLocation: sourceLocation)

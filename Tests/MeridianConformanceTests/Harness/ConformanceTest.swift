@@ -123,6 +123,50 @@ final class ConformanceTest: Sendable {
         if !Self.has(conditions, condition) { fail("Gateway \(gateway): expected \(condition), got \(Self.describe(conditions))") }
     }
 
+    /// The object's `metadata.generation` as the status report has it (what `kubectl get` shows).
+    func generation(_ kind: String, _ name: String) -> Int? {
+        guard case .array(let resources)? = environment.status["resources"] else { return nil }
+        for resource in resources where resource["kind"]?.string == kind {
+            let metadata = resource["metadata"]
+            guard [metadata?["namespace"]?.string, metadata?["name"]?.string].compactMap({ $0 }).joined(separator: "/") == name else { continue }
+            if case .integer(let value)? = metadata?["generation"] { return Int(value) }
+        }
+        return nil
+    }
+
+    /// Upstream's `ConditionsHaveLatestObservedGeneration`: a reason, or nil when every condition
+    /// of the Gateway observed its current generation.
+    func gatewayConditionsStale(_ gateway: String) -> String? {
+        guard case .array(let conditions)? = resource("Gateway", gateway)?["conditions"], !conditions.isEmpty else { return "no conditions" }
+        let generation = generation("Gateway", gateway)
+        let stale = conditions.filter { condition in
+            if case .integer(let observed)? = condition["observedGeneration"], let generation { return Int(observed) != generation }
+            return true
+        }
+        if stale.isEmpty { return nil }
+        return "expected observedGeneration to be updated to \(generation.map(String.init) ?? "none") for all conditions, only \(conditions.count - stale.count)/\(conditions.count) were updated; stale conditions are: \(stale.map { "\($0["type"]?.string ?? "") (generation \($0["observedGeneration"].map { "\($0)" } ?? "none"))" }.joined(separator: ", "))"
+    }
+
+    /// Upstream's `GatewayMustHaveLatestConditions`.
+    func gatewayMustHaveLatestConditions(_ gateway: String) {
+        if let problem = gatewayConditionsStale(gateway) { fail("Gateway \(gateway): \(problem)") }
+    }
+
+    /// Upstream's `NamespacesMustBeReady`, for its Gateway part: every Gateway of the namespace has
+    /// conditions of its latest generation and is Accepted and Programmed. (Its pod part: the echo
+    /// pods are up before any Gateway starts.)
+    func namespacesMustBeReady(_ namespaces: [String]) {
+        guard case .array(let resources)? = environment.status["resources"] else { return fail("no statuses") }
+        for resource in resources where resource["kind"]?.string == "Gateway" {
+            guard let namespace = resource["metadata"]?["namespace"]?.string, namespaces.contains(namespace),
+                  let name = resource["metadata"]?["name"]?.string else { continue }
+            let gateway = nn(namespace, name)
+            if let problem = gatewayConditionsStale(gateway) { fail("namespace not ready: Gateway \(gateway) \(problem)") }
+            gatewayMustHaveCondition(gateway, ExpectedCondition("Accepted", "True"))
+            gatewayMustHaveCondition(gateway, ExpectedCondition("Programmed", "True"))
+        }
+    }
+
     /// Upstream's `GatewayListenersMustHaveConditions` (every listener, or the named ones).
     func gatewayListenersMustHaveConditions(_ gateway: String, _ expected: [ExpectedCondition], listeners names: [String]? = nil) {
         guard case .array(let listeners)? = resource("Gateway", gateway)?["listeners"] else {
@@ -289,6 +333,30 @@ final class ConformanceTest: Sendable {
         fail("\(expected.caseName): \(last) (after \(attempts) attempts)")
     }
 
+    /// Upstream's `AwaitConvergence` around its WebSocket check: `threshold` successes in a row
+    /// (a fresh connection each) within `timeout`.
+    func expectWebSocketEcho(_ gateway: GatewayAddress, path: String, origin: String, threshold: Int = 3, timeout: Duration = .seconds(4)) async {
+        let deadline = ContinuousClock.now.advanced(by: timeout)
+        var inRow = 0
+        var last = ""
+        var attempts = 0
+        while true {
+            attempts += 1
+            do {
+                try await ConformanceHTTP.webSocketEcho(address: gateway.proxy.address, port: gateway.port, host: gateway.defaultHost, target: path, origin: origin)
+                inRow += 1
+                if inRow >= threshold { return }
+                continue
+            } catch {
+                last = "\(error)"
+            }
+            inRow = 0
+            if ContinuousClock.now >= deadline { break }
+            try? await Task.sleep(for: .milliseconds(100))
+        }
+        fail("websocket connection to \(path) should reach backend: \(last) (after \(attempts) attempts)")
+    }
+
     /// Several expectations at once, as upstream runs its `t.Parallel()` sub-tests.
     func expectAll(_ gateway: GatewayAddress, _ cases: [ExpectedResponse]) async {
         await withTaskGroup(of: Void.self) { group in
@@ -325,7 +393,9 @@ final class ConformanceTest: Sendable {
         let setHeaders = expected.backendSetResponseHeaders.sorted { $0.key < $1.key }.map { "\($0.key):\($0.value)" }.joined(separator: ",")
         headers.append(("X-Echo-Set-Header", setHeaders))
         do {
-            let captured = if let tls = gateway.tls {
+            let captured = if gateway.h2cPriorKnowledge {
+                try await ConformanceHTTP.h2cRoundTrip(address: gateway.proxy.address, port: gateway.port, method: method, target: path, headers: headers)
+            } else if let tls = gateway.tls {
                 try await ConformanceHTTP.tlsRoundTrip(address: gateway.proxy.address, port: gateway.port, tls: tls, method: method, target: path, headers: headers)
             } else {
                 try await ConformanceHTTP.roundTrip(address: gateway.proxy.address, port: gateway.port, method: method, target: path, headers: headers)
@@ -345,6 +415,8 @@ struct GatewayAddress: Sendable {
     var gatewayPort: Int
     /// Requests go over TLS (an HTTPS listener), else in clear text.
     var tls: ClientTLS?
+    /// Requests go in clear text over HTTP/2 with prior knowledge (upstream's `H2CPriorKnowledgeProtocol`).
+    var h2cPriorKnowledge = false
     /// Where that port listens on the loopback address.
     var port: Int { proxy.port(gatewayPort) }
 
@@ -353,6 +425,13 @@ struct GatewayAddress: Sendable {
 
     /// The same Gateway at another of its ports.
     func at(port: Int) -> GatewayAddress { GatewayAddress(proxy: proxy, gatewayPort: port) }
+
+    /// The same address, spoken to over HTTP/2 in clear text with prior knowledge.
+    func h2c() -> GatewayAddress {
+        var copy = self
+        copy.h2cPriorKnowledge = true
+        return copy
+    }
 
     /// The same address over TLS: SNI `serverName`, the server certificate checked against `caFile`.
     func https(serverName: String, caFile: String, http2: Bool = false) -> GatewayAddress {

@@ -15,7 +15,7 @@ actor EchoPods {
         var name: String
         /// Port 3000 (HTTP) of echo-basic.
         var httpPort: Int
-        /// Port 3001 (h2c) of echo-basic; this stand-in speaks HTTP/1.1 there too.
+        /// Port 3001 (h2c) of echo-basic: HTTP/2 with prior knowledge (`--h2c-port`).
         var h2cPort: Int
 
         /// The loopback port serving the container port a Service's targetPort names.
@@ -46,7 +46,7 @@ actor EchoPods {
             let process = try ChildProcess(
                 executable: python,
                 arguments: [script.path, "--namespace", namespace, "--service", deployment, "--pod", podName]
-                    + (grpc ? ["--port", "0"] : ["--port", "0", "--port", "0"])
+                    + (grpc ? ["--port", "0"] : ["--port", "0", "--h2c-port", "0"])
                     + ["--port-file", portFile.path, "--parent-pid", String(getpid())],
                 logFile: directory.appendingPathComponent("\(namespace)-\(deployment).log")
             )

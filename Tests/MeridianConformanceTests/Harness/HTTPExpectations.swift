@@ -111,11 +111,27 @@ enum ConformanceHTTP {
     static let tlsClient = RepositoryPaths.root.appendingPathComponent("scripts/conformance-client.py")
 
     static func tlsRoundTrip(address: String, port: Int, tls: ClientTLS, method: String, target: String, headers: [(String, String)]) async throws -> CapturedRoundTrip {
-        guard let python = RepositoryPaths.executable(named: "python3") else { throw FixtureError("python3 not found on PATH") }
-        let spec: [String: Any] = [
+        try await clientRoundTrip([
             "address": address, "port": port, "sni": tls.serverName, "ca": tls.caFile, "method": method, "target": target,
             "headers": headers.map { [$0.0, $0.1] }, "protocol": tls.http2 ? "h2" : "h1",
-        ]
+        ])
+    }
+
+    /// Upstream's `H2CPriorKnowledgeProtocol`: one request over HTTP/2 in clear text, with prior knowledge.
+    static func h2cRoundTrip(address: String, port: Int, method: String, target: String, headers: [(String, String)]) async throws -> CapturedRoundTrip {
+        try await clientRoundTrip(["address": address, "port": port, "method": method, "target": target, "headers": headers.map { [$0.0, $0.1] }, "protocol": "h2c"])
+    }
+
+    /// Upstream's WebSocket check (`WebSocketDialer.Dial` + `websocket.Message.Send/Receive`): the
+    /// handshake for `target` with that Host and Origin, a text and a binary message echoed back.
+    /// Throws with the reason when any step fails.
+    static func webSocketEcho(address: String, port: Int, host: String, target: String, origin: String) async throws {
+        _ = try await clientRoundTrip(["address": address, "port": port, "method": "GET", "target": target, "headers": [["Host", host]], "origin": origin, "protocol": "websocket"])
+    }
+
+    /// One run of `scripts/conformance-client.py` with this request.
+    static func clientRoundTrip(_ spec: [String: Any]) async throws -> CapturedRoundTrip {
+        guard let python = RepositoryPaths.executable(named: "python3") else { throw FixtureError("python3 not found on PATH") }
         let argument = String(decoding: try JSONSerialization.data(withJSONObject: spec), as: UTF8.self)
         let directory = try RepositoryPaths.makeScratchDirectory("conformance-tls")
         defer { try? FileManager.default.removeItem(at: directory) }
