@@ -75,7 +75,7 @@ enum KnownKinds {
         case unsupportedVersion(supported: [String])
         /// A kind Meridian does not read, in a group it reads: the kinds it does read there.
         case unknownKind(group: String, supported: [String])
-        /// A kind of a group Meridian does not read (a Deployment, a ConfigMap): ignored.
+        /// A kind of a group Meridian does not read (a Deployment), or a core kind it does not read: ignored.
         case otherGroup
     }
 
