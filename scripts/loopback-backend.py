@@ -25,6 +25,8 @@ Control paths (the `/__` prefix; never forwarded by a test route on purpose):
 
 `--fail-status S` starts the backend answering every request S (an endpoint that is broken).
 Every non-control answer carries `x-backend` and `x-attempt` (the attempt number of its key).
+With `--tls-cert` and `--tls-key` the backend speaks TLS (HTTPS) and every answer carries
+`x-sni`, the server name the client sent.
 
 A GET with `Upgrade: websocket` (RFC 6455) is answered 101 with `x-backend`, and every text
 or binary message on the connection is echoed back; a ping gets a pong, a close a close.
@@ -37,6 +39,7 @@ import json
 import os
 import signal
 import socket
+import ssl
 import struct
 import sys
 import threading
@@ -133,6 +136,7 @@ def make_handler(name, state):
             self.send_response(status)
             self.send_header("content-type", "application/json")
             self.send_header("x-backend", name)
+            self.send_header("x-sni", getattr(self.connection, "meridian_sni", ""))
             for header, value in extra_headers:
                 self.send_header(header, value)
             self.send_header("content-length", str(len(body)))
@@ -188,6 +192,7 @@ def make_handler(name, state):
             self.send_header("connection", "Upgrade")
             self.send_header("sec-websocket-accept", accept)
             self.send_header("x-backend", name)
+            self.send_header("x-sni", getattr(self.connection, "meridian_sni", ""))
             self.end_headers()
             self.close_connection = True
             while True:
@@ -269,9 +274,21 @@ def main():
     parser.add_argument("--port", type=int, default=0)
     parser.add_argument("--port-file", help="write the bound port here once listening")
     parser.add_argument("--fail-status", type=int, help="answer every request with this status")
+    parser.add_argument("--tls-cert", help="serve TLS with this PEM certificate chain (and --tls-key)")
+    parser.add_argument("--tls-key", help="the PEM private key of --tls-cert")
     args = parser.parse_args()
 
     server = Server(("127.0.0.1", args.port), make_handler(args.name, State(args.fail_status)))
+    if args.tls_cert:
+        # TLS: every answer carries `x-sni`, the server name the client sent ("" for none).
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        context.load_cert_chain(args.tls_cert, args.tls_key)
+
+        def remember_sni(connection, server_name, _context):
+            connection.meridian_sni = server_name or ""
+
+        context.sni_callback = remember_sni
+        server.socket = context.wrap_socket(server.socket, server_side=True)
     if args.port_file:
         tmp = args.port_file + ".tmp"
         with open(tmp, "w") as f:

@@ -34,6 +34,9 @@ enum ClusterEncoding {
             message.health_checks = arena.array(healthChecks)
             message.n_typed_extension_protocol_options = protocolOptions.count
             message.typed_extension_protocol_options = arena.array(protocolOptions)
+            if let tls = cluster.upstreamTLS {
+                message.transport_socket = TLSEncoding.upstreamTransportSocket(arena, tls)
+            }
         }
         return ProtobufWire.pack(message)
     }

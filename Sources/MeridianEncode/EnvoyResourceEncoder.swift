@@ -61,6 +61,7 @@ enum ExtensionTypeURL {
     static let upstreamHTTPProtocolOptions = "type.googleapis.com/envoy.extensions.upstreams.http.v3.HttpProtocolOptions"
     static let tlsInspector = "type.googleapis.com/envoy.extensions.filters.listener.tls_inspector.v3.TlsInspector"
     static let downstreamTLSContext = "type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.DownstreamTlsContext"
+    static let upstreamTLSContext = "type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext"
 }
 
 /// Names of the extensions Meridian configures: HTTP filters (also the keys of a

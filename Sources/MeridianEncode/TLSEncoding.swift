@@ -29,6 +29,58 @@ enum TLSEncoding {
         }
     }
 
+    /// `envoy.transport_sockets.tls` to a cluster's endpoints: `UpstreamTlsContext` with the SNI,
+    /// the trusted CAs (inline, or a file of the proxy's machine) and the Subject Alternative
+    /// Names the certificate must carry (exact matches).
+    static func upstreamTransportSocket(_ arena: ProtobufArena, _ tls: UpstreamTLS) -> UnsafeMutablePointer<Envoy__Config__Core__V3__TransportSocket> {
+        let trustedCA = arena.make(envoy__config__core__v3__data_source__init) {
+            switch tls.trust {
+            case .inline(let pem):
+                $0.specifier_case = ENVOY__CONFIG__CORE__V3__DATA_SOURCE__SPECIFIER_INLINE_BYTES
+                $0.inline_bytes = arena.binary(pem)
+            case .file(let path):
+                $0.specifier_case = ENVOY__CONFIG__CORE__V3__DATA_SOURCE__SPECIFIER_FILENAME
+                $0.filename = arena.string(path)
+            }
+        }
+        let matchers = tls.subjectAltNames.map { name in
+            arena.make(envoy__extensions__transport_sockets__tls__v3__subject_alt_name_matcher__init) { matcher in
+                let value: String
+                switch name {
+                case .dns(let dns):
+                    matcher.san_type = ENVOY__EXTENSIONS__TRANSPORT_SOCKETS__TLS__V3__SUBJECT_ALT_NAME_MATCHER__SAN_TYPE__DNS
+                    value = dns
+                case .uri(let uri):
+                    matcher.san_type = ENVOY__EXTENSIONS__TRANSPORT_SOCKETS__TLS__V3__SUBJECT_ALT_NAME_MATCHER__SAN_TYPE__URI
+                    value = uri
+                }
+                matcher.matcher = arena.make(envoy__type__matcher__v3__string_matcher__init) {
+                    $0.match_pattern_case = ENVOY__TYPE__MATCHER__V3__STRING_MATCHER__MATCH_PATTERN_EXACT
+                    $0.exact = arena.string(value)
+                }
+            }
+        }
+        let validation = arena.make(envoy__extensions__transport_sockets__tls__v3__certificate_validation_context__init) {
+            $0.trusted_ca = trustedCA
+            $0.n_match_typed_subject_alt_names = matchers.count
+            $0.match_typed_subject_alt_names = arena.array(matchers)
+        }
+        let common = arena.make(envoy__extensions__transport_sockets__tls__v3__common_tls_context__init) {
+            $0.validation_context_type_case = ENVOY__EXTENSIONS__TRANSPORT_SOCKETS__TLS__V3__COMMON_TLS_CONTEXT__VALIDATION_CONTEXT_TYPE_VALIDATION_CONTEXT
+            $0.validation_context = validation
+        }
+        let context = arena.make(envoy__extensions__transport_sockets__tls__v3__upstream_tls_context__init) {
+            $0.common_tls_context = common
+            $0.sni = arena.string(tls.serverName)
+        }
+        let typed = arena.any(typeURL: ExtensionTypeURL.upstreamTLSContext, packing: context)
+        return arena.make(envoy__config__core__v3__transport_socket__init) {
+            $0.name = arena.string(ExtensionName.tlsTransportSocket)
+            $0.config_type_case = ENVOY__CONFIG__CORE__V3__TRANSPORT_SOCKET__CONFIG_TYPE_TYPED_CONFIG
+            $0.typed_config = typed
+        }
+    }
+
     /// A `Secret` holding a certificate chain and its key, inline.
     static func encode(_ secret: TLSSecret) -> [UInt8] {
         let arena = ProtobufArena()

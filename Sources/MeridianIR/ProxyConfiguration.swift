@@ -328,6 +328,8 @@ public struct Cluster: Sendable, Hashable {
     public var healthChecks: [HealthCheck]
     /// How Envoy speaks HTTP to the endpoints (Envoy's upstream `HttpProtocolOptions`).
     public var upstreamHTTP: UpstreamHTTPOptions?
+    /// TLS to the endpoints (a BackendTLSPolicy); nil for plain text.
+    public var upstreamTLS: UpstreamTLS?
 
     public init(
         name: String,
@@ -337,7 +339,8 @@ public struct Cluster: Sendable, Hashable {
         circuitBreakers: CircuitBreakers? = nil,
         outlierDetection: OutlierDetection? = nil,
         healthChecks: [HealthCheck] = [],
-        upstreamHTTP: UpstreamHTTPOptions? = nil
+        upstreamHTTP: UpstreamHTTPOptions? = nil,
+        upstreamTLS: UpstreamTLS? = nil
     ) {
         self.name = name
         self.discovery = discovery
@@ -347,6 +350,7 @@ public struct Cluster: Sendable, Hashable {
         self.outlierDetection = outlierDetection
         self.healthChecks = healthChecks
         self.upstreamHTTP = upstreamHTTP
+        self.upstreamTLS = upstreamTLS
     }
 }
 

@@ -49,3 +49,34 @@ public struct TLSSecret: Sendable, Hashable, CustomStringConvertible {
 
     public var description: String { "TLSSecret \(name) (\(certificateChain.count) bytes of certificates, private key redacted)" }
 }
+
+/// TLS from Envoy to a cluster's endpoints (a Gateway API BackendTLSPolicy): the server name
+/// sent, the CAs trusted and the names the certificate must carry.
+public struct UpstreamTLS: Sendable, Hashable {
+    /// The SNI sent on every connection.
+    public var serverName: String
+    /// What the backend's certificate must chain to.
+    public var trust: UpstreamTrust
+    /// The certificate must carry one of these Subject Alternative Names.
+    public var subjectAltNames: [SubjectAltNameMatch]
+
+    public init(serverName: String, trust: UpstreamTrust, subjectAltNames: [SubjectAltNameMatch]) {
+        self.serverName = serverName
+        self.trust = trust
+        self.subjectAltNames = subjectAltNames
+    }
+}
+
+/// The trusted CA certificates of an upstream TLS context.
+public enum UpstreamTrust: Sendable, Hashable {
+    /// PEM certificates, inline in the cluster.
+    case inline([UInt8])
+    /// A PEM bundle on the proxy's machine (the system CAs).
+    case file(String)
+}
+
+/// One Subject Alternative Name a backend certificate may carry, matched exactly.
+public enum SubjectAltNameMatch: Sendable, Hashable {
+    case dns(String)
+    case uri(String)
+}

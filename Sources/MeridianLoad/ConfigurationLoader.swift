@@ -21,6 +21,8 @@ public struct LoadedConfiguration: Sendable {
     public var namespaces: [Namespace] = []
     /// Valid Secrets (of every type; only `kubernetes.io/tls` ones serve as certificates).
     public var secrets: [Secret] = []
+    /// Valid ConfigMaps (CA certificates of BackendTLSPolicies).
+    public var configMaps: [ConfigMap] = []
     /// Valid policy documents (and kgateway Backends), kind by kind.
     public var policies = LoadedPolicies()
     /// Documents of kinds this loader does not handle.
@@ -93,6 +95,8 @@ public struct LoadedPolicies: Sendable {
     public var directResponses: [DirectResponse] = []
     /// Valid Gateway API `BackendLBPolicy` objects.
     public var backendLBPolicies: [BackendLBPolicy] = []
+    /// Valid Gateway API `BackendTLSPolicy` objects.
+    public var backendTLSPolicies: [BackendTLSPolicy] = []
 
     /// No policies.
     public init() {}
@@ -234,6 +238,7 @@ struct ConfigurationAccumulator {
             case .referenceGrant(let value): configuration.referenceGrants.append(value)
             case .namespace(let value): configuration.namespaces.append(value)
             case .secret(let value): configuration.secrets.append(value)
+            case .configMap(let value): configuration.configMaps.append(value)
             case .custom(let value): value.add(to: &configuration)
             }
         }

@@ -7,7 +7,7 @@ enum CustomResourceKinds {
         RetryPolicySpec.self, CircuitBreakerPolicySpec.self, RateLimitPolicySpec.self,
         ConnectionPoolSettingsSpec.self, GatewayClassConfigSpec.self,
         TrafficPolicySpec.self, BackendConfigPolicySpec.self, BackendSpec.self, DirectResponseSpec.self,
-        BackendLBPolicySpec.self,
+        BackendLBPolicySpec.self, BackendTLSPolicySpec.self,
     ]
 }
 

@@ -15,6 +15,7 @@ enum DecodedResource {
     case referenceGrant(ReferenceGrant)
     case namespace(Namespace)
     case secret(Secret)
+    case configMap(ConfigMap)
     /// A policy kind (or another kind decoded through `YAMLObjectDecoder`).
     case custom(any LoadedCustomResource)
 
@@ -30,6 +31,7 @@ enum DecodedResource {
         case .referenceGrant(let resource): (ReferenceGrant.kind, resource.qualifiedName)
         case .namespace(let resource): (Namespace.kind, resource.qualifiedName)
         case .secret(let resource): (Secret.kind, resource.qualifiedName)
+        case .configMap(let resource): (ConfigMap.kind, resource.qualifiedName)
         case .custom(let resource): (type(of: resource).kind, resource.qualifiedName)
         }
     }

@@ -53,6 +53,7 @@ enum KnownKinds {
         HandDecodedKind(kind: ReferenceGrant.kind, apiVersions: ["gateway.networking.k8s.io/v1beta1", "gateway.networking.k8s.io/v1"], decode: ReferenceGrant.decodeDocument),
         HandDecodedKind(kind: Service.kind, apiVersions: ["v1"], decode: Service.decodeDocument),
         HandDecodedKind(kind: Secret.kind, apiVersions: ["v1"], decode: Secret.decodeDocument),
+        HandDecodedKind(kind: ConfigMap.kind, apiVersions: ["v1"], decode: ConfigMap.decodeDocument),
         HandDecodedKind(kind: Namespace.kind, apiVersions: ["v1"], decode: Namespace.decodeDocument),
         HandDecodedKind(kind: EndpointSlice.kind, apiVersions: ["discovery.k8s.io/v1"], decode: EndpointSlice.decodeDocument),
     ]
@@ -74,7 +75,7 @@ enum KnownKinds {
         case unsupportedVersion(supported: [String])
         /// A kind Meridian does not read, in a group it reads: the kinds it does read there.
         case unknownKind(group: String, supported: [String])
-        /// A kind of a group Meridian does not read (a Deployment, a ConfigMap): ignored.
+        /// A kind of a group Meridian does not read (a Deployment), or a core kind it does not read: ignored.
         case otherGroup
     }
 

@@ -12,7 +12,7 @@ extension LoadedConfiguration {
         }
         return identities(gatewayClasses) + identities(gateways) + identities(httpRoutes) + identities(grpcRoutes)
             + identities(services) + identities(endpointSlices) + identities(referenceGrants) + identities(namespaces)
-            + identities(secrets) + CustomResourceKinds.all.flatMap { $0.identities(in: self) }
+            + identities(secrets) + identities(configMaps) + CustomResourceKinds.all.flatMap { $0.identities(in: self) }
     }
 
     /// Copies the object `kind` `namespace/name` from `source` when `source` has it.
@@ -25,7 +25,7 @@ extension LoadedConfiguration {
             return true
         }
         if copy(\.gatewayClasses) || copy(\.gateways) || copy(\.httpRoutes) || copy(\.grpcRoutes) || copy(\.services)
-            || copy(\.endpointSlices) || copy(\.referenceGrants) || copy(\.namespaces) || copy(\.secrets) {
+            || copy(\.endpointSlices) || copy(\.referenceGrants) || copy(\.namespaces) || copy(\.secrets) || copy(\.configMaps) {
             return true
         }
         return CustomResourceKinds.all.contains { $0.kind == kind && $0.copy(name: name, namespace: namespace, from: source, into: &self) }

@@ -38,7 +38,9 @@ enum BackendResolution {
         }
         let key = BackendKey(kind: "Service", namespace: namespace, name: reference.name, port: port)
         var cluster = cluster(for: service, port: servicePort, context: context)
-        switch BackendProtocol(appProtocol: servicePort.appProtocol, routeKind: routeKind) {
+        let tls = context.backendTLS.hasTLS(namespace: namespace, service: reference.name, portName: servicePort.name)
+        context.backendTLS.apply(to: &cluster, namespace: namespace, service: reference.name, portName: servicePort.name)
+        switch BackendProtocol(appProtocol: servicePort.appProtocol, routeKind: routeKind, tls: tls) {
         case .http1: break
         case .http2: cluster.upstreamHTTP = UpstreamHTTPOptions(http2: HTTP2Options())
         case .unsupported(let why):
@@ -89,14 +91,21 @@ enum BackendResolution {
         case http2
         case unsupported(String)
 
-        init(appProtocol: String?, routeKind: RouteKind) {
+        /// `tls`: a BackendTLSPolicy gives the port TLS, so a TLS `appProtocol` is served.
+        init(appProtocol: String?, routeKind: RouteKind, tls: Bool = false) {
             switch appProtocol.map({ $0.hasPrefix("kubernetes.io/") ? $0 : $0.lowercased() }) {
             case "kubernetes.io/h2c", "h2c", "http2", "grpc":
                 self = .http2
             case "kubernetes.io/ws", "ws", "websocket":
                 self = routeKind == .grpc ? .unsupported("a WebSocket backend cannot serve gRPC, which needs HTTP/2") : .http1
-            case "kubernetes.io/wss", "wss", "https", "grpcs", "tls":
-                self = .unsupported("TLS to backends is not supported yet")
+            case "kubernetes.io/wss", "wss", "https", "tls":
+                guard tls else {
+                    self = .unsupported("a TLS protocol, and no BackendTLSPolicy targets the port")
+                    return
+                }
+                self = routeKind == .grpc ? .http2 : .http1
+            case "grpcs":
+                self = tls ? .http2 : .unsupported("a TLS protocol, and no BackendTLSPolicy targets the port")
             default:
                 // Not written, or another protocol: HTTP/1.1, except that gRPC is HTTP/2 only.
                 self = routeKind == .grpc ? .http2 : .http1

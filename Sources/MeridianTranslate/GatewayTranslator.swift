@@ -15,6 +15,9 @@ public struct TranslationOptions: Sendable, Hashable {
     /// When listener certificates must be valid, in seconds since 1970; nil is the time of translation.
     /// (The only input that is not in the YAML: set it for a reproducible translation.)
     public var certificateCheckTime: Int64?
+    /// The PEM bundle of the proxy machine's CAs, trusted for a BackendTLSPolicy's
+    /// `wellKnownCACertificates: System` (Debian's and Ubuntu's `ca-certificates` path).
+    public var systemTrustedCAFile = "/etc/ssl/certs/ca-certificates.crt"
 
     public init() {}
 }
@@ -31,6 +34,8 @@ public struct TranslationInput: Sendable {
     public var namespaces: [Namespace] = []
     /// Secrets; `kubernetes.io/tls` ones are the certificates of HTTPS listeners.
     public var secrets: [Secret]
+    /// ConfigMaps: the CA certificates (`ca.crt`) BackendTLSPolicies name.
+    public var configMaps: [ConfigMap] = []
     /// Policies: the seed documents' kinds, kgateway's, the Gateway API's BackendLBPolicy.
     public var policies = LoadedPolicies()
     /// Policy documents set aside for their own errors: they get `Accepted=False Invalid`.
@@ -72,6 +77,7 @@ extension TranslationInput {
         )
         policies = loaded.policies
         namespaces = loaded.namespaces
+        configMaps = loaded.configMaps
     }
 }
 
@@ -109,7 +115,7 @@ public enum GatewayTranslator {
             guard let planned = listeners.plans[gateway.qualifiedName], planned.contains(where: \.programmable) else { continue }
             proxies.append(placement.assembly.configuration(for: gateway, listeners: planned.filter(\.programmable), listenerAddress: options.listenerAddress))
         }
-        let policyStatuses = policies.statuses()
+        let policyStatuses = policies.statuses() + context.backendTLS.statuses(context)
         return Translation(proxies: proxies, statuses: listeners.classStatuses + gatewayStatuses + routeStatuses + policyStatuses)
     }
 }

@@ -17,6 +17,9 @@ struct TranslationContext {
     let secrets: [String: Secret]
     /// When certificates must be valid, in seconds since 1970.
     let certificateTime: Int64
+    let configMaps: [String: ConfigMap]
+    /// BackendTLSPolicies, resolved: which one each Service port uses.
+    let backendTLS: BackendTLSPolicies
 
     init(input: TranslationInput, options: TranslationOptions) {
         self.input = input
@@ -36,6 +39,11 @@ struct TranslationContext {
         namespaces = Dictionary(input.namespaces.map { ($0.metadata.name, $0) }, uniquingKeysWith: { first, _ in first })
         secrets = Dictionary(input.secrets.map { ($0.qualifiedName, $0) }, uniquingKeysWith: { first, _ in first })
         certificateTime = options.certificateCheckTime ?? CertificateInspection.currentTime()
+        configMaps = Dictionary(input.configMaps.map { ($0.qualifiedName, $0) }, uniquingKeysWith: { first, _ in first })
+        backendTLS = BackendTLSPolicies(
+            input.policies.backendTLSPolicies, services: services, configMaps: configMaps, secrets: secrets,
+            systemTrustedCAFile: options.systemTrustedCAFile
+        )
     }
 
     /// Whether Meridian serves Gateways of this class.

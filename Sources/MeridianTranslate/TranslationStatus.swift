@@ -45,6 +45,9 @@ public enum ConditionReason: String, Sendable, Hashable, CaseIterable {
     case overridden = "Overridden"
     case targetNotFound = "TargetNotFound"
     case conflicted = "Conflicted"
+    // BackendTLSPolicy
+    case invalidCACertificateRef = "InvalidCACertificateRef"
+    case noValidCACertificate = "NoValidCACertificate"
 }
 
 /// A Gateway API status condition.

@@ -145,9 +145,9 @@ spec:
         spec: {replicas: 2}
         ---
         apiVersion: v1
-        kind: ConfigMap
+        kind: ServiceAccount
         metadata: {name: settings}
-        data: {a: b}
+        automountServiceAccountToken: false
         """
         let result = load(yaml)
         #expect(result.errors.isEmpty)
@@ -163,9 +163,9 @@ spec:
                 reason: "Meridian does not read apps/v1 Deployment objects"
             ),
             IgnoredDocument(
-                apiVersion: "v1", kind: "ConfigMap", name: "settings",
+                apiVersion: "v1", kind: "ServiceAccount", name: "settings",
                 location: SourceLocation(file: "test.yaml", line: 11, column: 1), documentIndex: 2,
-                reason: "Meridian does not read v1 ConfigMap objects"
+                reason: "Meridian does not read v1 ServiceAccount objects"
             ),
         ])
         #expect(result.isValid)

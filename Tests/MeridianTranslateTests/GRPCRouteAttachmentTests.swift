@@ -135,7 +135,7 @@ struct GRPCRouteAttachmentTests {
         #expect(translation.cluster("ns/shared:80")?.upstreamHTTP == http2)
         #expect(translation.cluster("ns/wss:80") == nil)
         #expect(translation.condition("HTTPRoute", "ns/web", "ResolvedRefs")?.description
-            == "ResolvedRefs=False UnsupportedProtocol: spec.rules[2].backendRefs[0]: Service ns/wss port 80 has appProtocol kubernetes.io/wss: TLS to backends is not supported yet")
+            == "ResolvedRefs=False UnsupportedProtocol: spec.rules[2].backendRefs[0]: Service ns/wss port 80 has appProtocol kubernetes.io/wss: a TLS protocol, and no BackendTLSPolicy targets the port")
         #expect(translation.condition("GRPCRoute", "ns/g", "ResolvedRefs")?.description
             == "ResolvedRefs=False UnsupportedProtocol: spec.rules[1].backendRefs[0]: Service ns/ws port 80 has appProtocol kubernetes.io/ws: a WebSocket backend cannot serve gRPC, which needs HTTP/2")
         #expect(translation.routes().first { $0.name == "grpc:ns/g/rule1/match0" }?.action == .directResponse(status: 503, body: ""))

@@ -26,6 +26,8 @@ enum PolicyPlugins {
         "BackendConfigPolicy": "gateway.kgateway.dev",
         "DirectResponse": "gateway.kgateway.dev",
         "BackendLBPolicy": "gateway.networking.k8s.io",
+        // Not a plugin (see `BackendTLSPolicies`); here so an invalid one gets its status.
+        "BackendTLSPolicy": "gateway.networking.k8s.io",
     ]
 
     /// The `group/kind`s an HTTPRoute ExtensionRef filter may name.
