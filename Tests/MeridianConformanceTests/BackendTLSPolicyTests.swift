@@ -51,7 +51,8 @@ struct BackendTLSPolicyConformance {
             await t.expectFailure(address, .init(host: "abc.example.org", path: "/backendtlspolicy-host-mismatch"))
             await t.expectFailure(address, .init(host: "abc.example.com", path: "/backendtlspolicy-cert-mismatch"))
             // The ConfigMap reconcile steps (patching the policy to a ConfigMap that appears, is emptied
-            // and refilled) are not transcribed: see the catalogue's reason.
+            // and refilled) are not transcribed yet: until they are, the test does not count as passing.
+            t.fail("BackendTLSPolicy: the ConfigMap reconcile steps are not transcribed yet")
         }
     }
 
