@@ -41,18 +41,22 @@ public struct GatewaySpec: Sendable, Hashable {
     public var addresses: [GatewayAddress]
     /// `spec.infrastructure`: labels and annotations for what a controller deploys, and parameters.
     public var infrastructure: GatewayInfrastructure?
+    /// `spec.allowedListeners`: which ListenerSets may add listeners (none by default).
+    public var allowedListeners: AllowedListeners
 
     /// Memberwise initializer; defaults mirror the API's defaults.
     public init(
         gatewayClassName: String,
         listeners: [Listener] = [],
         addresses: [GatewayAddress] = [],
-        infrastructure: GatewayInfrastructure? = nil
+        infrastructure: GatewayInfrastructure? = nil,
+        allowedListeners: AllowedListeners = .none
     ) {
         self.gatewayClassName = gatewayClassName
         self.listeners = listeners
         self.addresses = addresses
         self.infrastructure = infrastructure
+        self.allowedListeners = allowedListeners
     }
 }
 

@@ -33,7 +33,9 @@ enum CertificateResolution {
         var results: [String: Result<CertificateSummary, CertificateProblem>] = [:]
     }
 
-    static func resolve(_ listener: MeridianLoad.Listener, gatewayNamespace: String, context: TranslationContext, cache: Cache) -> Outcome {
+    /// `ownerKind` and `ownerNamespace` name the object that declares the listener (a Gateway or
+    /// a ListenerSet): references leave its namespace only where a ReferenceGrant lets that kind.
+    static func resolve(_ listener: MeridianLoad.Listener, ownerKind: String, ownerNamespace gatewayNamespace: String, context: TranslationContext, cache: Cache) -> Outcome {
         let references = listener.tls?.certificateRefs ?? []
         guard !references.isEmpty else { return .refused(.invalidCertificateRef, "an HTTPS listener needs tls.certificateRefs") }
         var certificates: [ResolvedCertificate] = []
@@ -49,8 +51,8 @@ enum CertificateResolution {
             }
             // Checked before existence, so a reference that is not permitted says nothing about the Secret.
             if namespace != gatewayNamespace,
-               !context.referenceGranted(fromKind: "Gateway", fromNamespace: gatewayNamespace, toGroup: "", toKind: "Secret", name: reference.name, in: namespace) {
-                problems.append((.refNotPermitted, "\(field)Secret \(qualified) is in another namespace, and no ReferenceGrant in \(namespace) lets Gateways in \(gatewayNamespace) refer to it"))
+               !context.referenceGranted(fromKind: ownerKind, fromNamespace: gatewayNamespace, toGroup: "", toKind: "Secret", name: reference.name, in: namespace) {
+                problems.append((.refNotPermitted, "\(field)Secret \(qualified) is in another namespace, and no ReferenceGrant in \(namespace) lets \(ownerKind)s in \(gatewayNamespace) refer to it"))
                 continue
             }
             guard let secret = context.secrets[qualified] else {

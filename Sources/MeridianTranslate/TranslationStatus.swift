@@ -24,6 +24,9 @@ public enum ConditionReason: String, Sendable, Hashable, CaseIterable {
     // GatewayClass and Gateway
     case invalidParameters = "InvalidParameters"
     case listenersNotValid = "ListenersNotValid"
+    // ListenerSet
+    case notAllowed = "NotAllowed"
+    case parentNotAccepted = "ParentNotAccepted"
     // Listeners
     case hostnameConflict = "HostnameConflict"
     case protocolConflict = "ProtocolConflict"
@@ -88,6 +91,8 @@ public struct ResourceStatus: Sendable, Hashable {
     public var parents: [ParentStatus]
     /// True for policies: their `parents` are Gateway API policy ancestors.
     public var isPolicy: Bool = false
+    /// A Gateway's `attachedListenerSets`: how many ListenerSets it accepted (nil for other kinds).
+    public var attachedListenerSets: Int?
 
     public init(
         kind: String,
