@@ -47,7 +47,12 @@ extension GatewaySpec {
         // Meridian deploys no proxies, so `infrastructure` has nothing to apply to; and it
         // reads no ListenerSets, so `allowedListeners` has nothing to allow.
         spec.ignore("infrastructure", "allowedListeners")
-        spec.refuse("tls", "defaultScope")
+        spec.refuse("defaultScope")
+        let frontendTLS = spec.mapping("tls").flatMap { tls -> FrontendTLSConfig? in
+            // Meridian presents no client certificate to backends.
+            tls.refuse("backend")
+            return tls.mapping("frontend").map(FrontendTLSConfig.decode)
+        }
         let gatewayClassName = spec.string("gatewayClassName", required: true, maxLength: NameSyntax.maxSubdomainLength) ?? ""
 
         var listeners: [Listener] = []
@@ -92,7 +97,7 @@ extension GatewaySpec {
             addresses.append(address)
         }
         let infrastructure = spec.mapping("infrastructure").map(GatewayInfrastructure.decode)
-        return GatewaySpec(gatewayClassName: gatewayClassName, listeners: listeners, addresses: addresses, infrastructure: infrastructure)
+        return GatewaySpec(gatewayClassName: gatewayClassName, listeners: listeners, addresses: addresses, infrastructure: infrastructure, frontendTLS: frontendTLS)
     }
 }
 
@@ -180,6 +185,47 @@ extension Listener {
             allowedRoutes: allowedRoutes,
             source: FieldSource(mapping)
         )
+    }
+}
+
+extension FrontendTLSConfig {
+    static func decode(_ mapping: MappingReader) -> FrontendTLSConfig {
+        let defaultValidation = mapping.mapping("default", required: true)
+            .flatMap { $0.mapping("validation") }
+            .map(FrontendTLSValidation.decode)
+        var perPort: [Int: FrontendTLSValidation?] = [:]
+        for item in mapping.list("perPort", maxItems: 64) ?? [] {
+            guard let entry = item.mapping() else { continue }
+            let port = entry.int("port", required: true, range: 1...65_535)
+            let validation = entry.mapping("tls", required: true).flatMap { $0.mapping("validation") }.map(FrontendTLSValidation.decode)
+            guard let port else { continue }
+            if perPort[port] != nil, let reader = entry.value("port") {
+                reader.report(.duplicateEntry, "Port for TLS configuration must be unique within the Gateway (port \(port) repeats)")
+                continue
+            }
+            perPort[port] = .some(validation)
+        }
+        return FrontendTLSConfig(defaultValidation: defaultValidation, perPort: perPort)
+    }
+}
+
+extension FrontendTLSValidation {
+    static func decode(_ mapping: MappingReader) -> FrontendTLSValidation {
+        let references = (mapping.list("caCertificateRefs", required: true, minItems: 1, maxItems: 16) ?? []).compactMap { item in
+            item.mapping().map { reference -> SecretObjectReference in
+                // An ObjectReference: group (may be empty) and kind are required.
+                let group = reference.value("group") == nil ? nil : reference.referenceGroup(default: "")
+                if group == nil { reference.reportMissing("group") }
+                return SecretObjectReference(
+                    group: group ?? "",
+                    kind: reference.referenceKind(default: nil),
+                    name: reference.referenceName(),
+                    namespace: reference.referenceNamespace()
+                )
+            }
+        }
+        let mode: FrontendValidationMode = mapping.enumValue("mode") ?? .allowValidOnly
+        return FrontendTLSValidation(caCertificateRefs: references, mode: mode)
     }
 }
 

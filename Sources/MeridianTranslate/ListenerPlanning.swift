@@ -16,6 +16,8 @@ struct PlannedListener {
     var refusal: String?
     /// An HTTPS listener's certificates, in `certificateRefs` order.
     var certificates: [ResolvedCertificate] = []
+    /// An HTTPS listener's client certificate validation (the Gateway's `spec.tls.frontend`).
+    var clientValidation: ClientCertificateValidation?
 
     /// The route kinds this listener accepts, as `status.listeners[].supportedKinds` lists them.
     var supportedKinds: [RouteGroupKind] {
@@ -133,7 +135,7 @@ struct ListenerPlanning {
     private static func planListeners(_ gateway: Gateway, context: TranslationContext, certificates: CertificateResolution.Cache) -> [PlannedListener] {
         let namespace = gateway.metadata.namespace ?? "default"
         var plans: [PlannedListener] = gateway.spec.listeners.map {
-            planListener($0, gatewayNamespace: namespace, context: context, certificates: certificates)
+            planListener($0, gatewayNamespace: namespace, frontendTLS: gateway.spec.frontendTLS, context: context, certificates: certificates)
         }
         // One Envoy listener per port: listeners sharing a port must share a protocol and differ in host name.
         let byPort = Dictionary(grouping: plans.indices.filter { plans[$0].acceptsRoutes }, by: { plans[$0].port })
@@ -170,6 +172,7 @@ struct ListenerPlanning {
     private static func planListener(
         _ listener: MeridianLoad.Listener,
         gatewayNamespace: String,
+        frontendTLS: FrontendTLSConfig?,
         context: TranslationContext,
         certificates: CertificateResolution.Cache
     ) -> PlannedListener {
@@ -205,6 +208,20 @@ struct ListenerPlanning {
                 case .resolved(let resolved):
                     plan.certificates = resolved
                     plan.conditions.append(Condition(.resolvedRefs, true, reason: .resolvedRefs, message: CertificateResolution.summary(resolved, hostname: listener.hostname)))
+                }
+                if plan.programmable, let validation = frontendTLS?.validation(forPort: listener.port) {
+                    switch ClientValidationResolution.resolve(validation, gatewayNamespace: gatewayNamespace, context: context) {
+                    case .resolved(let clientValidation):
+                        plan.clientValidation = clientValidation
+                    case .partly(let clientValidation, let reason, let message):
+                        plan.clientValidation = clientValidation
+                        plan.conditions.removeAll { $0.type == .resolvedRefs && $0.status }
+                        plan.conditions.append(Condition(.resolvedRefs, false, reason: reason, message: message))
+                    case .refused(let reason, let message):
+                        plan.conditions.removeAll { $0.type == .resolvedRefs && $0.status }
+                        refuse(.resolvedRefs, reason: reason, message, acceptsRoutes: true)
+                        plan.conditions.append(Condition(.accepted, false, reason: .noValidCACertificate, message: "no CA certificate reference of spec.tls.frontend is usable: " + message))
+                    }
                 }
             }
         default:

@@ -47,6 +47,7 @@ public enum ConditionReason: String, Sendable, Hashable, CaseIterable {
     case conflicted = "Conflicted"
     // BackendTLSPolicy
     case invalidCACertificateRef = "InvalidCACertificateRef"
+    case invalidCACertificateKind = "InvalidCACertificateKind"
     case noValidCACertificate = "NoValidCACertificate"
 }
 
