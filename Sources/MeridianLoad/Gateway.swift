@@ -60,45 +60,6 @@ public struct GatewaySpec: Sendable, Hashable {
     }
 }
 
-/// A Gateway's `spec.tls.frontend`: the client certificate validation of its HTTPS listeners,
-/// by default and per port.
-public struct FrontendTLSConfig: Sendable, Hashable {
-    /// `default.validation`: for HTTPS listeners on ports `perPort` does not name.
-    public var defaultValidation: FrontendTLSValidation?
-    /// `perPort`: port to its `tls.validation` (nil: that port validates no client certificate).
-    public var perPort: [Int: FrontendTLSValidation?]
-
-    public init(defaultValidation: FrontendTLSValidation? = nil, perPort: [Int: FrontendTLSValidation?] = [:]) {
-        self.defaultValidation = defaultValidation
-        self.perPort = perPort
-    }
-
-    /// The validation in effect for HTTPS listeners on this port.
-    public func validation(forPort port: Int) -> FrontendTLSValidation? {
-        if let entry = perPort[port] { return entry }
-        return defaultValidation
-    }
-}
-
-/// `FrontendTLSValidation`: the CA bundles client certificates must chain to, and the mode.
-public struct FrontendTLSValidation: Sendable, Hashable {
-    /// 1 to 16 `ObjectReference`s (group, kind and name; namespace optional).
-    public var caCertificateRefs: [SecretObjectReference]
-    public var mode: FrontendValidationMode
-
-    public init(caCertificateRefs: [SecretObjectReference], mode: FrontendValidationMode = .allowValidOnly) {
-        self.caCertificateRefs = caCertificateRefs
-        self.mode = mode
-    }
-}
-
-public enum FrontendValidationMode: String, Sendable, Hashable, CaseIterable {
-    /// A valid client certificate is required (the default).
-    case allowValidOnly = "AllowValidOnly"
-    /// Connections without a certificate, or with one that fails validation, are accepted.
-    case allowInsecureFallback = "AllowInsecureFallback"
-}
-
 /// A Gateway's `spec.infrastructure`.
 public struct GatewayInfrastructure: Sendable, Hashable {
     /// Labels for the resources a controller creates for the Gateway (Meridian creates none).

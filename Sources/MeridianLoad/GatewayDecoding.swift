@@ -188,47 +188,6 @@ extension Listener {
     }
 }
 
-extension FrontendTLSConfig {
-    static func decode(_ mapping: MappingReader) -> FrontendTLSConfig {
-        let defaultValidation = mapping.mapping("default", required: true)
-            .flatMap { $0.mapping("validation") }
-            .map(FrontendTLSValidation.decode)
-        var perPort: [Int: FrontendTLSValidation?] = [:]
-        for item in mapping.list("perPort", maxItems: 64) ?? [] {
-            guard let entry = item.mapping() else { continue }
-            let port = entry.int("port", required: true, range: 1...65_535)
-            let validation = entry.mapping("tls", required: true).flatMap { $0.mapping("validation") }.map(FrontendTLSValidation.decode)
-            guard let port else { continue }
-            if perPort[port] != nil, let reader = entry.value("port") {
-                reader.report(.duplicateEntry, "Port for TLS configuration must be unique within the Gateway (port \(port) repeats)")
-                continue
-            }
-            perPort[port] = .some(validation)
-        }
-        return FrontendTLSConfig(defaultValidation: defaultValidation, perPort: perPort)
-    }
-}
-
-extension FrontendTLSValidation {
-    static func decode(_ mapping: MappingReader) -> FrontendTLSValidation {
-        let references = (mapping.list("caCertificateRefs", required: true, minItems: 1, maxItems: 16) ?? []).compactMap { item in
-            item.mapping().map { reference -> SecretObjectReference in
-                // An ObjectReference: group (may be empty) and kind are required.
-                let group = reference.value("group") == nil ? nil : reference.referenceGroup(default: "")
-                if group == nil { reference.reportMissing("group") }
-                return SecretObjectReference(
-                    group: group ?? "",
-                    kind: reference.referenceKind(default: nil),
-                    name: reference.referenceName(),
-                    namespace: reference.referenceNamespace()
-                )
-            }
-        }
-        let mode: FrontendValidationMode = mapping.enumValue("mode") ?? .allowValidOnly
-        return FrontendTLSValidation(caCertificateRefs: references, mode: mode)
-    }
-}
-
 extension GatewayTLSConfig {
     static func decode(_ mapping: MappingReader) -> GatewayTLSConfig {
         let mode: TLSMode = mapping.enumValue("mode") ?? .terminate

@@ -129,6 +129,13 @@ struct ListenerPlanning {
                 Condition(.programmed, true, reason: .programmed, message: "proxy group \(gateway.qualifiedName)"),
             ]
         }
+        let insecure = gateway.spec.frontendTLS?.insecureFallbackFields ?? []
+        if !insecure.isEmpty {
+            status.conditions.append(Condition(
+                .insecureFrontendValidationMode, true, reason: .configurationChanged,
+                message: "AllowInsecureFallback (\(insecure.joined(separator: ", "))): HTTPS clients without a valid certificate are accepted"
+            ))
+        }
         return status
     }
 
@@ -209,8 +216,8 @@ struct ListenerPlanning {
                     plan.certificates = resolved
                     plan.conditions.append(Condition(.resolvedRefs, true, reason: .resolvedRefs, message: CertificateResolution.summary(resolved, hostname: listener.hostname)))
                 }
-                if plan.programmable, let validation = frontendTLS?.validation(forPort: listener.port) {
-                    switch ClientValidationResolution.resolve(validation, gatewayNamespace: gatewayNamespace, context: context) {
+                if plan.programmable, let (validation, field) = frontendTLS?.validation(forPort: listener.port) {
+                    switch ClientValidationResolution.resolve(validation, field: field, gatewayNamespace: gatewayNamespace, context: context) {
                     case .resolved(let clientValidation):
                         plan.clientValidation = clientValidation
                     case .partly(let clientValidation, let reason, let message):
@@ -218,9 +225,11 @@ struct ListenerPlanning {
                         plan.conditions.removeAll { $0.type == .resolvedRefs && $0.status }
                         plan.conditions.append(Condition(.resolvedRefs, false, reason: reason, message: message))
                     case .refused(let reason, let message):
+                        // Served without its validation, the listener would let in clients the
+                        // Gateway means to refuse: it is not served at all.
                         plan.conditions.removeAll { $0.type == .resolvedRefs && $0.status }
                         refuse(.resolvedRefs, reason: reason, message, acceptsRoutes: true)
-                        plan.conditions.append(Condition(.accepted, false, reason: .noValidCACertificate, message: "no CA certificate reference of spec.tls.frontend is usable: " + message))
+                        plan.conditions.insert(Condition(.accepted, false, reason: .noValidCACertificate, message: "no CA certificate reference of \(field) is usable"), at: 0)
                     }
                 }
             }
