@@ -4,7 +4,8 @@ import MeridianIR
 
 /// TLS termination (`DownstreamTlsContext` with SDS certificates) and the SDS `Secret`s.
 enum TLSEncoding {
-    /// `envoy.transport_sockets.tls`: the certificates by name over ADS, and ALPN.
+    /// `envoy.transport_sockets.tls`: the certificates by name over ADS, ALPN, and with client
+    /// validation the CAs client certificates must chain to.
     static func transportSocket(_ arena: ProtobufArena, _ tls: DownstreamTLS) -> UnsafeMutablePointer<Envoy__Config__Core__V3__TransportSocket> {
         let certificates = tls.certificateSecrets.map { name in
             arena.make(envoy__extensions__transport_sockets__tls__v3__sds_secret_config__init) {
@@ -25,6 +26,8 @@ enum TLSEncoding {
                 $0.validation_context_type_case = ENVOY__EXTENSIONS__TRANSPORT_SOCKETS__TLS__V3__COMMON_TLS_CONTEXT__VALIDATION_CONTEXT_TYPE_VALIDATION_CONTEXT
                 $0.validation_context = arena.make(envoy__extensions__transport_sockets__tls__v3__certificate_validation_context__init) {
                     $0.trusted_ca = trustedCA
+                    // Not requiring a certificate only lets clients without one in: Envoy still
+                    // refuses one that does not verify unless told to accept it untrusted.
                     if !validation.required {
                         $0.trust_chain_verification = ENVOY__EXTENSIONS__TRANSPORT_SOCKETS__TLS__V3__CERTIFICATE_VALIDATION_CONTEXT__TRUST_CHAIN_VERIFICATION__ACCEPT_UNTRUSTED
                     }
