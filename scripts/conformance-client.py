@@ -6,7 +6,9 @@
 REQUEST_JSON: {"address": "127.a.b.c", "port": N, "sni": "example.org" (null sends none),
 "ca": "/path/cert.pem" (the certificate must chain to it and name the SNI, as Go's
 tls.Config{RootCAs, ServerName} checks), "method": "GET", "target": "/path",
-"headers": [["Host", "example.org"], ...], "protocol": "h1" | "h2" | "h2c" | "websocket"}.
+"headers": [["Host", "example.org"], ...], "protocol": "h1" | "h2" | "h2c" | "websocket"},
+and optionally "cert" and "key" (PEM files: a client certificate, presented when the server
+asks for one, as upstream's GetClientCertificateHook answers).
 
 "h2" negotiates HTTP/2 by ALPN and fails if the server does not (upstream's H2Protocol);
 "h1" offers http/1.1 only. The Host header is sent as :authority over HTTP/2.
@@ -16,7 +18,9 @@ Dial, then Message.Send/Receive): in clear text, the RFC 6455 handshake for "tar
 Host header and an "origin", then the text frame "Websocket Support!" and the binary frame
 01..07, each of which must come back unchanged; it prints {"status": 101, ...} when they do.
 Prints one JSON line: {"status": N, "headers": {name: "v1,v2"}, "body": "...", "alpn": "h2"}
-or {"error": "..."}. Every socket operation is bounded by a 5 second timeout.
+or {"error": "..."}; over TLS both also say "certificateRequested": whether the server sent a
+CertificateRequest (upstream asserts its hook was called). Every socket operation is bounded by
+a 5 second timeout.
 """
 
 import http.client
@@ -229,7 +233,32 @@ def request(spec: dict) -> dict:
     else:
         context.verify_mode = ssl.CERT_NONE
     context.set_alpn_protocols(["h2"] if protocol == "h2" else ["http/1.1"])
+    if spec.get("cert"):
+        context.load_cert_chain(spec["cert"], spec.get("key"))
+    requested = watch_certificate_request(context)
     sni = spec.get("sni")
+    result = tls_request(context, spec, protocol, sni)
+    result["certificateRequested"] = bool(requested)
+    return result
+
+
+def watch_certificate_request(context: ssl.SSLContext) -> list:
+    """A list that gets an item when the server sends a CertificateRequest.
+
+    Python's ssl has no hook for the request (Go's GetClientCertificate); OpenSSL's message
+    callback sees every handshake message, TLS 1.3's encrypted ones included, decrypted.
+    """
+    seen = []
+
+    def callback(connection, direction, version, content_type, message_type, data):
+        if direction == "read" and message_type == ssl._TLSMessageType.CERTIFICATE_REQUEST:
+            seen.append(True)
+
+    context._msg_callback = callback
+    return seen
+
+
+def tls_request(context: ssl.SSLContext, spec: dict, protocol: str, sni) -> dict:
     try:
         with socket.create_connection((spec["address"], spec["port"]), timeout=5) as raw:
             with context.wrap_socket(raw, server_hostname=sni or None) as tls:

@@ -4,7 +4,8 @@ import MeridianIR
 
 /// TLS termination (`DownstreamTlsContext` with SDS certificates) and the SDS `Secret`s.
 enum TLSEncoding {
-    /// `envoy.transport_sockets.tls`: the certificates by name over ADS, and ALPN.
+    /// `envoy.transport_sockets.tls`: the certificates by name over ADS, ALPN, and with client
+    /// validation the CAs client certificates must chain to.
     static func transportSocket(_ arena: ProtobufArena, _ tls: DownstreamTLS) -> UnsafeMutablePointer<Envoy__Config__Core__V3__TransportSocket> {
         let certificates = tls.certificateSecrets.map { name in
             arena.make(envoy__extensions__transport_sockets__tls__v3__sds_secret_config__init) {
@@ -17,9 +18,27 @@ enum TLSEncoding {
             $0.tls_certificate_sds_secret_configs = arena.array(certificates)
             $0.n_alpn_protocols = tls.alpnProtocols.count
             $0.alpn_protocols = arena.strings(tls.alpnProtocols)
+            if let validation = tls.clientValidation {
+                let trustedCA = arena.make(envoy__config__core__v3__data_source__init) {
+                    $0.specifier_case = ENVOY__CONFIG__CORE__V3__DATA_SOURCE__SPECIFIER_INLINE_BYTES
+                    $0.inline_bytes = arena.binary(validation.trustedCA)
+                }
+                $0.validation_context_type_case = ENVOY__EXTENSIONS__TRANSPORT_SOCKETS__TLS__V3__COMMON_TLS_CONTEXT__VALIDATION_CONTEXT_TYPE_VALIDATION_CONTEXT
+                $0.validation_context = arena.make(envoy__extensions__transport_sockets__tls__v3__certificate_validation_context__init) {
+                    $0.trusted_ca = trustedCA
+                    // Not requiring a certificate only lets clients without one in: Envoy still
+                    // refuses one that does not verify unless told to accept it untrusted.
+                    if !validation.required {
+                        $0.trust_chain_verification = ENVOY__EXTENSIONS__TRANSPORT_SOCKETS__TLS__V3__CERTIFICATE_VALIDATION_CONTEXT__TRUST_CHAIN_VERIFICATION__ACCEPT_UNTRUSTED
+                    }
+                }
+            }
         }
         let context = arena.make(envoy__extensions__transport_sockets__tls__v3__downstream_tls_context__init) {
             $0.common_tls_context = common
+            if let validation = tls.clientValidation {
+                $0.require_client_certificate = arena.bool(validation.required)
+            }
         }
         let typed = arena.any(typeURL: ExtensionTypeURL.downstreamTLSContext, packing: context)
         return arena.make(envoy__config__core__v3__transport_socket__init) {

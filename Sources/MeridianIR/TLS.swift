@@ -24,10 +24,27 @@ public struct DownstreamTLS: Sendable, Hashable {
     /// Names of `TLSSecret`s, fetched over SDS.
     public var certificateSecrets: [String]
     public var alpnProtocols: [String]
+    /// Client certificate validation (mutual TLS); nil asks for no client certificate.
+    public var clientValidation: ClientCertificateValidation?
 
-    public init(certificateSecrets: [String], alpnProtocols: [String] = ["h2", "http/1.1"]) {
+    public init(certificateSecrets: [String], alpnProtocols: [String] = ["h2", "http/1.1"], clientValidation: ClientCertificateValidation? = nil) {
         self.certificateSecrets = certificateSecrets
         self.alpnProtocols = alpnProtocols
+        self.clientValidation = clientValidation
+    }
+}
+
+/// How a TLS listener checks client certificates (a Gateway's `spec.tls.frontend`).
+public struct ClientCertificateValidation: Sendable, Hashable {
+    /// PEM CA certificates client certificates must chain to, inline in the listener.
+    public var trustedCA: [UInt8]
+    /// Whether a client without a valid certificate is refused; false requests a certificate
+    /// but accepts connections without one or with an untrusted one.
+    public var required: Bool
+
+    public init(trustedCA: [UInt8], required: Bool) {
+        self.trustedCA = trustedCA
+        self.required = required
     }
 }
 

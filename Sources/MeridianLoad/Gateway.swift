@@ -43,6 +43,8 @@ public struct GatewaySpec: Sendable, Hashable {
     public var infrastructure: GatewayInfrastructure?
     /// `spec.allowedListeners`: which ListenerSets may add listeners (none by default).
     public var allowedListeners: AllowedListeners
+    /// `spec.tls.frontend`: client certificate validation of HTTPS listeners (GEP-91).
+    public var frontendTLS: FrontendTLSConfig?
 
     /// Memberwise initializer; defaults mirror the API's defaults.
     public init(
@@ -50,13 +52,15 @@ public struct GatewaySpec: Sendable, Hashable {
         listeners: [Listener] = [],
         addresses: [GatewayAddress] = [],
         infrastructure: GatewayInfrastructure? = nil,
-        allowedListeners: AllowedListeners = .none
+        allowedListeners: AllowedListeners = .none,
+        frontendTLS: FrontendTLSConfig? = nil
     ) {
         self.gatewayClassName = gatewayClassName
         self.listeners = listeners
         self.addresses = addresses
         self.infrastructure = infrastructure
         self.allowedListeners = allowedListeners
+        self.frontendTLS = frontendTLS
     }
 }
 

@@ -46,7 +46,12 @@ extension GatewaySpec {
     static func decode(_ spec: MappingReader) -> GatewaySpec {
         // Meridian deploys no proxies, so `infrastructure` has nothing to apply to.
         spec.ignore("infrastructure")
-        spec.refuse("tls", "defaultScope")
+        spec.refuse("defaultScope")
+        let frontendTLS = spec.mapping("tls").flatMap { tls -> FrontendTLSConfig? in
+            // Meridian presents no client certificate to backends.
+            tls.refuse("backend")
+            return tls.mapping("frontend").map(FrontendTLSConfig.decode)
+        }
         let gatewayClassName = spec.string("gatewayClassName", required: true, maxLength: NameSyntax.maxSubdomainLength) ?? ""
         let listeners = Listener.decodeList(spec, maxItems: maxListeners)
 
@@ -69,7 +74,7 @@ extension GatewaySpec {
         let allowedListeners = spec.mapping("allowedListeners").map(AllowedListeners.decode) ?? .none
         return GatewaySpec(
             gatewayClassName: gatewayClassName, listeners: listeners, addresses: addresses,
-            infrastructure: infrastructure, allowedListeners: allowedListeners
+            infrastructure: infrastructure, allowedListeners: allowedListeners, frontendTLS: frontendTLS
         )
     }
 }

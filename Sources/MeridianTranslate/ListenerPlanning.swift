@@ -35,6 +35,8 @@ struct PlannedListener {
     var refusal: String?
     /// An HTTPS listener's certificates, in `certificateRefs` order.
     var certificates: [ResolvedCertificate] = []
+    /// An HTTPS listener's client certificate validation (the Gateway's `spec.tls.frontend`).
+    var clientValidation: ClientCertificateValidation?
 
     /// Unique on the Gateway: a Gateway listener's name, or `namespace/listenerset/name` for a
     /// ListenerSet's (listener names need only be unique within their owner).
@@ -169,6 +171,13 @@ struct ListenerPlanning {
                 Condition(.programmed, true, reason: .programmed, message: "proxy group \(gateway.qualifiedName)"),
             ]
         }
+        let insecure = gateway.spec.frontendTLS?.insecureFallbackFields ?? []
+        if !insecure.isEmpty {
+            status.conditions.append(Condition(
+                .insecureFrontendValidationMode, true, reason: .configurationChanged,
+                message: "AllowInsecureFallback (\(insecure.joined(separator: ", "))): HTTPS clients without a valid certificate are accepted"
+            ))
+        }
         return status
     }
 
@@ -202,11 +211,11 @@ struct ListenerPlanning {
     private static func planListeners(_ gateway: Gateway, listenerSets: [ListenerSet], context: TranslationContext, certificates: CertificateResolution.Cache) -> [PlannedListener] {
         let namespace = gateway.metadata.namespace ?? "default"
         var plans: [PlannedListener] = gateway.spec.listeners.map {
-            planListener($0, owner: .gateway, ownerNamespace: namespace, context: context, certificates: certificates)
+            planListener($0, owner: .gateway, ownerNamespace: namespace, gateway: gateway, context: context, certificates: certificates)
         }
         for set in listenerSets {
             plans += set.spec.listeners.map {
-                planListener($0, owner: .listenerSet(set.qualifiedName), ownerNamespace: set.metadata.namespace ?? "default", context: context, certificates: certificates)
+                planListener($0, owner: .listenerSet(set.qualifiedName), ownerNamespace: set.metadata.namespace ?? "default", gateway: gateway, context: context, certificates: certificates)
             }
         }
         ListenerConflicts.mark(&plans)
@@ -217,6 +226,7 @@ struct ListenerPlanning {
         _ listener: MeridianLoad.Listener,
         owner: ListenerOwner,
         ownerNamespace: String,
+        gateway: Gateway,
         context: TranslationContext,
         certificates: CertificateResolution.Cache
     ) -> PlannedListener {
@@ -252,6 +262,24 @@ struct ListenerPlanning {
                 case .resolved(let resolved):
                     plan.certificates = resolved
                     plan.conditions.append(Condition(.resolvedRefs, true, reason: .resolvedRefs, message: CertificateResolution.summary(resolved, hostname: listener.hostname)))
+                }
+                // The Gateway's client validation covers its ports, ListenerSets' listeners included;
+                // its CA references are the Gateway's, so ReferenceGrants are from Gateways.
+                if plan.programmable, let (validation, field) = gateway.spec.frontendTLS?.validation(forPort: listener.port) {
+                    switch ClientValidationResolution.resolve(validation, field: field, gatewayNamespace: gateway.metadata.namespace ?? "default", context: context) {
+                    case .resolved(let clientValidation):
+                        plan.clientValidation = clientValidation
+                    case .partly(let clientValidation, let reason, let message):
+                        plan.clientValidation = clientValidation
+                        plan.conditions.removeAll { $0.type == .resolvedRefs && $0.status }
+                        plan.conditions.append(Condition(.resolvedRefs, false, reason: reason, message: message))
+                    case .refused(let reason, let message):
+                        // Served without its validation, the listener would let in clients the
+                        // Gateway means to refuse: it is not served at all.
+                        plan.conditions.removeAll { $0.type == .resolvedRefs && $0.status }
+                        refuse(.resolvedRefs, reason: reason, message, acceptsRoutes: true)
+                        plan.conditions.insert(Condition(.accepted, false, reason: .noValidCACertificate, message: "no CA certificate reference of \(field) is usable"), at: 0)
+                    }
                 }
             }
         default:

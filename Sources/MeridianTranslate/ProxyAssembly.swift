@@ -64,7 +64,7 @@ struct ProxyAssembly {
                 chains.append(FilterChain(
                     name: name,
                     serverNames: plan.listener.hostname.map { [$0] } ?? [],
-                    tls: DownstreamTLS(certificateSecrets: plan.certificates.map { $0.secretName }),
+                    tls: DownstreamTLS(certificateSecrets: plan.certificates.map { $0.secretName }, clientValidation: plan.clientValidation),
                     routeTableName: name
                 ))
                 let own = (routes[port] ?? []).filter { $0.listenerHostname == hostname }

@@ -7,6 +7,9 @@ public enum ConditionType: String, Sendable, Hashable, CaseIterable {
     case programmed = "Programmed"
     case conflicted = "Conflicted"
     case partiallyInvalid = "PartiallyInvalid"
+    /// A Gateway's warning that some HTTPS listener accepts clients without a valid certificate
+    /// (`spec.tls.frontend` mode `AllowInsecureFallback`); present only when True.
+    case insecureFrontendValidationMode = "InsecureFrontendValidationMode"
 
     /// True for the condition types whose healthy state is False.
     public var isAbnormalityWhenTrue: Bool { self == .conflicted || self == .partiallyInvalid }
@@ -24,6 +27,7 @@ public enum ConditionReason: String, Sendable, Hashable, CaseIterable {
     // GatewayClass and Gateway
     case invalidParameters = "InvalidParameters"
     case listenersNotValid = "ListenersNotValid"
+    case configurationChanged = "ConfigurationChanged"
     // ListenerSet
     case notAllowed = "NotAllowed"
     case parentNotAccepted = "ParentNotAccepted"
@@ -48,8 +52,9 @@ public enum ConditionReason: String, Sendable, Hashable, CaseIterable {
     case overridden = "Overridden"
     case targetNotFound = "TargetNotFound"
     case conflicted = "Conflicted"
-    // BackendTLSPolicy
+    // BackendTLSPolicy, and listeners validating client certificates
     case invalidCACertificateRef = "InvalidCACertificateRef"
+    case invalidCACertificateKind = "InvalidCACertificateKind"
     case noValidCACertificate = "NoValidCACertificate"
 }
 

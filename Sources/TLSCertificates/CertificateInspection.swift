@@ -73,6 +73,20 @@ public enum CertificateProblem: Error, Sendable, Hashable, CustomStringConvertib
     }
 }
 
+/// Why a PEM bundle of CA certificates cannot be Envoy's `trusted_ca`. The descriptions say
+/// what is wrong with the text, not where it came from (the caller names the key).
+public enum TrustBundleProblem: Error, Sendable, Hashable, CustomStringConvertible {
+    case noCertificate
+    case malformedCertificate(index: Int, reason: String)
+
+    public var description: String {
+        switch self {
+        case .noCertificate: "holds no PEM certificate"
+        case .malformedCertificate(let index, let reason): "certificate \(index + 1) of the bundle is not valid PEM (\(reason))"
+        }
+    }
+}
+
 /// Checks a PEM certificate chain and private key with OpenSSL, as Envoy would load them.
 public enum CertificateInspection {
     /// Parses the chain (leaf first) and the key; checks that the key matches the leaf, that
@@ -127,6 +141,19 @@ public enum CertificateInspection {
     static func isSupportedByEnvoy(_ key: String) -> Bool {
         if key.hasPrefix("RSA "), let bits = Int(key.dropFirst(4)) { return bits >= 2048 }
         return ["ECDSA P-256", "ECDSA P-384", "ECDSA P-521", "Ed25519"].contains(key)
+    }
+
+    /// Checks PEM text as Envoy loads a `trusted_ca` bundle: every PEM block is read, blocks
+    /// of other types (a private key) are skipped, and the bundle is refused when a certificate
+    /// block is broken or none is a certificate. Returns how many certificates it holds.
+    public static func inspectTrustBundle(_ pem: [UInt8]) -> Result<Int, TrustBundleProblem> {
+        do {
+            let (certificates, problem) = try Certificate.readAll(pem: pem)
+            if let problem { return .failure(.malformedCertificate(index: certificates.count, reason: problem)) }
+            return certificates.isEmpty ? .failure(.noCertificate) : .success(certificates.count)
+        } catch {
+            return .failure(.malformedCertificate(index: 0, reason: error.description))
+        }
     }
 
     /// The SHA-256 fingerprint of the first certificate in PEM text, or nil when there is none.

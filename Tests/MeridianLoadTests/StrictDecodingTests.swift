@@ -208,7 +208,7 @@ import MeridianLoad
         """
         #expect(errorLines(yaml) == [
             "test.yaml:6:3: spec.defaultScope: not supported by Meridian",
-            "test.yaml:7:3: spec.tls: not supported by Meridian",
+            "test.yaml:7:9: spec.tls.backend: not supported by Meridian",
             "test.yaml:14:3: spec.useDefaultGateways: not supported by Meridian",
         ])
     }

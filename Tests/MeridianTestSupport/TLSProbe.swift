@@ -10,12 +10,17 @@ public enum TLSProbe {
         public var path: String
         /// A PEM file the certificate must verify against, for the SNI; nil accepts any certificate.
         public var ca: String?
+        /// PEM files of a client certificate and its key, presented when the server asks for one.
+        public var cert: String?
+        public var key: String?
 
-        public init(sni: String?, host: String? = nil, path: String = "/", ca: String? = nil) {
+        public init(sni: String?, host: String? = nil, path: String = "/", ca: String? = nil, clientCertificate: (cert: String, key: String)? = nil) {
             self.sni = sni
             self.host = host ?? sni ?? "localhost"
             self.path = path
             self.ca = ca
+            cert = clientCertificate?.cert
+            key = clientCertificate?.key
         }
     }
 
@@ -29,6 +34,8 @@ public enum TLSProbe {
         public var tls: String?
         /// Why the connection, handshake or request failed.
         public var error: String?
+        /// Whether the server asked for a client certificate (sent a CertificateRequest).
+        public var certificateRequested: Bool?
 
         /// The loopback backend that answered (its `x-backend` header).
         public var backend: String? { headers?["x-backend"] }

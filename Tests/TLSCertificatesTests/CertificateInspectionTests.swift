@@ -83,6 +83,24 @@ struct CertificateInspectionTests {
             == "tls.key does not match the certificate in tls.crt (certificate key ECDSA P-256, private key RSA 2048)")
     }
 
+    @Test("a trust bundle: its certificates counted, other PEM blocks skipped, none or a broken block refused")
+    func trustBundles() throws {
+        let a = try Self.make("a.example.com")
+        let b = try Self.make("b.example.com", key: .rsa(bits: 2048))
+        #expect(CertificateInspection.inspectTrustBundle(Array((a.certificatePEM + b.certificatePEM).utf8)) == .success(2))
+        #expect(CertificateInspection.inspectTrustBundle(Array((a.privateKeyPEM + a.certificatePEM).utf8)) == .success(1))
+        #expect(CertificateInspection.inspectTrustBundle(Array("not a certificate\n".utf8)) == .failure(.noCertificate))
+        #expect(CertificateInspection.inspectTrustBundle(Array(a.privateKeyPEM.utf8)) == .failure(.noCertificate))
+        let broken = a.certificatePEM + "-----BEGIN CERTIFICATE-----\nnot base64!\n-----END CERTIFICATE-----\n"
+        guard case .failure(let problem) = CertificateInspection.inspectTrustBundle(Array(broken.utf8)),
+              case .malformedCertificate(index: 1, _) = problem else {
+            Issue.record("a broken second block is not reported as certificate 2: \(CertificateInspection.inspectTrustBundle(Array(broken.utf8)))")
+            return
+        }
+        #expect(problem.description.hasPrefix("certificate 2 of the bundle is not valid PEM ("), "\(problem)")
+        #expect(TrustBundleProblem.noCertificate.description == "holds no PEM certificate")
+    }
+
     @Test("certificates made by the openssl command read the same; an encrypted key is refused without a prompt")
     func opensslCommand() throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("meridian-certs-\(UUID().uuidString.prefix(8))")

@@ -436,6 +436,9 @@ final class ConformanceTest: Sendable {
             } else {
                 try await ConformanceHTTP.roundTrip(address: gateway.proxy.address, port: gateway.port, method: method, target: path, headers: headers)
             }
+            if gateway.tls?.clientCertificate != nil, captured.clientCertificateRequested != true {
+                return (captured, "client certificate was not presented during the handshake")
+            }
             return (captured, expected.mismatch(captured, sentPath: path, sentMethod: method))
         } catch {
             return (nil, "request failed: \(error)")
@@ -469,10 +472,11 @@ struct GatewayAddress: Sendable {
         return copy
     }
 
-    /// The same address over TLS: SNI `serverName`, the server certificate checked against `caFile`.
-    func https(serverName: String, caFile: String, http2: Bool = false) -> GatewayAddress {
+    /// The same address over TLS: SNI `serverName`, the server certificate checked against
+    /// `caFile`, and `clientCertificate` presented if the server asks for one.
+    func https(serverName: String, caFile: String, http2: Bool = false, clientCertificate: ClientCertificateFiles? = nil) -> GatewayAddress {
         var copy = self
-        copy.tls = ClientTLS(serverName: serverName, caFile: caFile, http2: http2)
+        copy.tls = ClientTLS(serverName: serverName, caFile: caFile, http2: http2, clientCertificate: clientCertificate)
         return copy
     }
 }

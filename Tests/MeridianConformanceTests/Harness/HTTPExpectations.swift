@@ -86,6 +86,8 @@ struct CapturedRoundTrip: Sendable {
     var headers: [String: String]
     var body: String
     var echo: Echo?
+    /// Over TLS: whether the server asked for a client certificate (upstream's hook was called).
+    var clientCertificateRequested: Bool?
 
     struct Echo: Sendable {
         var path: String
@@ -110,6 +112,24 @@ struct ClientTLS: Sendable {
     var caFile: String
     /// Upstream's `H2Protocol`: HTTP/2, negotiated by ALPN.
     var http2 = false
+    /// A client certificate to present when the server asks for one (upstream's `GetClientCertificateHook`).
+    var clientCertificate: ClientCertificateFiles?
+}
+
+/// A client certificate and its key, as PEM files.
+struct ClientCertificateFiles: Sendable {
+    var certificate: String
+    var key: String
+}
+
+/// `scripts/conformance-client.py` got no response: the connection, the handshake or the
+/// request failed.
+struct ConformanceClientError: Error, CustomStringConvertible {
+    var message: String
+    /// Over TLS: whether the server had asked for a client certificate before it failed.
+    var clientCertificateRequested: Bool?
+
+    var description: String { message }
 }
 
 /// A one-request-per-connection HTTP/1.1 client for any loopback address; over TLS through
@@ -118,10 +138,15 @@ enum ConformanceHTTP {
     static let tlsClient = RepositoryPaths.root.appendingPathComponent("scripts/conformance-client.py")
 
     static func tlsRoundTrip(address: String, port: Int, tls: ClientTLS, method: String, target: String, headers: [(String, String)]) async throws -> CapturedRoundTrip {
-        try await clientRoundTrip([
+        var spec: [String: Any] = [
             "address": address, "port": port, "sni": tls.serverName, "ca": tls.caFile, "method": method, "target": target,
             "headers": headers.map { [$0.0, $0.1] }, "protocol": tls.http2 ? "h2" : "h1",
-        ])
+        ]
+        if let client = tls.clientCertificate {
+            spec["cert"] = client.certificate
+            spec["key"] = client.key
+        }
+        return try await clientRoundTrip(spec)
     }
 
     /// Upstream's `H2CPriorKnowledgeProtocol`: one request over HTTP/2 in clear text, with prior knowledge.
@@ -155,9 +180,12 @@ enum ConformanceHTTP {
               let json = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any] else {
             throw FixtureError("conformance-client.py answered: \(output)")
         }
-        if let error = json["error"] as? String { throw FixtureError(error) }
+        let requested = json["certificateRequested"] as? Bool
+        if let error = json["error"] as? String { throw ConformanceClientError(message: error, clientCertificateRequested: requested) }
         guard let status = json["status"] as? Int else { throw FixtureError("conformance-client.py answered: \(output)") }
-        return capture(status: status, headers: json["headers"] as? [String: String] ?? [:], body: Array((json["body"] as? String ?? "").utf8))
+        var captured = capture(status: status, headers: json["headers"] as? [String: String] ?? [:], body: Array((json["body"] as? String ?? "").utf8))
+        captured.clientCertificateRequested = requested
+        return captured
     }
 
     static func roundTrip(address: String, port: Int, method: String, target: String, headers: [(String, String)], timeout: TimeInterval = 5) async throws -> CapturedRoundTrip {
