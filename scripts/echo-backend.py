@@ -42,6 +42,7 @@ The conformance tests read only these fields; the pod name (`--pod`) starts with
 Service's Deployment name, as a Kubernetes pod's does.
 """
 import argparse
+import ssl
 import base64
 import hashlib
 import http.server
@@ -293,6 +294,10 @@ def make_handler(context, http_port, retries):
             print("Echoing back request made to %s to client (%s:%d)" % ((target,) + self.client_address[:2]), flush=True)
             body = echo_body(context, http_port, target, self.headers.get("Host", ""), self.command,
                              self.request_version, self.headers.items())
+            server_name = getattr(self.connection, "meridian_sni", None)
+            if server_name is not None:
+                # echo-basic's `tls` assertions on its HTTPS port (8443): the server name the client sent.
+                body["tls"] = {"version": self.connection.version(), "serverName": server_name}
             extra = echo_set_headers(self.headers.get_all("X-Echo-Set-Header") or [])
             extra["Content-Type"] = "application/json"
             extra["X-Content-Type-Options"] = "nosniff"
@@ -373,6 +378,22 @@ def make_handler(context, http_port, retries):
     return Handler
 
 
+class TLSServer(socketserver.ThreadingMixIn, http.server.HTTPServer):
+    """echo-basic's HTTPS port: the handshake runs in the request's thread, so a failed one
+    (a client that rejects the certificate) costs only that connection."""
+    daemon_threads = True
+    tls_context = None
+
+    def finish_request(self, request, client_address):
+        try:
+            request = self.tls_context.wrap_socket(request, server_side=True)
+        except (ssl.SSLError, OSError):
+            return
+        if not hasattr(request, "meridian_sni"):
+            request.meridian_sni = ""
+        self.RequestHandlerClass(request, client_address, self)
+
+
 class Server(socketserver.ThreadingMixIn, http.server.HTTPServer):
     daemon_threads = True
     allow_reuse_address = True
@@ -397,6 +418,10 @@ def main():
     parser.add_argument("--port", type=int, action="append", help="a port to listen on (repeatable; 0 picks one)")
     parser.add_argument("--h2c-port", type=int, action="append", default=[],
                         help="a port to listen on for HTTP/2 with prior knowledge (repeatable; 0 picks one)")
+    parser.add_argument("--tls-port", type=int, action="append", default=[],
+                        help="a port to listen on for HTTPS, echo-basic's 8443 (repeatable; 0 picks one; needs --tls-cert/--tls-key)")
+    parser.add_argument("--tls-cert", help="the PEM certificate chain of the TLS port (echo-basic's TLS_SERVER_CERT)")
+    parser.add_argument("--tls-key", help="the PEM private key of --tls-cert (echo-basic's TLS_SERVER_PRIVKEY)")
     parser.add_argument("--http-port", default="3000", help='what "httpPort" says (echo-basic: its HTTP_PORT)')
     parser.add_argument("--port-file", required=True)
     parser.add_argument("--parent-pid", type=int, help="exit when this process is gone (the test run that started it)")
@@ -414,6 +439,18 @@ def main():
         return Handler
 
     servers += [H2CServer(("127.0.0.1", port), h2c_handler_class()) for port in arguments.h2c_port]
+    for port in arguments.tls_port:
+        # echo-basic's HTTPS listener: the same handler over TLS; the answer reports the SNI in `tls`.
+        tls_context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        tls_context.load_cert_chain(arguments.tls_cert, arguments.tls_key)
+
+        def remember_sni(connection, server_name, _context):
+            connection.meridian_sni = server_name or ""
+
+        tls_context.sni_callback = remember_sni
+        server = TLSServer(("127.0.0.1", port), handler)
+        server.tls_context = tls_context
+        servers.append(server)
     for server in servers:
         threading.Thread(target=server.serve_forever, daemon=True).start()
     ports = "".join("%d\n" % server.server_address[1] for server in servers)

@@ -220,11 +220,7 @@ struct ConfigurationAccumulator {
                     fieldPath: "metadata.name"
                 ).setAside
                 fileErrors.add(error)
-                let parts = displayName.split(separator: "/").map(String.init)
-                configuration.rejected.append(RejectedObject(
-                    apiVersion: "", kind: kind, name: parts.last ?? displayName, namespace: parts.count == 2 ? parts[0] : nil,
-                    location: nameLocation, errors: [error]
-                ))
+                configuration.rejected.append(resource.rejected(errors: [error], at: nameLocation))
                 return
             }
             firstNameLocation[key] = nameLocation

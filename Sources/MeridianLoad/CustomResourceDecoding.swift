@@ -64,14 +64,3 @@ extension DocumentDecoder {
     }
 }
 
-extension CustomResourceSpec {
-    /// Copies the object `namespace/name` of this kind from one configuration to another.
-    static func copy(name: String, namespace: String?, from source: LoadedConfiguration, into target: inout LoadedConfiguration) -> Bool {
-        guard let object = source[keyPath: loadedObjects].first(where: { $0.metadata.name == name && $0.metadata.namespace == namespace }) else {
-            return false
-        }
-        target[keyPath: loadedObjects].append(object)
-        return true
-    }
-}
-

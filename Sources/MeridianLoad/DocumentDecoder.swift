@@ -19,21 +19,34 @@ enum DecodedResource {
     /// A policy kind (or another kind decoded through `YAMLObjectDecoder`).
     case custom(any LoadedCustomResource)
 
+    /// The decoded object, whatever its kind.
+    var object: any KubernetesResource {
+        switch self {
+        case .gatewayClass(let resource): resource
+        case .gateway(let resource): resource
+        case .httpRoute(let resource): resource
+        case .grpcRoute(let resource): resource
+        case .service(let resource): resource
+        case .endpointSlice(let resource): resource
+        case .referenceGrant(let resource): resource
+        case .namespace(let resource): resource
+        case .secret(let resource): resource
+        case .configMap(let resource): resource
+        case .custom(let resource): resource
+        }
+    }
+
     /// Identity used to detect duplicates: kind, then namespace (empty when cluster-scoped), then name.
     var identity: (kind: String, displayName: String) {
-        switch self {
-        case .gatewayClass(let resource): (GatewayClass.kind, resource.qualifiedName)
-        case .gateway(let resource): (Gateway.kind, resource.qualifiedName)
-        case .httpRoute(let resource): (HTTPRoute.kind, resource.qualifiedName)
-        case .grpcRoute(let resource): (GRPCRoute.kind, resource.qualifiedName)
-        case .service(let resource): (Service.kind, resource.qualifiedName)
-        case .endpointSlice(let resource): (EndpointSlice.kind, resource.qualifiedName)
-        case .referenceGrant(let resource): (ReferenceGrant.kind, resource.qualifiedName)
-        case .namespace(let resource): (Namespace.kind, resource.qualifiedName)
-        case .secret(let resource): (Secret.kind, resource.qualifiedName)
-        case .configMap(let resource): (ConfigMap.kind, resource.qualifiedName)
-        case .custom(let resource): (type(of: resource).kind, resource.qualifiedName)
-        }
+        (type(of: object).kind, object.qualifiedName)
+    }
+
+    /// The object set aside with `errors`.
+    func rejected(errors: [LoadError], at location: SourceLocation) -> RejectedObject {
+        RejectedObject(
+            apiVersion: object.apiVersion, kind: type(of: object).kind, name: object.metadata.name,
+            namespace: object.metadata.namespace, location: location, errors: errors
+        )
     }
 }
 
@@ -83,14 +96,8 @@ enum DocumentDecoder {
             let nameLocation = metadata?.value("name")?.location ?? document.root.location
             guard !errors.isEmpty else { return .resource(resource, nameLocation: nameLocation) }
             // An object whose identity is readable is set aside on its own; the rest is served.
-            let identity = resource.identity
-            let name = identity.displayName.split(separator: "/").last.map(String.init) ?? ""
-            guard !name.isEmpty else { return .invalid(errors) }
-            let namespace = identity.displayName.contains("/") ? identity.displayName.split(separator: "/").first.map(String.init) : nil
-            return .rejected(RejectedObject(
-                apiVersion: apiVersion, kind: identity.kind, name: name, namespace: namespace,
-                location: document.root.location, errors: errors.map(\.setAside)
-            ))
+            guard !resource.object.metadata.name.isEmpty else { return .invalid(errors) }
+            return .rejected(resource.rejected(errors: errors.map(\.setAside), at: document.root.location))
         case .custom(let spec):
             return decodeCustomResource(spec, document: document, root: root, apiVersion: apiVersion, diagnostics: diagnostics)
         case .unsupportedVersion(let supported):

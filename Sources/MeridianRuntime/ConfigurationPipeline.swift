@@ -34,17 +34,15 @@ public enum ConfigurationPipeline {
     public static func build(paths: [String], options: TranslationOptions, previous: LoadedConfiguration? = nil) -> ConfigurationBuild {
         var loaded = ConfigurationLoader.load(paths: paths)
         let kept = previous.map { loaded.keepingLastGoodVersions(from: $0) } ?? []
-        var build = build(loaded, options: options, kept: kept)
+        var build = build(loaded, options: options)
         build.keptObjects = kept
         return build
     }
 
-    /// Builds from loaded objects; objects in `kept` were set aside but are served in their last
-    /// good version, so they get that version's status rather than `Invalid`.
-    public static func build(_ loaded: LoadedConfiguration, options: TranslationOptions, kept: [RejectedObject] = []) -> ConfigurationBuild {
+    /// Builds from loaded objects.
+    public static func build(_ loaded: LoadedConfiguration, options: TranslationOptions) -> ConfigurationBuild {
         var input = TranslationInput(loaded)
-        let keptSet = Set(kept)
-        input.rejectedObjects = loaded.rejected.filter { !keptSet.contains($0) }
+        input.rejectedObjects = loaded.rejected
         let translation = GatewayTranslator.translate(input, options: options)
         var snapshots: [String: Snapshot] = [:]
         var errors: [String: SnapshotError] = [:]

@@ -15,7 +15,7 @@ public enum CertificateGenerator {
         case ed25519
     }
 
-    /// A certificate for `dnsNames` (subjectAltName) valid from `notBefore` to `notAfter`
+    /// A certificate for `dnsNames` (subjectAltName; a name with `://` is a URI name, as Go's test helpers put it) valid from `notBefore` to `notAfter`
     /// (seconds since 1970). Self-signed unless `issuer` is given; `isCA` makes it an issuer.
     public static func make(
         commonName: String,
@@ -53,7 +53,7 @@ public enum CertificateGenerator {
         }
 
         var extensions: [(Int32, String)] = [(NID_basic_constraints, isCA ? "critical,CA:TRUE" : "critical,CA:FALSE")]
-        if !dnsNames.isEmpty { extensions.append((NID_subject_alt_name, dnsNames.map { "DNS:\($0)" }.joined(separator: ","))) }
+        if !dnsNames.isEmpty { extensions.append((NID_subject_alt_name, dnsNames.map { $0.contains("://") ? "URI:\($0)" : "DNS:\($0)" }.joined(separator: ","))) }
         for (nid, value) in extensions {
             guard let made = X509V3_EXT_conf_nid(nil, nil, nid, value) else { throw OpenSSLError("X509V3_EXT_conf_nid") }
             let owned = CertificateExtension(owning: made)

@@ -36,7 +36,12 @@ enum PolicyPlugins {
     ]
 
     static func describeAll(_ context: TranslationContext) -> [PolicyDescription] {
-        all.flatMap { $0.describe(context) } + context.input.rejectedObjects.compactMap(rejected)
+        // A rejected object whose identity is loaded anyway (its last good version, or the first
+        // of two declarations) is described by that version; only the others are `Invalid`.
+        let described = all.flatMap { $0.describe(context) }
+        let loaded = Set(described.map { "\($0.identity.kind) \($0.identity.qualifiedName)" })
+        let absent = context.input.rejectedObjects.filter { !loaded.contains("\($0.kind) \($0.qualifiedName)") }
+        return described + absent.compactMap(rejected)
     }
 
     /// A policy document that did not decode: invalid, with its load errors, so an ExtensionRef

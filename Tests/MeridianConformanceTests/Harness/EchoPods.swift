@@ -17,9 +17,14 @@ actor EchoPods {
         var httpPort: Int
         /// Port 3001 (h2c) of echo-basic: HTTP/2 with prior knowledge (`--h2c-port`).
         var h2cPort: Int
+        /// Port 8443 (HTTPS) of echo-basic, served by the Deployments that mount a certificate (`tls-backend*`).
+        var tlsPort: Int?
 
         /// The loopback port serving the container port a Service's targetPort names.
-        func port(forTarget target: Int?) -> Int { target == 3001 ? h2cPort : httpPort }
+        func port(forTarget target: Int?) -> Int {
+            if target == 8443, let tlsPort { return tlsPort }
+            return target == 3001 ? h2cPort : httpPort
+        }
     }
 
     private var pods: [String: Task<Pod, any Error>] = [:]
@@ -42,21 +47,30 @@ actor EchoPods {
             let podName = "\(deployment)-\(String(UInt32.random(in: 0...UInt32.max), radix: 36))"
             let portFile = directory.appendingPathComponent("\(namespace)-\(deployment).ports")
             try? FileManager.default.removeItem(at: portFile)
+            var tlsArguments: [String] = []
+            if !grpc, let certificate = SuiteSecrets.servingCertificate(namespace: namespace, deployment: deployment) {
+                let certFile = directory.appendingPathComponent("\(namespace)-\(deployment).crt")
+                let keyFile = directory.appendingPathComponent("\(namespace)-\(deployment).key")
+                try certificate.certificatePEM.write(to: certFile, atomically: true, encoding: .utf8)
+                try certificate.privateKeyPEM.write(to: keyFile, atomically: true, encoding: .utf8)
+                tlsArguments = ["--tls-port", "0", "--tls-cert", certFile.path, "--tls-key", keyFile.path]
+            }
             let script = RepositoryPaths.root.appendingPathComponent(grpc ? "scripts/grpc-echo-backend.py" : "scripts/echo-backend.py")
             let process = try ChildProcess(
                 executable: python,
                 arguments: [script.path, "--namespace", namespace, "--service", deployment, "--pod", podName]
-                    + (grpc ? ["--port", "0"] : ["--port", "0", "--h2c-port", "0"])
+                    + (grpc ? ["--port", "0"] : ["--port", "0", "--h2c-port", "0"]) + tlsArguments
                     + ["--port-file", portFile.path, "--parent-pid", String(getpid())],
                 logFile: directory.appendingPathComponent("\(namespace)-\(deployment).log")
             )
             self.keep(process)
             guard await eventually(timeout: .seconds(20), { FileManager.default.fileExists(atPath: portFile.path) }),
                   let ports = try? String(contentsOf: portFile, encoding: .utf8).split(separator: "\n").compactMap({ Int($0) }),
-                  ports.count == (grpc ? 1 : 2) else {
+                  ports.count == (grpc ? 1 : 2) + (tlsArguments.isEmpty ? 0 : 1) else {
                 throw FixtureError("echo pod \(key) did not start: \(process.output)")
             }
-            return Pod(namespace: namespace, name: podName, httpPort: ports[0], h2cPort: ports.count > 1 ? ports[1] : ports[0])
+            return Pod(namespace: namespace, name: podName, httpPort: ports[0], h2cPort: ports.count > 1 ? ports[1] : ports[0],
+                       tlsPort: ports.count > 2 ? ports[2] : nil)
         }
         pods[key] = task
         return try await task.value

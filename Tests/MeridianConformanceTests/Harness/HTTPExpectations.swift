@@ -11,6 +11,9 @@ struct ExpectedResponse: Sendable {
         var path = ""
         var headers: [String: String] = [:]
         var unfollowRedirect = false
+        /// Upstream's `Request.SNI`: for a request in clear text, the server name the backend must have
+        /// seen (a BackendTLSPolicy's hostname), checked as the expected request's `SNI`.
+        var sni = ""
     }
 
     /// The request as the backend must see it; nil: the request as sent (host, path, method).
@@ -20,6 +23,8 @@ struct ExpectedResponse: Sendable {
         var path = ""
         var headers: [String: String]?
         var absentHeaders: [String] = []
+        /// The TLS server name the backend saw (echo-basic's `tls.serverName`); "" for any.
+        var sni = ""
     }
 
     struct Redirect: Sendable {
@@ -91,6 +96,8 @@ struct CapturedRoundTrip: Sendable {
         var headers: [String: String]
         var namespace: String
         var pod: String
+        /// echo-basic's `tls.serverName` on its HTTPS port; nil over clear text.
+        var sni: String? = nil
     }
 }
 
@@ -236,7 +243,8 @@ enum ConformanceHTTP {
             var echoed: [String: String] = [:]
             for (name, values) in json["headers"] as? [String: [String]] ?? [:] { echoed[name.lowercased()] = values.joined(separator: ",") }
             echo = .init(path: json["path"] as? String ?? "", host: json["host"] as? String ?? "", method: json["method"] as? String ?? "",
-                         proto: json["proto"] as? String ?? "", headers: echoed, namespace: json["namespace"] as? String ?? "", pod: json["pod"] as? String ?? "")
+                         proto: json["proto"] as? String ?? "", headers: echoed, namespace: json["namespace"] as? String ?? "", pod: json["pod"] as? String ?? "",
+                         sni: (json["tls"] as? [String: Any])?["serverName"] as? String)
         }
         return CapturedRoundTrip(status: status, headers: headers, body: text, echo: echo)
     }
@@ -266,7 +274,7 @@ extension ExpectedResponse {
             return "expected status code to be one of \(codes), got \(captured.status) (body: \(captured.body.prefix(300)))"
         }
         if captured.status == 200 || captured.status == 204 {
-            var expected = expectedRequest ?? ExpectedRequest(host: request.host, method: request.method, path: request.path)
+            var expected = expectedRequest ?? ExpectedRequest(host: request.host, method: request.method, path: request.path, sni: request.sni)
             if expected.method.isEmpty { expected.method = "GET" }
             // Not the echo server (a CORS preflight answered by the proxy): upstream assumes the
             // method was right and compares the rest as empty.
@@ -297,6 +305,7 @@ extension ExpectedResponse {
                 if let value = echo.headers[name.lowercased()] { return "expected \(name) header to not be set, got \(value)" }
             }
             if !echo.pod.hasPrefix(backend) { return "expected pod name to start with \(backend), got \(echo.pod)" }
+            if !expected.sni.isEmpty, expected.sni != echo.sni { return "expected SNI \(echo.sni.map { "\"\($0)\"" } ?? "(no TLS)") to be equal to \"\(expected.sni)\"" }
         } else if [301, 302, 303, 307, 308].contains(captured.status) {
             guard var redirect else { return nil }
             guard let location = captured.headers["location"], let url = URLComponents(string: location) else {
