@@ -48,9 +48,9 @@ extension GatewaySpec {
         // reads no ListenerSets, so `allowedListeners` has nothing to allow.
         spec.ignore("infrastructure", "allowedListeners")
         spec.refuse("defaultScope")
+        var backendTLS: GatewayBackendTLS?
         let frontendTLS = spec.mapping("tls").flatMap { tls -> FrontendTLSConfig? in
-            // Meridian presents no client certificate to backends.
-            tls.refuse("backend")
+            backendTLS = tls.mapping("backend").map(GatewayBackendTLS.decode)
             return tls.mapping("frontend").map(FrontendTLSConfig.decode)
         }
         let gatewayClassName = spec.string("gatewayClassName", required: true, maxLength: NameSyntax.maxSubdomainLength) ?? ""
@@ -97,7 +97,9 @@ extension GatewaySpec {
             addresses.append(address)
         }
         let infrastructure = spec.mapping("infrastructure").map(GatewayInfrastructure.decode)
-        return GatewaySpec(gatewayClassName: gatewayClassName, listeners: listeners, addresses: addresses, infrastructure: infrastructure, frontendTLS: frontendTLS)
+        var decoded = GatewaySpec(gatewayClassName: gatewayClassName, listeners: listeners, addresses: addresses, infrastructure: infrastructure, frontendTLS: frontendTLS)
+        decoded.backendTLS = backendTLS
+        return decoded
     }
 }
 
