@@ -162,7 +162,8 @@ final class ConformanceEnvironment: Sendable {
                 deployment.namespace == service.namespace && selector.allSatisfy { deployment.podLabels[$0.key] == $0.value }
             }
             for deployment in selected {
-                let pod = try await EchoPods.shared.pod(namespace: deployment.namespace, deployment: deployment.name, grpc: deployment.isGRPCEcho)
+                let pod = try await EchoPods.shared.pod(namespace: deployment.namespace, deployment: deployment.name, grpc: deployment.isGRPCEcho,
+                                                        clientCA: deployment.tlsClientCAConfigMap)
                 let ports = service.servicePorts.map { port in
                     let name = port.name.map { "name: \($0), " } ?? ""
                     return "{\(name)port: \(pod.port(forTarget: port.targetPort)), protocol: TCP}"

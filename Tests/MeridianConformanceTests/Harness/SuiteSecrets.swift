@@ -2,9 +2,10 @@ import MeridianTestSupport
 import TLSCertificates
 import Foundation
 
-/// The certificate Secrets upstream's suite creates before any test runs (`conformance/utils/suite`,
-/// `Setup`), made here at test time as upstream makes them: self-signed, for the same DNS names.
-/// (The client-certificate and CA-signed ones serve features Meridian does not have yet.)
+/// The certificate Secrets and CA ConfigMaps upstream's suite creates before any test runs
+/// (`conformance/utils/suite`, `Setup`), made here at test time as upstream makes them: for the
+/// same DNS names, self-signed or signed by the same suite CA. (The frontend client-certificate
+/// ones, `tls-validity-checks-*`, are not made here.)
 enum SuiteSecrets {
     /// The `tls-validity-checks-certificate` Secret's certificate: the HTTPS tests' server certificate
     /// and the CA their client trusts (upstream reads it back with `GetTLSSecret`).
@@ -38,6 +39,14 @@ enum SuiteSecrets {
                                       serial: 3, issuer: checksCA)
     }
 
+    /// `tls-checks-client-certificate` (infra): a client certificate signed by `checksCA`
+    /// (`MustCreateCASignedClientCertSecret`: no names; a Gateway presents it to TLS backends).
+    static let checksClient: GeneratedCertificate = make { now in
+        try CertificateGenerator.make(commonName: "default", dnsNames: [], key: .rsa(bits: 2048),
+                                      notBefore: now - TestCertificates.day, notAfter: now + 30 * TestCertificates.day,
+                                      serial: 4, issuer: checksCA)
+    }
+
     /// `mismatch-ca-certificate`: a CA that signed nothing.
     static let mismatchCA: GeneratedCertificate = make { now in
         try CertificateGenerator.make(commonName: "conformance-mismatch-ca", dnsNames: [], key: .rsa(bits: 2048),
@@ -58,6 +67,16 @@ enum SuiteSecrets {
         }
     }
 
+    /// The CA of a suite ConfigMap (`MustCreateCACertConfigMap`), by name.
+    static func caCertificate(configMap: String, namespace: String) -> GeneratedCertificate? {
+        guard namespace == infra else { return nil }
+        switch configMap {
+        case "tls-checks-ca-certificate": return checksCA
+        case "mismatch-ca-certificate": return mismatchCA
+        default: return nil
+        }
+    }
+
     /// A ConfigMap with `ca.crt`, as `MustCreateCACertConfigMap` makes.
     static func caConfigMapYAML(name: String, namespace: String, _ certificate: GeneratedCertificate) -> String {
         let indented = certificate.certificatePEM.split(separator: "\n").map { "    \($0)" }.joined(separator: "\n")
@@ -73,6 +92,7 @@ enum SuiteSecrets {
                 + caConfigMapYAML(name: "tls-checks-ca-certificate", namespace: infra, checksCA)
                 + caConfigMapYAML(name: "mismatch-ca-certificate", namespace: infra, mismatchCA)
                 + TestCertificates.secretYAML(name: "tls-checks-certificate", namespace: infra, checks)
+                + TestCertificates.secretYAML(name: "tls-checks-client-certificate", namespace: infra, checksClient)
                 + TestCertificates.secretYAML(name: "tls-passthrough-checks-certificate", namespace: infra, passthroughChecks)
                 + TestCertificates.secretYAML(name: "tls-passthrough-checks-certificate", namespace: appBackend, passthroughChecks)
         } catch {
