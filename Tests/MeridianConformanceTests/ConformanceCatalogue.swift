@@ -31,7 +31,7 @@ enum ConformanceCatalogue {
     }
 
     static let entries: [Entry] = [
-        Entry(name: "BackendTLSPolicy", features: "Gateway,HTTPRoute,BackendTLSPolicy", provisional: false, state: .failing("BackendTLSPolicy: the ConfigMap reconcile steps are not transcribed yet (the status and traffic steps before them pass)")),
+        Entry(name: "BackendTLSPolicy", features: "Gateway,HTTPRoute,BackendTLSPolicy", provisional: false, state: .passes),
         Entry(name: "BackendTLSPolicyConflictResolution", features: "Gateway,HTTPRoute,BackendTLSPolicy", provisional: false, state: .passes),
         Entry(name: "BackendTLSPolicyInvalidCACertificateRef", features: "Gateway,HTTPRoute,BackendTLSPolicy", provisional: false, state: .passes),
         Entry(name: "BackendTLSPolicyInvalidKind", features: "Gateway,HTTPRoute,BackendTLSPolicy", provisional: false, state: .passes),
