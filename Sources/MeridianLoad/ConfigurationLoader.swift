@@ -7,6 +7,8 @@ public struct LoadedConfiguration: Sendable {
     public var gatewayClasses: [GatewayClass] = []
     /// Valid Gateways.
     public var gateways: [Gateway] = []
+    /// Valid ListenerSets.
+    public var listenerSets: [ListenerSet] = []
     /// Valid HTTPRoutes.
     public var httpRoutes: [HTTPRoute] = []
     /// Valid GRPCRoutes.
@@ -227,6 +229,7 @@ struct ConfigurationAccumulator {
             switch resource {
             case .gatewayClass(let value): configuration.gatewayClasses.append(value)
             case .gateway(let value): configuration.gateways.append(value)
+            case .listenerSet(let value): configuration.listenerSets.append(value)
             case .httpRoute(let value): configuration.httpRoutes.append(value)
             case .grpcRoute(let value): configuration.grpcRoutes.append(value)
             case .service(let value): configuration.services.append(value)

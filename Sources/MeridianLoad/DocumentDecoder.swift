@@ -8,6 +8,7 @@
 enum DecodedResource {
     case gatewayClass(GatewayClass)
     case gateway(Gateway)
+    case listenerSet(ListenerSet)
     case httpRoute(HTTPRoute)
     case grpcRoute(GRPCRoute)
     case service(Service)
@@ -24,6 +25,7 @@ enum DecodedResource {
         switch self {
         case .gatewayClass(let resource): resource
         case .gateway(let resource): resource
+        case .listenerSet(let resource): resource
         case .httpRoute(let resource): resource
         case .grpcRoute(let resource): resource
         case .service(let resource): resource

@@ -41,6 +41,8 @@ public struct GatewaySpec: Sendable, Hashable {
     public var addresses: [GatewayAddress]
     /// `spec.infrastructure`: labels and annotations for what a controller deploys, and parameters.
     public var infrastructure: GatewayInfrastructure?
+    /// `spec.allowedListeners`: which ListenerSets may add listeners (none by default).
+    public var allowedListeners: AllowedListeners
     /// `spec.tls.frontend`: client certificate validation of HTTPS listeners (GEP-91).
     public var frontendTLS: FrontendTLSConfig?
     /// `spec.tls.backend`: the client certificate presented to TLS backends (see `GatewayBackendTLS`).
@@ -52,12 +54,14 @@ public struct GatewaySpec: Sendable, Hashable {
         listeners: [Listener] = [],
         addresses: [GatewayAddress] = [],
         infrastructure: GatewayInfrastructure? = nil,
+        allowedListeners: AllowedListeners = .none,
         frontendTLS: FrontendTLSConfig? = nil
     ) {
         self.gatewayClassName = gatewayClassName
         self.listeners = listeners
         self.addresses = addresses
         self.infrastructure = infrastructure
+        self.allowedListeners = allowedListeners
         self.frontendTLS = frontendTLS
     }
 }

@@ -44,9 +44,8 @@ extension GatewaySpec {
     static let maxAddresses = 16
 
     static func decode(_ spec: MappingReader) -> GatewaySpec {
-        // Meridian deploys no proxies, so `infrastructure` has nothing to apply to; and it
-        // reads no ListenerSets, so `allowedListeners` has nothing to allow.
-        spec.ignore("infrastructure", "allowedListeners")
+        // Meridian deploys no proxies, so `infrastructure` has nothing to apply to.
+        spec.ignore("infrastructure")
         spec.refuse("defaultScope")
         var backendTLS: GatewayBackendTLS?
         let frontendTLS = spec.mapping("tls").flatMap { tls -> FrontendTLSConfig? in
@@ -54,32 +53,7 @@ extension GatewaySpec {
             return tls.mapping("frontend").map(FrontendTLSConfig.decode)
         }
         let gatewayClassName = spec.string("gatewayClassName", required: true, maxLength: NameSyntax.maxSubdomainLength) ?? ""
-
-        var listeners: [Listener] = []
-        var firstLineOfName: [String: Int] = [:]
-        var firstListenerOfCombination: [String: Listener] = [:]
-        for item in spec.list("listeners", required: true, minItems: 1, maxItems: maxListeners) ?? [] {
-            guard let mapping = item.mapping() else { continue }
-            let listener = Listener.decode(mapping)
-            if let nameReader = mapping.value("name"), !listener.name.isEmpty {
-                if let firstLine = firstLineOfName[listener.name] {
-                    nameReader.report(.duplicateEntry, "duplicate listener name \(quoted(listener.name)) (first at line \(firstLine))")
-                } else {
-                    firstLineOfName[listener.name] = nameReader.location.line
-                }
-            }
-            let combination = "\(listener.port)|\(listener.protocol.rawValue)|\(listener.hostname ?? "")|\(listener.hostname == nil)"
-            if let first = firstListenerOfCombination[combination] {
-                let hostname = listener.hostname.map { "hostname \(quoted($0))" } ?? "no hostname"
-                mapping.report(
-                    .duplicateEntry,
-                    "port \(listener.port), protocol \(listener.protocol) and \(hostname) are already used by listener \(quoted(first.name)) (line \(first.source.location.line)); the combination must be unique"
-                )
-            } else {
-                firstListenerOfCombination[combination] = listener
-            }
-            listeners.append(listener)
-        }
+        let listeners = Listener.decodeList(spec, maxItems: maxListeners)
 
         var addresses: [GatewayAddress] = []
         var firstLineOfAddress: [String: Int] = [:]
@@ -97,9 +71,25 @@ extension GatewaySpec {
             addresses.append(address)
         }
         let infrastructure = spec.mapping("infrastructure").map(GatewayInfrastructure.decode)
-        var decoded = GatewaySpec(gatewayClassName: gatewayClassName, listeners: listeners, addresses: addresses, infrastructure: infrastructure, frontendTLS: frontendTLS)
+        let allowedListeners = spec.mapping("allowedListeners").map(AllowedListeners.decode) ?? .none
+        var decoded = GatewaySpec(
+            gatewayClassName: gatewayClassName, listeners: listeners, addresses: addresses,
+            infrastructure: infrastructure, allowedListeners: allowedListeners, frontendTLS: frontendTLS
+        )
         decoded.backendTLS = backendTLS
         return decoded
+    }
+}
+
+extension AllowedListeners {
+    static func decode(_ mapping: MappingReader) -> AllowedListeners {
+        guard let namespaces = mapping.mapping("namespaces") else { return .none }
+        let from: ListenerSetNamespaces = namespaces.enumValue("from") ?? .none
+        let selector = namespaces.mapping("selector").map(LabelSelector.decode)
+        if from == .selector && selector == nil && !namespaces.has("selector") {
+            namespaces.reportMissing("selector", "required when from is Selector")
+        }
+        return AllowedListeners(from: from, selector: selector)
     }
 }
 
@@ -146,6 +136,37 @@ extension GatewayAddress {
 }
 
 extension Listener {
+    /// A Gateway's or ListenerSet's `listeners`: names unique, and each port, protocol and
+    /// host name combination used once (the CRDs' CEL rules).
+    static func decodeList(_ spec: MappingReader, maxItems: Int) -> [Listener] {
+        var listeners: [Listener] = []
+        var firstLineOfName: [String: Int] = [:]
+        var firstListenerOfCombination: [String: Listener] = [:]
+        for item in spec.list("listeners", required: true, minItems: 1, maxItems: maxItems) ?? [] {
+            guard let mapping = item.mapping() else { continue }
+            let listener = Listener.decode(mapping)
+            if let nameReader = mapping.value("name"), !listener.name.isEmpty {
+                if let firstLine = firstLineOfName[listener.name] {
+                    nameReader.report(.duplicateEntry, "duplicate listener name \(quoted(listener.name)) (first at line \(firstLine))")
+                } else {
+                    firstLineOfName[listener.name] = nameReader.location.line
+                }
+            }
+            let combination = "\(listener.port)|\(listener.protocol.rawValue)|\(listener.hostname ?? "")|\(listener.hostname == nil)"
+            if let first = firstListenerOfCombination[combination] {
+                let hostname = listener.hostname.map { "hostname \(quoted($0))" } ?? "no hostname"
+                mapping.report(
+                    .duplicateEntry,
+                    "port \(listener.port), protocol \(listener.protocol) and \(hostname) are already used by listener \(quoted(first.name)) (line \(first.source.location.line)); the combination must be unique"
+                )
+            } else {
+                firstListenerOfCombination[combination] = listener
+            }
+            listeners.append(listener)
+        }
+        return listeners
+    }
+
     static func decode(_ mapping: MappingReader) -> Listener {
         let name = mapping.string("name", required: true, problem: NameSyntax.sectionNameProblem) ?? ""
         let hostname = mapping.string("hostname", problem: NameSyntax.hostnameProblem)

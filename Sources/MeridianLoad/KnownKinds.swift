@@ -48,6 +48,7 @@ enum KnownKinds {
     static let handDecoded: [HandDecodedKind] = [
         HandDecodedKind(kind: GatewayClass.kind, apiVersions: gatewayAPIVersions, decode: GatewayClass.decodeDocument),
         HandDecodedKind(kind: Gateway.kind, apiVersions: gatewayAPIVersions, decode: Gateway.decodeDocument),
+        HandDecodedKind(kind: ListenerSet.kind, apiVersions: ["gateway.networking.k8s.io/v1"], decode: ListenerSet.decodeDocument),
         HandDecodedKind(kind: HTTPRoute.kind, apiVersions: gatewayAPIVersions, decode: HTTPRoute.decodeDocument),
         HandDecodedKind(kind: GRPCRoute.kind, apiVersions: ["gateway.networking.k8s.io/v1"], decode: GRPCRoute.decodeDocument),
         HandDecodedKind(kind: ReferenceGrant.kind, apiVersions: ["gateway.networking.k8s.io/v1beta1", "gateway.networking.k8s.io/v1"], decode: ReferenceGrant.decodeDocument),

@@ -38,7 +38,7 @@ struct LoadedKind {
     /// Every kind the loader collects.
     static var all: [LoadedKind] {
         [
-            LoadedKind(\.gatewayClasses), LoadedKind(\.gateways), LoadedKind(\.httpRoutes), LoadedKind(\.grpcRoutes),
+            LoadedKind(\.gatewayClasses), LoadedKind(\.gateways), LoadedKind(\.listenerSets), LoadedKind(\.httpRoutes), LoadedKind(\.grpcRoutes),
             LoadedKind(\.services), LoadedKind(\.endpointSlices), LoadedKind(\.referenceGrants), LoadedKind(\.namespaces),
             LoadedKind(\.secrets), LoadedKind(\.configMaps),
         ] + CustomResourceKinds.all.map { $0.loadedKind }

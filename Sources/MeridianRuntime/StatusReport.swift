@@ -80,6 +80,9 @@ public enum StatusReport {
                     ])
                 })))
             }
+            if let count = status.attachedListenerSets {
+                body.append(("attachedListenerSets", .integer(Int64(count))))
+            }
             if !status.parents.isEmpty {
                 body.append((status.isPolicy ? "ancestors" : "parents", .array(status.parents.map { parent in
                     var members: [(String, JSONValue)] = [(status.isPolicy ? "ancestorRef" : "parentRef", reference(parent.reference))]

@@ -34,7 +34,7 @@ enum BackendClientCertificate {
     static func resolve(_ gateway: Gateway, context: TranslationContext) -> Outcome {
         guard let reference = gateway.spec.backendTLS?.clientCertificateRef else { return .none }
         let result = CertificateResolution.resolve(
-            reference, field: "\(field): ", gatewayNamespace: gateway.metadata.namespace ?? "default",
+            reference, field: "\(field): ", ownerKind: "Gateway", ownerNamespace: gateway.metadata.namespace ?? "default",
             invalidReason: .invalidClientCertificateRef, context: context, cache: CertificateResolution.Cache()
         )
         switch result {

@@ -34,14 +34,16 @@ enum CertificateResolution {
         var results: [String: Result<CertificateSummary, CertificateProblem>] = [:]
     }
 
-    static func resolve(_ listener: MeridianLoad.Listener, gatewayNamespace: String, context: TranslationContext, cache: Cache) -> Outcome {
+    /// `ownerKind` and `ownerNamespace` name the object that declares the listener (a Gateway or
+    /// a ListenerSet): references leave its namespace only where a ReferenceGrant lets that kind.
+    static func resolve(_ listener: MeridianLoad.Listener, ownerKind: String, ownerNamespace gatewayNamespace: String, context: TranslationContext, cache: Cache) -> Outcome {
         let references = listener.tls?.certificateRefs ?? []
         guard !references.isEmpty else { return .refused(.invalidCertificateRef, "an HTTPS listener needs tls.certificateRefs") }
         var certificates: [ResolvedCertificate] = []
         var problems: [(ConditionReason, String)] = []
         for (index, reference) in references.enumerated() {
             let field = references.count > 1 ? "tls.certificateRefs[\(index)]: " : ""
-            switch resolve(reference, field: field, gatewayNamespace: gatewayNamespace, invalidReason: .invalidCertificateRef, context: context, cache: cache) {
+            switch resolve(reference, field: field, ownerKind: ownerKind, ownerNamespace: gatewayNamespace, invalidReason: .invalidCertificateRef, context: context, cache: cache) {
             case .success(let certificate): certificates.append(certificate)
             case .failure(let problem): problems.append((problem.reason, problem.message))
             }
@@ -64,14 +66,16 @@ enum CertificateResolution {
         var certificateProblem: CertificateProblem?
     }
 
-    /// One reference to a `kubernetes.io/tls` Secret, from a Gateway in `gatewayNamespace`:
-    /// the reference rules (core Secret; a ReferenceGrant across namespaces), the Secret's
-    /// existence and type, then its certificate and key through OpenSSL. A reference that is
-    /// not permitted is `RefNotPermitted`; any other problem gets `invalidReason`.
+    /// One reference to a `kubernetes.io/tls` Secret, from an `ownerKind` object (Gateway or
+    /// ListenerSet) in `ownerNamespace`: the reference rules (core Secret; a ReferenceGrant for
+    /// that kind across namespaces), the Secret's existence and type, then its certificate and
+    /// key through OpenSSL. A reference that is not permitted is `RefNotPermitted`; any other
+    /// problem gets `invalidReason`.
     static func resolve(
         _ reference: SecretObjectReference,
         field: String,
-        gatewayNamespace: String,
+        ownerKind: String,
+        ownerNamespace gatewayNamespace: String,
         invalidReason: ConditionReason,
         context: TranslationContext,
         cache: Cache
@@ -87,8 +91,8 @@ enum CertificateResolution {
         }
         // Checked before existence, so a reference that is not permitted says nothing about the Secret.
         if namespace != gatewayNamespace,
-           !context.referenceGranted(fromKind: "Gateway", fromNamespace: gatewayNamespace, toGroup: "", toKind: "Secret", name: reference.name, in: namespace) {
-            return problem(.refNotPermitted, "Secret \(qualified) is in another namespace, and no ReferenceGrant in \(namespace) lets Gateways in \(gatewayNamespace) refer to it")
+           !context.referenceGranted(fromKind: ownerKind, fromNamespace: gatewayNamespace, toGroup: "", toKind: "Secret", name: reference.name, in: namespace) {
+            return problem(.refNotPermitted, "Secret \(qualified) is in another namespace, and no ReferenceGrant in \(namespace) lets \(ownerKind)s in \(gatewayNamespace) refer to it")
         }
         guard let secret = context.secrets[qualified] else {
             return problem(invalidReason, "Secret \(qualified) does not exist")

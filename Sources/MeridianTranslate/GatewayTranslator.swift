@@ -26,6 +26,8 @@ public struct TranslationOptions: Sendable, Hashable {
 public struct TranslationInput: Sendable {
     public var gatewayClasses: [GatewayClass]
     public var gateways: [Gateway]
+    /// ListenerSets: listeners added to Gateways that allow them.
+    public var listenerSets: [ListenerSet] = []
     public var httpRoutes: [HTTPRoute]
     public var grpcRoutes: [GRPCRoute]
     public var services: [Service]
@@ -77,6 +79,7 @@ extension TranslationInput {
         )
         policies = loaded.policies
         namespaces = loaded.namespaces
+        listenerSets = loaded.listenerSets
         configMaps = loaded.configMaps
     }
 }
@@ -85,7 +88,7 @@ extension TranslationInput {
 public struct Translation: Sendable {
     /// One per accepted Gateway, keyed by its proxy group `<namespace>/<name>`, sorted.
     public var proxies: [ProxyConfiguration]
-    /// GatewayClasses and Gateways, each sorted by name; then HTTPRoutes and GRPCRoutes, oldest
+    /// GatewayClasses, Gateways and ListenerSets, each sorted by name; then HTTPRoutes and GRPCRoutes, oldest
     /// first (as they attach), then by namespace/name; then policies.
     public var statuses: [ResourceStatus]
 }
@@ -105,7 +108,7 @@ public enum GatewayTranslator {
         // listener, the one attached first keeps it.
         let routes = (input.httpRoutes.map(RouteSource.init) + input.grpcRoutes.map(RouteSource.init)).sorted { $0.age < $1.age }
         let routeStatuses = routes.map { route in
-            placement.translate(route, plans: &listeners.plans, policies: &policies)
+            placement.translate(route, listeners: &listeners, policies: &policies)
         }
 
         var proxies: [ProxyConfiguration] = []
@@ -123,7 +126,8 @@ public enum GatewayTranslator {
             BackendClientCertificate.apply(clientCertificate, to: &configuration)
             proxies.append(configuration)
         }
+        let listenerSetStatuses = input.listenerSets.sorted { $0.qualifiedName < $1.qualifiedName }.map(listeners.finishedStatus(of:))
         let policyStatuses = policies.statuses() + context.backendTLS.statuses(context)
-        return Translation(proxies: proxies, statuses: listeners.classStatuses + gatewayStatuses + routeStatuses + policyStatuses)
+        return Translation(proxies: proxies, statuses: listeners.classStatuses + gatewayStatuses + listenerSetStatuses + routeStatuses + policyStatuses)
     }
 }

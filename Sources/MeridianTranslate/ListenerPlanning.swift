@@ -1,9 +1,28 @@
 import MeridianIR
 import MeridianLoad
 
+/// Who declares a listener: the Gateway itself, or a ListenerSet attached to it.
+enum ListenerOwner: Hashable {
+    case gateway
+    /// The ListenerSet's `namespace/name`.
+    case listenerSet(String)
+
+    /// The kind ReferenceGrants name for references the listener makes.
+    var kind: String {
+        switch self {
+        case .gateway: Gateway.kind
+        case .listenerSet: ListenerSet.kind
+        }
+    }
+}
+
 /// One Gateway listener as the translator sees it.
 struct PlannedListener {
     var listener: MeridianLoad.Listener
+    /// The Gateway, or the ListenerSet that adds the listener to it.
+    var owner: ListenerOwner = .gateway
+    /// The owner's namespace: `allowedRoutes` `Same` and ReferenceGrants are relative to it.
+    var ownerNamespace: String
     var port: Int
     var acceptsRoutes: Bool
     var programmable: Bool
@@ -18,6 +37,25 @@ struct PlannedListener {
     var certificates: [ResolvedCertificate] = []
     /// An HTTPS listener's client certificate validation (the Gateway's `spec.tls.frontend`).
     var clientValidation: ClientCertificateValidation?
+
+    /// Unique on the Gateway: a Gateway listener's name, or `namespace/listenerset/name` for a
+    /// ListenerSet's (listener names need only be unique within their owner).
+    var qualifiedName: String {
+        switch owner {
+        case .gateway: listener.name
+        case .listenerSet(let set): "\(set)/\(listener.name)"
+        }
+    }
+
+    /// The listener's status entry, with `Programmed=True` once nothing refused it.
+    var status: ListenerStatus {
+        var conditions = self.conditions
+        if !conditions.contains(where: { $0.type == .programmed }) {
+            let tls = listener.protocol == .https ? ", TLS for server name \(listener.hostname ?? "* (the default filter chain)")" : ""
+            conditions.append(Condition(.programmed, true, reason: .programmed, message: "Envoy listener on port \(port)\(tls)"))
+        }
+        return ListenerStatus(name: listener.name, supportedKinds: supportedKinds, attachedRoutes: attachedRoutes, conditions: conditions)
+    }
 
     /// The route kinds this listener accepts, as `status.listeners[].supportedKinds` lists them.
     var supportedKinds: [RouteGroupKind] {
@@ -34,6 +72,10 @@ struct ListenerPlanning {
     var classStatuses: [ResourceStatus] = []
     /// Gateway statuses so far (finished by `finishGatewayStatus` once routes attached).
     var gatewayStatuses: [String: ResourceStatus] = [:]
+    /// ListenerSets a Gateway accepted (`namespace/name` → the Gateway's): routes attach to them.
+    var listenerSetGateways: [String: String] = [:]
+    /// ListenerSets refused as a whole (not allowed, or no accepted parent), final.
+    var refusedListenerSets: [String: ResourceStatus] = [:]
 
     init(_ context: TranslationContext, policies: PolicyAttachment) {
         let certificateCache = CertificateResolution.Cache()
@@ -87,8 +129,11 @@ struct ListenerPlanning {
                 ]
                 continue
             }
-            plans[gateway.qualifiedName] = Self.planListeners(gateway, context: context, certificates: certificateCache)
+            let sets = ListenerSetAdmission.admit(to: gateway, context: context, refused: &refusedListenerSets)
+            for set in sets { listenerSetGateways[set.qualifiedName] = gateway.qualifiedName }
+            plans[gateway.qualifiedName] = Self.planListeners(gateway, listenerSets: sets, context: context, certificates: certificateCache)
         }
+        ListenerSetAdmission.refuseOrphans(context: context, acceptedGateways: Set(plans.keys), refused: &refusedListenerSets)
     }
 
     /// Why a GatewayClass's `parametersRef` cannot be used, or nil when it can (or is absent).
@@ -103,18 +148,15 @@ struct ListenerPlanning {
         return problems.isEmpty ? nil : "\(named) is invalid: \(problems.joined(separator: "; "))"
     }
 
-    /// The Gateway's status with its listeners' conditions and attached-route counts.
+    /// The Gateway's status with its own listeners' conditions and attached-route counts.
     func finishedStatus(of gateway: Gateway) -> ResourceStatus {
         var status = gatewayStatuses[gateway.qualifiedName]!
-        guard let planned = plans[gateway.qualifiedName] else { return status }
-        status.listeners = planned.map { plan in
-            var conditions = plan.conditions
-            if !conditions.contains(where: { $0.type == .programmed }) {
-                let tls = plan.listener.protocol == .https ? ", TLS for server name \(plan.listener.hostname ?? "* (the default filter chain)")" : ""
-                conditions.append(Condition(.programmed, true, reason: .programmed, message: "Envoy listener on port \(plan.port)\(tls)"))
-            }
-            return ListenerStatus(name: plan.listener.name, supportedKinds: plan.supportedKinds, attachedRoutes: plan.attachedRoutes, conditions: conditions)
-        }
+        guard let all = plans[gateway.qualifiedName] else { return status }
+        let planned = all.filter { $0.owner == .gateway }
+        status.listeners = planned.map(\.status)
+        status.attachedListenerSets = listenerSetGateways.filter { set, parent in
+            parent == gateway.qualifiedName && all.contains { $0.owner == .listenerSet(set) && $0.programmable }
+        }.count
         let refused = planned.filter { !$0.programmable }
         if refused.count == planned.count {
             status.conditions = [
@@ -132,46 +174,52 @@ struct ListenerPlanning {
         return status
     }
 
-    private static func planListeners(_ gateway: Gateway, context: TranslationContext, certificates: CertificateResolution.Cache) -> [PlannedListener] {
+    /// A ListenerSet's status: refused as a whole, or its listeners' conditions and counts.
+    func finishedStatus(of set: ListenerSet) -> ResourceStatus {
+        if let refused = refusedListenerSets[set.qualifiedName] { return refused }
+        var status = ListenerSetAdmission.status(of: set)
+        guard let gateway = listenerSetGateways[set.qualifiedName], let all = plans[gateway] else { return status }
+        let planned = all.filter { $0.owner == .listenerSet(set.qualifiedName) }
+        status.listeners = planned.map(\.status)
+        let refused = planned.filter { !$0.programmable }
+        if refused.count == planned.count {
+            let message = "no listener can be programmed: " + refused.map { "\($0.listener.name) (\($0.refusal ?? "invalid"))" }.joined(separator: "; ")
+            status.conditions = [
+                Condition(.accepted, false, reason: .listenersNotValid, message: message),
+                Condition(.programmed, false, reason: .listenersNotValid, message: message),
+            ]
+        } else {
+            status.conditions = [
+                refused.isEmpty
+                    ? Condition(.accepted, true, reason: .accepted, message: "listeners added to Gateway \(gateway)")
+                    : Condition(.accepted, true, reason: .listenersNotValid, message: "not programmed: " + refused.map { "\($0.listener.name) (\($0.refusal ?? "invalid"))" }.joined(separator: "; ")),
+                Condition(.programmed, true, reason: .programmed, message: "proxy group \(gateway)"),
+            ]
+        }
+        return status
+    }
+
+    /// The Gateway's listeners, then each admitted ListenerSet's (in precedence order), with
+    /// conflicts between them marked.
+    private static func planListeners(_ gateway: Gateway, listenerSets: [ListenerSet], context: TranslationContext, certificates: CertificateResolution.Cache) -> [PlannedListener] {
         let namespace = gateway.metadata.namespace ?? "default"
         var plans: [PlannedListener] = gateway.spec.listeners.map {
-            planListener($0, gatewayNamespace: namespace, frontendTLS: gateway.spec.frontendTLS, context: context, certificates: certificates)
+            planListener($0, owner: .gateway, ownerNamespace: namespace, frontendTLS: gateway.spec.frontendTLS, context: context, certificates: certificates)
         }
-        // One Envoy listener per port: listeners sharing a port must share a protocol and differ in host name.
-        let byPort = Dictionary(grouping: plans.indices.filter { plans[$0].acceptsRoutes }, by: { plans[$0].port })
-        for (port, indices) in byPort where indices.count > 1 {
-            let protocols = Set(indices.map { plans[$0].listener.protocol.rawValue })
-            if protocols.count > 1 {
-                for index in indices {
-                    plans[index].programmable = false
-                    plans[index].refusal = "protocol conflict on port \(port)"
-                    plans[index].conditions.append(Condition(.conflicted, true, reason: .protocolConflict, message: "port \(port) is used with protocols \(protocols.sorted().joined(separator: ", "))"))
-                    plans[index].conditions.append(Condition(.programmed, false, reason: .invalid, message: "conflicted"))
-                }
-                continue
-            }
-            var seen: [String: String] = [:]
-            for index in indices {
-                let hostname = plans[index].listener.hostname ?? "*"
-                if let first = seen[hostname] {
-                    plans[index].programmable = false
-                    plans[index].refusal = "host name conflict with \(first)"
-                    plans[index].conditions.append(Condition(.conflicted, true, reason: .hostnameConflict, message: "listener \(first) already serves host \(hostname) on port \(port)"))
-                    plans[index].conditions.append(Condition(.programmed, false, reason: .invalid, message: "conflicted"))
-                } else {
-                    seen[hostname] = plans[index].listener.name
-                }
+        for set in listenerSets {
+            plans += set.spec.listeners.map {
+                planListener($0, owner: .listenerSet(set.qualifiedName), ownerNamespace: set.metadata.namespace ?? "default",
+                             frontendTLS: gateway.spec.frontendTLS, context: context, certificates: certificates)
             }
         }
-        for index in plans.indices where !plans[index].conditions.contains(where: { $0.type == .conflicted }) {
-            plans[index].conditions.insert(Condition(.conflicted, false, reason: .noConflicts), at: min(2, plans[index].conditions.count))
-        }
+        ListenerConflicts.mark(&plans)
         return plans
     }
 
     private static func planListener(
         _ listener: MeridianLoad.Listener,
-        gatewayNamespace: String,
+        owner: ListenerOwner,
+        ownerNamespace: String,
         frontendTLS: FrontendTLSConfig?,
         context: TranslationContext,
         certificates: CertificateResolution.Cache
@@ -179,7 +227,7 @@ struct ListenerPlanning {
         let options = context.options
         var port = listener.port
         if port < 1024, options.privilegedPortOffset > 0 { port += options.privilegedPortOffset }
-        var plan = PlannedListener(listener: listener, port: port, acceptsRoutes: true, programmable: true, allowedKinds: RouteKind.allCases)
+        var plan = PlannedListener(listener: listener, owner: owner, ownerNamespace: ownerNamespace, port: port, acceptsRoutes: true, programmable: true, allowedKinds: RouteKind.allCases)
 
         func refuse(_ type: ConditionType, reason: ConditionReason, _ message: String, acceptsRoutes: Bool) {
             plan.programmable = false
@@ -202,7 +250,7 @@ struct ListenerPlanning {
                     let keys = options.keys.sorted().joined(separator: ", ")
                     refuse(.accepted, reason: .unsupportedValue, "tls.options (\(keys)): Meridian implements no implementation-specific TLS options", acceptsRoutes: false)
                 }
-                switch CertificateResolution.resolve(listener, gatewayNamespace: gatewayNamespace, context: context, cache: certificates) {
+                switch CertificateResolution.resolve(listener, ownerKind: owner.kind, ownerNamespace: ownerNamespace, context: context, cache: certificates) {
                 case .refused(let reason, let message):
                     refuse(.resolvedRefs, reason: reason, message, acceptsRoutes: true)
                 case .resolved(let resolved):
@@ -210,7 +258,7 @@ struct ListenerPlanning {
                     plan.conditions.append(Condition(.resolvedRefs, true, reason: .resolvedRefs, message: CertificateResolution.summary(resolved, hostname: listener.hostname)))
                 }
                 if plan.programmable, let validation = frontendTLS?.validation(forPort: listener.port) {
-                    switch ClientValidationResolution.resolve(validation, gatewayNamespace: gatewayNamespace, context: context) {
+                    switch ClientValidationResolution.resolve(validation, gatewayNamespace: ownerNamespace, context: context) {
                     case .resolved(let clientValidation):
                         plan.clientValidation = clientValidation
                     case .partly(let clientValidation, let reason, let message):

@@ -58,7 +58,7 @@ struct ProxyAssembly {
             let ordered = plans.sorted(by: Self.chainOrder)
             var chains: [FilterChain] = []
             for plan in ordered {
-                let name = "https-\(port)-\(plan.listener.name)"
+                let name = "https-\(port)-\(plan.qualifiedName)"
                 let hostname = plan.listener.hostname ?? "*"
                 for certificate in plan.certificates { secrets[certificate.secretName] = certificate.secret }
                 chains.append(FilterChain(
@@ -81,7 +81,7 @@ struct ProxyAssembly {
 
     private static func chainOrder(_ a: PlannedListener, _ b: PlannedListener) -> Bool {
         switch (a.listener.hostname, b.listener.hostname) {
-        case (nil, nil): a.listener.name < b.listener.name
+        case (nil, nil): a.qualifiedName < b.qualifiedName
         case (nil, _): false
         case (_, nil): true
         case (let first?, let second?): first < second

@@ -31,25 +31,43 @@ enum RouteAttachment {
         StatusReference(group: parentRef.group, kind: parentRef.kind, namespace: namespace, name: parentRef.name, sectionName: parentRef.sectionName, port: parentRef.port)
     }
 
+    /// `listenerSets`: the ListenerSets Gateways accepted, each with its Gateway.
     static func attach(
         _ route: RouteSource,
         parentRef: ParentReference,
         parentNamespace: String,
         context: TranslationContext,
+        listenerSets: [String: String],
         plans: inout [String: [PlannedListener]]
     ) -> Outcome {
-        guard parentRef.group == GatewayTranslator.gatewayGroup, parentRef.kind == "Gateway" else {
-            return .refused(reason: .noMatchingParent, message: "parent kind \(parentRef.group)/\(parentRef.kind) is not supported; only Gateway")
+        let parentName = "\(parentNamespace)/\(parentRef.name)"
+        let owner: ListenerOwner
+        let gatewayName: String
+        switch (parentRef.group, parentRef.kind) {
+        case (GatewayTranslator.gatewayGroup, Gateway.kind):
+            guard context.gateways[parentName] != nil else {
+                return .refused(reason: .noMatchingParent, message: "Gateway \(parentName) is not declared")
+            }
+            (owner, gatewayName) = (.gateway, parentName)
+        case (GatewayTranslator.gatewayGroup, ListenerSet.kind):
+            guard context.listenerSets[parentName] != nil else {
+                return .refused(reason: .noMatchingParent, message: "ListenerSet \(parentName) is not declared")
+            }
+            guard let gateway = listenerSets[parentName] else {
+                return .refused(reason: .noMatchingParent, message: "ListenerSet \(parentName) is not accepted by a Gateway")
+            }
+            (owner, gatewayName) = (.listenerSet(parentName), gateway)
+        default:
+            return .refused(reason: .noMatchingParent, message: "parent kind \(parentRef.group)/\(parentRef.kind) is not supported; only Gateway and ListenerSet")
         }
-        let gatewayName = "\(parentNamespace)/\(parentRef.name)"
-        guard context.gateways[gatewayName] != nil else {
-            return .refused(reason: .noMatchingParent, message: "Gateway \(gatewayName) is not declared")
-        }
+        let parentDescription = "\(parentRef.kind) \(parentName)"
         guard var listeners = plans[gatewayName] else {
             return .refused(reason: .noMatchingParent, message: "Gateway \(gatewayName) is not accepted")
         }
+        // A Gateway parent is its own listeners; a ListenerSet parent, the listeners it adds.
         let candidates = listeners.indices.filter { index in
             let listener = listeners[index].listener
+            if listeners[index].owner != owner { return false }
             if let section = parentRef.sectionName, listener.name != section { return false }
             if let port = parentRef.port, listener.port != port { return false }
             return true
@@ -58,7 +76,7 @@ enum RouteAttachment {
             var wanted: [String] = []
             if let section = parentRef.sectionName { wanted.append("named \"\(section)\"") }
             if let port = parentRef.port { wanted.append("on port \(port)") }
-            return .refused(reason: .noMatchingParent, message: "Gateway \(gatewayName) has no listener \(wanted.joined(separator: " "))")
+            return .refused(reason: .noMatchingParent, message: "\(parentDescription) has no listener \(wanted.joined(separator: " "))")
         }
         let routeNamespace = route.namespace
         var notAllowed: [String] = []
@@ -71,7 +89,7 @@ enum RouteAttachment {
                 notAllowed.append("listener \(plan.listener.name) does not allow \(route.kind.rawValue)")
             } else if plan.listener.protocol != .http && plan.listener.protocol != .https {
                 notAllowed.append("listener \(plan.listener.name) speaks \(plan.listener.protocol)")
-            } else if let refusal = namespaceRefusal(plan.listener, gatewayNamespace: parentNamespace, routeNamespace: routeNamespace, context: context) {
+            } else if let refusal = namespaceRefusal(plan.listener, ownerNamespace: plan.ownerNamespace, routeNamespace: routeNamespace, context: context) {
                 notAllowed.append("listener \(plan.listener.name) \(refusal)")
             } else {
                 allowed.append(index)
@@ -99,7 +117,7 @@ enum RouteAttachment {
             listeners[index].attachedRoutes += 1
             listeners[index].attachedHostnames.append((route.kind, route.qualifiedName, hostnames))
             placements.append(Placement(
-                gateway: gatewayName, listenerName: plan.listener.name, port: plan.port, hostnames: hostnames, programmed: plan.programmable,
+                gateway: gatewayName, listenerName: plan.qualifiedName, port: plan.port, hostnames: hostnames, programmed: plan.programmable,
                 listenerHostname: plan.listener.hostname ?? "*", gatewayPort: plan.listener.port, scheme: plan.listener.protocol == .https ? "https" : "http"
             ))
         }
@@ -114,7 +132,7 @@ enum RouteAttachment {
         return .attached(gateway: gatewayName, placements, crossServing: crossServing)
     }
 
-    private static func namespaceRefusal(_ listener: MeridianLoad.Listener, gatewayNamespace: String, routeNamespace: String, context: TranslationContext) -> String? {
+    private static func namespaceRefusal(_ listener: MeridianLoad.Listener, ownerNamespace gatewayNamespace: String, routeNamespace: String, context: TranslationContext) -> String? {
         switch listener.allowedRoutes.namespaces.from {
         case .all:
             return nil

@@ -13,7 +13,7 @@ struct RoutePlacement {
         self.context = context
     }
 
-    mutating func translate(_ route: RouteSource, plans: inout [String: [PlannedListener]], policies: inout PolicyAttachment) -> ResourceStatus {
+    mutating func translate(_ route: RouteSource, listeners: inout ListenerPlanning, policies: inout PolicyAttachment) -> ResourceStatus {
         let namespace = route.namespace
         var problems = RuleProblems()
         let rules = route.rules.enumerated().map { index, rule in
@@ -24,9 +24,9 @@ struct RoutePlacement {
         status.apiVersion = route.apiVersion
         for parentRef in route.parentRefs {
             let parentNamespace = parentRef.namespace ?? namespace
-            let controller = context.gateways["\(parentNamespace)/\(parentRef.name)"].flatMap { context.classes[$0.spec.gatewayClassName]?.spec.controllerName }
+            let controller = context.gateway(of: parentRef, namespace: parentNamespace).flatMap { context.classes[$0.spec.gatewayClassName]?.spec.controllerName }
             var parent = ParentStatus(reference: RouteAttachment.reference(parentRef, namespace: parentNamespace), controllerName: controller, conditions: [])
-            switch RouteAttachment.attach(route, parentRef: parentRef, parentNamespace: parentNamespace, context: context, plans: &plans) {
+            switch RouteAttachment.attach(route, parentRef: parentRef, parentNamespace: parentNamespace, context: context, listenerSets: listeners.listenerSetGateways, plans: &listeners.plans) {
             case .refused(let reason, let message):
                 parent.conditions.append(Condition(.accepted, false, reason: reason, message: message))
             case .attached(_, let placements, let crossServing):

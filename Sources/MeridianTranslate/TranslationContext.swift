@@ -8,6 +8,7 @@ struct TranslationContext {
     let options: TranslationOptions
     let classes: [String: GatewayClass]
     let gateways: [String: Gateway]
+    let listenerSets: [String: ListenerSet]
     let routes: [String: HTTPRoute]
     let grpcRoutes: [String: GRPCRoute]
     let services: [String: Service]
@@ -26,6 +27,7 @@ struct TranslationContext {
         self.options = options
         classes = Dictionary(input.gatewayClasses.map { ($0.metadata.name, $0) }, uniquingKeysWith: { first, _ in first })
         gateways = Dictionary(input.gateways.map { ($0.qualifiedName, $0) }, uniquingKeysWith: { first, _ in first })
+        listenerSets = Dictionary(input.listenerSets.map { ($0.qualifiedName, $0) }, uniquingKeysWith: { first, _ in first })
         routes = Dictionary(input.httpRoutes.map { ($0.qualifiedName, $0) }, uniquingKeysWith: { first, _ in first })
         grpcRoutes = Dictionary(input.grpcRoutes.map { ($0.qualifiedName, $0) }, uniquingKeysWith: { first, _ in first })
         services = Dictionary(input.services.map { ($0.qualifiedName, $0) }, uniquingKeysWith: { first, _ in first })
@@ -49,6 +51,21 @@ struct TranslationContext {
     /// Whether Meridian serves Gateways of this class.
     func serves(_ gatewayClass: GatewayClass) -> Bool {
         options.controllerNames?.contains(gatewayClass.spec.controllerName) ?? true
+    }
+
+    /// The Gateway a route's parentRef leads to: the Gateway it names, or the one a ListenerSet it
+    /// names adds listeners to.
+    func gateway(of parentRef: ParentReference, namespace: String) -> Gateway? {
+        guard parentRef.group == GatewayTranslator.gatewayGroup else { return nil }
+        switch parentRef.kind {
+        case Gateway.kind:
+            return gateways["\(namespace)/\(parentRef.name)"]
+        case ListenerSet.kind:
+            guard let set = listenerSets["\(namespace)/\(parentRef.name)"], set.spec.parentRef.kind == Gateway.kind else { return nil }
+            return gateways["\(set.spec.parentRef.namespace ?? namespace)/\(set.spec.parentRef.name)"]
+        default:
+            return nil
+        }
     }
 
     /// Whether a ReferenceGrant in `namespace` lets `fromKind` objects in `fromNamespace` refer to `toKind` `name`.

@@ -32,6 +32,9 @@ public enum ConditionReason: String, Sendable, Hashable, CaseIterable {
     case clientCertificateNotValid = "ClientCertificateNotValid"
     /// Meridian's own: the client certificate's key is of a type or size Envoy does not load.
     case unsupportedClientCertificateKey = "UnsupportedClientCertificateKey"
+    // ListenerSet
+    case notAllowed = "NotAllowed"
+    case parentNotAccepted = "ParentNotAccepted"
     // Listeners
     case hostnameConflict = "HostnameConflict"
     case protocolConflict = "ProtocolConflict"
@@ -97,6 +100,8 @@ public struct ResourceStatus: Sendable, Hashable {
     public var parents: [ParentStatus]
     /// True for policies: their `parents` are Gateway API policy ancestors.
     public var isPolicy: Bool = false
+    /// A Gateway's `attachedListenerSets`: how many ListenerSets it accepted (nil for other kinds).
+    public var attachedListenerSets: Int?
 
     public init(
         kind: String,

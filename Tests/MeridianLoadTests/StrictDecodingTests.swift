@@ -245,8 +245,8 @@ import MeridianLoad
         metadata: {name: no-group}
         """
         #expect(errorLines(yaml) == [
-            "test.yaml:2:7: kind: kind TLSRoute is not one Meridian reads in gateway.networking.k8s.io; supported kinds: BackendLBPolicy, BackendTLSPolicy, GRPCRoute, Gateway, GatewayClass, HTTPRoute, ReferenceGrant",
-            "test.yaml:6:7: kind: kind HTTPRoutes is not one Meridian reads in gateway.networking.k8s.io; did you mean HTTPRoute? supported kinds: BackendLBPolicy, BackendTLSPolicy, GRPCRoute, Gateway, GatewayClass, HTTPRoute, ReferenceGrant",
+            "test.yaml:2:7: kind: kind TLSRoute is not one Meridian reads in gateway.networking.k8s.io; supported kinds: BackendLBPolicy, BackendTLSPolicy, GRPCRoute, Gateway, GatewayClass, HTTPRoute, ListenerSet, ReferenceGrant",
+            "test.yaml:6:7: kind: kind HTTPRoutes is not one Meridian reads in gateway.networking.k8s.io; did you mean HTTPRoute? supported kinds: BackendLBPolicy, BackendTLSPolicy, GRPCRoute, Gateway, GatewayClass, HTTPRoute, ListenerSet, ReferenceGrant",
             "test.yaml:9:13: apiVersion: apiVersion gateway.networking.k8s.io/v1alpha2 is not supported for kind HTTPRoute; supported: gateway.networking.k8s.io/v1, gateway.networking.k8s.io/v1beta1",
             "test.yaml:14:7: kind: kind GatewayParameters is not one Meridian reads in gateway.kgateway.dev; supported kinds: Backend, BackendConfigPolicy, DirectResponse, TrafficPolicy",
             "test.yaml:17:13: apiVersion: apiVersion discovery.k8s.io/v1beta1 is not supported for kind EndpointSlice; supported: discovery.k8s.io/v1",

@@ -71,40 +71,48 @@ final class ConformanceTest: Sendable {
         "[" + conditions.map { "\($0.type)=\($0.status) \($0.reason)" }.joined(separator: ", ") + "]"
     }
 
-    /// The route's parent statuses for Gateway `gateway` (any section), as (parentRef text, conditions).
-    func routeParents(_ kind: String = "HTTPRoute", _ route: String, gateway: String) -> [(parent: String, conditions: [(type: String, status: String, reason: String)])] {
+    /// The route's parent statuses for Gateway `gateway` (any section), as (parentRef text, conditions);
+    /// `parentKind` ListenerSet for a ListenerSet parent.
+    func routeParents(_ kind: String = "HTTPRoute", _ route: String, gateway: String, parentKind: String = "Gateway") -> [(parent: String, conditions: [(type: String, status: String, reason: String)])] {
         guard case .array(let parents)? = resource(kind, route)?["parents"] else { return [] }
         return parents.compactMap { parent in
             guard let text = parent["parentRef"]?.string else { return nil }
-            guard text == "Gateway \(gateway)" || text.hasPrefix("Gateway \(gateway) ") else { return nil }
+            guard text == "\(parentKind) \(gateway)" || text.hasPrefix("\(parentKind) \(gateway) ") else { return nil }
             return (text, Self.conditions(parent["conditions"]))
         }
     }
 
     /// Upstream's `HTTPRouteMustHaveCondition`: some parent status for `gateway` has the condition.
-    func routeMustHaveCondition(_ route: String, gateway: String, _ condition: ExpectedCondition, kind: String = "HTTPRoute") {
-        let parents = routeParents(kind, route, gateway: gateway)
+    func routeMustHaveCondition(_ route: String, gateway: String, _ condition: ExpectedCondition, kind: String = "HTTPRoute", parentKind: String = "Gateway") {
+        let parents = routeParents(kind, route, gateway: gateway, parentKind: parentKind)
         if !parents.contains(where: { Self.has($0.conditions, condition) }) {
-            fail("\(kind) \(route): no parent status for Gateway \(gateway) with \(condition); parents: \(parents.map { "\($0.parent) \(Self.describe($0.conditions))" }); resource: \(resource(kind, route).map { "\($0)" } ?? "none")")
+            fail("\(kind) \(route): no parent status for \(parentKind) \(gateway) with \(condition); parents: \(parents.map { "\($0.parent) \(Self.describe($0.conditions))" }); resource: \(resource(kind, route).map { "\($0)" } ?? "none")")
         }
     }
 
     /// Upstream's `HTTPRouteMustHaveParents` (`parentsForRouteMatch`): for each expected parent, some
     /// parent status names that Gateway and has all its conditions. As upstream, the section name
     /// and the number of parents are not compared; `section` only documents which listener is meant.
-    func routeMustHaveParents(_ route: String, _ expected: [(gateway: String, section: String?, conditions: [ExpectedCondition])], kind: String = "HTTPRoute") {
+    func routeMustHaveParents(_ route: String, _ expected: [(gateway: String, section: String?, conditions: [ExpectedCondition])], kind: String = "HTTPRoute", parentKind: String = "Gateway") {
         guard case .array(let parents)? = resource(kind, route)?["parents"] else {
             if !expected.isEmpty { fail("\(kind) \(route) has no parent statuses; expected \(expected.count)") }
             return
         }
         for parent in expected {
-            let text = "Gateway \(parent.gateway)"
+            let text = "\(parentKind) \(parent.gateway)"
             let matching = parents.filter { ($0["parentRef"]?.string ?? "") == text || ($0["parentRef"]?.string ?? "").hasPrefix(text + " ") }
             let matched = matching.contains { candidate in parent.conditions.allSatisfy { Self.has(Self.conditions(candidate["conditions"]), $0) } }
             if !matched {
                 fail("\(kind) \(route): no parent status for \(text) with \(parent.conditions); parents: \(matching.map { "\($0["parentRef"]?.string ?? "") \(Self.describe(Self.conditions($0["conditions"])))" })")
             }
         }
+    }
+
+    /// No parent status names this parent (not an upstream helper: upstream's parent matching does
+    /// not look for extra entries; the ListenerSet tests use it to say what their names mean).
+    func routeMustHaveNoParent(_ route: String, _ parent: String, parentKind: String, kind: String = "HTTPRoute") {
+        let found = routeParents(kind, route, gateway: parent, parentKind: parentKind)
+        if !found.isEmpty { fail("\(kind) \(route): expected no parent status for \(parentKind) \(parent), got \(found.map(\.parent))") }
     }
 
     /// Upstream's `HTTPRouteMustHaveNoAcceptedParents`: no parent, or one that is not Accepted.
@@ -167,18 +175,22 @@ final class ConformanceTest: Sendable {
         }
     }
 
-    /// Upstream's `GatewayListenersMustHaveConditions` (every listener, or the named ones).
-    func gatewayListenersMustHaveConditions(_ gateway: String, _ expected: [ExpectedCondition], listeners names: [String]? = nil) {
-        guard case .array(let listeners)? = resource("Gateway", gateway)?["listeners"] else {
-            fail("Gateway \(gateway) has no listener statuses")
+    /// Upstream's `GatewayListenersMustHaveConditions` (every listener, or the named ones);
+    /// `ownerKind` ListenerSet is upstream's `ListenerSetListenersMustHaveConditions`.
+    func gatewayListenersMustHaveConditions(_ gateway: String, _ expected: [ExpectedCondition], listeners names: [String]? = nil, ownerKind: String = "Gateway") {
+        guard case .array(let listeners)? = resource(ownerKind, gateway)?["listeners"] else {
+            fail("\(ownerKind) \(gateway) has no listener statuses")
             return
+        }
+        for name in names ?? [] where !listeners.contains(where: { $0["name"]?.string == name }) {
+            fail("\(ownerKind) \(gateway): no status for listener \(name)")
         }
         for listener in listeners {
             let name = listener["name"]?.string ?? ""
             if let names, !names.contains(name) { continue }
             let conditions = Self.conditions(listener["conditions"])
             for condition in expected where !Self.has(conditions, condition) {
-                fail("Gateway \(gateway) listener \(name): expected \(condition), got \(Self.describe(conditions))")
+                fail("\(ownerKind) \(gateway) listener \(name): expected \(condition), got \(Self.describe(conditions))")
             }
         }
     }
@@ -186,15 +198,17 @@ final class ConformanceTest: Sendable {
     /// Upstream's `GatewayStatusMustHaveListeners` (`gatewayListenersMatch`): exactly these listeners,
     /// attached route counts and conditions; `kinds` (of group gateway.networking.k8s.io) must all be
     /// among the supported kinds, and when none is expected none may be listed.
-    func gatewayMustHaveListeners(_ gateway: String, _ expected: [(name: String, attachedRoutes: Int, kinds: [String], conditions: [ExpectedCondition])]) {
-        guard case .array(let listeners)? = resource("Gateway", gateway)?["listeners"] else {
-            fail("Gateway \(gateway) has no listener statuses")
+    /// `ownerKind` ListenerSet is upstream's `ListenerSetStatusMustHaveListeners`.
+    func gatewayMustHaveListeners(_ gateway: String, _ expected: [(name: String, attachedRoutes: Int, kinds: [String], conditions: [ExpectedCondition])], ownerKind: String = "Gateway") {
+        let owner = "\(ownerKind) \(gateway)"
+        guard case .array(let listeners)? = resource(ownerKind, gateway)?["listeners"] else {
+            fail("\(owner) has no listener statuses")
             return
         }
-        if listeners.count != expected.count { fail("Gateway \(gateway): expected \(expected.count) listener statuses, got \(listeners.count)") }
+        if listeners.count != expected.count { fail("\(owner): expected \(expected.count) listener statuses, got \(listeners.count)") }
         for want in expected {
             guard let listener = listeners.first(where: { $0["name"]?.string == want.name }) else {
-                fail("Gateway \(gateway): no status for listener \(want.name)")
+                fail("\(owner): no status for listener \(want.name)")
                 continue
             }
             var supported: [String] = []
@@ -202,19 +216,41 @@ final class ConformanceTest: Sendable {
                 supported = kinds.map { "\($0["group"]?.string ?? "gateway.networking.k8s.io")/\($0["kind"]?.string ?? "")" }
             }
             if want.kinds.isEmpty, !supported.isEmpty {
-                fail("Gateway \(gateway) listener \(want.name): expected no supported kinds, got \(supported)")
+                fail("\(owner) listener \(want.name): expected no supported kinds, got \(supported)")
             }
             for kind in want.kinds where !supported.contains("gateway.networking.k8s.io/\(kind)") {
-                fail("Gateway \(gateway) listener \(want.name): expected \(kind) among the supported kinds, got \(supported)")
+                fail("\(owner) listener \(want.name): expected \(kind) among the supported kinds, got \(supported)")
             }
             if case .integer(let count)? = listener["attachedRoutes"], Int(count) != want.attachedRoutes {
-                fail("Gateway \(gateway) listener \(want.name): expected \(want.attachedRoutes) attached routes, got \(count)")
+                fail("\(owner) listener \(want.name): expected \(want.attachedRoutes) attached routes, got \(count)")
             }
             let conditions = Self.conditions(listener["conditions"])
             for condition in want.conditions where !Self.has(conditions, condition) {
-                fail("Gateway \(gateway) listener \(want.name): expected \(condition), got \(Self.describe(conditions))")
+                fail("\(owner) listener \(want.name): expected \(condition), got \(Self.describe(conditions))")
             }
         }
+    }
+
+    /// Upstream's `ListenerSetMustHaveCondition`.
+    func listenerSetMustHaveCondition(_ set: String, _ condition: ExpectedCondition) {
+        let conditions = Self.conditions(resource("ListenerSet", set)?["conditions"])
+        if !Self.has(conditions, condition) { fail("ListenerSet \(set): expected \(condition), got \(Self.describe(conditions))") }
+    }
+
+    /// Upstream's `GatewayMustHaveAttachedListeners`: `status.attachedListenerSets` (absent is 0).
+    func gatewayMustHaveAttachedListenerSets(_ gateway: String, _ expected: Int) {
+        var count = 0
+        if case .integer(let value)? = resource("Gateway", gateway)?["attachedListenerSets"] { count = Int(value) }
+        if count != expected { fail("Gateway \(gateway): expected \(expected) attached ListenerSets, got \(count)") }
+    }
+
+    /// Upstream's `RoutesAndParentMustBeAccepted` for a ListenerSet parent: each route has it as an
+    /// Accepted parent, and every listener of it is ResolvedRefs, Accepted and Programmed.
+    func routesAndListenerSetMustBeAccepted(_ set: String, routes: [String]) {
+        for route in routes {
+            routeMustHaveParents(route, [(set, nil, [ExpectedCondition("Accepted", "True", "Accepted")])], parentKind: "ListenerSet")
+        }
+        gatewayListenersMustHaveConditions(set, [ExpectedCondition("ResolvedRefs", "True"), ExpectedCondition("Accepted", "True"), ExpectedCondition("Programmed", "True")], ownerKind: "ListenerSet")
     }
 
     /// Upstream's `GatewayMustHaveZeroRoutes`: no listener counts an attached route.
