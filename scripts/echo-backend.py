@@ -34,6 +34,11 @@ Answers, as echo-basic does (conformance/echo-basic/echo-basic.go):
     X-Echo-Set-Header: "Name:value,Name2:value2"
                             those response headers are set on the echo answer
 
+On a `--tls-port` (echo-basic's 8443, with `--tls-cert`/`--tls-key`) the JSON also has `tls`:
+`version`, `serverName` (the SNI) and, when the client sent certificates, `peerCertificates`
+(PEM). With `--tls-client-ca` (echo-basic's TLS_CLIENT_CACERTS) a client certificate is asked
+for and must chain to those CAs when given; a client without one is still served.
+
 Each echoed request is logged on stdout as echo-basic logs it,
 `Echoing back request made to TARGET to client (ADDRESS)`: the conformance tests read
 these lines as upstream reads a pod's logs (the mirror tests).
@@ -139,6 +144,19 @@ def echo_body(context, http_port, target, host, method, proto, header_pairs):
         "service": context["service"],
         "pod": context["pod"],
     }
+
+
+def peer_certificates_pem(connection):
+    """echo-basic's `tls.peerCertificates`: each certificate the client sent, as Go's pem.Encode
+    writes it. Python 3.13's get_unverified_chain gives the whole chain; before it, ssl exposes
+    only the leaf (all a one-certificate tls.crt sends anyway)."""
+    chain = getattr(connection, "get_unverified_chain", None)
+    if chain is not None:
+        ders = [bytes(der) for der in (chain() or [])]
+    else:
+        leaf = connection.getpeercert(binary_form=True)
+        ders = [leaf] if leaf else []
+    return [ssl.DER_cert_to_PEM_cert(der) for der in ders]
 
 
 def echo_set_headers(values):
@@ -296,8 +314,12 @@ def make_handler(context, http_port, retries):
                              self.request_version, self.headers.items())
             server_name = getattr(self.connection, "meridian_sni", None)
             if server_name is not None:
-                # echo-basic's `tls` assertions on its HTTPS port (8443): the server name the client sent.
+                # echo-basic's `tls` assertions on its HTTPS port (8443): the server name the client
+                # sent, and the client's certificates as PEM (`peerCertificates`, omitted when none).
                 body["tls"] = {"version": self.connection.version(), "serverName": server_name}
+                peers = peer_certificates_pem(self.connection)
+                if peers:
+                    body["tls"]["peerCertificates"] = peers
             extra = echo_set_headers(self.headers.get_all("X-Echo-Set-Header") or [])
             extra["Content-Type"] = "application/json"
             extra["X-Content-Type-Options"] = "nosniff"
@@ -422,6 +444,8 @@ def main():
                         help="a port to listen on for HTTPS, echo-basic's 8443 (repeatable; 0 picks one; needs --tls-cert/--tls-key)")
     parser.add_argument("--tls-cert", help="the PEM certificate chain of the TLS port (echo-basic's TLS_SERVER_CERT)")
     parser.add_argument("--tls-key", help="the PEM private key of --tls-cert (echo-basic's TLS_SERVER_PRIVKEY)")
+    parser.add_argument("--tls-client-ca", help="PEM CAs a client certificate, when one is given, must chain to "
+                        "(echo-basic's TLS_CLIENT_CACERTS: VerifyClientCertIfGiven)")
     parser.add_argument("--http-port", default="3000", help='what "httpPort" says (echo-basic: its HTTP_PORT)')
     parser.add_argument("--port-file", required=True)
     parser.add_argument("--parent-pid", type=int, help="exit when this process is gone (the test run that started it)")
@@ -443,6 +467,11 @@ def main():
         # echo-basic's HTTPS listener: the same handler over TLS; the answer reports the SNI in `tls`.
         tls_context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         tls_context.load_cert_chain(arguments.tls_cert, arguments.tls_key)
+        if arguments.tls_client_ca:
+            # Go's tls.VerifyClientCertIfGiven: a certificate is asked for, checked when given,
+            # and a client without one is still served.
+            tls_context.verify_mode = ssl.CERT_OPTIONAL
+            tls_context.load_verify_locations(cafile=arguments.tls_client_ca)
 
         def remember_sni(connection, server_name, _context):
             connection.meridian_sni = server_name or ""

@@ -15,6 +15,8 @@ request's x- headers) and an `x-backend` header, unless it asks otherwise:
     x-fail-status: S        ... answered S (default 503), or
     x-fail-mode: reset      ... the connection is closed (RST) without an answer
     x-delay-attempts: N     with x-request-key and x-delay-ms: only the first N attempts of K are delayed
+    x-close-connection: 1   answer with `Connection: close` and close the connection (the next
+                            request through a proxy opens a new one: a new TLS handshake)
 
 Control paths (the `/__` prefix; never forwarded by a test route on purpose):
 
@@ -26,7 +28,10 @@ Control paths (the `/__` prefix; never forwarded by a test route on purpose):
 `--fail-status S` starts the backend answering every request S (an endpoint that is broken).
 Every non-control answer carries `x-backend` and `x-attempt` (the attempt number of its key).
 With `--tls-cert` and `--tls-key` the backend speaks TLS (HTTPS) and every answer carries
-`x-sni`, the server name the client sent.
+`x-sni`, the server name the client sent. With `--tls-client-ca FILE` as well it requires a
+client certificate that chains to FILE's CAs (a handshake without one, or with another, fails)
+and every answer carries `x-client-cert-sha256`, the SHA-256 of the client certificate's DER
+(lowercase hex; empty without a client certificate).
 
 A GET with `Upgrade: websocket` (RFC 6455) is answered 101 with `x-backend`, and every text
 or binary message on the connection is echoed back; a ping gets a pong, a close a close.
@@ -122,6 +127,14 @@ def websocket_frame(opcode, payload):
     return header + payload
 
 
+def client_certificate_sha256(connection):
+    """SHA-256 (hex) of the TLS client's certificate, "" for plain text or no certificate."""
+    if not isinstance(connection, ssl.SSLSocket):
+        return ""
+    der = connection.getpeercert(binary_form=True)
+    return hashlib.sha256(der).hexdigest() if der else ""
+
+
 def make_handler(name, state):
     class Handler(http.server.BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
@@ -137,6 +150,7 @@ def make_handler(name, state):
             self.send_header("content-type", "application/json")
             self.send_header("x-backend", name)
             self.send_header("x-sni", getattr(self.connection, "meridian_sni", ""))
+            self.send_header("x-client-cert-sha256", client_certificate_sha256(self.connection))
             for header, value in extra_headers:
                 self.send_header(header, value)
             self.send_header("content-length", str(len(body)))
@@ -243,7 +257,11 @@ def make_handler(name, state):
                 # answer and asks /__stats must not find its own request still counted.
                 state.end()
                 ended = True
-                self._send(status, answer, [("x-attempt", str(attempt))])
+                extra = [("x-attempt", str(attempt))]
+                if self.headers.get("x-close-connection"):
+                    # send_header("connection", "close") also ends the keep-alive loop.
+                    extra.append(("connection", "close"))
+                self._send(status, answer, extra)
             finally:
                 if not ended:
                     state.end()
@@ -276,6 +294,7 @@ def main():
     parser.add_argument("--fail-status", type=int, help="answer every request with this status")
     parser.add_argument("--tls-cert", help="serve TLS with this PEM certificate chain (and --tls-key)")
     parser.add_argument("--tls-key", help="the PEM private key of --tls-cert")
+    parser.add_argument("--tls-client-ca", help="require a client certificate chaining to these PEM CAs (with --tls-cert)")
     args = parser.parse_args()
 
     server = Server(("127.0.0.1", args.port), make_handler(args.name, State(args.fail_status)))
@@ -283,6 +302,10 @@ def main():
         # TLS: every answer carries `x-sni`, the server name the client sent ("" for none).
         context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         context.load_cert_chain(args.tls_cert, args.tls_key)
+        if args.tls_client_ca:
+            # Mutual TLS: the handshake fails without a client certificate from these CAs.
+            context.verify_mode = ssl.CERT_REQUIRED
+            context.load_verify_locations(cafile=args.tls_client_ca)
 
         def remember_sni(connection, server_name, _context):
             connection.meridian_sni = server_name or ""

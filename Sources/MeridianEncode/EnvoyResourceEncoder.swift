@@ -40,7 +40,8 @@ public enum EnvoyResourceEncoder {
                 type: .cluster,
                 name: cluster.name,
                 message: SerializedMessage(ClusterEncoding.encode(cluster)),
-                references: usesEDS ? [.init(type: .endpoint, name: cluster.name)] : []
+                references: (usesEDS ? [.init(type: .endpoint, name: cluster.name)] : [])
+                    + (cluster.upstreamTLS?.clientCertificateSecret.map { [.init(type: .secret, name: $0)] } ?? [])
             ))
         }
         return resources.sorted { ($0.type, $0.name) < ($1.type, $1.name) }

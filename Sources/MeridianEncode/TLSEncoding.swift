@@ -87,6 +87,12 @@ enum TLSEncoding {
         let common = arena.make(envoy__extensions__transport_sockets__tls__v3__common_tls_context__init) {
             $0.validation_context_type_case = ENVOY__EXTENSIONS__TRANSPORT_SOCKETS__TLS__V3__COMMON_TLS_CONTEXT__VALIDATION_CONTEXT_TYPE_VALIDATION_CONTEXT
             $0.validation_context = validation
+            if let name = tls.clientCertificateSecret {
+                // Over SDS, as listener certificates are: a renewed client certificate changes
+                // only the Secret, so Envoy keeps the cluster and its connection pools.
+                $0.n_tls_certificate_sds_secret_configs = 1
+                $0.tls_certificate_sds_secret_configs = arena.array([sdsSecretConfig(arena, name)])
+            }
         }
         let context = arena.make(envoy__extensions__transport_sockets__tls__v3__upstream_tls_context__init) {
             $0.common_tls_context = common
@@ -97,6 +103,14 @@ enum TLSEncoding {
             $0.name = arena.string(ExtensionName.tlsTransportSocket)
             $0.config_type_case = ENVOY__CONFIG__CORE__V3__TRANSPORT_SOCKET__CONFIG_TYPE_TYPED_CONFIG
             $0.typed_config = typed
+        }
+    }
+
+    /// A secret fetched by name over the ADS stream.
+    private static func sdsSecretConfig(_ arena: ProtobufArena, _ name: String) -> UnsafeMutablePointer<Envoy__Extensions__TransportSockets__Tls__V3__SdsSecretConfig> {
+        arena.make(envoy__extensions__transport_sockets__tls__v3__sds_secret_config__init) {
+            $0.name = arena.string(name)
+            $0.sds_config = CoreMessages.aggregatedSource(arena)
         }
     }
 

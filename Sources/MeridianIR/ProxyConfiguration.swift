@@ -9,7 +9,8 @@ public struct ProxyConfiguration: Sendable, Hashable {
     public var listeners: [Listener]
     public var routeTables: [RouteTable]
     public var clusters: [Cluster]
-    /// The certificates the listeners' TLS filter chains name, each served once (over SDS).
+    /// The certificates the listeners' TLS filter chains and the TLS clusters (as their client
+    /// certificate) name, each served once (over SDS).
     public var secrets: [TLSSecret]
 
     public init(group: String, listeners: [Listener] = [], routeTables: [RouteTable] = [], clusters: [Cluster] = [], secrets: [TLSSecret] = []) {

@@ -76,11 +76,15 @@ public struct UpstreamTLS: Sendable, Hashable {
     public var trust: UpstreamTrust
     /// The certificate must carry one of these Subject Alternative Names.
     public var subjectAltNames: [SubjectAltNameMatch]
+    /// The name of the `TLSSecret` presented as the client certificate (fetched over SDS, as
+    /// listener certificates are); nil presents none.
+    public var clientCertificateSecret: String?
 
-    public init(serverName: String, trust: UpstreamTrust, subjectAltNames: [SubjectAltNameMatch]) {
+    public init(serverName: String, trust: UpstreamTrust, subjectAltNames: [SubjectAltNameMatch], clientCertificateSecret: String? = nil) {
         self.serverName = serverName
         self.trust = trust
         self.subjectAltNames = subjectAltNames
+        self.clientCertificateSecret = clientCertificateSecret
     }
 }
 

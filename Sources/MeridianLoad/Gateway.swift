@@ -45,6 +45,8 @@ public struct GatewaySpec: Sendable, Hashable {
     public var allowedListeners: AllowedListeners
     /// `spec.tls.frontend`: client certificate validation of HTTPS listeners (GEP-91).
     public var frontendTLS: FrontendTLSConfig?
+    /// `spec.tls.backend`: the client certificate presented to TLS backends (see `GatewayBackendTLS`).
+    public var backendTLS: GatewayBackendTLS? = nil
 
     /// Memberwise initializer; defaults mirror the API's defaults.
     public init(

@@ -47,9 +47,9 @@ extension GatewaySpec {
         // Meridian deploys no proxies, so `infrastructure` has nothing to apply to.
         spec.ignore("infrastructure")
         spec.refuse("defaultScope")
+        var backendTLS: GatewayBackendTLS?
         let frontendTLS = spec.mapping("tls").flatMap { tls -> FrontendTLSConfig? in
-            // Meridian presents no client certificate to backends.
-            tls.refuse("backend")
+            backendTLS = tls.mapping("backend").map(GatewayBackendTLS.decode)
             return tls.mapping("frontend").map(FrontendTLSConfig.decode)
         }
         let gatewayClassName = spec.string("gatewayClassName", required: true, maxLength: NameSyntax.maxSubdomainLength) ?? ""
@@ -72,10 +72,12 @@ extension GatewaySpec {
         }
         let infrastructure = spec.mapping("infrastructure").map(GatewayInfrastructure.decode)
         let allowedListeners = spec.mapping("allowedListeners").map(AllowedListeners.decode) ?? .none
-        return GatewaySpec(
+        var decoded = GatewaySpec(
             gatewayClassName: gatewayClassName, listeners: listeners, addresses: addresses,
             infrastructure: infrastructure, allowedListeners: allowedListeners, frontendTLS: frontendTLS
         )
+        decoded.backendTLS = backendTLS
+        return decoded
     }
 }
 

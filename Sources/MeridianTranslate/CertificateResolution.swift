@@ -19,8 +19,9 @@ struct ResolvedCertificate: Hashable {
     }
 }
 
-/// Resolves an HTTPS listener's `tls.certificateRefs`: reference rules (kind, ReferenceGrant),
-/// the Secret's existence and type, then its certificate and key through OpenSSL.
+/// Resolves an HTTPS listener's `tls.certificateRefs` (and, one reference at a time, a
+/// Gateway's backend client certificate): reference rules (kind, ReferenceGrant), the
+/// Secret's existence and type, then its certificate and key through OpenSSL.
 enum CertificateResolution {
     enum Outcome {
         case resolved([ResolvedCertificate])
@@ -41,42 +42,10 @@ enum CertificateResolution {
         var certificates: [ResolvedCertificate] = []
         var problems: [(ConditionReason, String)] = []
         for (index, reference) in references.enumerated() {
-            let namespace = reference.namespace ?? gatewayNamespace
-            let qualified = "\(namespace)/\(reference.name)"
             let field = references.count > 1 ? "tls.certificateRefs[\(index)]: " : ""
-            guard reference.group.isEmpty, reference.kind == "Secret" else {
-                let kind = reference.group.isEmpty ? reference.kind : "\(reference.group)/\(reference.kind)"
-                problems.append((.invalidCertificateRef, "\(field)\(kind) \(qualified) is not a Secret (group \"\", kind Secret): Meridian reads certificates from Secrets only"))
-                continue
-            }
-            // Checked before existence, so a reference that is not permitted says nothing about the Secret.
-            if namespace != gatewayNamespace,
-               !context.referenceGranted(fromKind: ownerKind, fromNamespace: gatewayNamespace, toGroup: "", toKind: "Secret", name: reference.name, in: namespace) {
-                problems.append((.refNotPermitted, "\(field)Secret \(qualified) is in another namespace, and no ReferenceGrant in \(namespace) lets \(ownerKind)s in \(gatewayNamespace) refer to it"))
-                continue
-            }
-            guard let secret = context.secrets[qualified] else {
-                problems.append((.invalidCertificateRef, "\(field)Secret \(qualified) does not exist"))
-                continue
-            }
-            guard secret.type == Secret.tlsType else {
-                problems.append((.invalidCertificateRef, "\(field)Secret \(qualified) is of type \(secret.type), not \(Secret.tlsType)"))
-                continue
-            }
-            let chain = secret.data[Secret.certificateKey] ?? []
-            let key = secret.data[Secret.privateKeyKey] ?? []
-            let result: Result<CertificateSummary, CertificateProblem>
-            if let cached = cache.results[qualified] {
-                result = cached
-            } else {
-                result = CertificateInspection.inspect(certificateChainPEM: chain, privateKeyPEM: key, at: context.certificateTime)
-                cache.results[qualified] = result
-            }
-            switch result {
-            case .success(let summary):
-                certificates.append(ResolvedCertificate(secretName: qualified, certificateChain: chain, privateKey: key, summary: summary))
-            case .failure(let problem):
-                problems.append((.invalidCertificateRef, "\(field)Secret \(qualified): \(problem)"))
+            switch resolve(reference, field: field, ownerKind: ownerKind, ownerNamespace: gatewayNamespace, invalidReason: .invalidCertificateRef, context: context, cache: cache) {
+            case .success(let certificate): certificates.append(certificate)
+            case .failure(let problem): problems.append((problem.reason, problem.message))
             }
         }
         guard problems.isEmpty else {
@@ -85,6 +54,67 @@ enum CertificateResolution {
             return .refused(reason, problems.map(\.1).joined(separator: "; "))
         }
         return .resolved(certificates)
+    }
+
+    /// Why one certificate reference cannot be used.
+    struct ReferenceProblem: Error {
+        /// `RefNotPermitted`, or the caller's reason for an unusable reference.
+        var reason: ConditionReason
+        /// Prefixed with the caller's field.
+        var message: String
+        /// What OpenSSL found wrong with the certificate or key, when it got that far.
+        var certificateProblem: CertificateProblem?
+    }
+
+    /// One reference to a `kubernetes.io/tls` Secret, from an `ownerKind` object (Gateway or
+    /// ListenerSet) in `ownerNamespace`: the reference rules (core Secret; a ReferenceGrant for
+    /// that kind across namespaces), the Secret's existence and type, then its certificate and
+    /// key through OpenSSL. A reference that is not permitted is `RefNotPermitted`; any other
+    /// problem gets `invalidReason`.
+    static func resolve(
+        _ reference: SecretObjectReference,
+        field: String,
+        ownerKind: String,
+        ownerNamespace gatewayNamespace: String,
+        invalidReason: ConditionReason,
+        context: TranslationContext,
+        cache: Cache
+    ) -> Result<ResolvedCertificate, ReferenceProblem> {
+        let namespace = reference.namespace ?? gatewayNamespace
+        let qualified = "\(namespace)/\(reference.name)"
+        func problem(_ reason: ConditionReason, _ message: String, _ certificateProblem: CertificateProblem? = nil) -> Result<ResolvedCertificate, ReferenceProblem> {
+            .failure(ReferenceProblem(reason: reason, message: field + message, certificateProblem: certificateProblem))
+        }
+        guard reference.group.isEmpty, reference.kind == "Secret" else {
+            let kind = reference.group.isEmpty ? reference.kind : "\(reference.group)/\(reference.kind)"
+            return problem(invalidReason, "\(kind) \(qualified) is not a Secret (group \"\", kind Secret): Meridian reads certificates from Secrets only")
+        }
+        // Checked before existence, so a reference that is not permitted says nothing about the Secret.
+        if namespace != gatewayNamespace,
+           !context.referenceGranted(fromKind: ownerKind, fromNamespace: gatewayNamespace, toGroup: "", toKind: "Secret", name: reference.name, in: namespace) {
+            return problem(.refNotPermitted, "Secret \(qualified) is in another namespace, and no ReferenceGrant in \(namespace) lets \(ownerKind)s in \(gatewayNamespace) refer to it")
+        }
+        guard let secret = context.secrets[qualified] else {
+            return problem(invalidReason, "Secret \(qualified) does not exist")
+        }
+        guard secret.type == Secret.tlsType else {
+            return problem(invalidReason, "Secret \(qualified) is of type \(secret.type), not \(Secret.tlsType)")
+        }
+        let chain = secret.data[Secret.certificateKey] ?? []
+        let key = secret.data[Secret.privateKeyKey] ?? []
+        let result: Result<CertificateSummary, CertificateProblem>
+        if let cached = cache.results[qualified] {
+            result = cached
+        } else {
+            result = CertificateInspection.inspect(certificateChainPEM: chain, privateKeyPEM: key, at: context.certificateTime)
+            cache.results[qualified] = result
+        }
+        switch result {
+        case .success(let summary):
+            return .success(ResolvedCertificate(secretName: qualified, certificateChain: chain, privateKey: key, summary: summary))
+        case .failure(let inspected):
+            return problem(invalidReason, "Secret \(qualified): \(inspected)", inspected)
+        }
     }
 
     /// The `ResolvedRefs=True` message of a listener with these certificates, noting a host name none covers.

@@ -114,9 +114,17 @@ public enum GatewayTranslator {
         var proxies: [ProxyConfiguration] = []
         var gatewayStatuses: [ResourceStatus] = []
         for gateway in input.gateways.sorted(by: { $0.qualifiedName < $1.qualifiedName }) {
-            gatewayStatuses.append(listeners.finishedStatus(of: gateway))
+            var status = listeners.finishedStatus(of: gateway)
+            // An accepted Gateway's own references: the backend client certificate, and its listeners'.
+            let clientCertificate = listeners.plans[gateway.qualifiedName] == nil ? .none : BackendClientCertificate.resolve(gateway, context: context)
+            if listeners.plans[gateway.qualifiedName] != nil {
+                status.conditions.append(BackendClientCertificate.condition(clientCertificate, listeners: status.listeners))
+            }
+            gatewayStatuses.append(status)
             guard let planned = listeners.plans[gateway.qualifiedName], planned.contains(where: \.programmable) else { continue }
-            proxies.append(placement.assembly.configuration(for: gateway, listeners: planned.filter(\.programmable), listenerAddress: options.listenerAddress))
+            var configuration = placement.assembly.configuration(for: gateway, listeners: planned.filter(\.programmable), listenerAddress: options.listenerAddress)
+            BackendClientCertificate.apply(clientCertificate, to: &configuration)
+            proxies.append(configuration)
         }
         let listenerSetStatuses = input.listenerSets.sorted { $0.qualifiedName < $1.qualifiedName }.map(listeners.finishedStatus(of:))
         let policyStatuses = policies.statuses() + context.backendTLS.statuses(context)

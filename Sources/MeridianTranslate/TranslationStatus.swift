@@ -28,6 +28,14 @@ public enum ConditionReason: String, Sendable, Hashable, CaseIterable {
     case invalidParameters = "InvalidParameters"
     case listenersNotValid = "ListenersNotValid"
     case configurationChanged = "ConfigurationChanged"
+    // Gateway ResolvedRefs: listeners' summary and `spec.tls.backend.clientCertificateRef`
+    case listenersNotResolved = "ListenersNotResolved"
+    case invalidClientCertificateRef = "InvalidClientCertificateRef"
+    /// Meridian's own (the API asks for an implementation-specific reason for checks beyond
+    /// the reference and the Secret's keys): the client certificate is expired or not yet valid.
+    case clientCertificateNotValid = "ClientCertificateNotValid"
+    /// Meridian's own: the client certificate's key is of a type or size Envoy does not load.
+    case unsupportedClientCertificateKey = "UnsupportedClientCertificateKey"
     // ListenerSet
     case notAllowed = "NotAllowed"
     case parentNotAccepted = "ParentNotAccepted"

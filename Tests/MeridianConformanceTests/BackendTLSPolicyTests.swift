@@ -50,10 +50,56 @@ struct BackendTLSPolicyConformance {
             await t.expect(address, sniRequest("/backendtlspolicy", sni: "abc.example.com"))
             await t.expectFailure(address, .init(host: "abc.example.org", path: "/backendtlspolicy-host-mismatch"))
             await t.expectFailure(address, .init(host: "abc.example.com", path: "/backendtlspolicy-cert-mismatch"))
-            // The ConfigMap reconcile steps (patching the policy to a ConfigMap that appears, is emptied
-            // and refilled) are not transcribed yet: until they are, the test does not count as passing.
-            t.fail("BackendTLSPolicy: the ConfigMap reconcile steps are not transcribed yet")
+            try reconcileConfigMap(t, gateway: gateway)
         }
+    }
+
+    /// "Changing the content of a ConfigMap used by BackendTLSPolicy as CA certificate should be
+    /// reconciled by the controller": the policy is patched to a ConfigMap that does not exist
+    /// yet, which is then applied (a copy of the shared CA), emptied and refilled; after each
+    /// edit of the files the policy's status is the one the pipeline `meridian serve` runs
+    /// computes from them.
+    private func reconcileConfigMap(_ t: ConformanceTest, gateway: String) throws {
+        let policy = nn(infra, "reconcile-test")
+        let invalid = [ConformanceTest.ExpectedCondition("Accepted", "False", "NoValidCACertificate"),
+                       ConformanceTest.ExpectedCondition("ResolvedRefs", "False", "InvalidCACertificateRef")]
+        func mustBe(_ conditions: [ConformanceTest.ExpectedCondition]) {
+            for condition in conditions { t.policyMustHaveCondition(policy, gateway: gateway, condition) }
+        }
+        mustBe([accepted, resolved])
+
+        // The shared ConfigMap's CA (upstream reads tls-checks-ca-certificate's ca.crt back).
+        let originalCAData = SuiteSecrets.checksCA.certificatePEM
+        let testConfigMap = "tls-checks-ca-certificate-reconcile-test"
+        func configMapYAML(caData: String) -> String {
+            let value = caData.isEmpty ? "\"\"" : "|\n" + caData.split(separator: "\n").map { "    \($0)" }.joined(separator: "\n")
+            return "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: \(testConfigMap)\n  namespace: \(infra)\ndata:\n  ca.crt: \(value)\n"
+        }
+        func patchConfigMapCACert(_ caData: String) throws {
+            try t.environment.patch(kind: "ConfigMap", name: nn(infra, testConfigMap)) { document in
+                guard let data = document.range(of: "\ndata:\n") else { return document }
+                let fresh = configMapYAML(caData: caData)
+                return String(document[..<data.lowerBound]) + String(fresh[fresh.range(of: "\ndata:\n")!.lowerBound...])
+            }
+        }
+
+        // The policy now names a ConfigMap that does not exist yet.
+        try t.environment.patch(kind: "BackendTLSPolicy", name: policy) { document in
+            document.replacingOccurrences(of: "name: \"tls-checks-ca-certificate\"", with: "name: \"\(testConfigMap)\"")
+        }
+        mustBe(invalid)
+        try t.environment.apply(configMapYAML(caData: originalCAData))
+        mustBe([accepted, resolved])
+        try patchConfigMapCACert("")
+        mustBe(invalid)
+        try patchConfigMapCACert(originalCAData)
+        mustBe([accepted, resolved])
+
+        // Restored to the shared ConfigMap, as upstream leaves it.
+        try t.environment.patch(kind: "BackendTLSPolicy", name: policy) { document in
+            document.replacingOccurrences(of: "name: \"\(testConfigMap)\"", with: "name: \"tls-checks-ca-certificate\"")
+        }
+        mustBe([accepted, resolved])
     }
 
     @Test func BackendTLSPolicyConflictResolution() async throws {

@@ -31,7 +31,7 @@ enum ConformanceCatalogue {
     }
 
     static let entries: [Entry] = [
-        Entry(name: "BackendTLSPolicy", features: "Gateway,HTTPRoute,BackendTLSPolicy", provisional: false, state: .failing("BackendTLSPolicy: the ConfigMap reconcile steps are not transcribed yet (the status and traffic steps before them pass)")),
+        Entry(name: "BackendTLSPolicy", features: "Gateway,HTTPRoute,BackendTLSPolicy", provisional: false, state: .passes),
         Entry(name: "BackendTLSPolicyConflictResolution", features: "Gateway,HTTPRoute,BackendTLSPolicy", provisional: false, state: .passes),
         Entry(name: "BackendTLSPolicyInvalidCACertificateRef", features: "Gateway,HTTPRoute,BackendTLSPolicy", provisional: false, state: .passes),
         Entry(name: "BackendTLSPolicyInvalidKind", features: "Gateway,HTTPRoute,BackendTLSPolicy", provisional: false, state: .passes),
@@ -51,7 +51,7 @@ enum ConformanceCatalogue {
         Entry(name: "GatewayInvalidFrontendClientCertificateValidation", features: "Gateway,HTTPRoute,ReferenceGrant,GatewayFrontendClientCertificateValidation", provisional: false, state: .passes),
         Entry(name: "GatewayInvalidParametersRef", features: "Gateway", provisional: false, state: .passes),
         Entry(name: "GatewayInvalidRouteKind", features: "Gateway", provisional: false, state: .passes),
-        Entry(name: "GatewayInvalidTLSBackendConfiguration", features: "Gateway,GatewayBackendClientCertificate,HTTPRoute,BackendTLSPolicy", provisional: false, state: .notTranscribed("Gateway backend client certificates (spec.tls.backend) are not implemented")),
+        Entry(name: "GatewayInvalidTLSBackendConfiguration", features: "Gateway,GatewayBackendClientCertificate,HTTPRoute,BackendTLSPolicy", provisional: false, state: .passes),
         Entry(name: "GatewayInvalidTLSConfiguration", features: "Gateway", provisional: false, state: .passes),
         Entry(name: "GatewayListenerUnsupportedProtocol", features: "Gateway", provisional: false, state: .passes),
         Entry(name: "GatewayModifyListeners", features: "Gateway", provisional: false, state: .passes),
@@ -62,7 +62,7 @@ enum ConformanceCatalogue {
         Entry(name: "GatewaySecretReferenceGrantAllInNamespace", features: "Gateway,ReferenceGrant", provisional: false, state: .passes),
         Entry(name: "GatewaySecretReferenceGrantSpecific", features: "Gateway,ReferenceGrant", provisional: false, state: .passes),
         Entry(name: "GatewayStaticAddresses", features: "Gateway,GatewayStaticAddresses", provisional: false, state: .notApplicable("Gateway spec.addresses: assigning IP addresses to Gateways is the cluster's (a LoadBalancer's) job")),
-        Entry(name: "GatewayTLSBackendClientCertificate", features: "Gateway,GatewayBackendClientCertificate,HTTPRoute,BackendTLSPolicy", provisional: false, state: .notTranscribed("Gateway backend client certificates (spec.tls.backend) are not implemented")),
+        Entry(name: "GatewayTLSBackendClientCertificate", features: "Gateway,GatewayBackendClientCertificate,HTTPRoute,BackendTLSPolicy", provisional: false, state: .passes),
         Entry(name: "GatewayWithAttachedRoutes", features: "Gateway,HTTPRoute", provisional: false, state: .passes),
         Entry(name: "GatewayWithAttachedRoutesWithPort8080", features: "Gateway,GatewayPort8080,HTTPRoute", provisional: false, state: .passes),
         Entry(name: "HTTPRoute303Redirect", features: "Gateway,HTTPRoute,HTTPRoute303RedirectStatusCode", provisional: true, state: .passes),

@@ -195,7 +195,6 @@ import MeridianLoad
         spec:
           gatewayClassName: meridian
           defaultScope: All
-          tls: {backend: {clientCertificateRef: {name: client}}}
           listeners: [{name: http, port: 80, protocol: HTTP}]
         ---
         apiVersion: gateway.networking.k8s.io/v1
@@ -208,8 +207,7 @@ import MeridianLoad
         """
         #expect(errorLines(yaml) == [
             "test.yaml:6:3: spec.defaultScope: not supported by Meridian",
-            "test.yaml:7:9: spec.tls.backend: not supported by Meridian",
-            "test.yaml:14:3: spec.useDefaultGateways: not supported by Meridian",
+            "test.yaml:13:3: spec.useDefaultGateways: not supported by Meridian",
         ])
     }
 }

@@ -137,13 +137,16 @@ public final class LoopbackBackend: Sendable {
     }
 
     /// Starts the backend; with `failStatus` it answers every request with that status; with
-    /// `tls` (PEM files) it speaks HTTPS and answers with the client's SNI in `x-sni`.
-    public init(name: String, directory: URL, failStatus: Int? = nil, tls: (certificateFile: String, keyFile: String)? = nil) async throws {
+    /// `tls` (PEM files) it speaks HTTPS and answers with the client's SNI in `x-sni`; with
+    /// `clientCAFile` too it requires a client certificate from those CAs and answers with its
+    /// SHA-256 in `x-client-cert-sha256`.
+    public init(name: String, directory: URL, failStatus: Int? = nil, tls: (certificateFile: String, keyFile: String)? = nil, clientCAFile: String? = nil) async throws {
         guard let python = RepositoryPaths.executable(named: "python3") else { throw FixtureError("python3 not found on PATH") }
         let portFile = directory.appendingPathComponent("backend-\(name).port")
         var arguments = [RepositoryPaths.loopbackBackendScript.path, "--name", name, "--port", "0", "--port-file", portFile.path]
         if let failStatus { arguments += ["--fail-status", String(failStatus)] }
         if let tls { arguments += ["--tls-cert", tls.certificateFile, "--tls-key", tls.keyFile] }
+        if let clientCAFile { arguments += ["--tls-client-ca", clientCAFile] }
         process = try ChildProcess(
             executable: python,
             arguments: arguments,

@@ -45,7 +45,8 @@ public enum StaticBootstrap {
         }
         let clusters = try section("ClustersConfigDump", "dynamic_active_clusters").map { entry -> JSONValue in
             guard let cluster = entry["cluster"] else { throw FixtureError("cluster entry without cluster") }
-            return try inliningEndpoints(removingType(cluster), assignments: assignments)
+            // A TLS cluster's client certificate comes over SDS too.
+            return try inliningSecrets(inliningEndpoints(removingType(cluster), assignments: assignments), certificates: certificates)
         }
         return .object([
             ("admin", .object([("address", .object([("socket_address", .object([("address", .string("127.0.0.1")), ("port_value", .integer(0))]))]))])),
@@ -76,7 +77,7 @@ public enum StaticBootstrap {
         }
     }
 
-    /// Walks the listener and replaces every `tls_certificate_sds_secret_configs` with `tls_certificates`.
+    /// Walks a listener or cluster and replaces every `tls_certificate_sds_secret_configs` with `tls_certificates`.
     private static func inliningSecrets(_ value: JSONValue, certificates: [String: JSONValue]) throws -> JSONValue {
         switch value {
         case .object(let members):

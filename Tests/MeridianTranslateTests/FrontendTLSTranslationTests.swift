@@ -53,7 +53,7 @@ struct FrontendTLSTranslationTests {
             "Accepted=True Accepted", "ResolvedRefs=True ResolvedRefs", "Conflicted=False NoConflicts", "Programmed=True Programmed",
         ])
         #expect(translation.proxy("ns/gw")?.listeners.first { $0.port == 8080 }?.filterChains.allSatisfy { $0.tls == nil } == true)
-        #expect(translation.status("Gateway", "ns/gw")?.conditions.map(\.type) == [.accepted, .programmed], "no InsecureFrontendValidationMode")
+        #expect(translation.status("Gateway", "ns/gw")?.conditions.map(\.type) == [.accepted, .programmed, .resolvedRefs], "no InsecureFrontendValidationMode")
     }
 
     @Test("perPort replaces the default on its port: another CA, AllowInsecureFallback, or no validation; the Gateway warns of the fallback")
@@ -70,7 +70,7 @@ struct FrontendTLSTranslationTests {
         #expect(Self.chain(translation, port: 9443, "fallback-b")?.tls?.clientValidation == fallback, "every listener of the port")
         let none = try #require(Self.chain(translation, port: 10443, "none"))
         #expect(none.tls != nil && none.tls?.clientValidation == nil, "a perPort entry without validation turns the default off")
-        #expect(translation.status("Gateway", "ns/gw")?.conditions.last?.description
+        #expect(translation.status("Gateway", "ns/gw")?.conditions.first { $0.type.rawValue == "InsecureFrontendValidationMode" }?.description
             == "InsecureFrontendValidationMode=True ConfigurationChanged: AllowInsecureFallback (spec.tls.frontend.perPort[0].tls.validation.mode (port 9443)): HTTPS clients without a valid certificate are accepted")
     }
 

@@ -16,7 +16,7 @@ struct GatewayTranslatorTests {
         #expect(proxy.listeners.map(\.name) == ["http-8080", "http-9090"])
         #expect(proxy.listeners.flatMap(\.routeTableNames) == ["http-8080", "http-9090"])
         #expect(proxy.listeners.allSatisfy { $0.address == "0.0.0.0" })
-        #expect(translation.status("Gateway", "ns/gw")?.conditions.map(\.description) == ["Accepted=True Accepted", "Programmed=True Programmed: proxy group ns/gw"])
+        #expect(translation.status("Gateway", "ns/gw")?.conditions.map(\.description) == ["Accepted=True Accepted", "Programmed=True Programmed: proxy group ns/gw", "ResolvedRefs=True ResolvedRefs"])
     }
 
     @Test("ports below 1024 shift by the privileged port offset; others stay")

@@ -85,6 +85,19 @@ final class ConformanceEnvironment: Sendable {
         statusValue.withLock { $0 = StatusReport.statusValue(build) }
     }
 
+    /// `kubectl apply` of a new object (upstream's `MustApplyObjectsWithCleanup` during a test):
+    /// `document` joins the file of objects the test applied (`19-applied.yaml`, a write and a
+    /// rename, so `patch` and `delete` find it too), `meridian serve` reloads, and the status follows.
+    func apply(_ document: String) throws {
+        let url = configDirectory.appendingPathComponent("19-applied.yaml")
+        let existing = (try? String(contentsOf: url, encoding: .utf8)) ?? "# Objects the test applied.\n"
+        let temporary = directory.appendingPathComponent("19-applied.yaml.tmp")
+        try (existing + "\n---\n" + document).write(to: temporary, atomically: false, encoding: .utf8)
+        _ = rename(temporary.path, url.path)
+        let build = ConfigurationPipeline.build(paths: [configDirectory.path], options: Self.options(listenerAddress: "127.0.0.1"))
+        statusValue.withLock { $0 = StatusReport.statusValue(build) }
+    }
+
     /// `metadata.generation: 1` in every block-style `metadata:` of `text` that has none.
     static func stampGeneration(_ text: String) -> String {
         var lines = text.components(separatedBy: "\n")
@@ -162,7 +175,8 @@ final class ConformanceEnvironment: Sendable {
                 deployment.namespace == service.namespace && selector.allSatisfy { deployment.podLabels[$0.key] == $0.value }
             }
             for deployment in selected {
-                let pod = try await EchoPods.shared.pod(namespace: deployment.namespace, deployment: deployment.name, grpc: deployment.isGRPCEcho)
+                let pod = try await EchoPods.shared.pod(namespace: deployment.namespace, deployment: deployment.name, grpc: deployment.isGRPCEcho,
+                                                        clientCA: deployment.tlsClientCAConfigMap)
                 let ports = service.servicePorts.map { port in
                     let name = port.name.map { "name: \($0), " } ?? ""
                     return "{\(name)port: \(pod.port(forTarget: port.targetPort)), protocol: TCP}"

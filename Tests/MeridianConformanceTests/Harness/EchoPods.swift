@@ -37,7 +37,9 @@ actor EchoPods {
 
     /// The pod of Deployment `namespace/deployment`, started on first use.
     /// `grpc`: upstream's gRPC echo pod (`scripts/grpc-echo-backend.py`), serving its one port.
-    func pod(namespace: String, deployment: String, grpc: Bool = false) async throws -> Pod {
+    /// `clientCA`: the ConfigMap of CAs its HTTPS port checks client certificates against
+    /// (echo-basic's `TLS_CLIENT_CACERTS`).
+    func pod(namespace: String, deployment: String, grpc: Bool = false, clientCA: String? = nil) async throws -> Pod {
         let key = "\(namespace)/\(deployment)"
         if let existing = pods[key] { return try await existing.value }
         let directory = directory
@@ -54,6 +56,14 @@ actor EchoPods {
                 try certificate.certificatePEM.write(to: certFile, atomically: true, encoding: .utf8)
                 try certificate.privateKeyPEM.write(to: keyFile, atomically: true, encoding: .utf8)
                 tlsArguments = ["--tls-port", "0", "--tls-cert", certFile.path, "--tls-key", keyFile.path]
+                if let clientCA {
+                    guard let ca = SuiteSecrets.caCertificate(configMap: clientCA, namespace: namespace) else {
+                        throw FixtureError("echo pod \(key): no suite ConfigMap \(namespace)/\(clientCA) for TLS_CLIENT_CACERTS")
+                    }
+                    let caFile = directory.appendingPathComponent("\(namespace)-\(deployment)-client-ca.crt")
+                    try ca.certificatePEM.write(to: caFile, atomically: true, encoding: .utf8)
+                    tlsArguments += ["--tls-client-ca", caFile.path]
+                }
             }
             let script = RepositoryPaths.root.appendingPathComponent(grpc ? "scripts/grpc-echo-backend.py" : "scripts/echo-backend.py")
             let process = try ChildProcess(

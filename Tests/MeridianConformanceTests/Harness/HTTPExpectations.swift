@@ -14,6 +14,9 @@ struct ExpectedResponse: Sendable {
         /// Upstream's `Request.SNI`: for a request in clear text, the server name the backend must have
         /// seen (a BackendTLSPolicy's hostname), checked as the expected request's `SNI`.
         var sni = ""
+        /// Upstream's `Request.ClientCert`: a PEM certificate the backend must have been presented
+        /// (echo-basic's `tls.peerCertificates`), checked as the expected request's.
+        var clientCert = ""
     }
 
     /// The request as the backend must see it; nil: the request as sent (host, path, method).
@@ -25,6 +28,8 @@ struct ExpectedResponse: Sendable {
         var absentHeaders: [String] = []
         /// The TLS server name the backend saw (echo-basic's `tls.serverName`); "" for any.
         var sni = ""
+        /// A PEM certificate among those the backend's TLS client presented; "" for any.
+        var clientCert = ""
     }
 
     struct Redirect: Sendable {
@@ -100,6 +105,8 @@ struct CapturedRoundTrip: Sendable {
         var pod: String
         /// echo-basic's `tls.serverName` on its HTTPS port; nil over clear text.
         var sni: String? = nil
+        /// echo-basic's `tls.peerCertificates`: the client's certificates, PEM.
+        var peerCertificates: [String] = []
     }
 }
 
@@ -272,7 +279,8 @@ enum ConformanceHTTP {
             for (name, values) in json["headers"] as? [String: [String]] ?? [:] { echoed[name.lowercased()] = values.joined(separator: ",") }
             echo = .init(path: json["path"] as? String ?? "", host: json["host"] as? String ?? "", method: json["method"] as? String ?? "",
                          proto: json["proto"] as? String ?? "", headers: echoed, namespace: json["namespace"] as? String ?? "", pod: json["pod"] as? String ?? "",
-                         sni: (json["tls"] as? [String: Any])?["serverName"] as? String)
+                         sni: (json["tls"] as? [String: Any])?["serverName"] as? String,
+                         peerCertificates: (json["tls"] as? [String: Any])?["peerCertificates"] as? [String] ?? [])
         }
         return CapturedRoundTrip(status: status, headers: headers, body: text, echo: echo)
     }
@@ -302,7 +310,7 @@ extension ExpectedResponse {
             return "expected status code to be one of \(codes), got \(captured.status) (body: \(captured.body.prefix(300)))"
         }
         if captured.status == 200 || captured.status == 204 {
-            var expected = expectedRequest ?? ExpectedRequest(host: request.host, method: request.method, path: request.path, sni: request.sni)
+            var expected = expectedRequest ?? ExpectedRequest(host: request.host, method: request.method, path: request.path, sni: request.sni, clientCert: request.clientCert)
             if expected.method.isEmpty { expected.method = "GET" }
             // Not the echo server (a CORS preflight answered by the proxy): upstream assumes the
             // method was right and compares the rest as empty.
@@ -334,6 +342,9 @@ extension ExpectedResponse {
             }
             if !echo.pod.hasPrefix(backend) { return "expected pod name to start with \(backend), got \(echo.pod)" }
             if !expected.sni.isEmpty, expected.sni != echo.sni { return "expected SNI \(echo.sni.map { "\"\($0)\"" } ?? "(no TLS)") to be equal to \"\(expected.sni)\"" }
+            if !expected.clientCert.isEmpty, !echo.peerCertificates.contains(expected.clientCert) {
+                return "expected client certificate was not captured (the backend saw \(echo.peerCertificates.count) certificates)"
+            }
         } else if [301, 302, 303, 307, 308].contains(captured.status) {
             guard var redirect else { return nil }
             guard let location = captured.headers["location"], let url = URLComponents(string: location) else {

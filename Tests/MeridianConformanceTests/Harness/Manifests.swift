@@ -55,6 +55,19 @@ struct ManifestDocument {
 
     var podLabels: [String: String] { root["spec"]?["template"]?["metadata"]?["labels"]?.stringMap ?? [:] }
 
+    /// The ConfigMap whose CAs a Deployment's echo-basic checks client certificates against:
+    /// the volume mounted where its `TLS_CLIENT_CACERTS` file is.
+    var tlsClientCAConfigMap: String? {
+        let pod = root["spec"]?["template"]?["spec"]
+        for container in pod?["containers"]?.items ?? [] {
+            guard let path = (container["env"]?.items ?? []).first(where: { $0["name"]?.text == "TLS_CLIENT_CACERTS" })?["value"]?.text else { continue }
+            guard let mount = (container["volumeMounts"]?.items ?? []).first(where: { path.hasPrefix(($0["mountPath"]?.text ?? "\u{0}") + "/") }),
+                  let volume = (pod?["volumes"]?.items ?? []).first(where: { $0["name"]?.text == mount["name"]?.text }) else { continue }
+            return volume["configMap"]?["name"]?.text
+        }
+        return nil
+    }
+
     /// A Service's selector (empty: endpoints are managed by hand).
     var selector: [String: String] { root["spec"]?["selector"]?.stringMap ?? [:] }
 

@@ -33,6 +33,14 @@ enum SuiteSecrets {
                                       serial: 3, issuer: checksCA)
     }
 
+    /// `tls-checks-client-certificate` (infra): a client certificate signed by `checksCA`
+    /// (`MustCreateCASignedClientCertSecret`: no names; a Gateway presents it to TLS backends).
+    static let checksClient: GeneratedCertificate = make { now in
+        try CertificateGenerator.make(commonName: "default", dnsNames: [], key: .rsa(bits: 2048),
+                                      notBefore: now - TestCertificates.day, notAfter: now + 30 * TestCertificates.day,
+                                      serial: 4, issuer: checksCA)
+    }
+
     /// `mismatch-ca-certificate`: a CA that signed nothing.
     static let mismatchCA: GeneratedCertificate = make { now in
         try CertificateGenerator.make(commonName: "conformance-mismatch-ca", dnsNames: [], key: .rsa(bits: 2048),
@@ -51,6 +59,16 @@ enum SuiteSecrets {
     /// ConfigMap `tls-validity-checks-per-port-ca-certificate` and Secret `tls-validity-checks-per-port-client-certificate`.
     static let perPortClient = make { _ in try authority("gatewayapi per port") }
 
+    /// The CA of a suite ConfigMap (`MustCreateCACertConfigMap`), by name.
+    static func caCertificate(configMap: String, namespace: String) -> GeneratedCertificate? {
+        guard namespace == infra else { return nil }
+        switch configMap {
+        case "tls-checks-ca-certificate": return checksCA
+        case "mismatch-ca-certificate": return mismatchCA
+        default: return nil
+        }
+    }
+
     /// The serving certificate of a TLS echo Deployment: the Secret its `secret-volume` mounts.
     static func servingCertificate(namespace: String, deployment: String) -> GeneratedCertificate? {
         guard deployment.hasPrefix("tls-backend") else { return nil }
@@ -66,6 +84,7 @@ enum SuiteSecrets {
             + caConfigMapYAML(name: "tls-checks-ca-certificate", namespace: infra, checksCA)
             + caConfigMapYAML(name: "mismatch-ca-certificate", namespace: infra, mismatchCA)
             + TestCertificates.secretYAML(name: "tls-checks-certificate", namespace: infra, checks)
+            + TestCertificates.secretYAML(name: "tls-checks-client-certificate", namespace: infra, checksClient)
             + TestCertificates.secretYAML(name: "tls-passthrough-checks-certificate", namespace: infra, passthroughChecks)
             + TestCertificates.secretYAML(name: "tls-passthrough-checks-certificate", namespace: appBackend, passthroughChecks)
             + caConfigMapYAML(name: "web-backend-cm", namespace: webBackend, webBackendCA, includeKey: true)
