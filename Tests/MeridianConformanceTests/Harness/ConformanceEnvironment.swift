@@ -71,7 +71,7 @@ final class ConformanceEnvironment: Sendable {
             let parts = text.components(separatedBy: "\n---")
             let kept = parts.filter { part in
                 guard let document = UpstreamManifests.documents(part, fileName: file).first else { return true }
-                let matches = document.kind == kind && "\(document.namespace)/\(document.name)" == name
+                let matches = document.kind == kind && document.qualifiedName == name
                 removed = removed || matches
                 return !matches
             }
@@ -128,7 +128,7 @@ final class ConformanceEnvironment: Sendable {
             var parts = text.components(separatedBy: "\n---")
             for (index, part) in parts.enumerated() {
                 guard let document = UpstreamManifests.documents(part, fileName: file).first,
-                      document.kind == kind, "\(document.namespace)/\(document.name)" == name else { continue }
+                      document.kind == kind, document.qualifiedName == name else { continue }
                 let before = document.root["metadata"]?["generation"]?.text.flatMap { Int($0) } ?? 1
                 var changed = transform(part)
                 guard changed != part else { result = (before, before); break }

@@ -3,7 +3,7 @@ import MeridianLoad
 import MeridianTestSupport
 
 /// The upstream conformance manifests (`Tests/Conformance/upstream`), read as Kubernetes would
-/// apply them: `{GATEWAY_CLASS_NAME}` replaced, every document kept (Deployments too, which
+/// apply them: `{GATEWAY_CLASS_NAME}` and `{GATEWAY_CONTROLLER_NAME}` replaced, every document kept (Deployments too, which
 /// Meridian ignores but the harness needs to know which pods a Service selects).
 enum UpstreamManifests {
     static let directory = RepositoryPaths.root.appendingPathComponent("Tests/Conformance/upstream")
@@ -22,7 +22,9 @@ enum UpstreamManifests {
     /// `base/manifests.yaml` or `tests/NAME`, with the class name filled in.
     static func text(_ relativePath: String) throws -> String {
         let url = directory.appendingPathComponent(relativePath)
-        return try String(contentsOf: url, encoding: .utf8).replacingOccurrences(of: "{GATEWAY_CLASS_NAME}", with: gatewayClassName)
+        return try String(contentsOf: url, encoding: .utf8)
+            .replacingOccurrences(of: "{GATEWAY_CLASS_NAME}", with: gatewayClassName)
+            .replacingOccurrences(of: "{GATEWAY_CONTROLLER_NAME}", with: controllerName)
     }
 
     static func documents(_ text: String, fileName: String) -> [ManifestDocument] {
@@ -42,8 +44,14 @@ struct ManifestDocument {
         self.kind = kind
         self.name = name
         namespace = document.root["metadata"]?["namespace"]?.text ?? "default"
+        isClusterScoped = ["GatewayClass", "Namespace"].contains(kind)
         root = document.root
     }
+
+    /// Cluster-scoped kinds have no namespace: their `namespace/name` is the name alone.
+    var isClusterScoped: Bool
+    /// `namespace/name`, or the name of a cluster-scoped object.
+    var qualifiedName: String { isClusterScoped ? name : "\(namespace)/\(name)" }
 
     /// A Deployment's pod template labels.
     /// A Deployment of upstream's gRPC echo pods (echo-basic with `GRPC_ECHO_SERVER` set).
