@@ -95,35 +95,17 @@ struct BackendTLSPolicies {
         for (index, reference) in (validation.caCertificateRefs ?? []).enumerated() {
             let field = "spec.validation.caCertificateRefs[\(index)]"
             let qualified = "\(namespace)/\(reference.name)"
-            let pem: [UInt8]?
-            switch (reference.group, reference.kind) {
-            case ("", ConfigMap.kind):
-                guard let configMap = configMaps[qualified] else {
-                    problems.append((.invalidCACertificateRef, "\(field): ConfigMap \(qualified) does not exist"))
-                    continue
-                }
-                pem = configMap.data[ConfigMap.caCertificateKey]
-            case ("", Secret.kind):
-                guard let secret = secrets[qualified] else {
-                    problems.append((.invalidCACertificateRef, "\(field): Secret \(qualified) does not exist"))
-                    continue
-                }
-                pem = secret.data[ConfigMap.caCertificateKey]
-            default:
+            guard CACertificateBundles.isReadableKind(group: reference.group, kind: reference.kind) else {
                 let kind = reference.group.isEmpty ? reference.kind : "\(reference.group)/\(reference.kind)"
                 problems.append((.invalidKind, "\(field): \(kind) is not a kind Meridian reads CA certificates from; only ConfigMap and Secret"))
                 continue
             }
-            guard let pem, !pem.isEmpty else {
-                problems.append((.invalidCACertificateRef, "\(field): \(reference.kind) \(qualified) has no \(ConfigMap.caCertificateKey)"))
-                continue
+            switch CACertificateBundles.load(kind: reference.kind, qualified: qualified, configMaps: configMaps, secrets: secrets) {
+            case .success(let pem):
+                CACertificateBundles.append(pem, to: &bundle)
+            case .failure(let problem):
+                problems.append((problem.reason, "\(field): \(problem.message)"))
             }
-            guard CertificateInspection.fingerprint(ofCertificatePEM: pem) != nil else {
-                problems.append((.invalidCACertificateRef, "\(field): \(reference.kind) \(qualified): \(ConfigMap.caCertificateKey) holds no PEM certificate"))
-                continue
-            }
-            bundle += pem
-            if bundle.last != UInt8(ascii: "\n") { bundle.append(UInt8(ascii: "\n")) }
         }
         if !problems.isEmpty {
             // Any invalid reference fails the policy's connections (the API: connections using

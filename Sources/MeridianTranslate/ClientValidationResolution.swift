@@ -25,9 +25,7 @@ enum ClientValidationResolution {
         for (index, reference) in validation.caCertificateRefs.enumerated() {
             switch load(reference, gatewayNamespace: gatewayNamespace, context: context) {
             case .success(let pem):
-                bundle += pem
-                // Concatenated PEM needs each block to start on its own line.
-                if bundle.last != UInt8(ascii: "\n") { bundle.append(UInt8(ascii: "\n")) }
+                CACertificateBundles.append(pem, to: &bundle)
             case .failure(let problem):
                 problems.append((problem.reason, "\(field).caCertificateRefs[\(index)]: \(problem.message)"))
             }
@@ -42,40 +40,19 @@ enum ClientValidationResolution {
         return problems.isEmpty ? .resolved(result) : .partly(result, reason, message)
     }
 
-    /// Why one reference cannot be used.
-    struct Problem: Error {
-        var reason: ConditionReason
-        var message: String
-    }
-
-    /// The PEM of one reference's `ca.crt`, checked as Envoy loads a `trusted_ca` (a bundle
-    /// Envoy would refuse would have it refuse the whole Listener update).
-    private static func load(_ reference: SecretObjectReference, gatewayNamespace: String, context: TranslationContext) -> Result<[UInt8], Problem> {
+    /// The PEM of one reference's `ca.crt` (`CACertificateBundles`), after the kind and the
+    /// ReferenceGrant a Gateway needs for another namespace.
+    private static func load(_ reference: SecretObjectReference, gatewayNamespace: String, context: TranslationContext) -> Result<[UInt8], CACertificateBundles.Problem> {
         let namespace = reference.namespace ?? gatewayNamespace
         let qualified = "\(namespace)/\(reference.name)"
-        guard reference.group.isEmpty, reference.kind == ConfigMap.kind || reference.kind == Secret.kind else {
+        guard CACertificateBundles.isReadableKind(group: reference.group, kind: reference.kind) else {
             let kind = reference.group.isEmpty ? reference.kind : "\(reference.group)/\(reference.kind)"
-            return .failure(Problem(reason: .invalidCACertificateKind, message: "\(kind) is not a kind Meridian reads CA certificates from; only ConfigMap and Secret (key \(ConfigMap.caCertificateKey))"))
+            return .failure(.init(reason: .invalidCACertificateKind, message: "\(kind) is not a kind Meridian reads CA certificates from; only ConfigMap and Secret (key \(ConfigMap.caCertificateKey))"))
         }
         if namespace != gatewayNamespace,
            !context.referenceGranted(fromKind: "Gateway", fromNamespace: gatewayNamespace, toGroup: "", toKind: reference.kind, name: reference.name, in: namespace) {
-            return .failure(Problem(reason: .refNotPermitted, message: "\(reference.kind) \(qualified) is in another namespace, and no ReferenceGrant in \(namespace) lets Gateways in \(gatewayNamespace) refer to it"))
+            return .failure(.init(reason: .refNotPermitted, message: "\(reference.kind) \(qualified) is in another namespace, and no ReferenceGrant in \(namespace) lets Gateways in \(gatewayNamespace) refer to it"))
         }
-        let data: [String: [UInt8]]?
-        if reference.kind == ConfigMap.kind {
-            data = context.configMaps[qualified]?.data
-        } else {
-            data = context.secrets[qualified]?.data
-        }
-        guard let data else {
-            return .failure(Problem(reason: .invalidCACertificateRef, message: "\(reference.kind) \(qualified) does not exist"))
-        }
-        guard let pem = data[ConfigMap.caCertificateKey], !pem.isEmpty else {
-            return .failure(Problem(reason: .invalidCACertificateRef, message: "\(reference.kind) \(qualified) has no \(ConfigMap.caCertificateKey)"))
-        }
-        if case .failure(let problem) = CertificateInspection.inspectTrustBundle(pem) {
-            return .failure(Problem(reason: .invalidCACertificateRef, message: "\(reference.kind) \(qualified): \(ConfigMap.caCertificateKey) \(problem)"))
-        }
-        return .success(pem)
+        return CACertificateBundles.load(kind: reference.kind, qualified: qualified, configMaps: context.configMaps, secrets: context.secrets)
     }
 }

@@ -85,6 +85,17 @@ struct BackendTLSPolicyTranslationTests {
         }
     }
 
+    @Test("a CA bundle with a broken block after a good one is refused, as Envoy refuses it in a trusted_ca")
+    func brokenBlockInBundle() throws {
+        let broken = Self.ca.certificatePEM + "-----BEGIN CERTIFICATE-----\nbm90IGEgY2VydGlmaWNhdGU=\n-----END CERTIFICATE-----\n"
+        let translation = Self.translateWith(Self.configMap("half", broken)
+            + Self.tlsPolicy("p", validation: "{caCertificateRefs: [{group: \"\", kind: ConfigMap, name: half}], hostname: a.example.com}"))
+        let resolved = try #require(translation.condition("BackendTLSPolicy", "ns/p", "ResolvedRefs"))
+        #expect(resolved.reason == .invalidCACertificateRef)
+        #expect(resolved.message.hasPrefix("spec.validation.caCertificateRefs[0]: ConfigMap ns/half: ca.crt "), "\(resolved.message)")
+        #expect(translation.cluster("ns/svc:80")?.upstreamTLS == nil)
+    }
+
     @Test("appProtocol https needs a policy: without one the backend is UnsupportedProtocol; with one it is served over TLS")
     func httpsAppProtocol() throws {
         let yaml = gateway(listeners: httpListener) + service("svc").replacingOccurrences(of: "{name: http, port: 80,", with: "{name: http, port: 80, appProtocol: https,") + httpRoute()
