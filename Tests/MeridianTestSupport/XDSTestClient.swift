@@ -33,8 +33,11 @@ public final class XDSTestClient: Sendable {
         try await stream.send(request.encoded())
     }
 
-    /// The next response, or nil if none arrives within `timeout`.
-    public func next(timeout: Duration = .seconds(5)) async -> DiscoveryResponse? {
+    /// The next response, or nil if none arrives within `timeout`. Generous: in the whole suite
+    /// on two cores, other tests' synchronous work (RSA keys for test certificates, made on the
+    /// cooperative pool) has held both pool threads for seconds, and a 5 s wait once ran out
+    /// before the server's first answer could be read.
+    public func next(timeout: Duration = .seconds(20)) async -> DiscoveryResponse? {
         let deadline = ContinuousClock.now.advanced(by: timeout)
         while ContinuousClock.now < deadline {
             if let response = inbox.responses.withLock({ $0.isEmpty ? nil : $0.removeFirst() }) { return response }
