@@ -15,6 +15,11 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        // Operations (issue 8): the admin HTTP server, graceful lifecycle, metrics.
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
     ],
     targets: [
         // C interop.
@@ -50,6 +55,7 @@ let package = Package(
             dependencies: [
                 "GRPCCoreTransport", "EnvoyAPI", "ContentDigest",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
             ]
         ),
         // Load -> translate -> encode -> serve, wired together and watched for changes.
@@ -58,14 +64,30 @@ let package = Package(
             dependencies: [
                 "MeridianLoad", "MeridianTranslate", "MeridianIR", "MeridianEncode", "MeridianServe", "EnvoyAPI",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+            ]
+        ),
+        // The admin HTTP server of `serve`: live view of proxies and config, history, metrics.
+        .target(
+            name: "MeridianAdmin",
+            dependencies: [
+                "MeridianRuntime", "MeridianServe", "EnvoyAPI",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
             ]
         ),
         .executableTarget(
             name: "MeridianCLI",
             dependencies: [
-                "MeridianRuntime", "MeridianTranslate", "MeridianServe", "EnvoyAPI",
+                "MeridianRuntime", "MeridianTranslate", "MeridianServe", "MeridianAdmin", "EnvoyAPI",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
             ]
         ),
         // libFuzzer over the loader: scripts/fuzz-loader. A plain build replays inputs.
@@ -91,6 +113,13 @@ let package = Package(
         .testTarget(
             name: "MeridianConformanceTests",
             dependencies: ["MeridianRuntime", "MeridianTranslate", "MeridianLoad", "MeridianServe", "MeridianTestSupport", "EnvoyAPI", "TLSCertificates"]
+        ),
+        .testTarget(
+            name: "MeridianAdminTests",
+            dependencies: [
+                "MeridianAdmin", "MeridianRuntime", "MeridianServe", "MeridianTestSupport", "EnvoyAPI",
+                .product(name: "Logging", package: "swift-log"),
+            ]
         ),
         .testTarget(name: "GRPCCoreTransportTests", dependencies: ["GRPCCoreTransport", "MeridianTestSupport"]),
         .testTarget(name: "EnvoyAPITests", dependencies: ["EnvoyAPI"]),

@@ -22,6 +22,12 @@ public indirect enum JSONValue: Sendable, Hashable {
         return members.first { $0.0 == key }?.1
     }
 
+    /// The text of a string value; nil for any other kind.
+    public var string: String? {
+        if case .string(let value) = self { return value }
+        return nil
+    }
+
     /// JSON text, indented by two spaces per level.
     public func json(indent: Int = 0) -> String {
         var output = ""

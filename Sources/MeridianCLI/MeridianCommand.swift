@@ -1,4 +1,5 @@
 import ArgumentParser
+import MeridianRuntime
 
 /// `meridian`: an xDS control plane that serves Gateway API configuration to Envoy.
 @main
@@ -6,6 +7,7 @@ struct MeridianCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "meridian",
         abstract: "Translate Kubernetes Gateway API YAML into Envoy configuration and serve it over ADS.",
+        version: MeridianVersion.current,
         subcommands: [ServeCommand.self, TranslateCommand.self, ValidateCommand.self, BootstrapCommand.self]
     )
 }

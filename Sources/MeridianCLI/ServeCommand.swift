@@ -1,10 +1,18 @@
 import ArgumentParser
 import Foundation
 import Logging
+import MeridianAdmin
 import MeridianRuntime
 import MeridianServe
+import Metrics
+import Prometheus
+import ServiceLifecycle
 
 /// `meridian serve`: translate, serve over ADS, and follow every change to the files.
+///
+/// The file watcher, the xDS server and the admin server run as services of one
+/// `ServiceGroup`: SIGTERM or SIGINT drains them gracefully (proxies are told to reconnect);
+/// SIGHUP reloads the configuration at once.
 struct ServeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "serve",
@@ -16,8 +24,20 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Where to serve ADS.", valueName: "host:port"))
     var xdsAddress = "127.0.0.1:18000"
 
+    @Option(help: ArgumentHelp(
+        "Where to serve the admin HTTP API (/healthz, /readyz, /proxies, /config_dump, /status, /metrics). Loopback unless you say otherwise; port 0 picks a free port (logged).",
+        valueName: "host:port"
+    ))
+    var adminAddress = "127.0.0.1:19100"
+
     @Option(help: "trace, debug, info, notice, warning, error or critical.")
     var logLevel = "info"
+
+    func validate() throws {
+        guard AdminServer.parseAddress(adminAddress) != nil else {
+            throw ValidationError("--admin-address \(adminAddress): expected host:port, such as 127.0.0.1:19100")
+        }
+    }
 
     func run() async throws {
         let level = Logger.Level(rawValue: logLevel) ?? .info
@@ -26,7 +46,10 @@ struct ServeCommand: AsyncParsableCommand {
             handler.logLevel = level
             return handler
         }
+        let registry = PrometheusCollectorRegistry()
+        MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
         let logger = Logger(label: "meridian")
+
         let cache = SnapshotCache()
         let watcher = ConfigurationWatcher(paths: flags.configPaths, options: flags.options, cache: cache, logger: logger)
         if !watcher.reload() {
@@ -37,26 +60,27 @@ struct ServeCommand: AsyncParsableCommand {
         let port = try server.start(address: xdsAddress)
         logger.info("serving ADS", metadata: ["address": "\(xdsAddress)", "port": "\(port)"])
 
-        let watching = Task { await watcher.run() }
-        await SignalWait.untilTerminated()
-        logger.info("shutting down")
-        watching.cancel()
-        await server.shutdown(gracePeriod: .seconds(5))
-    }
-}
-
-/// Waits for SIGINT or SIGTERM.
-enum SignalWait {
-    static func untilTerminated() async {
-        let (signals, continuation) = AsyncStream<Int32>.makeStream()
-        let sources = [SIGINT, SIGTERM].map { number -> DispatchSourceSignal in
-            signal(number, SIG_IGN)
-            let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
-            source.setEventHandler { continuation.yield(number) }
-            source.resume()
-            return source
+        let (adminHost, adminPort) = AdminServer.parseAddress(adminAddress)!
+        let sources = AdminSources(watcher: watcher, cache: cache, proxies: server.proxies, metrics: {
+            var buffer: [UInt8] = []
+            registry.emit(into: &buffer)
+            return String(decoding: buffer, as: UTF8.self)
+        })
+        let admin = AdminServer.application(sources: sources, host: adminHost, port: adminPort, logger: Logger(label: "meridian.admin")) { bound in
+            logger.info("serving the admin API", metadata: ["address": "\(adminHost):\(bound)"])
         }
-        for await _ in signals { break }
-        for source in sources { source.cancel() }
+        let group = ServiceGroup(
+            configuration: ServiceGroupConfiguration(
+                services: [
+                    .init(service: ConfigurationWatcherService(watcher: watcher, logger: logger)),
+                    .init(service: XDSService(server: server)),
+                    .init(service: admin),
+                ],
+                gracefulShutdownSignals: [.sigterm, .sigint],
+                logger: logger
+            )
+        )
+        try await group.run()
+        logger.info("stopped")
     }
 }

@@ -47,6 +47,7 @@ public final class ConfigurationWatcher: Sendable {
     private let cache: SnapshotCache
     private let logger: Logger
     private let lastBuild = Mutex<ConfigurationBuild?>(nil)
+    private let lastAttempt = Mutex<ConfigurationBuild?>(nil)
     /// The files as they were just before the last load began: a change during or after
     /// that load differs from it, so `run` never mistakes it for what was loaded.
     private let lastLoadedFiles = Mutex<FileSetFingerprint?>(nil)
@@ -61,11 +62,15 @@ public final class ConfigurationWatcher: Sendable {
     /// The last build that was valid and is being served.
     public var servedBuild: ConfigurationBuild? { lastBuild.withLock { $0 } }
 
+    /// The last build, whether or not it could be served: what the files say now.
+    public var latestBuild: ConfigurationBuild? { lastAttempt.withLock { $0 } }
+
     /// Loads the files now; returns whether the result was valid and is now served.
     @discardableResult
     public func reload() -> Bool {
         lastLoadedFiles.withLock { $0 = FileSetFingerprint(paths: paths) }
         let build = ConfigurationPipeline.build(paths: paths, options: options, previous: servedBuild?.loaded)
+        lastAttempt.withLock { $0 = build }
         guard build.isServable else {
             for line in StatusReport.errorLines(build) {
                 logger.error(servedBuild == nil ? "invalid configuration" : "invalid configuration, still serving the last good snapshot", metadata: ["error": "\(line)"])

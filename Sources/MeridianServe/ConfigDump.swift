@@ -39,6 +39,23 @@ public enum ConfigDump {
         ]))])
     }
 
+    /// The `@type` of the config dump section that holds resources of `type`.
+    public static func sectionType(of type: ResourceType) -> String {
+        switch type {
+        case .cluster: "type.googleapis.com/envoy.admin.v3.ClustersConfigDump"
+        case .endpoint: "type.googleapis.com/envoy.admin.v3.EndpointsConfigDump"
+        case .listener: "type.googleapis.com/envoy.admin.v3.ListenersConfigDump"
+        case .route: "type.googleapis.com/envoy.admin.v3.RoutesConfigDump"
+        case .secret: "type.googleapis.com/envoy.admin.v3.SecretsConfigDump"
+        }
+    }
+
+    /// A rendered dump with only the section of `type`.
+    public static func filtered(_ dump: JSONValue, to type: ResourceType) -> JSONValue {
+        guard case .array(let configs)? = dump["configs"] else { return dump }
+        return .object([("configs", .array(configs.filter { $0["@type"]?.string == sectionType(of: type) }))])
+    }
+
     /// A rendered `Secret` with `tls_certificate.private_key` replaced by `[redacted]`.
     static func redacted(_ secret: JSONValue) -> JSONValue {
         guard case .object(let members) = secret else { return secret }

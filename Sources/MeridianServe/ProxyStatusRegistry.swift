@@ -22,6 +22,16 @@ public final class ProxyStatusRegistry: Sendable {
         public var acknowledgedVersion: String?
         /// The last rejection, if the proxy has rejected anything on this stream.
         public var lastRejection: Rejection?
+
+        public init(sentVersion: String? = nil, sentNonce: String? = nil, acknowledgedVersion: String? = nil, lastRejection: Rejection? = nil) {
+            self.sentVersion = sentVersion
+            self.sentNonce = sentNonce
+            self.acknowledgedVersion = acknowledgedVersion
+            self.lastRejection = lastRejection
+        }
+
+        /// SYNCED, STALE, NACKED or NOT_SENT.
+        public var state: ProxySyncState { ProxySyncState(self) }
     }
 
     /// A NACK: the version the proxy refused and the proxy's error text.
@@ -29,6 +39,12 @@ public final class ProxyStatusRegistry: Sendable {
         public var version: String
         public var message: String
         public var at: Date
+
+        public init(version: String, message: String, at: Date) {
+            self.version = version
+            self.message = message
+            self.at = at
+        }
     }
 
     private struct State {

@@ -60,6 +60,11 @@ public final class SnapshotCache: Sendable {
         state.withLock { Self.resolve(group, in: $0.snapshots, policy: unmatchedProxyPolicy) }
     }
 
+    /// Every group's current snapshot, by group name (no fallback to a sole group).
+    public var snapshots: [String: Snapshot] {
+        state.withLock { $0.snapshots }
+    }
+
     /// Every snapshot change for a proxy of group `group`, starting with the current one.
     ///
     /// Only the newest undelivered snapshot is kept: a slow stream skips

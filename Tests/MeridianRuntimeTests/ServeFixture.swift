@@ -12,6 +12,8 @@ final class ServeFixture: Sendable {
     let configDirectory: URL
     let backends: [String: LoopbackBackend]
     let xdsPort: Int
+    /// `serve`'s admin HTTP API (`--admin-address`), on loopback.
+    let adminPort: Int
     let listenerPort: Int
     /// A second free port, for an HTTPS listener when the test's Gateway has one.
     let tlsPort: Int
@@ -55,6 +57,7 @@ final class ServeFixture: Sendable {
         listenerPort = try freeListenerPort()
         tlsPort = try freeListenerPort()
         xdsPort = try freeLoopbackPort()
+        adminPort = try freeLoopbackPort()
 
         let (httpPort, tlsPort) = (listenerPort, self.tlsPort)
         let gatewayYAML = gateway.map { $0(httpPort, tlsPort) + Self.servicesYAML(backends) } ?? Self.gatewayYAML(listenerPort: httpPort, backends: backends)
@@ -66,7 +69,10 @@ final class ServeFixture: Sendable {
 
         meridian = try ChildProcess(
             executable: try Self.meridianBinary,
-            arguments: ["serve", "--config", configDirectory.path, "--xds-address", "127.0.0.1:\(xdsPort)", "--listener-address", "127.0.0.1", "--log-level", "debug"],
+            arguments: [
+                "serve", "--config", configDirectory.path, "--xds-address", "127.0.0.1:\(xdsPort)", "--admin-address", "127.0.0.1:\(adminPort)",
+                "--listener-address", "127.0.0.1", "--log-level", "debug",
+            ],
             logFile: directory.appendingPathComponent("meridian.log")
         )
         let bootstrap = EnvoyBootstrap(xdsHost: "127.0.0.1", xdsPort: xdsPort, proxyGroup: Self.group, nodeID: "envoy-\(label)", adminPort: 0)

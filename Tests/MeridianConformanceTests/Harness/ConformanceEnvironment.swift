@@ -294,7 +294,7 @@ final class GatewayProxy: Sendable {
         let xdsPort = try freeLoopbackPort()
         meridian = try ChildProcess(
             executable: try meridianBinary(),
-            arguments: ["serve", "--config", environment.configDirectory.path, "--xds-address", "127.0.0.1:\(xdsPort)",
+            arguments: ["serve", "--config", environment.configDirectory.path, "--xds-address", "127.0.0.1:\(xdsPort)", "--admin-address", "127.0.0.1:0",
                         "--listener-address", address, "--privileged-port-offset", String(ConformanceEnvironment.portOffset),
                         "--log-level", "info"],
             logFile: directory.appendingPathComponent("meridian.log")

@@ -480,10 +480,3 @@ struct GatewayAddress: Sendable {
         return copy
     }
 }
-
-extension JSONValue {
-    var string: String? {
-        if case .string(let value) = self { return value }
-        return nil
-    }
-}

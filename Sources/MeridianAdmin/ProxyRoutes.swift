@@ -1,0 +1,76 @@
+import EnvoyAPI
+import Foundation
+import Hummingbird
+import MeridianServe
+
+/// `/proxies`: every connected proxy, and for each resource type the version sent, the version
+/// ACKed and the state (SYNCED, STALE, NACKED with Envoy's error, NOT_SENT).
+enum ProxyRoutes {
+    static func add(to router: Router<BasicRequestContext>, sources: AdminSources) {
+        router.get("/proxies") { request, _ in
+            let proxies = sources.proxies.proxies
+            return AdminResponses.answer(request, json: .array(proxies.map(json))) { table(proxies) }
+        }
+    }
+
+    /// The types a proxy can be sent, in push order.
+    static let types = ResourceType.allCases.sorted()
+
+    static func json(_ proxy: ProxyStatusRegistry.Proxy) -> JSONValue {
+        .object([
+            ("node_id", .string(proxy.node.id)),
+            ("group", .string(proxy.node.cluster)),
+            ("peer", .string(proxy.peer)),
+            ("connected_since", .string(timestamp(proxy.connectedAt))),
+            ("types", .array(types.map { type in
+                let status = proxy.types[type]
+                var members: [(String, JSONValue)] = [
+                    ("type", .string(type.shortName)),
+                    ("type_url", .string(type.typeURL)),
+                    ("state", .string(ProxySyncState(status).rawValue)),
+                    ("version_sent", status?.sentVersion.map(JSONValue.string) ?? .null),
+                    ("version_acked", status?.acknowledgedVersion.map(JSONValue.string) ?? .null),
+                ]
+                if let rejection = status?.lastRejection {
+                    members.append(("last_nack", .object([
+                        ("version", .string(rejection.version)),
+                        ("error", .string(rejection.message)),
+                        ("at", .string(timestamp(rejection.at))),
+                    ])))
+                }
+                return .object(members)
+            })),
+        ])
+    }
+
+    /// `istioctl proxy-status`'s table: one row per proxy, one column per type, then the NACKs.
+    static func table(_ proxies: [ProxyStatusRegistry.Proxy]) -> String {
+        guard !proxies.isEmpty else { return "no proxy is connected" }
+        let header = ["NAME", "GROUP"] + types.map(\.shortName) + ["PEER"]
+        let rows = proxies.map { proxy in
+            [proxy.node.id, proxy.node.cluster] + types.map { type -> String in
+                let status = proxy.types[type]
+                let state = ProxySyncState(status)
+                let version = (state == .nacked ? status?.acknowledgedVersion : status?.sentVersion).map { " " + $0.prefix(12) } ?? ""
+                return state.rawValue + version
+            } + [proxy.peer]
+        }
+        let widths = header.indices.map { column in ([header] + rows).map { $0[column].count }.max() ?? 0 }
+        func line(_ cells: [String]) -> String {
+            zip(cells, widths).map { $0.padding(toLength: $1, withPad: " ", startingAt: 0) }.joined(separator: "  ").trimmingCharacters(in: .whitespaces)
+        }
+        var lines = [line(header)] + rows.map(line)
+        for proxy in proxies {
+            for type in types {
+                guard let rejection = proxy.types[type]?.lastRejection, ProxySyncState(proxy.types[type]) == .nacked else { continue }
+                lines.append("\(proxy.node.id) NACKED \(type.shortName) \(rejection.version.prefix(12)) at \(timestamp(rejection.at)): \(rejection.message)")
+            }
+        }
+        return lines.joined(separator: "\n")
+    }
+
+    static func timestamp(_ date: Date) -> String {
+        date.formatted(.iso8601.year().month().day().time(includingFractionalSeconds: false).timeZone(separator: .omitted))
+            .replacingOccurrences(of: "+0000", with: "Z")
+    }
+}
