@@ -48,6 +48,7 @@ public final class ConfigurationWatcher: Sendable {
     private let logger: Logger
     private let lastBuild = Mutex<ConfigurationBuild?>(nil)
     private let lastAttempt = Mutex<ConfigurationBuild?>(nil)
+    private let metrics = PipelineMetrics()
     /// The files as they were just before the last load began: a change during or after
     /// that load differs from it, so `run` never mistakes it for what was loaded.
     private let lastLoadedFiles = Mutex<FileSetFingerprint?>(nil)
@@ -71,6 +72,7 @@ public final class ConfigurationWatcher: Sendable {
         lastLoadedFiles.withLock { $0 = FileSetFingerprint(paths: paths) }
         let build = ConfigurationPipeline.build(paths: paths, options: options, previous: servedBuild?.loaded)
         lastAttempt.withLock { $0 = build }
+        metrics.record(build, served: build.isServable)
         guard build.isServable else {
             for line in StatusReport.errorLines(build) {
                 logger.error(servedBuild == nil ? "invalid configuration" : "invalid configuration, still serving the last good snapshot", metadata: ["error": "\(line)"])

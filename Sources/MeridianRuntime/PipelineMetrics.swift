@@ -1,0 +1,45 @@
+import CoreMetrics
+import Metrics
+import Synchronization
+
+/// Metrics of the load → translate → encode pipeline and of what is served (swift-metrics;
+/// Prometheus names in the README). Label names are fixed per metric name.
+final class PipelineMetrics: Sendable {
+    /// The version series exported per group, so a replaced version's series is removed.
+    private let versions = Mutex<[String: String]>([:])
+
+    init() {
+        Gauge(label: "meridian_build_info", dimensions: [("version", MeridianVersion.current)]).record(1)
+    }
+
+    /// One reload: its result, timings and, when served, what each group got.
+    func record(_ build: ConfigurationBuild, served: Bool) {
+        // valid: no error; partial: served with the objects in error set aside; invalid: refused.
+        let result = !served ? "invalid" : build.isValid ? "valid" : "partial"
+        Counter(label: "meridian_reloads_total", dimensions: [("result", result)]).increment()
+        Timer(label: "meridian_load_duration_seconds").record(duration: build.timings.load)
+        Timer(label: "meridian_translation_duration_seconds").record(duration: build.timings.translate)
+        Timer(label: "meridian_encode_duration_seconds").record(duration: build.timings.encode)
+        Gauge(label: "meridian_rejected_objects").record(build.loaded.rejected.count)
+        guard served else { return }
+        versions.withLock { current in
+            for (group, version) in current where build.snapshots[group]?.version != version {
+                Gauge(label: "meridian_snapshot_info", dimensions: [("group", group), ("version", version)]).destroy()
+                if build.snapshots[group] == nil {
+                    Gauge(label: "meridian_snapshot_bytes", dimensions: [("group", group)]).destroy()
+                    for type in ["Cluster", "ClusterLoadAssignment", "Listener", "RouteConfiguration", "Secret"] {
+                        Gauge(label: "meridian_snapshot_resources", dimensions: [("group", group), ("type", type)]).destroy()
+                    }
+                }
+            }
+            current = build.snapshots.mapValues(\.version)
+        }
+        for (group, snapshot) in build.snapshots {
+            Gauge(label: "meridian_snapshot_info", dimensions: [("group", group), ("version", snapshot.version)]).record(1)
+            Gauge(label: "meridian_snapshot_bytes", dimensions: [("group", group)]).record(snapshot.encodedByteCount)
+            for (type, resources) in snapshot.resources {
+                Gauge(label: "meridian_snapshot_resources", dimensions: [("group", group), ("type", type.shortName)]).record(resources.count)
+            }
+        }
+    }
+}
