@@ -31,18 +31,20 @@ enum EnvoyHostSelection {
     /// host; else the longest `prefix*` domain shorter than the host; else `*`. Domains are
     /// compared lowercased, and the port is ignored (Meridian sets `ignore_port_in_host_matching`).
     static func virtualHost(for host: String, in table: RouteTable) -> (index: Int, domain: String, kind: DomainMatchKind)? {
-        var exact: [String: Int] = [:]
-        var suffixes: [String: Int] = [:]
-        var prefixes: [String: Int] = [:]
+        // Keyed by bytes: Envoy compares bytes, where Swift's String equality would also
+        // equate canonically equivalent Unicode.
+        var exact: [[UInt8]: Int] = [:]
+        var suffixes: [[UInt8]: Int] = [:]
+        var prefixes: [[UInt8]: Int] = [:]
         var any: Int?
         for (index, virtualHost) in table.virtualHosts.enumerated() {
-            for domain in virtualHost.domains.map({ $0.lowercased() }) {
-                if domain == "*" {
+            for domain in virtualHost.domains.map(asciiLowercased) {
+                if domain == [UInt8(ascii: "*")] {
                     any = any ?? index
-                } else if domain.hasPrefix("*") {
-                    suffixes[String(domain.dropFirst())] = suffixes[String(domain.dropFirst())] ?? index
-                } else if domain.hasSuffix("*") {
-                    prefixes[String(domain.dropLast())] = prefixes[String(domain.dropLast())] ?? index
+                } else if domain.first == UInt8(ascii: "*") {
+                    suffixes[Array(domain.dropFirst())] = suffixes[Array(domain.dropFirst())] ?? index
+                } else if domain.last == UInt8(ascii: "*") {
+                    prefixes[Array(domain.dropLast())] = prefixes[Array(domain.dropLast())] ?? index
                 } else {
                     exact[domain] = exact[domain] ?? index
                 }
@@ -51,17 +53,26 @@ enum EnvoyHostSelection {
         if exact.isEmpty, suffixes.isEmpty, prefixes.isEmpty {
             return any.map { ($0, "*", .onlyVirtualHost) }
         }
-        let name = stripPort(host).lowercased()
-        if let index = exact[name] { return (index, name, .exact) }
+        let name = asciiLowercased(stripPort(host))
+        if let index = exact[name] { return (index, text(name), .exact) }
         // Longest wildcard first; the wildcard must stand for at least one character, so a
         // suffix as long as the host does not match (`*.foo.com` is not `.foo.com`).
-        for suffix in suffixes.keys.sorted(by: { $0.utf8.count > $1.utf8.count }) where suffix.utf8.count < name.utf8.count {
-            if name.utf8.suffix(suffix.utf8.count).elementsEqual(suffix.utf8) { return (suffixes[suffix]!, "*" + suffix, .suffixWildcard) }
+        for suffix in suffixes.keys.sorted(by: { $0.count > $1.count }) where suffix.count < name.count {
+            if name.suffix(suffix.count).elementsEqual(suffix) { return (suffixes[suffix]!, "*" + text(suffix), .suffixWildcard) }
         }
-        for prefix in prefixes.keys.sorted(by: { $0.utf8.count > $1.utf8.count }) where prefix.utf8.count < name.utf8.count {
-            if name.utf8.prefix(prefix.utf8.count).elementsEqual(prefix.utf8) { return (prefixes[prefix]!, prefix + "*", .prefixWildcard) }
+        for prefix in prefixes.keys.sorted(by: { $0.count > $1.count }) where prefix.count < name.count {
+            if name.prefix(prefix.count).elementsEqual(prefix) { return (prefixes[prefix]!, text(prefix) + "*", .prefixWildcard) }
         }
         return any.map { ($0, "*", .any) }
+    }
+
+    /// Envoy's `absl::AsciiStrToLower`: only A-Z change.
+    static func asciiLowercased(_ text: String) -> [UInt8] {
+        text.utf8.map { (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains($0) ? $0 + 32 : $0 }
+    }
+
+    private static func text(_ bytes: [UInt8]) -> String {
+        String(decoding: bytes, as: UTF8.self)
     }
 
     /// The filter chain a TLS connection with `serverName` (nil: no SNI) reaches: the chain
@@ -69,9 +80,9 @@ enum EnvoyHostSelection {
     /// domains (`*.b.example.com`, then `*.example.com`, then `*.com`); else the chain with no
     /// names; else none, and Envoy closes the connection.
     static func filterChain(for serverName: String?, in chains: [FilterChain]) -> (index: Int, matchedName: String?)? {
-        let name = serverName?.lowercased() ?? ""
+        let name = serverName.map { String(decoding: asciiLowercased($0), as: UTF8.self) } ?? ""
         func chain(named candidate: String) -> Int? {
-            chains.firstIndex { $0.serverNames.map { $0.lowercased() }.contains(candidate) }
+            chains.firstIndex { $0.serverNames.contains { asciiLowercased($0) == Array(candidate.utf8) } }
         }
         if !name.isEmpty {
             if let index = chain(named: name) { return (index, name) }

@@ -83,7 +83,7 @@ enum EnvoyRouteMatching {
             checks.append(checkHeader(name: header.name, header.value, request))
         }
         if let method = match.method {
-            let matched = request.method == method
+            let matched = request.method.utf8.elementsEqual(method.utf8)
             checks.append(ConditionCheck(condition: "method \(method)", matched: matched, found: matched ? nil : "the method is \(request.method)"))
         }
         if !match.queryParameters.isEmpty {
@@ -127,13 +127,16 @@ enum EnvoyRouteMatching {
         let actual = request.pathWithoutQuery
         let matched: Bool
         switch path {
+        // Bytes, as Envoy compares them (Swift's String equality would also equate
+        // canonically equivalent Unicode).
         case .exact(let expected):
-            matched = actual == expected
+            matched = actual.utf8.elementsEqual(expected.utf8)
         case .prefix(let prefix):
-            matched = actual.hasPrefix(prefix)
+            matched = actual.utf8.starts(with: prefix.utf8)
         case .segmentPrefix(let prefix):
             // `path_separated_prefix`: the prefix, then the end of the path or a `/`.
-            matched = actual.hasPrefix(prefix) && (actual.count == prefix.count || actual.dropFirst(prefix.count).first == "/")
+            let bytes = actual.utf8
+            matched = bytes.starts(with: prefix.utf8) && (bytes.count == prefix.utf8.count || bytes.dropFirst(prefix.utf8.count).first == UInt8(ascii: "/"))
         case .regularExpression(let pattern):
             matched = RE2Matcher.fullMatch(pattern, String(actual)) ?? false
         }
@@ -142,7 +145,7 @@ enum EnvoyRouteMatching {
 
     static func matches(_ match: StringMatch, _ value: String) -> Bool {
         switch match {
-        case .exact(let expected): value == expected
+        case .exact(let expected): value.utf8.elementsEqual(expected.utf8)
         case .regularExpression(let pattern): RE2Matcher.fullMatch(pattern, value) ?? false
         }
     }

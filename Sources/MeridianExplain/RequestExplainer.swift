@@ -77,7 +77,7 @@ public struct RequestExplainer {
         let scheme = listener.filterChains.contains { $0.tls != nil } ? "https" : "http"
         explanation.request.scheme = scheme
         explanation.request.port = listener.port
-        let hostName = EnvoyHostSelection.stripPort(request.host).lowercased()
+        let hostName = String(decoding: EnvoyHostSelection.asciiLowercased(EnvoyHostSelection.stripPort(request.host)), as: UTF8.self)
 
         // The filter chain: by SNI on an HTTPS port, else the listener's only chain.
         let chain: FilterChain

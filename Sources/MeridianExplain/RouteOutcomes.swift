@@ -137,7 +137,7 @@ struct RouteOutcomes {
 
     /// The listener the host belongs to, against the chain the server name reached.
     private func misdirectedReason(_ explanation: Explanation) -> String {
-        let host = EnvoyHostSelection.stripPort(request.authority).lowercased()
+        let host = String(decoding: EnvoyHostSelection.asciiLowercased(EnvoyHostSelection.stripPort(request.authority)), as: UTF8.self)
         let chain = explanation.listener?.gatewayListener.map { "listener \($0.name)" } ?? "the filter chain"
         let serverName = explanation.request.serverName ?? host
         return "the connection's server name \(serverName) reached \(chain), but the host \(host) is not one it serves: it belongs to another listener of the port, or to none (listener isolation); Envoy answers 421 so the client retries on a new connection"
