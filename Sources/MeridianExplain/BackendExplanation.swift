@@ -139,8 +139,8 @@ struct BackendExplanation {
 
     /// Header changes a backendRef's own filters make.
     static func changes(_ backend: WeightedBackend) -> [String] {
-        var lines = PolicyDescription.headerChanges(backend.requestHeaders, on: "request")
-            + PolicyDescription.headerChanges(backend.responseHeaders, on: "response")
+        var lines = PolicyDescription.headerChanges(backend.requestHeaders).map { "on requests to it: \($0)" }
+            + PolicyDescription.headerChanges(backend.responseHeaders).map { "on its responses: \($0)" }
         if let host = backend.hostRewrite { lines.append("Host rewritten to \(host)") }
         return lines
     }

@@ -25,13 +25,14 @@ enum EnvoyRewrites {
             }
             var trimmed = replacement
             while trimmed.count > 1, trimmed.hasSuffix("/") { trimmed.removeLast() }
+            // Bytes, as Envoy replaces them.
             if trimmed == "/", matched != "/" {
-                guard justPath.hasPrefix(matched) else { return path }
-                let after = justPath.dropFirst(matched.count).drop { $0 == "/" }
-                return "/" + after + rest
+                guard justPath.utf8.starts(with: matched.utf8) else { return path }
+                let after = justPath.utf8.dropFirst(matched.utf8.count).drop { $0 == UInt8(ascii: "/") }
+                return "/" + String(decoding: after, as: UTF8.self) + rest
             }
-            guard path.hasPrefix(matched) else { return path }
-            return trimmed + path.dropFirst(matched.count)
+            guard path.utf8.starts(with: matched.utf8) else { return path }
+            return trimmed + String(decoding: path.utf8.dropFirst(matched.utf8.count), as: UTF8.self)
         }
     }
 
@@ -81,11 +82,5 @@ enum EnvoyRewrites {
             removePort = removePort || (requestProtocol == "https" && requestPort == ":443") || (requestProtocol == "http" && requestPort == ":80")
         }
         return removePort ? String(host[..<portStart]) : host
-    }
-
-    /// The `Host` a forwarded request gets: the route's `host_rewrite_literal`, or the
-    /// request's own.
-    static func upstreamHost(_ route: Route, backend: WeightedBackend?, request: RoutedRequest) -> String {
-        backend?.hostRewrite ?? route.rewrite?.hostname ?? request.authority
     }
 }

@@ -10,6 +10,8 @@ public struct Explanation: Sendable, Codable {
     /// Nil when no route matches.
     public var route: RouteSummary?
     public var outcome: Outcome
+    /// What a forwarded request looks like when it reaches the backend: rewrites applied.
+    public var upstream: UpstreamSummary?
     /// The clusters a forwarded request is split over, by weight (empty otherwise).
     public var backends: [BackendSummary]
     /// What the route does besides choosing a backend: rewrites, header changes, retries,
@@ -129,6 +131,20 @@ public struct Outcome: Sendable, Codable {
     public var served: Bool
     /// For a redirect: the `Location` Envoy writes.
     public var location: String?
+}
+
+/// The request a backend receives: the route's host and path rewrites applied (a backend's
+/// own host rewrite, if any, is among its `changes`).
+public struct UpstreamSummary: Sendable, Codable {
+    public var method: String
+    /// The `Host` header sent.
+    public var host: String
+    /// The path, with the query string.
+    public var path: String
+    /// Request headers set or added by the route (before the backend's own changes).
+    public var setHeaders: [HeaderField]
+    /// Request headers the route removes.
+    public var removedHeaders: [String]
 }
 
 public struct BackendSummary: Sendable, Codable {

@@ -40,8 +40,10 @@ public enum ExplanationText {
         }
         lines.append("")
         add("Outcome", explanation.outcome.summary)
-        if let location = explanation.outcome.location { more("Location: \(location)") }
         for reason in explanation.outcome.reasons { more(reason) }
+        if let upstream = explanation.upstream, upstream.host != request.host || upstream.path != request.path {
+            add("Upstream", "\(upstream.method) \(upstream.path)  Host: \(upstream.host)")
+        }
         if !explanation.backends.isEmpty {
             for (index, backend) in explanation.backends.enumerated() {
                 let share = RouteOutcomes.percent(backend.percent).padding(6)

@@ -78,7 +78,9 @@ enum NotFoundAnalysis {
         let failed = checks.filter { !$0.matched }
         let reason: String
         if let virtualHost {
-            reason = "matches, but serves only host \(virtualHost.domains.joined(separator: ", "))"
+            reason = virtualHost.domains == ["*"]
+                ? "matches, but only on the any-host virtual host, which this host does not reach (a more specific virtual host or listener takes it)"
+                : "matches, but serves only host \(virtualHost.domains.joined(separator: ", "))"
         } else {
             reason = failed.map { "\($0.condition): \($0.found ?? "not met")" }.joined(separator: "; ")
         }

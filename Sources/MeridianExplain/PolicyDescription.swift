@@ -18,8 +18,8 @@ enum PolicyDescription {
             if let idle = route.idleTimeout { add("idle timeout", idle == .zero ? "none (disabled)" : format(idle)) }
             if let retry = route.retry { add("retry", describe(retry)) }
         }
-        for change in headerChanges(route.requestHeaders, on: "request") { add("request headers", change) }
-        for change in headerChanges(route.responseHeaders, on: "response") { add("response headers", change) }
+        for change in headerChanges(route.requestHeaders) { add("request headers", change) }
+        for change in headerChanges(route.responseHeaders) { add("response headers", change) }
         if case .forward = route.action, let rewrite = route.rewrite {
             if let host = rewrite.hostname { add("rewrite", "Host becomes \(host)") }
             if let path = rewrite.path {
@@ -57,11 +57,11 @@ enum PolicyDescription {
         return lines
     }
 
-    /// `set x-a: 1` / `add x-a: 1` / `remove x-a`, on the request or the response.
-    static func headerChanges(_ changes: HeaderModifications, on side: String) -> [String] {
-        changes.overwrite.map { "\(side): set \($0.name): \($0.value)" }
-            + changes.append.map { "\(side): add \($0.name): \($0.value)" }
-            + changes.remove.map { "\(side): remove \($0)" }
+    /// `set x-a: 1` / `add x-a: 1` / `remove x-a`.
+    static func headerChanges(_ changes: HeaderModifications) -> [String] {
+        changes.overwrite.map { "set \($0.name): \($0.value)" }
+            + changes.append.map { "add \($0.name): \($0.value)" }
+            + changes.remove.map { "remove \($0)" }
     }
 
     /// A cluster's own settings, where they differ from Envoy's defaults.

@@ -67,7 +67,7 @@ public struct RequestExplainer {
             gateway: GatewaySummary(name: gatewayName, source: "\(gateway.location.file):\(gateway.location.line)"),
             listener: nil, virtualHost: nil, route: nil,
             outcome: Outcome(kind: .connectionRefused, status: nil, summary: "", reasons: [], served: false, location: nil),
-            backends: [], policies: [], candidates: [], notes: []
+            upstream: nil, backends: [], policies: [], candidates: [], notes: []
         )
         explanation.notes = ObjectNotes.notes(gateway: gatewayName, loaded: loaded, statuses: translation.statuses)
 
@@ -97,8 +97,11 @@ public struct RequestExplainer {
             }
             chain = listener.filterChains[found.index]
             matchedServerName = found.matchedName
+        } else if let only = listener.filterChains.first {
+            chain = only
         } else {
-            chain = listener.filterChains[0]
+            explanation.outcome = Outcome(kind: .connectionRefused, status: nil, summary: "connection closed: \(listener.name) has no filter chain", reasons: [], served: false, location: nil)
+            return explanation
         }
         let gatewayListener = gatewayListenerSummary(listener: listener, chain: chain, scheme: scheme, host: hostName, listeners: listeners)
         explanation.listener = ListenerSummary(

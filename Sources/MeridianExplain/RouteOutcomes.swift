@@ -55,10 +55,16 @@ struct RouteOutcomes {
         }
         let reasons = failing.compactMap { summary in summary.reason.map { "\(summary.errorStatus ?? 0) for \(Self.percent(summary.percent)): \($0)" } }
         guard failing.count == summaries.count, let status = failing.first?.errorStatus else {
-            let rewrite = route.rewrite.map { _ in " (rewritten, see policies)" } ?? ""
+            explanation.upstream = UpstreamSummary(
+                method: request.method,
+                host: route.rewrite?.hostname ?? request.authority,
+                path: route.rewrite?.path.map { EnvoyRewrites.path(request.path, rewrite: $0, match: route.match.path) } ?? request.path,
+                setHeaders: (route.requestHeaders.overwrite + route.requestHeaders.append).map { HeaderField(name: $0.name, value: $0.value) },
+                removedHeaders: route.requestHeaders.remove
+            )
             explanation.outcome = Outcome(
                 kind: .forwarded, status: nil,
-                summary: "forwarded\(rewrite): " + shares.joined(separator: ", "),
+                summary: "forwarded: " + shares.joined(separator: ", "),
                 reasons: reasons, served: true, location: nil
             )
             return

@@ -68,6 +68,9 @@ struct AgreementCasesExplainTests {
         #expect(Self.rule(explanation) == testCase.rule, "\(testCase): \(explanation.route.map(\.name) ?? "no route")")
         #expect(Self.backends(explanation) == testCase.backends, "\(testCase): \(explanation.backends.map(\.target))")
         #expect(explanation.outcome.served == (testCase.status < 400), "\(testCase)")
+        if let path = testCase.upstreamPath {
+            #expect(explanation.upstream?.path == path && explanation.upstream?.host == testCase.upstreamHost, "\(testCase): \(String(describing: explanation.upstream))")
+        }
     }
 
     @Test("what each kind of answer says: 421 names the listener, 503 the empty EndpointSlice, 301 its Location, a refused handshake the chains")

@@ -18,10 +18,12 @@ struct ExplainEnvoyAgreementTests {
         var rule: String?
         var backend: String?
         var location: String?
+        /// What the backend received, from its JSON answer: path, Host and x- headers.
+        var received: (path: String, host: String, headers: [String: String])?
         var description: String { connected ? "\(status ?? 0) rule \(rule ?? "-") backend \(backend ?? "-")\(location.map { " location \($0)" } ?? "")" : "no connection" }
     }
 
-    @Test("every request: Envoy's status, rule, backend and Location are explain's")
+    @Test("every request: Envoy's status, rule, backend, Location and what the backend receives are explain's")
     func agreement() async throws {
         let a = try TestCertificates.make(["a.example.com"])
         let star = try TestCertificates.make(["*.example.com"])
@@ -46,7 +48,10 @@ struct ExplainEnvoyAgreementTests {
         var answers: [Int: Answer] = [:]
         for (index, testCase) in cases.enumerated() where !testCase.https {
             let response = try await HTTPProbe.send(port: httpPort, path: testCase.path, method: testCase.method, host: testCase.host, headers: testCase.headers)
-            answers[index] = Answer(connected: true, status: response.status, rule: response.headers["x-route"], backend: response.headers["x-backend"], location: response.headers["location"])
+            answers[index] = Answer(
+                connected: true, status: response.status, rule: response.headers["x-route"], backend: response.headers["x-backend"],
+                location: response.headers["location"], received: Self.received(response.body)
+            )
         }
         let tlsCases = cases.indices.filter { cases[$0].https }
         let tlsResponses = try await TLSProbe.send(port: tlsPort, tlsCases.map { TLSProbe.Request(sni: cases[$0].serverName, host: cases[$0].host, path: cases[$0].path) })
@@ -78,10 +83,28 @@ struct ExplainEnvoyAgreementTests {
                 #expect(AgreementRule.backends(explanation).contains(backend), "\(context)")
             }
             #expect(envoy.location == explanation.outcome.location, "\(context)")
+            // What the backend received: the rewritten path and Host, the route's header changes.
+            if let received = envoy.received, envoy.backend != nil {
+                let upstream = try #require(explanation.upstream, "\(context)")
+                #expect(received.path == upstream.path && received.host == upstream.host, "\(context): backend got \(received.path) Host \(received.host)")
+                for header in upstream.setHeaders where header.name.hasPrefix("x-") {
+                    #expect(received.headers[header.name] == header.value, "\(context): \(received.headers)")
+                }
+                if let path = testCase.upstreamPath { #expect(received.path == path && received.host == testCase.upstreamHost, "\(context)") }
+            }
             // ... and against what the case says, so a mistake both make still fails.
             #expect(envoy.status == testCase.status && envoy.rule == testCase.rule, "\(context)")
             #expect(testCase.backends.isEmpty ? envoy.backend == nil : envoy.backend.map(testCase.backends.contains) == true, "\(context)")
         }
+    }
+}
+
+extension ExplainEnvoyAgreementTests {
+    /// The loopback backend's JSON answer: the path, Host and x- headers it received.
+    static func received(_ body: String) -> (path: String, host: String, headers: [String: String])? {
+        guard let json = try? JSONSerialization.jsonObject(with: Data(body.utf8)) as? [String: Any],
+              let path = json["path"] as? String, let host = json["host"] as? String else { return nil }
+        return (path, host, json["headers"] as? [String: String] ?? [:])
     }
 }
 

@@ -53,66 +53,76 @@ public enum ExplainAgreementCases {
 
         """
 
-    /// `rule` answering with `x-route: <route>/rule<index>`.
-    private static func rule(_ route: String, _ index: Int, _ body: String) -> String {
-        """
-            - filters: [{type: ResponseHeaderModifier, responseHeaderModifier: {set: [{name: x-route, value: \(route)/rule\(index)}]}}]
-        \(body)
-        """
+    /// One rule: its matches (a YAML flow sequence, nil for none), filters besides the
+    /// `x-route` header (flow mappings), and backendRefs (a flow sequence, nil for none).
+    private struct Rule {
+        var matches: String?
+        var filters: [String] = []
+        var backendRefs: String?
     }
 
-    public static let routesYAML: String = {
-        let main = [
-            "      matches: [{path: {type: Exact, value: /exact}}]\n      backendRefs: [{name: alpha, port: 80}]",
-            "      matches: [{path: {type: PathPrefix, value: /api}}]\n      backendRefs: [{name: alpha, port: 80}]",
-            "      matches: [{path: {type: PathPrefix, value: /api/v2/}}]\n      backendRefs: [{name: beta, port: 80}]",
-            "      matches: [{path: {type: RegularExpression, value: \"/re/[0-9]+\"}}]\n      backendRefs: [{name: beta, port: 80}]",
-            "      matches: [{path: {type: PathPrefix, value: /m}, method: POST}]\n      backendRefs: [{name: beta, port: 80}]",
-            "      matches: [{path: {type: PathPrefix, value: /h}, headers: [{name: X-Env, value: prod}, {name: x-ver, type: RegularExpression, value: \"v[12]\"}]}]\n      backendRefs: [{name: alpha, port: 80}]",
-            "      matches: [{path: {type: PathPrefix, value: /q}, queryParams: [{name: tier, value: gold}]}]\n      backendRefs: [{name: beta, port: 80}]",
-            "      matches: [{path: {type: PathPrefix, value: /q}, queryParams: [{name: tier, type: RegularExpression, value: \"si.*\"}]}]\n      backendRefs: [{name: alpha, port: 80}]",
-            "      matches: [{path: {type: PathPrefix, value: /missing}}]\n      backendRefs: [{name: nowhere, port: 80}]",
-            "      matches: [{path: {type: PathPrefix, value: /empty}}]\n      backendRefs: [{name: empty, port: 80}]",
-            "      matches: [{path: {type: PathPrefix, value: /old}}]\n      filters: [{type: RequestRedirect, requestRedirect: {path: {type: ReplacePrefixMatch, replacePrefixMatch: /new}, statusCode: 301}}]",
-            "      matches: [{path: {type: PathPrefix, value: /split}}]\n      backendRefs: [{name: alpha, port: 80, weight: 1}, {name: beta, port: 80, weight: 1}]",
-            "      matches: [{path: {type: PathPrefix, value: /m}, headers: [{name: x-m, value: \"1\"}]}]\n      backendRefs: [{name: alpha, port: 80}]",
-        ]
-        func route(_ name: String, section: String, hostnames: [String] = [], rules: [String]) -> String {
-            var yaml = """
-                ---
-                apiVersion: gateway.networking.k8s.io/v1
-                kind: HTTPRoute
-                metadata: {name: \(name), namespace: ns}
-                spec:
-                  parentRefs: [{name: gw, sectionName: \(section)}]
+    private static func route(_ name: String, section: String, hostnames: [String] = [], rules: [Rule]) -> String {
+        var yaml = """
+            ---
+            apiVersion: gateway.networking.k8s.io/v1
+            kind: HTTPRoute
+            metadata: {name: \(name), namespace: ns}
+            spec:
+              parentRefs: [{name: gw, sectionName: \(section)}]
 
-                """
-            if !hostnames.isEmpty { yaml += "  hostnames: [\(hostnames.map { "\"\($0)\"" }.joined(separator: ", "))]\n" }
-            yaml += "  rules:\n"
-            for (index, body) in rules.enumerated() {
-                // A redirect's filters join the rule's header filter.
-                if body.contains("filters: [{type: RequestRedirect") {
-                    let matches = body.components(separatedBy: "\n")[0]
-                    yaml += "    - \(matches.trimmingCharacters(in: .whitespaces))\n"
-                    yaml += "      filters:\n        - {type: ResponseHeaderModifier, responseHeaderModifier: {set: [{name: x-route, value: \(name)/rule\(index)}]}}\n"
-                    yaml += "        - {type: RequestRedirect, requestRedirect: {path: {type: ReplacePrefixMatch, replacePrefixMatch: /new}, statusCode: 301}}\n"
-                } else {
-                    yaml += rule(name, index, body) + "\n"
-                }
-            }
-            return yaml
+            """
+        if !hostnames.isEmpty { yaml += "  hostnames: [\(hostnames.map { "\"\($0)\"" }.joined(separator: ", "))]\n" }
+        yaml += "  rules:\n"
+        for (index, rule) in rules.enumerated() {
+            let route = "{type: ResponseHeaderModifier, responseHeaderModifier: {set: [{name: x-route, value: \(name)/rule\(index)}]}}"
+            yaml += "    - filters:\n"
+            for filter in [route] + rule.filters { yaml += "        - \(filter)\n" }
+            if let matches = rule.matches { yaml += "      matches: \(matches)\n" }
+            if let backendRefs = rule.backendRefs { yaml += "      backendRefs: \(backendRefs)\n" }
         }
-        return [
-            route("main", section: "http", rules: main),
-            route("hosts", section: "http", hostnames: ["exact.example.com", "*.example.com"], rules: [
-                "      matches: [{path: {type: PathPrefix, value: /host}}]\n      backendRefs: [{name: beta, port: 80}]",
+        return yaml
+    }
+
+    private static let alpha = "[{name: alpha, port: 80}]"
+    private static let beta = "[{name: beta, port: 80}]"
+
+    public static let routesYAML: String = [
+        route("main", section: "http", rules: [
+            Rule(matches: "[{path: {type: Exact, value: /exact}}]", backendRefs: alpha),
+            Rule(matches: "[{path: {type: PathPrefix, value: /api}}]", backendRefs: alpha),
+            Rule(matches: "[{path: {type: PathPrefix, value: /api/v2/}}]", backendRefs: beta),
+            Rule(matches: "[{path: {type: RegularExpression, value: \"/re/[0-9]+\"}}]", backendRefs: beta),
+            Rule(matches: "[{path: {type: PathPrefix, value: /m}, method: POST}]", backendRefs: beta),
+            Rule(matches: "[{path: {type: PathPrefix, value: /h}, headers: [{name: X-Env, value: prod}, {name: x-ver, type: RegularExpression, value: \"v[12]\"}]}]", backendRefs: alpha),
+            Rule(matches: "[{path: {type: PathPrefix, value: /q}, queryParams: [{name: tier, value: gold}]}]", backendRefs: beta),
+            Rule(matches: "[{path: {type: PathPrefix, value: /q}, queryParams: [{name: tier, type: RegularExpression, value: \"si.*\"}]}]", backendRefs: alpha),
+            Rule(matches: "[{path: {type: PathPrefix, value: /missing}}]", backendRefs: "[{name: nowhere, port: 80}]"),
+            Rule(matches: "[{path: {type: PathPrefix, value: /empty}}]", backendRefs: "[{name: empty, port: 80}]"),
+            Rule(matches: "[{path: {type: PathPrefix, value: /old}}]", filters: [
+                "{type: RequestRedirect, requestRedirect: {path: {type: ReplacePrefixMatch, replacePrefixMatch: /new}, statusCode: 301}}",
             ]),
-            route("admin", section: "admin", rules: ["      backendRefs: [{name: alpha, port: 80}]"]),
-            route("wild", section: "wild", rules: ["      backendRefs: [{name: beta, port: 80}]"]),
-            route("tls-a", section: "a", rules: ["      backendRefs: [{name: alpha, port: 80}]"]),
-            route("tls-star", section: "star", rules: ["      backendRefs: [{name: beta, port: 80}]"]),
-        ].joined()
-    }()
+            Rule(matches: "[{path: {type: PathPrefix, value: /split}}]", backendRefs: "[{name: alpha, port: 80, weight: 1}, {name: beta, port: 80, weight: 1}]"),
+            Rule(matches: "[{path: {type: PathPrefix, value: /m}, headers: [{name: x-m, value: \"1\"}]}]", backendRefs: alpha),
+            // Rewrites: what the backend receives is checked too.
+            Rule(matches: "[{path: {type: PathPrefix, value: /rw}}]", filters: [
+                "{type: URLRewrite, urlRewrite: {hostname: rewritten.example.com, path: {type: ReplacePrefixMatch, replacePrefixMatch: /}}}",
+                "{type: RequestHeaderModifier, requestHeaderModifier: {set: [{name: x-from, value: gateway}]}}",
+            ], backendRefs: alpha),
+            Rule(matches: "[{path: {type: PathPrefix, value: /full}}]", filters: [
+                "{type: URLRewrite, urlRewrite: {path: {type: ReplaceFullPath, replaceFullPath: /replaced}}}",
+            ], backendRefs: beta),
+            Rule(matches: "[{path: {type: PathPrefix, value: /pre}}]", filters: [
+                "{type: URLRewrite, urlRewrite: {path: {type: ReplacePrefixMatch, replacePrefixMatch: /v2/}}}",
+            ], backendRefs: beta),
+        ]),
+        route("hosts", section: "http", hostnames: ["exact.example.com", "*.example.com"], rules: [
+            Rule(matches: "[{path: {type: PathPrefix, value: /host}}]", backendRefs: beta),
+        ]),
+        route("admin", section: "admin", rules: [Rule(backendRefs: alpha)]),
+        route("wild", section: "wild", rules: [Rule(backendRefs: beta)]),
+        route("tls-a", section: "a", rules: [Rule(backendRefs: alpha)]),
+        route("tls-star", section: "star", rules: [Rule(backendRefs: beta)]),
+    ].joined()
 
     /// One request and what Envoy answers.
     public struct Case: Sendable, CustomStringConvertible {
@@ -130,6 +140,9 @@ public enum ExplainAgreementCases {
         public var backends: Set<String>
         /// Nil when the connection itself fails (no filter chain).
         public var connects: Bool = true
+        /// For a rewrite: the path (and `Host`) the backend receives.
+        public var upstreamPath: String?
+        public var upstreamHost: String?
 
         public var description: String {
             "\(method) \(https ? "https" : "http")://\(host)\(path)\(serverName.map { " (SNI \($0))" } ?? "")\(headers.isEmpty ? "" : " \(headers)")"
@@ -179,6 +192,11 @@ public enum ExplainAgreementCases {
         http("/empty", status: 503, rule: "main/rule9"),
         http("/old/page?x=1", status: 301, rule: "main/rule10"),
         http("/split", rule: "main/rule11", backends: ["alpha", "beta"]),
+        http("/rw/x/y?z=1", rule: "main/rule13", backends: ["alpha"]).rewritten("/x/y?z=1", host: "rewritten.example.com"),
+        http("/rw", rule: "main/rule13", backends: ["alpha"]).rewritten("/", host: "rewritten.example.com"),
+        http("/rw//x", rule: "main/rule13", backends: ["alpha"]).rewritten("/x", host: "rewritten.example.com"),
+        http("/full/a?q=2", rule: "main/rule14", backends: ["beta"]).rewritten("/replaced?q=2"),
+        http("/pre/x", rule: "main/rule15", backends: ["beta"]).rewritten("/v2/x"),
         // Virtual hosts: exact, the longest wildcard, the any-host one; port and case ignored.
         http("/host", host: "exact.example.com", rule: "hosts/rule0", backends: ["beta"]),
         http("/host", host: "Other.Example.com:8080", rule: "hosts/rule0", backends: ["beta"]),
@@ -202,4 +220,14 @@ public enum ExplainAgreementCases {
         https(sni: "example.org", host: "example.org", status: 0, rule: nil, connects: false),
         https(sni: nil, host: "a.example.com", status: 0, rule: nil, connects: false),
     ]
+}
+
+extension ExplainAgreementCases.Case {
+    /// The case, with the path (and host) its backend receives.
+    func rewritten(_ path: String, host: String? = nil) -> Self {
+        var copy = self
+        copy.upstreamPath = path
+        copy.upstreamHost = host ?? self.host
+        return copy
+    }
 }
