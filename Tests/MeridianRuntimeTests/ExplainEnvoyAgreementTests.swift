@@ -6,9 +6,9 @@ import Testing
 
 /// `meridian explain` against Envoy itself: `meridian serve` and a real Envoy serve
 /// `ExplainAgreementCases`, every request goes through Envoy, and Envoy's answer (status, the
-/// `x-route` header naming the rule that answered, the loopback backend, `Location`) must be
-/// what `explain` says, computed from the same files. So explain's matcher cannot drift from
-/// Envoy's.
+/// `x-route` header naming the rule that answered, the loopback backend, `Location`, and the
+/// path, Host and headers the backend receives) must be what `explain` says, computed from the
+/// same files. So explain's matcher cannot drift from Envoy's.
 @Suite("explain agrees with Envoy", .serialized, .timeLimit(.minutes(3)))
 struct ExplainEnvoyAgreementTests {
     /// What a client saw.
