@@ -35,6 +35,9 @@ enum RouteEncoding {
         let filterConfigs = RoutePolicyEncoding.perFilterConfigs(arena, route)
         return arena.make(envoy__config__route__v3__route__init) { message in
             message.name = arena.string(route.name)
+            if let statPrefix = route.statPrefix {
+                message.stat_prefix = arena.string(EnvoyStatNames.sanitized(statPrefix))
+            }
             message.match = match
             message.n_request_headers_to_add = requestHeaders.count
             message.request_headers_to_add = arena.array(requestHeaders)
