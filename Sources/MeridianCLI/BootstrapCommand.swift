@@ -26,6 +26,9 @@ struct BootstrapCommand: ParsableCommand {
     ))
     var statsAddress: String?
 
+    @Flag(inversion: .prefixedNo, help: "Keep statistics per route rule (envoy_vhost_route_*); --no-route-stats for very many rules.")
+    var routeStats = true
+
     func validate() throws {
         _ = try HostPort(xdsAddress, option: "--xds-address")
         let admin = try HostPort(adminAddress, option: "--admin-address")
@@ -47,7 +50,8 @@ struct BootstrapCommand: ParsableCommand {
             xdsHost: xds.host, xdsPort: xds.port, proxyGroup: gateway,
             nodeID: nodeID ?? "\(gateway.replacingOccurrences(of: "/", with: "-"))-proxy",
             adminHost: admin.host, adminPort: admin.port,
-            statsAddress: try statsAddress.map { try HostPort($0, option: "--stats-address") }.map { EnvoyBootstrap.Address(host: $0.host, port: $0.port) }
+            statsAddress: try statsAddress.map { try HostPort($0, option: "--stats-address") }.map { EnvoyBootstrap.Address(host: $0.host, port: $0.port) },
+            routeStatistics: routeStats
         )
         print(bootstrap.yaml, terminator: "")
     }

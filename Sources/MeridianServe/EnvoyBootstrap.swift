@@ -29,10 +29,13 @@ public struct EnvoyBootstrap: Sendable {
     /// a Prometheus on another host; nil adds none. The admin itself should stay on loopback:
     /// anyone who reaches it can stop or reconfigure the proxy. Needs a fixed `adminPort`.
     public var statsAddress: Address?
+    /// Whether Envoy keeps the statistics of each route rule (`envoy_vhost_route_*`); false
+    /// leaves only the listeners' and backends' for a very large number of rules.
+    public var routeStatistics: Bool
 
     public init(
         xdsHost: String, xdsPort: Int, proxyGroup: String, nodeID: String, adminHost: String = "127.0.0.1", adminPort: Int = 19000,
-        statsAddress: Address? = nil
+        statsAddress: Address? = nil, routeStatistics: Bool = true
     ) {
         self.xdsHost = xdsHost
         self.xdsPort = xdsPort
@@ -41,6 +44,7 @@ public struct EnvoyBootstrap: Sendable {
         self.adminHost = adminHost
         self.adminPort = adminPort
         self.statsAddress = statsAddress
+        self.routeStatistics = routeStatistics
     }
 
     /// The name of the listener `statsAddress` adds, and of its HTTP statistics
@@ -66,7 +70,7 @@ public struct EnvoyBootstrap: Sendable {
               - envoy_grpc: { cluster_name: meridian_xds }
           cds_config: { ads: {}, resource_api_version: V3 }
           lds_config: { ads: {}, resource_api_version: V3 }
-        \(EnvoyStatsConfig.yaml)static_resources:
+        \(EnvoyStatsConfig.yaml(routeStatistics: routeStatistics))static_resources:
         \(statsListenerYAML)  clusters:
             - name: meridian_xds
               type: STRICT_DNS
@@ -136,5 +140,16 @@ public struct EnvoyBootstrap: Sendable {
         """
     }
 
-    private func quoted(_ value: String) -> String { YAMLQuoting.quoted(value) }
+    private func quoted(_ value: String) -> String {
+        var escaped = "\""
+        for scalar in value.unicodeScalars {
+            switch scalar {
+            case "\"": escaped += "\\\""
+            case "\\": escaped += "\\\\"
+            case "\n": escaped += "\\n"
+            default: escaped.unicodeScalars.append(scalar)
+            }
+        }
+        return escaped + "\""
+    }
 }

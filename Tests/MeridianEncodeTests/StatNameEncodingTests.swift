@@ -6,8 +6,8 @@ import MeridianServe
 import MeridianTestSupport
 import Testing
 
-/// The names Envoy builds statistics from: a route's `stat_prefix` and a cluster's
-/// `alt_stat_name`, written without the dots (and colons) Envoy would split them at.
+/// The names Envoy builds statistics from: a virtual host's `name`, a route's `stat_prefix` and
+/// a cluster's `alt_stat_name`, written without the dots (and colons) Envoy would split them at.
 @Suite("Statistics names in the encoded resources")
 struct StatNameEncodingTests {
     static let configuration = ProxyConfiguration(
@@ -35,10 +35,12 @@ struct StatNameEncodingTests {
         return try #require(ProtobufJSON.render(typeURL: type.typeURL, bytes: resource.message.bytes)).json()
     }
 
-    @Test("stat_prefix is the rule's name with . and : written _; a route without one gets none")
+    @Test("stat_prefix is the rule's name with . and : written _; a route without one gets none; the virtual host's name has no dots, its domains keep them")
     func routeStatPrefix() throws {
         let snapshot = try Snapshot(resources: EnvoyResourceEncoder.encode(Self.configuration))
         let routes = try Self.json(snapshot, .route, "http-8080")
+        #expect(routes.contains(#""name": "api_example_com""#))
+        #expect(routes.contains(#""domains": ["#) && routes.contains(#""api.example.com""#))
         #expect(routes.contains(#""stat_prefix": "ns/models_v1/rule0""#))
         #expect(routes.contains(#""stat_prefix": "grpc_ns/g/rule0""#))
         #expect(routes.components(separatedBy: #""stat_prefix""#).count - 1 == 2, "the 421 route keeps no statistics")

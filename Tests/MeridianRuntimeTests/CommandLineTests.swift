@@ -136,6 +136,10 @@ struct CommandLineTests {
         )
         #expect(envoy.waitForExit(timeout: 60) == 0, "\(envoy.output)")
 
+        let (_, withoutRoutes) = try Self.meridian(["bootstrap", "--xds-address", "127.0.0.1:18000", "--gateway", "ns/gw", "--no-route-stats"])
+        #expect(withoutRoutes.contains("exclusion_list: { patterns: [{ prefix: \"vhost.\" }] }"))
+        #expect(!output.contains("stats_matcher"), "route statistics are kept by default")
+
         let floating = try Self.meridian(["bootstrap", "--xds-address", "127.0.0.1:18000", "--gateway", "ns/gw", "--admin-address", "127.0.0.1:0", "--stats-address", "0.0.0.0:19001"])
         #expect(floating.status != 0)
         #expect(floating.output.contains("--stats-address needs a fixed --admin-address port, not 0"))

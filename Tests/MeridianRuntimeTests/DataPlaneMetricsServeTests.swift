@@ -12,6 +12,9 @@ struct DataPlaneMetricsServeTests {
     typealias Header = LoopbackBackend.Header
 
     static let host = "api.example.com"
+    /// The virtual host's `envoy_virtual_host` label: Meridian names it for Envoy without dots,
+    /// which Envoy's tag extraction would split it at.
+    static let hostLabel = "api_example_com"
     /// The route rules' `envoy_route` labels: the HTTPRoute `models.v1` has a dot, which
     /// Envoy would split the statistic's name at; Meridian writes it `_`.
     static let chatRule = "ns/models_v1/rule0"
@@ -52,8 +55,8 @@ struct DataPlaneMetricsServeTests {
         """
 
     /// Starts `serve`, Envoy (with the stats listener) and backends `a` and `b`; returns once Envoy routes.
-    static func start(_ label: String) async throws -> ServeFixture {
-        let fixture = try await ServeFixture(label, backendNames: ["a", "b"], routes: routes, statsListener: true)
+    static func start(_ label: String, routeStatistics: Bool = true) async throws -> ServeFixture {
+        let fixture = try await ServeFixture(label, backendNames: ["a", "b"], routes: routes, statsListener: true, routeStatistics: routeStatistics)
         let ready = await eventually(timeout: .seconds(15)) {
             await HTTPProbe.trySend(port: fixture.listenerPort, path: "/chat", host: host)?.status == 200
         }
@@ -117,7 +120,7 @@ struct DataPlaneMetricsServeTests {
     func routeAndBackendSeries() async throws {
         let fixture = try await Self.start("metrics")
         defer { fixture.stop() }
-        let route = ["envoy_virtual_host": Self.host, "envoy_route": Self.chatRule]
+        let route = ["envoy_virtual_host": Self.hostLabel, "envoy_route": Self.chatRule]
         let listener = ["envoy_http_conn_manager_prefix": "http-\(fixture.listenerPort)"]
         let backendA = ["envoy_cluster_name": "ns/a_80"]
 
@@ -151,7 +154,7 @@ struct DataPlaneMetricsServeTests {
         #expect(delta("envoy_http_downstream_rq_total", listener) == requests)
         #expect(delta("envoy_http_downstream_rq_xx", listener.merging(["envoy_response_code_class": "5"]) { $1 }) == sent.failedAfterRetries)
 
-        // Host names keep their dots in the label, and no metric name has a piece of one.
+        // The host is a label of its own, and no metric name has a piece of it.
         let mangled = after.names.filter { $0.hasPrefix("envoy_vhost_") && !$0.hasPrefix("envoy_vhost_route_") }
         #expect(mangled.isEmpty, "metric names with a host name in them: \(mangled.sorted())")
         let routeLabels = Set(after.samples("envoy_vhost_route_upstream_rq_completed").compactMap { $0.labels["envoy_route"] })
@@ -178,7 +181,14 @@ struct DataPlaneMetricsServeTests {
         let fixture = try await Self.start("breaker-metrics")
         defer { fixture.stop() }
         let backendB = ["envoy_cluster_name": "ns/b_80"]
-        let before = try await Self.scrape(fixture)
+        let clients = ["envoy_http_conn_manager_prefix": "http-\(fixture.listenerPort)"]
+        // The scrapes go to the admin, so the listener's connections are the test's requests:
+        // none once the readiness probe's has closed (Envoy keeps it up to 1 s after answering).
+        var before = try await Self.scrape(fixture)
+        #expect(try await eventually(timeout: .seconds(3), every: .milliseconds(100)) {
+            before = try await Self.scrape(fixture)
+            return before.value("envoy_http_downstream_cx_active", clients) == 0
+        })
         #expect(before.value("envoy_cluster_circuit_breakers_default_rq_open", backendB) == 0)
 
         let load = Task { try await Self.overload(fixture) }
@@ -192,9 +202,6 @@ struct DataPlaneMetricsServeTests {
         #expect(during.samples("envoy_cluster_circuit_breakers_default_rq_pending_open", backendB).count == 1)
         #expect(during.value("envoy_cluster_upstream_rq_active", backendB) == 1)
         #expect(during.value("envoy_cluster_upstream_cx_active", backendB) == 1)
-        // The scrapes go to the admin, so the listener's connections are the test's requests.
-        let clients = ["envoy_http_conn_manager_prefix": "http-\(fixture.listenerPort)"]
-        #expect(before.value("envoy_http_downstream_cx_active", clients) == 0)
         #expect(during.value("envoy_http_downstream_cx_active", clients) >= 1)
 
         let responses = try await load.value
@@ -217,6 +224,20 @@ struct DataPlaneMetricsServeTests {
         #expect(idle.value("envoy_cluster_upstream_cx_active", backendB) == 1)
         #expect(idle.value("envoy_cluster_circuit_breakers_default_cx_open", backendB) == 1)
         print("figure: \(overflowed) of 10 concurrent requests overflowed maxRequests 1 / maxPendingRequests 1")
+    }
+
+    @Test("bootstrap --no-route-stats: Envoy keeps no per-route series; the listeners' and backends' move as before")
+    func withoutRouteStatistics() async throws {
+        let fixture = try await Self.start("no-route-stats", routeStatistics: false)
+        defer { fixture.stop() }
+        let before = try await Self.scrape(fixture)
+        let sent = try await Self.traffic(fixture, tag: "no-route-stats")
+        let after = try await Self.scrape(fixture)
+        #expect(after.names.filter { $0.hasPrefix("envoy_vhost") }.isEmpty)
+        let backendA = ["envoy_cluster_name": "ns/a_80"]
+        #expect(Int(after.value("envoy_cluster_upstream_rq_total", backendA) - before.value("envoy_cluster_upstream_rq_total", backendA)) == sent.chatAttempts)
+        let listener = ["envoy_http_conn_manager_prefix": "http-\(fixture.listenerPort)"]
+        #expect(Int(after.value("envoy_http_downstream_rq_total", listener) - before.value("envoy_http_downstream_rq_total", listener)) == sent.chatRequests + sent.slow)
     }
 
     @Test("the bootstrap's stats listener serves /stats/prometheus and nothing else of the admin")

@@ -149,7 +149,7 @@ struct ObservabilityAssetsTests {
         alerts = try await prometheus.activeAlerts()
         let listener = "http-\(fixture.listenerPort)"
         #expect(active("GatewayHighErrorRate", ["envoy_http_conn_manager_prefix": listener]))
-        #expect(active("RouteHighErrorRate", ["envoy_route": DataPlaneMetricsServeTests.chatRule, "envoy_virtual_host": DataPlaneMetricsServeTests.host]))
+        #expect(active("RouteHighErrorRate", ["envoy_route": DataPlaneMetricsServeTests.chatRule, "envoy_virtual_host": DataPlaneMetricsServeTests.hostLabel]))
         #expect(active("CircuitBreakerRejectingRequests", ["envoy_cluster_name": "ns/b_80"]))
         #expect(active("UpstreamRetriesSurge", ["envoy_cluster_name": "ns/a_80"]))
         let expected: Set = ["GatewayHighErrorRate", "RouteHighErrorRate", "CircuitBreakerOpen", "CircuitBreakerRejectingRequests", "UpstreamRetriesSurge"]

@@ -49,7 +49,8 @@ final class ServeFixture: Sendable {
         routes: String,
         gateway: ((_ listenerPort: Int, _ tlsPort: Int) -> String)? = nil,
         files: [String: String] = [:],
-        statsListener: Bool = false
+        statsListener: Bool = false,
+        routeStatistics: Bool = true
     ) async throws {
         directory = try RepositoryPaths.makeScratchDirectory(label)
         configDirectory = directory.appendingPathComponent("config")
@@ -79,6 +80,7 @@ final class ServeFixture: Sendable {
             logFile: directory.appendingPathComponent("meridian.log")
         )
         var bootstrap = EnvoyBootstrap(xdsHost: "127.0.0.1", xdsPort: xdsPort, proxyGroup: Self.group, nodeID: "envoy-\(label)", adminPort: 0)
+        bootstrap.routeStatistics = routeStatistics
         if statsListener {
             // The stats listener forwards to the admin, so the admin needs a port known beforehand.
             bootstrap.adminPort = try freeLoopbackPort()
