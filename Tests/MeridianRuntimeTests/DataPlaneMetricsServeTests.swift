@@ -125,6 +125,11 @@ struct DataPlaneMetricsServeTests {
         let backendA = ["envoy_cluster_name": "ns/a_80"]
 
         let before = try await Self.scrape(fixture)
+        // Before any 5xx: the listener's 5xx series is there (at 0), the rule's is not yet;
+        // Envoy makes a rule's series per status at its first such answer.
+        let fiveXX = ["envoy_response_code_class": "5"]
+        #expect(before.samples("envoy_http_downstream_rq_xx", listener.merging(fiveXX) { $1 }).map(\.value) == [0])
+        #expect(before.samples("envoy_vhost_route_upstream_rq_xx", route.merging(fiveXX) { $1 }).isEmpty)
         let sent = try await Self.traffic(fixture, tag: "series")
         let after = try await Self.scrape(fixture)
         func delta(_ name: String, _ labels: [String: String]) -> Int { Int(after.value(name, labels) - before.value(name, labels)) }
