@@ -158,15 +158,10 @@ public enum HTTPProbe {
         return try parse(received)
     }
 
-    /// Whether `bytes` hold the whole response, as far as a content-length or the last chunk tells.
+    /// Whether `bytes` hold the whole response, as far as a content-length tells.
     static func isComplete(_ bytes: [UInt8]) -> Bool {
         guard let end = bytes.firstRange(of: [13, 10, 13, 10]) else { return false }
         let head = String(decoding: bytes[..<end.lowerBound], as: UTF8.self).lowercased()
-        // A chunked answer (Envoy's admin pages through a listener) ends with an empty chunk;
-        // waiting for EOF instead meets Envoy's delayed close, which may end in a reset.
-        if head.contains("\r\ntransfer-encoding: chunked") {
-            return bytes[end.upperBound...].starts(with: [48, 13, 10, 13, 10]) || bytes.suffix(7).elementsEqual([13, 10, 48, 13, 10, 13, 10])
-        }
         guard let line = head.components(separatedBy: "\r\n").first(where: { $0.hasPrefix("content-length:") }),
               let length = Int(line.dropFirst("content-length:".count).trimmingCharacters(in: .whitespaces)) else { return false }
         return bytes.count - end.upperBound >= length
