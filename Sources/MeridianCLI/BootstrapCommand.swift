@@ -20,9 +20,23 @@ struct BootstrapCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Envoy's admin address.", valueName: "host:port"))
     var adminAddress = "127.0.0.1:19000"
 
+    @Option(help: ArgumentHelp(
+        "Also serve GET /stats/prometheus, and nothing else of the admin, on this address (for a Prometheus on another host).",
+        valueName: "host:port"
+    ))
+    var statsAddress: String?
+
+    @Flag(inversion: .prefixedNo, help: "Keep statistics per route rule (envoy_vhost_route_*); --no-route-stats for very many rules.")
+    var routeStats = true
+
     func validate() throws {
         _ = try HostPort(xdsAddress, option: "--xds-address")
-        _ = try HostPort(adminAddress, option: "--admin-address")
+        let admin = try HostPort(adminAddress, option: "--admin-address")
+        if let statsAddress {
+            _ = try HostPort(statsAddress, option: "--stats-address")
+            // The stats listener forwards to the admin, so it must know the admin's port.
+            guard admin.port != 0 else { throw ValidationError("--stats-address needs a fixed --admin-address port, not 0") }
+        }
         let parts = gateway.split(separator: "/", omittingEmptySubsequences: false)
         guard parts.count == 2, !parts[0].isEmpty, !parts[1].isEmpty else {
             throw ValidationError("--gateway must be namespace/name, got \"\(gateway)\"")
@@ -35,7 +49,9 @@ struct BootstrapCommand: ParsableCommand {
         let bootstrap = EnvoyBootstrap(
             xdsHost: xds.host, xdsPort: xds.port, proxyGroup: gateway,
             nodeID: nodeID ?? "\(gateway.replacingOccurrences(of: "/", with: "-"))-proxy",
-            adminHost: admin.host, adminPort: admin.port
+            adminHost: admin.host, adminPort: admin.port,
+            statsAddress: try statsAddress.map { try HostPort($0, option: "--stats-address") }.map { EnvoyBootstrap.Address(host: $0.host, port: $0.port) },
+            routeStatistics: routeStats
         )
         print(bootstrap.yaml, terminator: "")
     }

@@ -10,6 +10,9 @@ enum ClusterEncoding {
         let protocolOptions = ClusterPolicyEncoding.protocolOptionsEntries(arena, cluster)
         let message = arena.make(envoy__config__cluster__v3__cluster__init) { message in
             message.name = arena.string(cluster.name)
+            if let statName = EnvoyStatNames.clusterStatName(cluster.name) {
+                message.alt_stat_name = arena.string(statName)
+            }
             message.connect_timeout = arena.duration(cluster.connectTimeout)
             message.cluster_discovery_type_case = ENVOY__CONFIG__CLUSTER__V3__CLUSTER__CLUSTER_DISCOVERY_TYPE_TYPE
             switch cluster.discovery {

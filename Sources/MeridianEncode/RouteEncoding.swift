@@ -20,7 +20,8 @@ enum RouteEncoding {
     private static func virtualHost(_ arena: ProtobufArena, _ host: VirtualHost) -> UnsafeMutablePointer<Envoy__Config__Route__V3__VirtualHost> {
         let routes = host.routes.map { route(arena, $0) }
         return arena.make(envoy__config__route__v3__virtual_host__init) {
-            $0.name = arena.string(host.name)
+            // Envoy labels per-route statistics with the virtual host's name (see EnvoyStatNames).
+            $0.name = arena.string(EnvoyStatNames.sanitized(host.name))
             $0.n_domains = host.domains.count
             $0.domains = arena.strings(host.domains)
             $0.n_routes = routes.count
@@ -35,6 +36,9 @@ enum RouteEncoding {
         let filterConfigs = RoutePolicyEncoding.perFilterConfigs(arena, route)
         return arena.make(envoy__config__route__v3__route__init) { message in
             message.name = arena.string(route.name)
+            if let statPrefix = route.statPrefix {
+                message.stat_prefix = arena.string(EnvoyStatNames.sanitized(statPrefix))
+            }
             message.match = match
             message.n_request_headers_to_add = requestHeaders.count
             message.request_headers_to_add = arena.array(requestHeaders)

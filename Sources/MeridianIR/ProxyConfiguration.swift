@@ -121,6 +121,10 @@ public struct Route: Sendable, Hashable {
     public var mirrors: [RequestMirror]
     /// Cross-origin resource sharing: preflights answered by the proxy, CORS response headers added.
     public var cors: CORSPolicy?
+    /// The name the proxy keeps this route's own request statistics under (Envoy's per-route
+    /// `vhost.<host>.route.<prefix>.*`, the `envoy_route` label in Prometheus); nil keeps none.
+    /// Routes of one rule share it, so its series count the rule whichever match was taken.
+    public var statPrefix: String?
 
     public init(
         name: String,
@@ -138,7 +142,8 @@ public struct Route: Sendable, Hashable {
         unresolvedBackendStatus: Int = 500,
         honorsGRPCTimeout: Bool = false,
         mirrors: [RequestMirror] = [],
-        cors: CORSPolicy? = nil
+        cors: CORSPolicy? = nil,
+        statPrefix: String? = nil
     ) {
         self.name = name
         self.match = match
@@ -156,6 +161,7 @@ public struct Route: Sendable, Hashable {
         self.honorsGRPCTimeout = honorsGRPCTimeout
         self.mirrors = mirrors
         self.cors = cors
+        self.statPrefix = statPrefix
     }
 }
 

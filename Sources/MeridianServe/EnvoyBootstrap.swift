@@ -1,8 +1,21 @@
 /// An Envoy bootstrap that points ADS at Meridian.
 ///
 /// The proxy group comes from `node.cluster`; everything else the proxy runs
-/// (listeners, routes, clusters, endpoints) arrives over the one ADS stream.
+/// (listeners, routes, clusters, endpoints) arrives over the one ADS stream. Its statistics
+/// are set up for Prometheus (`EnvoyStatsConfig`): the admin serves them on
+/// `/stats/prometheus`, and `statsAddress` adds a listener that serves only that.
 public struct EnvoyBootstrap: Sendable {
+    /// A host and port to listen on.
+    public struct Address: Sendable, Hashable {
+        public var host: String
+        public var port: Int
+
+        public init(host: String, port: Int) {
+            self.host = host
+            self.port = port
+        }
+    }
+
     /// Meridian's ADS address (`host`, `port`).
     public var xdsHost: String
     public var xdsPort: Int
@@ -12,15 +25,31 @@ public struct EnvoyBootstrap: Sendable {
     public var adminHost: String
     /// 0 picks a free port (read it back with Envoy's `--admin-address-path`).
     public var adminPort: Int
+    /// Where a listener answers `GET /stats/prometheus` (and nothing else) from the admin, for
+    /// a Prometheus on another host; nil adds none. The admin itself should stay on loopback:
+    /// anyone who reaches it can stop or reconfigure the proxy. Needs a fixed `adminPort`.
+    public var statsAddress: Address?
+    /// Whether Envoy keeps the statistics of each route rule (`envoy_vhost_route_*`); false
+    /// leaves only the listeners' and backends' for a very large number of rules.
+    public var routeStatistics: Bool
 
-    public init(xdsHost: String, xdsPort: Int, proxyGroup: String, nodeID: String, adminHost: String = "127.0.0.1", adminPort: Int = 19000) {
+    public init(
+        xdsHost: String, xdsPort: Int, proxyGroup: String, nodeID: String, adminHost: String = "127.0.0.1", adminPort: Int = 19000,
+        statsAddress: Address? = nil, routeStatistics: Bool = true
+    ) {
         self.xdsHost = xdsHost
         self.xdsPort = xdsPort
         self.proxyGroup = proxyGroup
         self.nodeID = nodeID
         self.adminHost = adminHost
         self.adminPort = adminPort
+        self.statsAddress = statsAddress
+        self.routeStatistics = routeStatistics
     }
+
+    /// The name of the listener `statsAddress` adds, and of its HTTP statistics
+    /// (`envoy_http_*{envoy_http_conn_manager_prefix="prometheus_stats"}`).
+    public static let statsListenerName = "prometheus_stats"
 
     /// The bootstrap as YAML (JSON-compatible quoting for every string).
     public var yaml: String {
@@ -41,8 +70,8 @@ public struct EnvoyBootstrap: Sendable {
               - envoy_grpc: { cluster_name: meridian_xds }
           cds_config: { ads: {}, resource_api_version: V3 }
           lds_config: { ads: {}, resource_api_version: V3 }
-        static_resources:
-          clusters:
+        \(EnvoyStatsConfig.yaml(routeStatistics: routeStatistics))static_resources:
+        \(statsListenerYAML)  clusters:
             - name: meridian_xds
               type: STRICT_DNS
               connect_timeout: 1s
@@ -57,6 +86,56 @@ public struct EnvoyBootstrap: Sendable {
                       - endpoint:
                           address:
                             socket_address: { address: \(quoted(xdsHost)), port_value: \(xdsPort) }
+        \(statsClusterYAML)
+        """
+    }
+
+    /// A plain HTTP listener whose one route sends `GET /stats/prometheus` (any query) to the
+    /// admin; every other request gets 404, so it exposes no admin command.
+    private var statsListenerYAML: String {
+        guard let statsAddress else { return "" }
+        return """
+          listeners:
+            - name: \(Self.statsListenerName)
+              address:
+                socket_address: { address: \(quoted(statsAddress.host)), port_value: \(statsAddress.port) }
+              filter_chains:
+                - filters:
+                    - name: envoy.filters.network.http_connection_manager
+                      typed_config:
+                        "@type": type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager
+                        stat_prefix: \(Self.statsListenerName)
+                        route_config:
+                          name: \(Self.statsListenerName)
+                          virtual_hosts:
+                            - name: \(Self.statsListenerName)
+                              domains: ["*"]
+                              routes:
+                                - match:
+                                    path: "/stats/prometheus"
+                                    headers: [{ name: ":method", string_match: { exact: "GET" } }]
+                                  route: { cluster: envoy_admin }
+                        http_filters:
+                          - name: envoy.filters.http.router
+                            typed_config: { "@type": type.googleapis.com/envoy.extensions.filters.http.router.v3.Router }
+
+        """
+    }
+
+    /// The admin, as the cluster the stats listener forwards to.
+    private var statsClusterYAML: String {
+        guard statsAddress != nil else { return "" }
+        return """
+            - name: envoy_admin
+              type: STATIC
+              connect_timeout: 1s
+              load_assignment:
+                cluster_name: envoy_admin
+                endpoints:
+                  - lb_endpoints:
+                      - endpoint:
+                          address:
+                            socket_address: { address: \(quoted(adminHost)), port_value: \(adminPort) }
 
         """
     }

@@ -75,13 +75,15 @@ struct RoutePlacement {
                 own: compiled.ownSettings, extensionPolicies: compiled.extensionPolicies, backendSide: backendSide
             )
             if let gatewayRateLimit { assembly.setListenerRateLimit(gatewayRateLimit, gateway: placement.gateway, port: placement.port) }
+            // Every match of the rule counts under the rule's name: dashboards show rules, not matches.
+            let ruleName = "\(route.kind == .grpc ? "grpc:" : "")\(route.qualifiedName)/rule\(ruleIndex)"
             for (matchIndex, (match, specificity)) in rule.matches.enumerated() {
                 var irRoute = Route(
-                    name: "\(route.kind == .grpc ? "grpc:" : "")\(route.qualifiedName)/rule\(ruleIndex)/match\(matchIndex)",
+                    name: "\(ruleName)/match\(matchIndex)",
                     match: match, action: RedirectPorts.action(compiled.action, on: placement),
                     requestHeaders: compiled.requestHeaders, responseHeaders: compiled.responseHeaders, rewrite: compiled.rewrite,
                     unresolvedBackendStatus: RuleCompilation.unusableBackendStatus(route.kind),
-                    mirrors: compiled.mirrors, cors: compiled.cors
+                    mirrors: compiled.mirrors, cors: compiled.cors, statPrefix: ruleName
                 )
                 merged.apply(to: &irRoute)
                 if route.kind == .grpc, irRoute.timeout == nil {

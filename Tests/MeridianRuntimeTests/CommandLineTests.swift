@@ -120,6 +120,31 @@ struct CommandLineTests {
         #expect(bad.output.contains("--xds-address must be host:port"))
     }
 
+    @Test("bootstrap --stats-address adds a listener for /stats/prometheus that Envoy accepts; it needs a fixed admin port")
+    func bootstrapStatsListener() throws {
+        let (status, output) = try Self.meridian(["bootstrap", "--xds-address", "127.0.0.1:18000", "--gateway", "ns/gw", "--stats-address", "0.0.0.0:19001"])
+        #expect(status == 0)
+        #expect(output.contains("socket_address: { address: \"0.0.0.0\", port_value: 19001 }"))
+        #expect(output.contains("- name: envoy_admin") && output.contains("port_value: 19000 }"), "forwards to the admin")
+        let directory = try RepositoryPaths.makeScratchDirectory("cli-bootstrap-stats")
+        let file = directory.appendingPathComponent("envoy.yaml")
+        try output.write(to: file, atomically: true, encoding: .utf8)
+        let envoy = try ChildProcess(
+            executable: try #require(RepositoryPaths.executable(named: "envoy")),
+            arguments: ["--mode", "validate", "-c", file.path, "--use-dynamic-base-id", "--log-level", "error"],
+            logFile: directory.appendingPathComponent("validate.log")
+        )
+        #expect(envoy.waitForExit(timeout: 60) == 0, "\(envoy.output)")
+
+        let (_, withoutRoutes) = try Self.meridian(["bootstrap", "--xds-address", "127.0.0.1:18000", "--gateway", "ns/gw", "--no-route-stats"])
+        #expect(withoutRoutes.contains("exclusion_list: { patterns: [{ prefix: \"vhost.\" }] }"))
+        #expect(!output.contains("stats_matcher"), "route statistics are kept by default")
+
+        let floating = try Self.meridian(["bootstrap", "--xds-address", "127.0.0.1:18000", "--gateway", "ns/gw", "--admin-address", "127.0.0.1:0", "--stats-address", "0.0.0.0:19001"])
+        #expect(floating.status != 0)
+        #expect(floating.output.contains("--stats-address needs a fixed --admin-address port, not 0"))
+    }
+
     @Test("the example's checked-in Envoy bootstrap is exactly what meridian bootstrap prints")
     func exampleBootstrapIsCurrent() throws {
         let (status, output) = try Self.meridian(["bootstrap", "--xds-address", "127.0.0.1:18000", "--gateway", "ai-gateway/ai-inference-gateway", "--admin-address", "127.0.0.1:19000"])

@@ -19,6 +19,8 @@ final class ServeFixture: Sendable {
     let tlsPort: Int
     let meridian: ChildProcess
     let envoy: EnvoyProcess
+    /// The port of the bootstrap's `/stats/prometheus` listener (`statsListener: true`), else nil.
+    let statsPort: Int?
 
     static let group = "ns/gw"
 
@@ -46,7 +48,9 @@ final class ServeFixture: Sendable {
         backendNames: [String],
         routes: String,
         gateway: ((_ listenerPort: Int, _ tlsPort: Int) -> String)? = nil,
-        files: [String: String] = [:]
+        files: [String: String] = [:],
+        statsListener: Bool = false,
+        routeStatistics: Bool = true
     ) async throws {
         directory = try RepositoryPaths.makeScratchDirectory(label)
         configDirectory = directory.appendingPathComponent("config")
@@ -75,7 +79,14 @@ final class ServeFixture: Sendable {
             ],
             logFile: directory.appendingPathComponent("meridian.log")
         )
-        let bootstrap = EnvoyBootstrap(xdsHost: "127.0.0.1", xdsPort: xdsPort, proxyGroup: Self.group, nodeID: "envoy-\(label)", adminPort: 0)
+        var bootstrap = EnvoyBootstrap(xdsHost: "127.0.0.1", xdsPort: xdsPort, proxyGroup: Self.group, nodeID: "envoy-\(label)", adminPort: 0)
+        bootstrap.routeStatistics = routeStatistics
+        if statsListener {
+            // The stats listener forwards to the admin, so the admin needs a port known beforehand.
+            bootstrap.adminPort = try freeLoopbackPort()
+            bootstrap.statsAddress = EnvoyBootstrap.Address(host: "127.0.0.1", port: try freeLoopbackPort())
+        }
+        statsPort = bootstrap.statsAddress?.port
         envoy = try await EnvoyProcess(bootstrapYAML: bootstrap.yaml, directory: directory)
     }
 

@@ -34,7 +34,7 @@ public final class ChildProcess: Sendable {
         let argv = ([executable.path] + arguments).map { strdup($0) } + [nil]
         defer { for pointer in argv { free(pointer) } }
         var pid: pid_t = 0
-        let result = posix_spawn(&pid, executable.path, &actions, &attributes, argv, environ)
+        let result = SpawningThread.shared.run { posix_spawn(&pid, executable.path, &actions, &attributes, argv, environ) }
         guard result == 0 else { throw FixtureError("cannot start \(executable.path): error \(result)") }
         processIdentifier = pid
     }
@@ -90,6 +90,55 @@ public final class ChildProcess: Sendable {
     /// The process's output so far (for failure messages).
     public var output: String {
         (try? String(contentsOf: logFile, encoding: .utf8)) ?? ""
+    }
+}
+
+/// The one thread every child process is spawned from, alive as long as the test process.
+///
+/// Envoy 1.40 asks the kernel for SIGTERM when its parent dies (`prctl(PR_SET_PDEATHSIG)`), and
+/// for the kernel the parent is the *thread* that spawned it. Swift's concurrency pool and
+/// Dispatch retire idle threads, so an Envoy spawned from one of them was stopped in the middle
+/// of a test once the test had waited a few seconds (seen with a 10 s request burst).
+final class SpawningThread: @unchecked Sendable {
+    static let shared = SpawningThread()
+
+    private let condition = NSCondition()
+    private var job: (() -> Void)?
+    private var done = false
+
+    private init() {
+        let thread = Thread { [unowned self] in self.serve() }
+        thread.name = "child-process-spawner"
+        thread.start()
+    }
+
+    /// Runs `body` on the spawning thread and returns its result; one caller at a time.
+    func run<Result>(_ body: () -> Result) -> Result {
+        Self.callers.lock()
+        defer { Self.callers.unlock() }
+        return withoutActuallyEscaping(body) { body in
+            var result: Result?
+            condition.lock()
+            job = { result = body() }
+            done = false
+            condition.broadcast()
+            while !done { condition.wait() }
+            condition.unlock()
+            return result!
+        }
+    }
+
+    private static let callers = NSLock()
+
+    private func serve() {
+        condition.lock()
+        while true {
+            while job == nil { condition.wait() }
+            job?()
+            job = nil
+            done = true
+            condition.broadcast()
+        }
     }
 }
 
