@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import MeridianHistory
 import MeridianServe
 import MeridianTranslate
 import Synchronization
@@ -46,17 +47,21 @@ public final class ConfigurationWatcher: Sendable {
     private let options: TranslationOptions
     private let cache: SnapshotCache
     private let logger: Logger
+    /// Records every valid build and keeps pinned groups on their pinned snapshot; without
+    /// it, each valid build is simply served.
+    private let history: SnapshotHistory?
     private let lastBuild = Mutex<ConfigurationBuild?>(nil)
     private let lastAttempt = Mutex<ConfigurationBuild?>(nil)
     /// The files as they were just before the last load began: a change during or after
     /// that load differs from it, so `run` never mistakes it for what was loaded.
     private let lastLoadedFiles = Mutex<FileSetFingerprint?>(nil)
 
-    public init(paths: [String], options: TranslationOptions, cache: SnapshotCache, logger: Logger) {
+    public init(paths: [String], options: TranslationOptions, cache: SnapshotCache, logger: Logger, history: SnapshotHistory? = nil) {
         self.paths = paths
         self.options = options
         self.cache = cache
         self.logger = logger
+        self.history = history
     }
 
     /// The last build that was valid and is being served.
@@ -93,9 +98,15 @@ public final class ConfigurationWatcher: Sendable {
         for line in StatusReport.problemLines(build) {
             logger.notice("not everything is served", metadata: ["status": "\(line)"])
         }
-        cache.setSnapshots(build.snapshots)
+        let served: [String: Snapshot]
+        if let history {
+            served = history.record(build.snapshots, inputs: build.loaded.digests)
+        } else {
+            cache.setSnapshots(build.snapshots)
+            served = build.snapshots
+        }
         lastBuild.withLock { $0 = build }
-        for (group, snapshot) in build.snapshots.sorted(by: { $0.key < $1.key }) {
+        for (group, snapshot) in served.sorted(by: { $0.key < $1.key }) {
             logger.info("serving snapshot", metadata: ["group": "\(group)", "version": "\(snapshot.version)", "resources": "\(snapshot.resourceCount)"])
         }
         return true
