@@ -138,3 +138,23 @@ public struct ProxyOutcomes: Sendable, Hashable, Codable {
         return !truncated
     }
 }
+
+extension Date {
+    /// The date rounded to a whole millisecond, as the state directory stores dates: a date
+    /// read back is then equal to the one written.
+    var wholeMilliseconds: Date {
+        Date(timeIntervalSince1970: (timeIntervalSince1970 * 1_000).rounded() / 1_000)
+    }
+}
+
+extension HistoryEntry {
+    /// Every date at whole milliseconds.
+    var normalized: HistoryEntry {
+        var entry = self
+        entry.recordedAt = recordedAt.wholeMilliseconds
+        entry.servedAt = servedAt?.wholeMilliseconds
+        entry.proxies.acked = proxies.acked.map { ProxyOutcomes.Ack(node: $0.node, at: $0.at.wholeMilliseconds) }
+        entry.proxies.nacked = proxies.nacked.map { ProxyOutcomes.Nack(node: $0.node, type: $0.type, error: $0.error, at: $0.at.wholeMilliseconds) }
+        return entry
+    }
+}

@@ -85,8 +85,11 @@ struct HistoryStore {
             }
         }
         var loaded: [HistoryEntry] = []
+        for name in DurableFiles.names(in: entries) {
+            // Sequences set aside count too: a number once used is never used again.
+            if let number = Int(name.prefix { $0.isNumber }) { nextSequence = max(nextSequence, number + 1) }
+        }
         for name in DurableFiles.names(in: entries) where name.hasSuffix(".json") {
-            if let number = Int(name.dropLast(".json".count)) { nextSequence = max(nextSequence, number + 1) }
             let path = entries + "/" + name
             guard let bytes = DurableFiles.read(path), let entry = try? Self.decoder.decode(HistoryEntry.self, from: Data(bytes)),
                   name == Self.entryFileName(entry.sequence) else {
@@ -181,7 +184,7 @@ struct HistoryStore {
         let entry = HistoryEntry(
             sequence: nextSequence, group: group, version: snapshot.version, recordedAt: date, servedAt: served ? date : nil,
             resourceCount: snapshot.resourceCount, byteCount: snapshot.encodedByteCount, changes: changes
-        )
+        ).normalized
         nextSequence += 1
         entries.append(entry)
         save(entry, problems: &problems)
@@ -190,6 +193,7 @@ struct HistoryStore {
 
     /// Replaces the stored entry with the same sequence (its proxies or served time changed).
     mutating func update(_ entry: HistoryEntry, problems: inout [String]) {
+        let entry = entry.normalized
         guard let index = entries.firstIndex(where: { $0.sequence == entry.sequence }), entries[index] != entry else { return }
         entries[index] = entry
         save(entry, problems: &problems)
@@ -209,7 +213,7 @@ struct HistoryStore {
     /// Pins `group` to `version` (nil unpins), durably: an error leaves the pins as they were.
     mutating func setPin(_ group: String, to version: String?, at date: Date) throws(HistoryError) {
         let before = pins
-        pins[group] = version.map { Pin(version: $0, since: date) }
+        pins[group] = version.map { Pin(version: $0, since: date.wholeMilliseconds) }
         do {
             try savePins()
         } catch {
@@ -283,14 +287,20 @@ struct HistoryStore {
     // (an object key `HTTPRoute ns/a` would not survive snake_case).
     static var encoder: JSONEncoder {
         let encoder = JSONEncoder()
-        encoder.dateEncodingStrategy = .millisecondsSince1970
+        // Whole milliseconds, as integers: what is read back equals what was written.
+        encoder.dateEncodingStrategy = .custom { date, encoder in
+            var container = encoder.singleValueContainer()
+            try container.encode(Int64((date.timeIntervalSince1970 * 1_000).rounded()))
+        }
         encoder.outputFormatting = [.sortedKeys]
         return encoder
     }
 
     static var decoder: JSONDecoder {
         let decoder = JSONDecoder()
-        decoder.dateDecodingStrategy = .millisecondsSince1970
+        decoder.dateDecodingStrategy = .custom { decoder in
+            Date(timeIntervalSince1970: Double(try decoder.singleValueContainer().decode(Int64.self)) / 1_000)
+        }
         return decoder
     }
 }

@@ -4,8 +4,8 @@ import ContentDigest
 ///
 /// Snapshot history compares two loads by these to say which files and objects changed
 /// between two served versions. Object digests are over the parsed document, not its text,
-/// so reformatting, comments and the order of mapping keys are not changes; a quoted `"1"`
-/// and a plain `1` are (they decode to different types).
+/// so reformatting, comments, quoting a string and the order of mapping keys are not changes;
+/// a quoted `"1"` and a plain `1` are (they decode to different types).
 public struct InputDigests: Sendable, Hashable {
     /// SHA-256 (hex) of each file's bytes, by path as given to the loader.
     public var files: [String: String] = [:]
@@ -42,18 +42,23 @@ public struct InputDigests: Sendable, Hashable {
         func append(count: Int) {
             for shift in stride(from: 56, through: 0, by: -8) { bytes.append(UInt8(truncatingIfNeeded: UInt64(count) >> UInt64(shift))) }
         }
-        append(node.tag ?? "")
         switch node.content {
         case .scalar(let scalar):
-            // Only plain scalars are typed by resolution (`1`, `true`, `null`); every other
-            // style is a string, so the styles other than plain are the same content.
-            bytes.append(scalar.isPlain ? UInt8(ascii: "p") : UInt8(ascii: "s"))
+            // What the scalar resolves to, not how it was written: a plain `v1` and a quoted
+            // "v1" are the same string; a plain `1` and a quoted "1" are not the same value.
+            if case .string = YAMLScalarResolution.resolve(scalar, tag: node.tag) {
+                bytes.append(UInt8(ascii: "s"))
+            } else {
+                bytes.append(UInt8(ascii: "p"))
+            }
             append(scalar.text)
         case .sequence(let items):
+            append(node.tag ?? "")
             bytes.append(UInt8(ascii: "q"))
             append(count: items.count)
             for item in items { canonical(item, into: &bytes) }
         case .mapping(let entries):
+            append(node.tag ?? "")
             bytes.append(UInt8(ascii: "m"))
             append(count: entries.count)
             let encoded = entries.map { entry -> (key: [UInt8], value: [UInt8]) in
