@@ -134,6 +134,7 @@ let package = Package(
             dependencies: [
                 "MeridianAdmin", "MeridianRuntime", "MeridianServe", "MeridianTestSupport", "EnvoyAPI",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
             ]
         ),
         .testTarget(

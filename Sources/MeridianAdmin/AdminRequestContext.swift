@@ -23,8 +23,10 @@ struct AdminRequestContext: RequestContext, RemoteAddressRequestContext {
 
     /// Whether the client connected from this machine: 127.0.0.0/8, ::1 (or v4-mapped
     /// loopback), or a Unix socket.
-    var isFromLoopback: Bool {
-        guard let address = remoteAddress else { return false }
+    var isFromLoopback: Bool { Self.isLoopback(remoteAddress) }
+
+    static func isLoopback(_ address: SocketAddress?) -> Bool {
+        guard let address else { return false }
         switch address {
         case .unixDomainSocket: return true
         case .v4: return address.ipAddress?.hasPrefix("127.") == true

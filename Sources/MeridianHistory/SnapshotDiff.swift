@@ -4,7 +4,7 @@ import MeridianServe
 /// What differs between two snapshots: resources added, removed and changed, by type and
 /// name, and for each changed one a unified diff of its config dump YAML (what a proxy's own
 /// `/config_dump` shows, private keys redacted).
-public struct SnapshotDiff: Sendable, Hashable {
+public struct SnapshotDiff: Sendable {
     /// A resource by type and name, in push order then by name.
     public struct Key: Sendable, Hashable, Comparable, CustomStringConvertible {
         public var type: ResourceType
@@ -29,9 +29,9 @@ public struct SnapshotDiff: Sendable, Hashable {
     public var changed: [Change]
     /// Resources identical in both.
     public var unchanged: Int
-    /// The YAML of each added or removed resource, for the full text form.
-    private var addedYAML: [Key: String]
-    private var removedYAML: [Key: String]
+    /// Kept for the full text form, which renders added and removed resources only when asked.
+    private let old: Snapshot
+    private let new: Snapshot
 
     /// Compares by the resources' digests; only changed resources are rendered and diffed.
     public init(from old: Snapshot, to new: Snapshot) {
@@ -40,14 +40,11 @@ public struct SnapshotDiff: Sendable, Hashable {
         func keys(_ snapshot: Snapshot) -> Set<Key> {
             Set(snapshot.digests.flatMap { type, names in names.keys.map { Key(type: type, name: $0) } })
         }
+        self.old = old
+        self.new = new
         let oldKeys = keys(old), newKeys = keys(new)
-        func yaml(_ snapshot: Snapshot, _ key: Key) -> String {
-            snapshot.resource(key.type, named: key.name).map { ConfigDump.render(resource: $0).yaml() } ?? ""
-        }
         added = newKeys.subtracting(oldKeys).sorted()
         removed = oldKeys.subtracting(newKeys).sorted()
-        addedYAML = Dictionary(uniqueKeysWithValues: added.map { ($0, yaml(new, $0)) })
-        removedYAML = Dictionary(uniqueKeysWithValues: removed.map { ($0, yaml(old, $0)) })
         var changed: [Change] = []
         var unchanged = 0
         for key in oldKeys.intersection(newKeys).sorted() {
@@ -56,7 +53,7 @@ public struct SnapshotDiff: Sendable, Hashable {
                 continue
             }
             let diff = UnifiedDiff.render(
-                old: yaml(old, key), new: yaml(new, key),
+                old: Self.yaml(old, key), new: Self.yaml(new, key),
                 oldName: "\(Self.abbreviated(old.version))/\(key)", newName: "\(Self.abbreviated(new.version))/\(key)"
             )
             changed.append(Change(key: key, diff: diff))
@@ -72,12 +69,17 @@ public struct SnapshotDiff: Sendable, Hashable {
     public var unifiedText: String {
         var text = changed.map(\.diff).joined()
         for key in added {
-            text += UnifiedDiff.render(old: "", new: addedYAML[key] ?? "", oldName: "/dev/null", newName: "\(Self.abbreviated(to))/\(key)")
+            text += UnifiedDiff.render(old: "", new: Self.yaml(new, key), oldName: "/dev/null", newName: "\(Self.abbreviated(to))/\(key)")
         }
         for key in removed {
-            text += UnifiedDiff.render(old: removedYAML[key] ?? "", new: "", oldName: "\(Self.abbreviated(from))/\(key)", newName: "/dev/null")
+            text += UnifiedDiff.render(old: Self.yaml(old, key), new: "", oldName: "\(Self.abbreviated(from))/\(key)", newName: "/dev/null")
         }
         return text
+    }
+
+    /// A resource's config dump YAML ("" when the snapshot lacks it).
+    private static func yaml(_ snapshot: Snapshot, _ key: Key) -> String {
+        snapshot.resource(key.type, named: key.name).map { ConfigDump.render(resource: $0).yaml() } ?? ""
     }
 
     /// The first 12 characters of a version, as tables and headers show it.

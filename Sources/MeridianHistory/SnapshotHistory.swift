@@ -23,6 +23,8 @@ public final class SnapshotHistory: Sendable {
     }
 
     private let state: Mutex<State>
+    /// Held while this history uses its state directory.
+    private let lock: StateDirectoryLock?
     private let cache: SnapshotCache
     private let logger: Logger
     /// Where the history is kept; nil when only in memory.
@@ -38,6 +40,12 @@ public final class SnapshotHistory: Sendable {
         self.cache = cache
         self.logger = logger
         var problems: [String] = []
+        if let stateDirectory {
+            try DurableFiles.makeDirectory(stateDirectory)
+            lock = try StateDirectoryLock(directory: stateDirectory)
+        } else {
+            lock = nil
+        }
         var store = try stateDirectory.map { directory throws(HistoryError) in try HistoryStore(directory: directory, limits: limits, problems: &problems) }
             ?? HistoryStore(limits: limits)
         var pinned: [String: Snapshot] = [:]
@@ -291,10 +299,11 @@ public final class SnapshotHistory: Sendable {
     }
 
     private func evict(_ state: inout State) {
-        // Never each group's newest entry (what unpin returns to), nor what is served or pinned.
+        // Never the newest entry of a group still built (what unpin returns to), nor what is
+        // served or pinned. A group whose Gateway is gone keeps nothing protected.
         var protected = Set<Int>()
         for group in Set(state.store.entries.map(\.group)) {
-            if let newest = state.store.newest(of: group) { protected.insert(newest.sequence) }
+            if state.latest[group] != nil, let newest = state.store.newest(of: group) { protected.insert(newest.sequence) }
             for version in [state.live[group], state.store.pins[group]?.version].compactMap({ $0 }) {
                 if let entry = state.store.entries.last(where: { $0.group == group && $0.version == version }) { protected.insert(entry.sequence) }
             }

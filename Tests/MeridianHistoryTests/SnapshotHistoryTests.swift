@@ -16,44 +16,51 @@ struct SnapshotHistoryTests {
     @Test("a pinned group keeps its snapshot while new builds are recorded; unpin serves the newest; the pin survives a restart")
     func pinAndUnpin() throws {
         let directory = try HistoryInputs.scratch("pin")
-        let cache = SnapshotCache()
-        let history = try SnapshotHistory(stateDirectory: directory, cache: cache, logger: HistoryInputs.logger)
         let v1 = try HistoryInputs.snapshot(weights: (90, 10)), v2 = try HistoryInputs.snapshot(weights: (50, 50)), v3 = try HistoryInputs.snapshot(weights: (10, 90))
-        history.record([group: v1], inputs: InputDigests())
-        history.record([group: v2], inputs: InputDigests())
-        #expect(cache.snapshots[group]?.version == v2.version)
+        // Each `do` is one run of serve: the state directory is released at its end.
+        do {
+            let cache = SnapshotCache()
+            let history = try SnapshotHistory(stateDirectory: directory, cache: cache, logger: HistoryInputs.logger)
+            #expect(throws: HistoryError.self, "a second serve on the same state directory is refused") {
+                try SnapshotHistory(stateDirectory: directory, cache: SnapshotCache(), logger: HistoryInputs.logger)
+            }
+            history.record([group: v1], inputs: InputDigests())
+            history.record([group: v2], inputs: InputDigests())
+            #expect(cache.snapshots[group]?.version == v2.version)
 
-        let outcome = try history.pin(version: String(v1.version.prefix(12)))
-        #expect(outcome == SnapshotHistory.PinOutcome(group: group, version: v1.version, previous: v2.version))
-        #expect(cache.snapshots[group]?.version == v1.version)
+            let outcome = try history.pin(version: String(v1.version.prefix(12)))
+            #expect(outcome == SnapshotHistory.PinOutcome(group: group, version: v1.version, previous: v2.version))
+            #expect(cache.snapshots[group]?.version == v1.version)
 
-        let served = history.record([group: v3], inputs: InputDigests())
-        #expect(served[group]?.version == v1.version, "a new build is not served while pinned")
-        #expect(cache.snapshots[group]?.version == v1.version)
-        let overview = try #require(history.overview.groups.first)
-        #expect(overview.entries.map(\.version) == [v3.version, v2.version, v1.version])
-        #expect(overview.entries[0].servedAt == nil, "recorded while pinned, never served")
-        #expect(overview.live == v1.version)
-        #expect(overview.latest == v3.version)
-        #expect(overview.pin?.version == v1.version)
-        #expect(history.pin(forProxyGroup: group)?.version == v1.version)
-        #expect(history.pin(forProxyGroup: "other/gw")?.version == v1.version, "a proxy of no known group is served the only group")
-
+            let served = history.record([group: v3], inputs: InputDigests())
+            #expect(served[group]?.version == v1.version, "a new build is not served while pinned")
+            #expect(cache.snapshots[group]?.version == v1.version)
+            let overview = try #require(history.overview.groups.first)
+            #expect(overview.entries.map(\.version) == [v3.version, v2.version, v1.version])
+            #expect(overview.entries[0].servedAt == nil, "recorded while pinned, never served")
+            #expect(overview.live == v1.version)
+            #expect(overview.latest == v3.version)
+            #expect(overview.pin?.version == v1.version)
+            #expect(history.pin(forProxyGroup: group)?.version == v1.version)
+            #expect(history.pin(forProxyGroup: "other/gw")?.version == v1.version, "a proxy of no known group is served the only group")
+        }
         // A restart: the pin is read back and served before any build.
-        let restartedCache = SnapshotCache()
-        let restarted = try SnapshotHistory(stateDirectory: directory, cache: restartedCache, logger: HistoryInputs.logger)
-        #expect(restartedCache.snapshots[group]?.version == v1.version)
-        restarted.record([group: v3], inputs: InputDigests())
-        #expect(restartedCache.snapshots[group]?.version == v1.version)
-        #expect(restarted.overview.groups.first?.entries.count == 3, "the same build after a restart is not a new entry")
+        do {
+            let restartedCache = SnapshotCache()
+            let restarted = try SnapshotHistory(stateDirectory: directory, cache: restartedCache, logger: HistoryInputs.logger)
+            #expect(restartedCache.snapshots[group]?.version == v1.version)
+            restarted.record([group: v3], inputs: InputDigests())
+            #expect(restartedCache.snapshots[group]?.version == v1.version)
+            #expect(restarted.overview.groups.first?.entries.count == 3, "the same build after a restart is not a new entry")
 
-        let unpinned = try restarted.unpin()
-        #expect(unpinned == [group: v3.version])
-        #expect(restartedCache.snapshots[group]?.version == v3.version)
-        #expect(restarted.overview.groups.first?.entries.first?.servedAt != nil, "served from the unpin on")
-        #expect(throws: HistoryError(.notPinned, "no group is pinned")) { try restarted.unpin() }
-        #expect(throws: HistoryError(.notPinned, "group \(group) is not pinned")) { try restarted.unpin(group: group) }
-        #expect(restarted.pin(forProxyGroup: group) == nil)
+            let unpinned = try restarted.unpin()
+            #expect(unpinned == [group: v3.version])
+            #expect(restartedCache.snapshots[group]?.version == v3.version)
+            #expect(restarted.overview.groups.first?.entries.first?.servedAt != nil, "served from the unpin on")
+            #expect(throws: HistoryError(.notPinned, "no group is pinned")) { try restarted.unpin() }
+            #expect(throws: HistoryError(.notPinned, "group \(group) is not pinned")) { try restarted.unpin(group: group) }
+            #expect(restarted.pin(forProxyGroup: group) == nil)
+        }
 
         // Unpinned state is durable too.
         let third = SnapshotCache()
@@ -71,16 +78,16 @@ struct SnapshotHistoryTests {
         #expect(throws: HistoryError.self) { try history.pin(version: "ffff") }
         #expect(throws: HistoryError.self) { try history.pin(version: String(v1.version.prefix(3))) }
         do {
-            _ = try history.pin(version: v1.version)
-            Issue.record("pinning a version two groups have needs a group")
-        } catch {
-            #expect(error.code == .ambiguousGroup)
+                _ = try history.pin(version: v1.version)
+                Issue.record("pinning a version two groups have needs a group")
+            } catch {
+                #expect(error.code == .ambiguousGroup)
         }
         do {
-            _ = try history.pin(version: v2.version, group: "ns/two")
-            Issue.record("ns/two never had v2")
-        } catch {
-            #expect(error.code == .unknownGroup)
+                _ = try history.pin(version: v2.version, group: "ns/two")
+                Issue.record("ns/two never had v2")
+            } catch {
+                #expect(error.code == .unknownGroup)
         }
         let outcome = try history.pin(version: v1.version, group: "ns/one")
         #expect(outcome.previous == v2.version)
@@ -96,20 +103,20 @@ struct SnapshotHistoryTests {
         try FileManager.default.createDirectory(atPath: config, withIntermediateDirectories: true)
         func write(_ name: String, _ text: String) throws { try text.write(toFile: config + "/" + name, atomically: true, encoding: .utf8) }
         func build() -> ConfigurationBuild { ConfigurationPipeline.build(paths: [config], options: HistoryInputs.options) }
-        let history = try SnapshotHistory(stateDirectory: directory + "/state", cache: SnapshotCache(), logger: HistoryInputs.logger)
-        func record(_ build: ConfigurationBuild) { history.record(build.snapshots, inputs: build.loaded.digests) }
+        var history: SnapshotHistory? = try SnapshotHistory(stateDirectory: directory + "/state", cache: SnapshotCache(), logger: HistoryInputs.logger)
+        func record(_ build: ConfigurationBuild) { history!.record(build.snapshots, inputs: build.loaded.digests) }
 
         try write("routes.yaml", HistoryInputs.yaml(weights: (90, 10)))
         record(build())
         // Reformatted and commented: the same objects; only the file changed, and the version did not.
         try write("routes.yaml", "# a comment\n" + HistoryInputs.yaml(weights: (90, 10)).replacingOccurrences(of: "{name: a, port: 80, weight: 90}", with: "{port: 80, name: a, weight: 90}"))
         record(build())
-        #expect(history.overview.groups[0].entries.count == 1, "the same version is not a new entry")
+        #expect(history!.overview.groups[0].entries.count == 1, "the same version is not a new entry")
         // A weight and a new Namespace in a new file.
         try write("routes.yaml", HistoryInputs.yaml(weights: (50, 50)))
         try write("namespace.yaml", "apiVersion: v1\nkind: Namespace\nmetadata: {name: ns}\n")
         record(build())
-        let second = try #require(history.overview.groups.first?.entries.first)
+        let second = try #require(history!.overview.groups.first?.entries.first)
         #expect(second.changes.baselineKnown)
         #expect(second.changes.files == NameChanges(added: [config + "/namespace.yaml"], changed: [config + "/routes.yaml"]))
         #expect(second.changes.objects == NameChanges(added: ["Namespace ns"], changed: ["HTTPRoute ns/split"]))
@@ -118,6 +125,7 @@ struct SnapshotHistoryTests {
         try write("routes.yaml", HistoryInputs.yaml(weights: (50, 50), path: "/b"))
         record(build())
         // A restart in between: the digests of the last entry are read back from inputs.json.
+        history = nil
         let restarted = try SnapshotHistory(stateDirectory: directory + "/state", cache: SnapshotCache(), logger: HistoryInputs.logger)
         try write("routes.yaml", HistoryInputs.yaml(weights: (50, 50), path: "/c"))
         let last = build()

@@ -1,0 +1,28 @@
+import Foundation
+
+/// An exclusive lock on a state directory for the life of one `serve`: a second process on
+/// the same directory would evict the first one's snapshots and interleave its entries.
+///
+/// `flock` on `lock` in the directory: the kernel releases it when the process exits, however
+/// it exits (a `kill -9` included), so a stale lock never blocks a restart.
+final class StateDirectoryLock: Sendable {
+    private let descriptor: Int32
+
+    init(directory: String) throws(HistoryError) {
+        let path = directory + "/lock"
+        let descriptor = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
+        guard descriptor >= 0 else {
+            throw HistoryError(.storage, "cannot open \(path): \(String(cString: strerror(errno)))")
+        }
+        guard flock(descriptor, LOCK_EX | LOCK_NB) == 0 else {
+            let reason = errno == EWOULDBLOCK ? "another meridian serve is using this state directory" : String(cString: strerror(errno))
+            close(descriptor)
+            throw HistoryError(.storage, "\(directory): \(reason)")
+        }
+        self.descriptor = descriptor
+    }
+
+    deinit {
+        close(descriptor)
+    }
+}
