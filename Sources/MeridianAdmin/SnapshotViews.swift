@@ -96,7 +96,8 @@ enum SnapshotViews {
     /// `files ~routes.yaml +b.yaml; objects ~HTTPRoute ns/a`, or what is known of it.
     static func summary(_ changes: InputChanges) -> String {
         guard changes.baselineKnown else {
-            return "first recorded: \(count(changes.files)) files, \(count(changes.objects)) objects"
+            // The first entry, or the inputs of the one before were lost in a crash.
+            return "nothing to compare with: \(count(changes.files)) files, \(count(changes.objects)) objects"
         }
         func part(_ label: String, _ names: NameChanges) -> String? {
             guard !names.isEmpty else { return nil }
