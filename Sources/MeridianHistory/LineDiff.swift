@@ -66,13 +66,14 @@ enum LineDiff {
                     work += 1
                 }
                 work += 1
+                // Checked per diagonal, not per d: one d's snakes can be long.
+                if work > maxWork { return nil }
                 current[k + d] = x
                 if x == n, y == m {
                     frontiers.append(current)
                     return backtrack(frontiers, n: n, m: m)
                 }
             }
-            if work > maxWork { return nil }
             frontiers.append(current)
         }
         return nil

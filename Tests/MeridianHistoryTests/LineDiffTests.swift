@@ -73,6 +73,10 @@ struct LineDiffTests {
         let fallback = LineDiff.operations(from: original, to: edited, maxDistance: 5)
         #expect(Self.apply(fallback, old: original, new: edited))
         #expect(fallback.count > small.count)
+        // The same with a work bound of 1,000 steps.
+        let worked = LineDiff.operations(from: original, to: edited, maxWork: 1_000)
+        #expect(Self.apply(worked, old: original, new: edited))
+        #expect(worked.count > small.count)
     }
 
     // MARK: Helpers
