@@ -7,6 +7,9 @@ import Foundation
 /// it exits (a `kill -9` included), so a stale lock never blocks a restart.
 final class StateDirectoryLock: Sendable {
     private let descriptor: Int32
+    /// 40 tries 50 ms apart: two seconds.
+    private static let attempts = 40
+    private static let pause: UInt32 = 50_000
 
     init(directory: String) throws(HistoryError) {
         let path = directory + "/lock"
@@ -14,10 +17,18 @@ final class StateDirectoryLock: Sendable {
         guard descriptor >= 0 else {
             throw HistoryError(.storage, "cannot open \(path): \(String(cString: strerror(errno)))")
         }
-        guard flock(descriptor, LOCK_EX | LOCK_NB) == 0 else {
-            let reason = errno == EWOULDBLOCK ? "another meridian serve is using this state directory" : String(cString: strerror(errno))
-            close(descriptor)
-            throw HistoryError(.storage, "\(directory): \(reason)")
+        // Tried for a while before giving up: a serve that is still exiting, or any process
+        // forked in the instant before it execs, holds the lock a little longer.
+        var attempts = 0
+        while flock(descriptor, LOCK_EX | LOCK_NB) != 0 {
+            let busy = errno == EWOULDBLOCK
+            attempts += 1
+            guard busy, attempts < Self.attempts else {
+                let reason = busy ? "another meridian serve is using this state directory" : String(cString: strerror(errno))
+                close(descriptor)
+                throw HistoryError(.storage, "\(directory): \(reason)")
+            }
+            usleep(Self.pause)
         }
         self.descriptor = descriptor
     }
