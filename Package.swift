@@ -51,6 +51,8 @@ let package = Package(
         .target(name: "MeridianLoad", dependencies: ["CYAML", "RegexCheck", "ContentDigest"]),
         .target(name: "MeridianIR"),
         .target(name: "MeridianTranslate", dependencies: ["MeridianLoad", "MeridianIR", "TLSCertificates"]),
+        // `meridian explain`: Envoy's routing decision for one request, on the translated IR.
+        .target(name: "MeridianExplain", dependencies: ["MeridianLoad", "MeridianTranslate", "MeridianIR", "RegexCheck"]),
         .target(name: "MeridianEncode", dependencies: ["MeridianIR", "EnvoyAPI", "CEnvoyAPI", "ContentDigest"]),
         .target(
             name: "MeridianServe",
@@ -94,7 +96,7 @@ let package = Package(
         .executableTarget(
             name: "MeridianCLI",
             dependencies: [
-                "MeridianRuntime", "MeridianTranslate", "MeridianServe", "MeridianAdmin", "MeridianHistory", "EnvoyAPI",
+                "MeridianRuntime", "MeridianTranslate", "MeridianServe", "MeridianAdmin", "MeridianExplain", "MeridianHistory", "EnvoyAPI",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -116,11 +118,12 @@ let package = Package(
         ),
 
         .testTarget(name: "MeridianLoadTests", dependencies: ["MeridianLoad"]),
+        .testTarget(name: "MeridianExplainTests", dependencies: ["MeridianExplain", "MeridianLoad", "MeridianTranslate", "MeridianIR", "MeridianTestSupport"]),
         .testTarget(name: "MeridianTranslateTests", dependencies: ["MeridianTranslate", "MeridianLoad", "MeridianIR", "MeridianTestSupport", "TLSCertificates"]),
         .testTarget(
             name: "MeridianRuntimeTests",
             dependencies: [
-                "MeridianRuntime", "MeridianTranslate", "MeridianServe", "MeridianTestSupport", "EnvoyAPI", "TLSCertificates",
+                "MeridianRuntime", "MeridianTranslate", "MeridianServe", "MeridianTestSupport", "EnvoyAPI", "TLSCertificates", "MeridianExplain",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),

@@ -50,7 +50,12 @@ struct ServeCommand: AsyncParsableCommand {
             return handler
         }
         let registry = PrometheusCollectorRegistry()
-        MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
+        var factory = PrometheusMetricsFactory(registry: registry)
+        // Pushes and ACKs on loopback take well under a millisecond, a large translation
+        // seconds: buckets from 100 µs to 10 s for every duration.
+        factory.defaultDurationHistogramBuckets = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10]
+            .map { Duration.nanoseconds(Int64($0 * 1e9)) }
+        MetricsSystem.bootstrap(factory)
         let logger = Logger(label: "meridian")
 
         let cache = SnapshotCache()

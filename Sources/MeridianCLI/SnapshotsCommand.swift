@@ -1,7 +1,5 @@
 import ArgumentParser
 import Foundation
-import MeridianAdmin
-import NIOHTTP1
 
 /// `meridian snapshots`: the history of a running `serve` (list, show, diff) and pinning
 /// (rollback, unpin), through its admin API. Exit status: 0 done, 1 the server refused
@@ -15,42 +13,17 @@ struct SnapshotsCommand: AsyncParsableCommand {
 
     /// Where the server is and how to print its answer.
     struct Connection: ParsableArguments {
-        @Option(help: ArgumentHelp("The admin API of meridian serve.", valueName: "host:port"))
-        var adminAddress = "127.0.0.1:19100"
+        @OptionGroup var admin: AdminAddressFlag
 
         @Option(help: "text (for people) or json.")
         var output: OutputFormat = .text
 
-        enum OutputFormat: String, ExpressibleByArgument {
-            case text, json
-        }
-
-        func validate() throws {
-            guard AdminServer.parseAddress(adminAddress) != nil else {
-                throw ValidationError("--admin-address \(adminAddress): expected host:port, such as 127.0.0.1:19100")
-            }
-        }
-
-        /// Sends the request, prints the answer, and exits 1 on a refusal or 2 when unreachable.
-        func run(_ method: HTTPMethod, _ path: String, query: [(String, String?)] = []) async throws {
-            let (host, port) = AdminServer.parseAddress(adminAddress)!
+        /// Sends the request and prints the answer; exits 1 on a refusal, 2 when unreachable.
+        func run(_ method: String, _ path: String, query: [(String, String?)] = []) async throws {
             let parameters = (query + [("format", output == .text ? "text" : nil)]).compactMap { name, value in
-                value.map { "\(name)=\($0.addingPercentEncoding(withAllowedCharacters: .alphanumerics.union(CharacterSet(charactersIn: "-._~/"))) ?? $0)" }
+                value.map { "\(name)=\(queryValue($0))" }
             }
-            let target = path + (parameters.isEmpty ? "" : "?" + parameters.joined(separator: "&"))
-            let response: AdminClient.Response
-            do {
-                response = try await AdminClient(host: host, port: port).send(method, target)
-            } catch {
-                FileHandle.standardError.write(Data("meridian snapshots: \(error)\n".utf8))
-                throw ExitCode(2)
-            }
-            let body = response.body.hasSuffix("\n") ? response.body : response.body + "\n"
-            guard (200..<300).contains(response.status) else {
-                FileHandle.standardError.write(Data("meridian snapshots: the server refused (\(response.status)): \(body)".utf8))
-                throw ExitCode(1)
-            }
-            FileHandle.standardOutput.write(Data(body.utf8))
+            try await admin.client.printAnswer(path + (parameters.isEmpty ? "" : "?" + parameters.joined(separator: "&")), method: method)
         }
     }
 
@@ -58,7 +31,7 @@ struct SnapshotsCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Each group's versions, newest first: when recorded, live or pinned, ACKs and NACKs, what changed.")
         @OptionGroup var connection: Connection
 
-        func run() async throws { try await connection.run(.GET, "/snapshots") }
+        func run() async throws { try await connection.run("GET", "/snapshots") }
     }
 
     struct Show: AsyncParsableCommand {
@@ -69,7 +42,7 @@ struct SnapshotsCommand: AsyncParsableCommand {
         var type: String?
         @OptionGroup var connection: Connection
 
-        func run() async throws { try await connection.run(.GET, "/snapshots/\(segment(version))", query: [("type", type)]) }
+        func run() async throws { try await connection.run("GET", "/snapshots/\(segment(version))", query: [("type", type)]) }
     }
 
     struct Diff: AsyncParsableCommand {
@@ -80,7 +53,7 @@ struct SnapshotsCommand: AsyncParsableCommand {
         var to: String
         @OptionGroup var connection: Connection
 
-        func run() async throws { try await connection.run(.GET, "/snapshots/\(segment(from))/diff/\(segment(to))") }
+        func run() async throws { try await connection.run("GET", "/snapshots/\(segment(from))/diff/\(segment(to))") }
     }
 
     struct Rollback: AsyncParsableCommand {
@@ -93,7 +66,7 @@ struct SnapshotsCommand: AsyncParsableCommand {
         var group: String?
         @OptionGroup var connection: Connection
 
-        func run() async throws { try await connection.run(.POST, "/snapshots/rollback", query: [("to", to), ("group", group)]) }
+        func run() async throws { try await connection.run("POST", "/snapshots/rollback", query: [("to", to), ("group", group)]) }
     }
 
     struct Unpin: AsyncParsableCommand {
@@ -102,7 +75,7 @@ struct SnapshotsCommand: AsyncParsableCommand {
         var group: String?
         @OptionGroup var connection: Connection
 
-        func run() async throws { try await connection.run(.POST, "/snapshots/unpin", query: [("group", group)]) }
+        func run() async throws { try await connection.run("POST", "/snapshots/unpin", query: [("group", group)]) }
     }
 }
 

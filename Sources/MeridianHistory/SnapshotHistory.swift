@@ -23,6 +23,8 @@ public final class SnapshotHistory: Sendable {
     }
 
     private let state: Mutex<State>
+    /// Told what is served each time it changes (metrics of the served versions).
+    private let publishObservers = Mutex<[@Sendable ([String: Snapshot]) -> Void]>([])
     /// Held while this history uses its state directory.
     private let lock: StateDirectoryLock?
     private let cache: SnapshotCache
@@ -260,6 +262,17 @@ public final class SnapshotHistory: Sendable {
         }
     }
 
+    /// Calls `observer` with what every group is served each time that changes (a build,
+    /// a pin, an unpin), and once now.
+    public func onPublish(_ observer: @escaping @Sendable ([String: Snapshot]) -> Void) {
+        publishObservers.withLock { $0.append(observer) }
+        state.withLock { state in
+            var served = state.latest
+            for (group, snapshot) in state.pinned { served[group] = snapshot }
+            observer(served)
+        }
+    }
+
     // MARK: Internals
 
     /// The full version a query names: itself, or the one recorded version it is a prefix of.
@@ -283,6 +296,7 @@ public final class SnapshotHistory: Sendable {
         for (group, snapshot) in state.pinned { served[group] = snapshot }
         cache.setSnapshots(served)
         state.live = served.mapValues(\.version)
+        for observer in publishObservers.withLock({ $0 }) { observer(served) }
         for group in Set(served.keys).union(state.store.entries.map(\.group)) {
             Gauge(label: "meridian_group_pinned", dimensions: [("group", group)]).record(state.pinned[group] == nil ? 0 : 1)
         }

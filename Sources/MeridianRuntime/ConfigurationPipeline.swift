@@ -16,6 +16,15 @@ public struct ConfigurationBuild: Sendable {
     /// Rejected objects whose last good version is served in their place.
     public var keptObjects: [RejectedObject] = []
 
+    /// How long each step took (for the `meridian_*_duration_seconds` metrics).
+    public var timings = Timings()
+
+    public struct Timings: Sendable {
+        public var load: Duration = .zero
+        public var translate: Duration = .zero
+        public var encode: Duration = .zero
+    }
+
     /// Whether the input is valid: every document loaded and every group encoded.
     public var isValid: Bool { loaded.errors.isEmpty && snapshotErrors.isEmpty }
 
@@ -32,18 +41,25 @@ public enum ConfigurationPipeline {
     /// Builds from files. With `previous` (what is served), a rejected object keeps the version
     /// it had there, as `kubectl apply` keeps an object whose update was refused.
     public static func build(paths: [String], options: TranslationOptions, previous: LoadedConfiguration? = nil) -> ConfigurationBuild {
+        let clock = ContinuousClock()
+        let start = clock.now
         var loaded = ConfigurationLoader.load(paths: paths)
         let kept = previous.map { loaded.keepingLastGoodVersions(from: $0) } ?? []
+        let loadTime = clock.now - start
         var build = build(loaded, options: options)
         build.keptObjects = kept
+        build.timings.load = loadTime
         return build
     }
 
     /// Builds from loaded objects.
     public static func build(_ loaded: LoadedConfiguration, options: TranslationOptions) -> ConfigurationBuild {
+        let clock = ContinuousClock()
+        let start = clock.now
         var input = TranslationInput(loaded)
         input.rejectedObjects = loaded.rejected
         let translation = GatewayTranslator.translate(input, options: options)
+        let translated = clock.now
         var snapshots: [String: Snapshot] = [:]
         var errors: [String: SnapshotError] = [:]
         for proxy in translation.proxies {
@@ -53,6 +69,9 @@ public enum ConfigurationPipeline {
                 errors[proxy.group] = error
             }
         }
-        return ConfigurationBuild(loaded: loaded, translation: translation, snapshots: snapshots, snapshotErrors: errors)
+        var build = ConfigurationBuild(loaded: loaded, translation: translation, snapshots: snapshots, snapshotErrors: errors)
+        build.timings.translate = translated - start
+        build.timings.encode = clock.now - translated
+        return build
     }
 }

@@ -52,6 +52,7 @@ public final class ConfigurationWatcher: Sendable {
     private let history: SnapshotHistory?
     private let lastBuild = Mutex<ConfigurationBuild?>(nil)
     private let lastAttempt = Mutex<ConfigurationBuild?>(nil)
+    private let metrics = PipelineMetrics()
     /// The files as they were just before the last load began: a change during or after
     /// that load differs from it, so `run` never mistakes it for what was loaded.
     private let lastLoadedFiles = Mutex<FileSetFingerprint?>(nil)
@@ -62,6 +63,8 @@ public final class ConfigurationWatcher: Sendable {
         self.cache = cache
         self.logger = logger
         self.history = history
+        // A rollback or unpin changes what is served without a reload.
+        history?.onPublish { [metrics] served in metrics.recordServed(served) }
     }
 
     /// The last build that was valid and is being served.
@@ -77,6 +80,7 @@ public final class ConfigurationWatcher: Sendable {
         let build = ConfigurationPipeline.build(paths: paths, options: options, previous: servedBuild?.loaded)
         lastAttempt.withLock { $0 = build }
         guard build.isServable else {
+            metrics.record(build, served: nil)
             for line in StatusReport.errorLines(build) {
                 logger.error(servedBuild == nil ? "invalid configuration" : "invalid configuration, still serving the last good snapshot", metadata: ["error": "\(line)"])
             }
@@ -106,6 +110,8 @@ public final class ConfigurationWatcher: Sendable {
             served = build.snapshots
         }
         lastBuild.withLock { $0 = build }
+        // What is served, which for a pinned group is not this build's snapshot.
+        metrics.record(build, served: served)
         for (group, snapshot) in served.sorted(by: { $0.key < $1.key }) {
             logger.info("serving snapshot", metadata: ["group": "\(group)", "version": "\(snapshot.version)", "resources": "\(snapshot.resourceCount)"])
         }

@@ -13,6 +13,7 @@ public final class AggregatedDiscoveryService: Sendable {
     public let cache: SnapshotCache
     public let proxies: ProxyStatusRegistry
     private let logger: Logger
+    private let metrics = XDSMetrics()
 
     public init(cache: SnapshotCache, proxies: ProxyStatusRegistry = ProxyStatusRegistry(), logger: Logger = Logger(label: "meridian.ads")) {
         self.cache = cache
@@ -40,9 +41,14 @@ public final class AggregatedDiscoveryService: Sendable {
             }
             var state = DiscoveryStreamState()
             var streamID: Int?
+            var node: Node?
             var logger = self.logger
             defer {
                 if let streamID { proxies.disconnect(streamID: streamID) }
+                if let node {
+                    metrics.disconnected(group: node.cluster)
+                    for type in ResourceType.allCases { metrics.clearRejection(type, group: node.cluster, proxy: node.id) }
+                }
                 tasks.cancelAll()
             }
             events: for await event in events {
@@ -60,32 +66,47 @@ public final class AggregatedDiscoveryService: Sendable {
                         throw GRPCStatus(code: .invalidArgument, message: "\(error)")
                     }
                     if streamID == nil {
-                        guard let node = request.node else {
+                        guard let first = request.node else {
                             throw GRPCStatus(code: .invalidArgument, message: "the first DiscoveryRequest of a stream must carry a node")
                         }
-                        streamID = proxies.connect(node: node, peer: stream.peer)
-                        logger[metadataKey: "proxy"] = "\(node.id)"
-                        logger[metadataKey: "group"] = "\(node.cluster)"
+                        node = first
+                        streamID = proxies.connect(node: first, peer: stream.peer)
+                        metrics.connected(group: first.cluster)
+                        logger[metadataKey: "proxy"] = "\(first.id)"
+                        logger[metadataKey: "group"] = "\(first.cluster)"
                         logger.info("proxy connected", metadata: ["peer": "\(stream.peer)"])
-                        if let current = cache.snapshot(forProxyGroup: node.cluster) {
+                        if let current = cache.snapshot(forProxyGroup: first.cluster) {
                             _ = state.update(current)
                         }
                         tasks.addTask { [cache] in
-                            for await snapshot in cache.watch(proxyGroup: node.cluster) { input.yield(.snapshot(snapshot)) }
+                            for await snapshot in cache.watch(proxyGroup: first.cluster) { input.yield(.snapshot(snapshot)) }
                         }
                     }
                     let (outcome, planned) = state.receive(request)
                     proxies.record(streamID: streamID!, outcome)
+                    if let node { record(outcome, node: node) }
                     log(outcome, logger: logger)
                     responses = planned
                 }
                 for response in responses {
                     try await stream.send(response.discoveryResponse.encoded())
                     if let streamID { proxies.recordSent(streamID: streamID, response) }
+                    if let node { metrics.pushed(response.type, group: node.cluster, since: cache.liveSince(version: response.version)) }
                     logger.debug("sent", metadata: ["type": "\(response.type)", "version": "\(response.version)", "nonce": "\(response.nonce)", "resources": "\(response.resources.count)"])
                 }
             }
             if streamID != nil { logger.info("proxy disconnected") }
+        }
+    }
+
+    private func record(_ outcome: DiscoveryStreamState.RequestOutcome, node: Node) {
+        switch outcome {
+        case .acknowledged(let type, let version):
+            metrics.acknowledged(type, group: node.cluster, proxy: node.id, since: cache.liveSince(version: version))
+        case .rejected(let type, _, _, _):
+            metrics.rejected(type, group: node.cluster, proxy: node.id)
+        default:
+            break
         }
     }
 

@@ -21,6 +21,10 @@ public final class SnapshotCache: Sendable {
 
     private struct State {
         var snapshots: [String: Snapshot] = [:]
+        /// When each version became live (push and convergence latency start here): the
+        /// versions served now and the last few replaced, for late ACKs.
+        var liveSince: [String: ContinuousClock.Instant] = [:]
+        var liveOrder: [String] = []
         var watchers: [Int: Watcher] = [:]
         var nextWatcherID = 0
     }
@@ -46,6 +50,16 @@ public final class SnapshotCache: Sendable {
         let deliveries = state.withLock { state -> [(AsyncStream<Snapshot>.Continuation, Snapshot)] in
             let before = state.watchers.mapValues { Self.resolve($0.key, in: state.snapshots, policy: unmatchedProxyPolicy)?.version }
             change(&state.snapshots)
+            let now = ContinuousClock.now
+            for snapshot in state.snapshots.values where state.liveSince[snapshot.version] == nil {
+                state.liveSince[snapshot.version] = now
+                state.liveOrder.append(snapshot.version)
+            }
+            let current = Set(state.snapshots.values.map(\.version))
+            while state.liveOrder.count > current.count + Self.replacedVersionsKept, let oldest = state.liveOrder.first {
+                state.liveOrder.removeFirst()
+                if current.contains(oldest) { state.liveOrder.append(oldest) } else { state.liveSince[oldest] = nil }
+            }
             return state.watchers.compactMap { id, watcher in
                 guard let snapshot = Self.resolve(watcher.key, in: state.snapshots, policy: unmatchedProxyPolicy),
                       snapshot.version != before[id] ?? nil else { return nil }
@@ -53,6 +67,14 @@ public final class SnapshotCache: Sendable {
             }
         }
         for (continuation, snapshot) in deliveries { continuation.yield(snapshot) }
+    }
+
+    /// How many replaced versions keep their live-since time.
+    static let replacedVersionsKept = 64
+
+    /// When `version` became live, while it is served or was among the last replaced.
+    public func liveSince(version: String) -> ContinuousClock.Instant? {
+        state.withLock { $0.liveSince[version] }
     }
 
     /// The snapshot a proxy whose node `cluster` is `group` gets now.

@@ -158,7 +158,10 @@ struct SnapshotHistoryServeTests {
         #expect(newest["served_at"] is NSNull, "never served")
         let proxies = try #require(try await admin.any("/proxies") as? [[String: Any]])
         #expect((proxies.first?["pinned"] as? [String: Any])?["version"] as? String == first)
-        #expect(try await admin.text("/metrics").contains("meridian_group_pinned{group=\"ns/gw\"} 1"))
+        let metrics = try await admin.text("/metrics")
+        #expect(metrics.contains("meridian_group_pinned{group=\"ns/gw\"} 1"))
+        let versionInfo = metrics.split(separator: "\n").filter { $0.hasPrefix("meridian_snapshot_info{") }
+        #expect(versionInfo.count == 1 && versionInfo.first?.contains("version=\"\(first)\"") == true, "the served version, not the newest build: \(versionInfo)")
         #expect(fixture.meridianLog.contains("group pinned"))
         #expect(fixture.meridianLog.contains("the new version is recorded, not served"))
 
@@ -175,6 +178,12 @@ struct SnapshotHistoryServeTests {
         #expect(group["live"] as? String == third)
         #expect(group["pinned"] is NSNull)
         #expect(try await admin.text("/metrics").contains("meridian_group_pinned{group=\"ns/gw\"} 0"))
+
+        // The CLI talks to the admin API directly, whatever proxy the environment names
+        // (libcurl, under URLSession, would send even 127.0.0.1 through it).
+        let proxied = ["http_proxy": "http://127.0.0.1:9", "HTTP_PROXY": "http://127.0.0.1:9", "all_proxy": "http://127.0.0.1:9"]
+        #expect(try admin.cli(["list"], environment: proxied).status == 0)
+        #expect(try admin.cli([], verb: "status", environment: proxied).status == 0)
 
         // Refusals exit 1, an unreachable server 2.
         #expect(try admin.cli(["unpin"]).status == 1)
@@ -288,15 +297,19 @@ struct AdminAPI {
         }
     }
 
-    /// `meridian snapshots ARGS --admin-address ...`: exit status and standard output.
-    func cli(_ arguments: [String], address: String? = nil) throws -> (status: Int32, output: String) {
-        let log = fixture.directory.appendingPathComponent("cli-\(UUID().uuidString.prefix(8)).log")
-        let process = try ChildProcess(
-            executable: try ServeFixture.meridianBinary,
-            arguments: ["snapshots"] + arguments + ["--admin-address", address ?? "127.0.0.1:\(fixture.adminPort)"],
-            logFile: log
-        )
-        let status = process.waitForExit(timeout: 30) ?? -1
-        return (status, process.output)
+    /// `meridian VERB ARGS --admin-address ...` (VERB `snapshots` unless given): exit status
+    /// and output (standard output and error together), with `environment` added.
+    func cli(_ arguments: [String], verb: String = "snapshots", address: String? = nil, environment: [String: String] = [:]) throws -> (status: Int32, output: String) {
+        let process = Process()
+        process.executableURL = try ServeFixture.meridianBinary
+        process.arguments = [verb] + arguments + ["--admin-address", address ?? "127.0.0.1:\(fixture.adminPort)"]
+        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        let output = Pipe()
+        process.standardOutput = output
+        process.standardError = output
+        try process.run()
+        let data = output.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
     }
 }
