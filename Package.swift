@@ -20,6 +20,8 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        // Already brought in by Hummingbird; `meridian snapshots` talks HTTP/1.1 with it.
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.81.0"),
     ],
     targets: [
         // C interop.
@@ -46,7 +48,7 @@ let package = Package(
         .target(name: "RegexCheck", dependencies: ["CRE2"]),
 
         // The layers.
-        .target(name: "MeridianLoad", dependencies: ["CYAML", "RegexCheck"]),
+        .target(name: "MeridianLoad", dependencies: ["CYAML", "RegexCheck", "ContentDigest"]),
         .target(name: "MeridianIR"),
         .target(name: "MeridianTranslate", dependencies: ["MeridianLoad", "MeridianIR", "TLSCertificates"]),
         // `meridian explain`: Envoy's routing decision for one request, on the translated IR.
@@ -60,11 +62,21 @@ let package = Package(
                 .product(name: "Metrics", package: "swift-metrics"),
             ]
         ),
+        // Every snapshot that was served, kept on disk (--state-dir): diffs, pin and rollback.
+        .target(
+            name: "MeridianHistory",
+            dependencies: [
+                "MeridianServe", "MeridianLoad", "EnvoyAPI", "ContentDigest",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
         // Load -> translate -> encode -> serve, wired together and watched for changes.
         .target(
             name: "MeridianRuntime",
             dependencies: [
-                "MeridianLoad", "MeridianTranslate", "MeridianIR", "MeridianEncode", "MeridianServe", "EnvoyAPI",
+                "MeridianLoad", "MeridianTranslate", "MeridianIR", "MeridianEncode", "MeridianServe", "MeridianHistory", "EnvoyAPI",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -75,7 +87,7 @@ let package = Package(
         .target(
             name: "MeridianAdmin",
             dependencies: [
-                "MeridianRuntime", "MeridianServe", "EnvoyAPI",
+                "MeridianRuntime", "MeridianServe", "MeridianHistory", "EnvoyAPI",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -84,12 +96,15 @@ let package = Package(
         .executableTarget(
             name: "MeridianCLI",
             dependencies: [
-                "MeridianRuntime", "MeridianTranslate", "MeridianServe", "MeridianAdmin", "MeridianExplain", "EnvoyAPI",
+                "MeridianRuntime", "MeridianTranslate", "MeridianServe", "MeridianAdmin", "MeridianExplain", "MeridianHistory", "EnvoyAPI",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
             ]
         ),
         // libFuzzer over the loader: scripts/fuzz-loader. A plain build replays inputs.
@@ -121,6 +136,14 @@ let package = Package(
             name: "MeridianAdminTests",
             dependencies: [
                 "MeridianAdmin", "MeridianRuntime", "MeridianServe", "MeridianTestSupport", "EnvoyAPI",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ]
+        ),
+        .testTarget(
+            name: "MeridianHistoryTests",
+            dependencies: [
+                "MeridianHistory", "MeridianRuntime", "MeridianServe", "MeridianLoad", "MeridianTestSupport", "EnvoyAPI",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),

@@ -1,5 +1,6 @@
 import Hummingbird
 import Logging
+import MeridianHistory
 import MeridianRuntime
 import MeridianServe
 import NIOCore
@@ -15,12 +16,18 @@ public struct AdminSources: Sendable {
     public var proxies: ProxyStatusRegistry
     /// Renders `/metrics` (Prometheus text); nil when metrics are off.
     public var metrics: (@Sendable () -> String)?
+    /// The versions served so far, pins and rollback (`/snapshots`); nil when not kept.
+    public var history: SnapshotHistory?
 
-    public init(watcher: ConfigurationWatcher, cache: SnapshotCache, proxies: ProxyStatusRegistry, metrics: (@Sendable () -> String)? = nil) {
+    public init(
+        watcher: ConfigurationWatcher, cache: SnapshotCache, proxies: ProxyStatusRegistry, metrics: (@Sendable () -> String)? = nil,
+        history: SnapshotHistory? = nil
+    ) {
         self.watcher = watcher
         self.cache = cache
         self.proxies = proxies
         self.metrics = metrics
+        self.history = history
     }
 }
 
@@ -41,8 +48,11 @@ public enum AdminServer {
         ProxyRoutes.add(to: router, sources: sources)
         ConfigRoutes.add(to: router, sources: sources)
         MetricsRoutes.add(to: router, sources: sources)
+        // `/snapshots` needs the client's address (rollback and unpin are loopback-only).
+        let snapshots = Router(context: AdminRequestContext.self)
+        SnapshotRoutes.add(to: snapshots, sources: sources)
         return Application(
-            router: router,
+            responder: AdminResponder(shared: router.buildResponder(), snapshots: snapshots.buildResponder()),
             configuration: .init(address: .hostname(host, port: port), serverName: "meridian"),
             onServerRunning: { channel in await onBound(channel.localAddress?.port ?? port) },
             logger: logger

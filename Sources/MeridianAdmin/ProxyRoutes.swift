@@ -9,7 +9,9 @@ enum ProxyRoutes {
     static func add(to router: Router<BasicRequestContext>, sources: AdminSources) {
         router.get("/proxies") { request, _ in
             let proxies = sources.proxies.proxies
-            return AdminResponses.answer(request, json: .array(proxies.map(json))) { table(proxies) }
+            return AdminResponses.answer(request, json: .array(proxies.map { SnapshotRoutes.pinned(json($0), cluster: $0.node.cluster, history: sources.history) })) {
+                table(proxies) + SnapshotRoutes.pinNotes(proxies, history: sources.history)
+            }
         }
     }
 

@@ -8,6 +8,6 @@ struct MeridianCommand: AsyncParsableCommand {
         commandName: "meridian",
         abstract: "Translate Kubernetes Gateway API YAML into Envoy configuration and serve it over ADS.",
         version: MeridianVersion.current,
-        subcommands: [ServeCommand.self, TranslateCommand.self, ValidateCommand.self, BootstrapCommand.self, StatusCommand.self, ConfigDumpCommand.self, ExplainCommand.self]
+        subcommands: [ServeCommand.self, TranslateCommand.self, ValidateCommand.self, BootstrapCommand.self, StatusCommand.self, ConfigDumpCommand.self, SnapshotsCommand.self, ExplainCommand.self]
     )
 }

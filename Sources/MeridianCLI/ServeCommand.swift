@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Logging
 import MeridianAdmin
+import MeridianHistory
 import MeridianRuntime
 import MeridianServe
 import Metrics
@@ -21,11 +22,13 @@ struct ServeCommand: AsyncParsableCommand {
 
     @OptionGroup var flags: TranslationFlags
 
+    @OptionGroup var historyFlags: HistoryFlags
+
     @Option(help: ArgumentHelp("Where to serve ADS.", valueName: "host:port"))
     var xdsAddress = "127.0.0.1:18000"
 
     @Option(help: ArgumentHelp(
-        "Where to serve the admin HTTP API (/healthz, /readyz, /proxies, /config_dump, /status, /metrics). Loopback unless you say otherwise; port 0 picks a free port (logged).",
+        "Where to serve the admin HTTP API (/healthz, /readyz, /proxies, /config_dump, /status, /metrics, /snapshots). Loopback unless you say otherwise; port 0 picks a free port (logged).",
         valueName: "host:port"
     ))
     var adminAddress = "127.0.0.1:19100"
@@ -56,7 +59,13 @@ struct ServeCommand: AsyncParsableCommand {
         let logger = Logger(label: "meridian")
 
         let cache = SnapshotCache()
-        let watcher = ConfigurationWatcher(paths: flags.configPaths, options: flags.options, cache: cache, logger: logger)
+        let history: SnapshotHistory
+        do {
+            history = try SnapshotHistory(stateDirectory: historyFlags.stateDir, limits: historyFlags.limits, cache: cache, logger: logger)
+        } catch {
+            throw ValidationError("--state-dir: \(error)")
+        }
+        let watcher = ConfigurationWatcher(paths: flags.configPaths, options: flags.options, cache: cache, logger: logger, history: history)
         if !watcher.reload() {
             // Stay up: proxies get their configuration as soon as the files are fixed.
             logger.error("the configuration is invalid; serving nothing until it is fixed")
@@ -70,7 +79,7 @@ struct ServeCommand: AsyncParsableCommand {
             var buffer: [UInt8] = []
             registry.emit(into: &buffer)
             return String(decoding: buffer, as: UTF8.self)
-        })
+        }, history: history)
         let admin = AdminServer.application(sources: sources, host: adminHost, port: adminPort, logger: Logger(label: "meridian.admin")) { bound in
             logger.info("serving the admin API", metadata: ["address": "\(adminHost):\(bound)"])
         }
@@ -80,6 +89,7 @@ struct ServeCommand: AsyncParsableCommand {
                     .init(service: ConfigurationWatcherService(watcher: watcher, logger: logger)),
                     .init(service: XDSService(server: server)),
                     .init(service: admin),
+                    .init(service: HistoryObservationService(history: history, proxies: server.proxies)),
                 ],
                 gracefulShutdownSignals: [.sigterm, .sigint],
                 logger: logger

@@ -1,3 +1,5 @@
+import ContentDigest
+
 /// Everything loaded from a set of manifests: typed resources, ignored documents and errors.
 ///
 /// Resources appear in input order: by file, then by document. A document with any error
@@ -40,6 +42,8 @@ public struct LoadedConfiguration: Sendable {
     public var errors: [LoadError] = []
     /// The files that were read, in the order they were loaded.
     public var files: [String] = []
+    /// Content digests of the files read and of each loaded object (snapshot history's changes).
+    public var digests = InputDigests()
 
     /// Creates an empty configuration.
     public init() {}
@@ -176,13 +180,14 @@ struct ConfigurationAccumulator {
     mutating func add(_ source: ManifestSource) {
         register(file: source.name)
         configuration.files.append(source.name)
+        configuration.digests.files[source.name] = SHA256Digest.hex(of: source.bytes)
         guard source.bytes.count <= limits.maxFileSize else {
             add(fileError: ManifestFileReader.tooLarge(source.name, size: source.bytes.count, limit: limits.maxFileSize))
             return
         }
         fileErrors = ErrorBudget(limit: limits.maxErrorsPerFile, scope: .file)
         let streamError = YAMLDocumentParser.parse(source.bytes, fileName: source.name, limits: limits) { document in
-            add(DocumentDecoder.decode(document, limits: limits))
+            add(DocumentDecoder.decode(document, limits: limits), document: document)
             // A file with this many errors is not worth reading on, and reading on could
             // cost as much again for nothing but a count.
             return !fileErrors.isExhausted || fileErrors.omitted == 0
@@ -200,7 +205,7 @@ struct ConfigurationAccumulator {
         configuration.errors.append(contentsOf: fileErrors.errors.map(\.setAside))
     }
 
-    private mutating func add(_ outcome: DocumentOutcome) {
+    private mutating func add(_ outcome: DocumentOutcome, document: YAMLDocument) {
         switch outcome {
         case .invalid(let errors):
             errors.forEach { fileErrors.add($0) }
@@ -226,6 +231,7 @@ struct ConfigurationAccumulator {
                 return
             }
             firstNameLocation[key] = nameLocation
+            configuration.digests.objects["\(kind) \(displayName)"] = InputDigests.digest(of: document.root)
             switch resource {
             case .gatewayClass(let value): configuration.gatewayClasses.append(value)
             case .gateway(let value): configuration.gateways.append(value)

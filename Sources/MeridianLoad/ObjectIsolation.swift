@@ -61,6 +61,9 @@ extension LoadedConfiguration {
             let key = LoadedKind.key(kind.kind, namespace, name)
             guard !present.contains(key), kind.copy(namespace, name, previous, &self) else { return false }
             present.insert(key)
+            // The last good version's content is what is served, so it is what history compares.
+            let digestKey = InputDigests.objectKey(kind: kind.kind, namespace: namespace, name: name)
+            digests.objects[digestKey] = previous.digests.objects[digestKey]
             return true
         }
         var kept: [RejectedObject] = []

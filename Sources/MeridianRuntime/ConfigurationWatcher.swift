@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import MeridianHistory
 import MeridianServe
 import MeridianTranslate
 import Synchronization
@@ -46,6 +47,9 @@ public final class ConfigurationWatcher: Sendable {
     private let options: TranslationOptions
     private let cache: SnapshotCache
     private let logger: Logger
+    /// Records every valid build and keeps pinned groups on their pinned snapshot; without
+    /// it, each valid build is simply served.
+    private let history: SnapshotHistory?
     private let lastBuild = Mutex<ConfigurationBuild?>(nil)
     private let lastAttempt = Mutex<ConfigurationBuild?>(nil)
     private let metrics = PipelineMetrics()
@@ -53,11 +57,14 @@ public final class ConfigurationWatcher: Sendable {
     /// that load differs from it, so `run` never mistakes it for what was loaded.
     private let lastLoadedFiles = Mutex<FileSetFingerprint?>(nil)
 
-    public init(paths: [String], options: TranslationOptions, cache: SnapshotCache, logger: Logger) {
+    public init(paths: [String], options: TranslationOptions, cache: SnapshotCache, logger: Logger, history: SnapshotHistory? = nil) {
         self.paths = paths
         self.options = options
         self.cache = cache
         self.logger = logger
+        self.history = history
+        // A rollback or unpin changes what is served without a reload.
+        history?.onPublish { [metrics] served in metrics.recordServed(served) }
     }
 
     /// The last build that was valid and is being served.
@@ -72,8 +79,8 @@ public final class ConfigurationWatcher: Sendable {
         lastLoadedFiles.withLock { $0 = FileSetFingerprint(paths: paths) }
         let build = ConfigurationPipeline.build(paths: paths, options: options, previous: servedBuild?.loaded)
         lastAttempt.withLock { $0 = build }
-        metrics.record(build, served: build.isServable)
         guard build.isServable else {
+            metrics.record(build, served: nil)
             for line in StatusReport.errorLines(build) {
                 logger.error(servedBuild == nil ? "invalid configuration" : "invalid configuration, still serving the last good snapshot", metadata: ["error": "\(line)"])
             }
@@ -95,9 +102,17 @@ public final class ConfigurationWatcher: Sendable {
         for line in StatusReport.problemLines(build) {
             logger.notice("not everything is served", metadata: ["status": "\(line)"])
         }
-        cache.setSnapshots(build.snapshots)
+        let served: [String: Snapshot]
+        if let history {
+            served = history.record(build.snapshots, inputs: build.loaded.digests)
+        } else {
+            cache.setSnapshots(build.snapshots)
+            served = build.snapshots
+        }
         lastBuild.withLock { $0 = build }
-        for (group, snapshot) in build.snapshots.sorted(by: { $0.key < $1.key }) {
+        // What is served, which for a pinned group is not this build's snapshot.
+        metrics.record(build, served: served)
+        for (group, snapshot) in served.sorted(by: { $0.key < $1.key }) {
             logger.info("serving snapshot", metadata: ["group": "\(group)", "version": "\(snapshot.version)", "resources": "\(snapshot.resourceCount)"])
         }
         return true

@@ -7,11 +7,7 @@ public enum ConfigDump {
     /// are redacted, as Envoy redacts them.
     public static func render(_ snapshot: Snapshot) -> JSONValue {
         let version = JSONValue.string(snapshot.version)
-        func rendered(_ resource: XDSResource) -> JSONValue {
-            let body = ProtobufJSON.render(typeURL: resource.type.typeURL, bytes: resource.message.bytes) ?? .object([])
-            guard case .object(let members) = body else { return body }
-            return .object([("@type", .string(resource.type.typeURL))] + members)
-        }
+        let rendered = typed
         let listeners = (snapshot.resources[.listener] ?? []).map { resource in
             JSONValue.object([
                 ("name", .string(resource.name)),
@@ -37,6 +33,19 @@ public enum ConfigDump {
             .object([("@type", .string("type.googleapis.com/envoy.admin.v3.RoutesConfigDump")), ("dynamic_route_configs", .array(routes))]),
             .object([("@type", .string("type.googleapis.com/envoy.admin.v3.SecretsConfigDump")), ("dynamic_active_secrets", .array(secrets))]),
         ]))])
+    }
+
+    /// One resource as its config dump section shows it (`@type` first; a Secret's private
+    /// key redacted), for comparing two versions resource by resource.
+    public static func render(resource: XDSResource) -> JSONValue {
+        resource.type == .secret ? redacted(typed(resource)) : typed(resource)
+    }
+
+    /// A resource's JSON with its `@type` first, as Envoy's dump shows it.
+    private static func typed(_ resource: XDSResource) -> JSONValue {
+        let body = ProtobufJSON.render(typeURL: resource.type.typeURL, bytes: resource.message.bytes) ?? .object([])
+        guard case .object(let members) = body else { return body }
+        return .object([("@type", .string(resource.type.typeURL))] + members)
     }
 
     /// The `@type` of the config dump section that holds resources of `type`.

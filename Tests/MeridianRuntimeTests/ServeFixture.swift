@@ -4,6 +4,7 @@ import MeridianRuntime
 import MeridianServe
 import MeridianTestSupport
 import MeridianTranslate
+import Synchronization
 
 /// `meridian serve` (the real binary) on a temporary configuration directory,
 /// a real Envoy bootstrapped by `meridian bootstrap`'s generator, and loopback backends.
@@ -17,7 +18,12 @@ final class ServeFixture: Sendable {
     let listenerPort: Int
     /// A second free port, for an HTTPS listener when the test's Gateway has one.
     let tlsPort: Int
-    let meridian: ChildProcess
+    /// `serve`'s `--state-dir` (snapshot history), when the test asked for one.
+    let stateDirectory: URL?
+    private let serveArguments: [String]
+    private let serveProcess: Mutex<(process: ChildProcess, starts: Int)>
+    /// The running `serve` (the latest one, after `restartMeridian`).
+    var meridian: ChildProcess { serveProcess.withLock { $0.process } }
     let envoy: EnvoyProcess
     /// The port of the bootstrap's `/stats/prometheus` listener (`statsListener: true`), else nil.
     let statsPort: Int?
@@ -50,7 +56,9 @@ final class ServeFixture: Sendable {
         gateway: ((_ listenerPort: Int, _ tlsPort: Int) -> String)? = nil,
         files: [String: String] = [:],
         statsListener: Bool = false,
-        routeStatistics: Bool = true
+        routeStatistics: Bool = true,
+        keepsHistory: Bool = false,
+        serveArguments extraArguments: [String] = []
     ) async throws {
         directory = try RepositoryPaths.makeScratchDirectory(label)
         configDirectory = directory.appendingPathComponent("config")
@@ -71,14 +79,12 @@ final class ServeFixture: Sendable {
             try text.write(to: configDirectory.appendingPathComponent(name), atomically: true, encoding: .utf8)
         }
 
-        meridian = try ChildProcess(
-            executable: try Self.meridianBinary,
-            arguments: [
-                "serve", "--config", configDirectory.path, "--xds-address", "127.0.0.1:\(xdsPort)", "--admin-address", "127.0.0.1:\(adminPort)",
-                "--listener-address", "127.0.0.1", "--log-level", "debug",
-            ],
-            logFile: directory.appendingPathComponent("meridian.log")
-        )
+        stateDirectory = keepsHistory ? directory.appendingPathComponent("state") : nil
+        serveArguments = [
+            "serve", "--config", configDirectory.path, "--xds-address", "127.0.0.1:\(xdsPort)", "--admin-address", "127.0.0.1:\(adminPort)",
+            "--listener-address", "127.0.0.1", "--log-level", "debug",
+        ] + (stateDirectory.map { ["--state-dir", $0.path] } ?? []) + extraArguments
+        serveProcess = Mutex((try ChildProcess(executable: try Self.meridianBinary, arguments: serveArguments, logFile: directory.appendingPathComponent("meridian.log")), 1))
         var bootstrap = EnvoyBootstrap(xdsHost: "127.0.0.1", xdsPort: xdsPort, proxyGroup: Self.group, nodeID: "envoy-\(label)", adminPort: 0)
         bootstrap.routeStatistics = routeStatistics
         if statsListener {
@@ -176,6 +182,22 @@ final class ServeFixture: Sendable {
     }
 
     var meridianLog: String { meridian.output }
+
+    /// Stops `serve` (SIGTERM, or SIGKILL when `kill`) and starts it again with the same
+    /// arguments; Envoy stays up and reconnects. Each run logs to its own file.
+    func restartMeridian(kill: Bool = false) throws {
+        try serveProcess.withLock { current in
+            if kill {
+                Glibc.kill(current.process.processIdentifier, SIGKILL)
+                _ = current.process.waitForExit(timeout: 10)
+            } else {
+                current.process.stop()
+            }
+            current.starts += 1
+            let log = directory.appendingPathComponent("meridian-\(current.starts).log")
+            current.process = try ChildProcess(executable: try Self.meridianBinary, arguments: serveArguments, logFile: log)
+        }
+    }
 
     func stop() {
         envoy.stop()
