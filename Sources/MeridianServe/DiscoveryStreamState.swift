@@ -35,6 +35,13 @@ public struct DiscoveryStreamState: Sendable {
     private struct TypeState: Sendable {
         var subscribedNames: Set<String> = []
         var wildcard = false
+        /// The legacy wildcard of LDS and CDS: the first request named nothing. It lasts while
+        /// requests keep naming nothing; once the proxy names resources, an empty list means
+        /// none (the xDS protocol's "unsubscribe from all"), and only `*` means every one.
+        var legacyWildcard = false
+        /// The version the proxy presented in its first request on this stream (a reconnect):
+        /// what it holds, for a type whose content the version alone determines.
+        var presentedVersion: String?
         var lastNonce: String?
         var lastVersion: String?
         /// What the proxy holds for this type after our last response (name → bytes).
@@ -75,16 +82,18 @@ public struct DiscoveryStreamState: Sendable {
 
         let previousNames = state.subscribedNames
         let wasWildcard = state.wildcard
-        state.wildcard = type.isFullState && (request.resourceNames.isEmpty || request.resourceNames.contains("*"))
+        if isFirst {
+            state.legacyWildcard = type.isFullState && request.resourceNames.isEmpty
+            state.presentedVersion = request.versionInfo.isEmpty ? nil : request.versionInfo
+        } else if !request.resourceNames.isEmpty {
+            state.legacyWildcard = false
+        }
+        state.wildcard = type.isFullState && (request.resourceNames.contains("*") || (request.resourceNames.isEmpty && state.legacyWildcard))
         state.subscribedNames = Set(request.resourceNames.filter { $0 != "*" })
         let newlyRequested = !state.subscribedNames.subtracting(previousNames).isEmpty || (state.wildcard && !wasWildcard)
-
-        if isFirst, let snapshot, !request.versionInfo.isEmpty, request.versionInfo == snapshot.version {
-            // A reconnect presenting the current version: the proxy already holds this content.
-            state.sent = content(of: type, state: state, in: snapshot)
-            state.lastVersion = snapshot.version
-        }
         types[type] = state
+        if let snapshot { adoptPresentedVersion(type, snapshot: snapshot) }
+        state = types[type]!
 
         guard let snapshot, isFirst || newlyRequested, let response = respond(type, snapshot: snapshot, force: true) else {
             return (outcome, [])
@@ -103,6 +112,7 @@ public struct DiscoveryStreamState: Sendable {
         var responses: [Response] = []
         var rewarming: Set<String> = []
         for type in types.keys.sorted() {
+            adoptPresentedVersion(type, snapshot: snapshot)
             let previous = types[type]?.sent ?? [:]
             let force = !rewarming.isEmpty && type == .endpoint && !rewarming.isDisjoint(with: types[type]?.subscribedNames ?? [])
             guard let response = respond(type, snapshot: snapshot, force: force) else { continue }
@@ -116,6 +126,19 @@ public struct DiscoveryStreamState: Sendable {
         return responses
     }
 
+    /// A reconnecting proxy that presented the version now served, for a wildcard type (LDS,
+    /// CDS: the version alone determines the content), already holds it: nothing is resent,
+    /// whether the snapshot was there when it connected or arrives later (a restart on
+    /// invalid files, fixed to the same content). For types requested by name (RDS, EDS, SDS)
+    /// the presented version does not say which names the proxy holds, so they are sent.
+    private mutating func adoptPresentedVersion(_ type: ResourceType, snapshot: Snapshot) {
+        guard var state = types[type], state.lastNonce == nil, state.sent == nil, state.wildcard,
+              let presented = state.presentedVersion, presented == snapshot.version else { return }
+        state.sent = content(of: type, state: state, in: snapshot)
+        state.lastVersion = snapshot.version
+        types[type] = state
+    }
+
     /// What the proxy should hold for `type`: the digests of the resources it subscribes to.
     private func content(of type: ResourceType, state: TypeState, in snapshot: Snapshot) -> [String: ResourceDigest] {
         let all = snapshot.digests[type] ?? [:]
@@ -127,6 +150,8 @@ public struct DiscoveryStreamState: Sendable {
     /// seen this version; never one that repeats exactly what the proxy rejected.
     private mutating func respond(_ type: ResourceType, snapshot: Snapshot, force: Bool) -> Response? {
         guard var state = types[type] else { return nil }
+        // Nothing subscribed (every name unsubscribed, or none asked yet): nothing to send.
+        if !state.wildcard, state.subscribedNames.isEmpty { return nil }
         let content = content(of: type, state: state, in: snapshot)
         if !type.isFullState, content.isEmpty { return nil }
         if content == state.rejected { return nil }
