@@ -107,21 +107,44 @@ public struct DiscoveryStreamState: Sendable {
     /// Envoy re-warms every cluster it receives a change for and finishes warming
     /// only when that cluster's ClusterLoadAssignment arrives again, changed or
     /// not; so a cluster push also re-sends the load assignments it refers to.
+    ///
+    /// Clusters the snapshot removes leave last: the first CDS response keeps them (added and
+    /// changed clusters go out at once), and a second one, after the listeners and route
+    /// tables that stop naming them, removes them. Envoy applies an ADS stream's responses in
+    /// order, so no route points at a missing cluster in between (a 503 otherwise).
     public mutating func update(_ snapshot: Snapshot) -> [Response] {
+        let previousSnapshot = self.snapshot
         self.snapshot = snapshot
         var responses: [Response] = []
         var rewarming: Set<String> = []
+        var removedClusters: [XDSResource] = []
         for type in types.keys.sorted() {
             adoptPresentedVersion(type, snapshot: snapshot)
             let previous = types[type]?.sent ?? [:]
             let force = !rewarming.isEmpty && type == .endpoint && !rewarming.isDisjoint(with: types[type]?.subscribedNames ?? [])
-            guard let response = respond(type, snapshot: snapshot, force: force) else { continue }
-            responses.append(response)
+            guard var response = respond(type, snapshot: snapshot, force: force) else { continue }
             if type == .cluster {
                 for resource in response.resources where previous[resource.name] != snapshot.digests[.cluster]?[resource.name] {
                     rewarming.formUnion(resource.references.filter { $0.type == .endpoint }.map(\.name))
                 }
+                if let previousSnapshot {
+                    let kept = Set(response.resources.map(\.name))
+                    removedClusters = previous.keys.filter { !kept.contains($0) }.sorted().compactMap { previousSnapshot.resource(.cluster, named: $0) }
+                    response.resources = (response.resources + removedClusters).sorted { $0.name < $1.name }
+                }
             }
+            responses.append(response)
+        }
+        if !removedClusters.isEmpty, responses.count > 1 {
+            // The removal itself: the exact new state, after everything that stopped using them.
+            nonceCounter += 1
+            let nonce = String(nonceCounter)
+            types[.cluster]?.lastNonce = nonce
+            let resources = responses[0].resources.filter { resource in !removedClusters.contains { $0.name == resource.name } }
+            responses.append(Response(type: .cluster, version: snapshot.version, nonce: nonce, resources: resources))
+        } else if !removedClusters.isEmpty {
+            // Nothing else changed: nothing referred to them; one response removes them.
+            responses[0].resources.removeAll { resource in removedClusters.contains { $0.name == resource.name } }
         }
         return responses
     }
