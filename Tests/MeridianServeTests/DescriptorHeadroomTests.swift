@@ -30,17 +30,22 @@ struct DescriptorHeadroomTests {
         return (client, false, nil)
     }
 
-    @Test("near the descriptor limit new streams get RESOURCE_EXHAUSTED; once descriptors are free a new proxy syncs within 2 s")
+    @Test("near the descriptor limit new streams get RESOURCE_EXHAUSTED; once descriptors are free a new proxy syncs within 2 s",
+          .enabled(if: DescriptorLimits.current().hard >= 4_096, "holds 500 descriptors at once"))
     func refusesNearTheLimit() async throws {
-        // A limit 80 descriptors above what the test process holds now, rather than a lowered
+        // As serve does; the files held below must stay far from the real limit.
+        DescriptorLimits.raiseSoftToHard()
+        // A limit 300 descriptors above what the test process holds now, rather than a lowered
         // RLIMIT_NOFILE: other suites run in this process at the same time, and a real EMFILE
         // would hurt them. Descriptors are then taken with real open files: gRPC core shares
         // one connection among all of this process's channels to the same address, so clients
-        // here cannot use up descriptors the way a fleet of proxies does.
+        // here cannot use up descriptors the way a fleet of proxies does. The files held go far
+        // past the limit, so the other suites opening and closing descriptors meanwhile (Envoys,
+        // backends) cannot move the count back under it.
         let base = DescriptorLimits.openCount()
         var configuration = GRPCServer.Configuration()
         configuration.descriptorHeadroom = 20
-        configuration.descriptorLimitOverride = base + 80
+        configuration.descriptorLimitOverride = base + 300
         let server = XDSServer(cache: SnapshotCache(unmatchedProxyPolicy: .none), configuration: configuration)
         let port = try server.start(address: "127.0.0.1:0")
         let snapshot = try SampleConfigurations.snapshot(SampleConfigurations.singleBackend(
@@ -54,9 +59,10 @@ struct DescriptorHeadroomTests {
             clients.append(attempt.client)
         }
 
-        // 70 more descriptors: 10 short of the limit, well inside the 20 kept free.
-        var held = (0..<70).compactMap { _ in FileHandle(forReadingAtPath: "/dev/null") }
-        #expect(held.count == 70)
+        // 500 more descriptors: 200 past the planned limit, far from the real one (the test
+        // process runs with the hard limit, 20,000 on the project machine).
+        var held = (0..<500).compactMap { _ in FileHandle(forReadingAtPath: "/dev/null") }
+        #expect(held.count == 500)
         try await Task.sleep(for: .milliseconds(150))
         for id in 5..<10 {
             let attempt = try await Self.subscribe(port: port, id: id)
@@ -64,7 +70,7 @@ struct DescriptorHeadroomTests {
             #expect(attempt.refusal?.code == .resourceExhausted, "refused with \(String(describing: attempt.refusal))")
             clients.append(attempt.client)
         }
-        print("figure: headroom 20 of a limit 80 above the start, 70 descriptors taken: \(server.refusedStreamCount) streams refused")
+        print("figure: headroom 20 of a limit 300 above the start, 500 descriptors taken: \(server.refusedStreamCount) streams refused")
         #expect(server.refusedStreamCount == 5)
         #expect(server.proxies.proxies.count == 5, "a refused stream never reaches the registry")
 
