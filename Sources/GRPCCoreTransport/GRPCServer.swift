@@ -39,7 +39,7 @@ public final class GRPCServer: Sendable {
         public var keepaliveTimeout: Duration? = .seconds(10)
         /// Client PINGs closer together than this (without data) are strikes.
         public var minClientPingInterval: Duration? = .seconds(10)
-        /// Strikes before the server sends GOAWAY ENHANCE_YOUR_CALM; nil leaves the default (2).
+        /// Strikes tolerated: one more sends GOAWAY ENHANCE_YOUR_CALM; nil leaves the default (2).
         public var maxPingStrikes: Int? = 2
         /// Connections get GOAWAY after this age (gRPC core adds ±10% jitter), so a fleet
         /// spreads over replicas again; nil means no limit.

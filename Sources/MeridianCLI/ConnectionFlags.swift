@@ -9,7 +9,7 @@ struct ConnectionFlags: ParsableArguments {
     @Option(help: ArgumentHelp("Drop a connection whose ping is not answered within this many seconds; its proxy leaves /proxies.", valueName: "seconds"))
     var keepaliveTimeout = 10
 
-    @Option(help: ArgumentHelp("Proxies may ping at most this often without data; faster pings are strikes, and 2 strikes end the connection (GOAWAY ENHANCE_YOUR_CALM).", valueName: "seconds"))
+    @Option(help: ArgumentHelp("Proxies may ping at most this often without data; faster pings are strikes, and the third strike ends the connection (GOAWAY ENHANCE_YOUR_CALM); 0: gRPC core's 5 minutes.", valueName: "seconds"))
     var minClientPingInterval = 10
 
     @Option(help: ArgumentHelp("Send GOAWAY to a connection after this many seconds (±10% jitter from gRPC core), so proxies spread over replicas again; 0: never.", valueName: "seconds"))

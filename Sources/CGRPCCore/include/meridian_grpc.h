@@ -51,7 +51,7 @@ typedef struct {
     /// Shortest interval between client PINGs without data before a strike
     /// (GRPC_ARG_HTTP2_MIN_RECV_PING_INTERVAL_WITHOUT_DATA_MS).
     int min_client_ping_interval_ms;
-    /// Strikes before GOAWAY ENHANCE_YOUR_CALM (GRPC_ARG_HTTP2_MAX_PING_STRIKES); negative: default.
+    /// Strikes tolerated, one more sends GOAWAY ENHANCE_YOUR_CALM (GRPC_ARG_HTTP2_MAX_PING_STRIKES); negative: default.
     int max_ping_strikes;
     /// GOAWAY after this connection age, ±10% jitter added by gRPC core (GRPC_ARG_MAX_CONNECTION_AGE_MS).
     int max_connection_age_ms;
