@@ -97,6 +97,7 @@ let package = Package(
             name: "MeridianCLI",
             dependencies: [
                 "MeridianRuntime", "MeridianTranslate", "MeridianServe", "MeridianAdmin", "MeridianExplain", "MeridianHistory", "EnvoyAPI",
+                "GRPCCoreTransport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

@@ -66,9 +66,38 @@ static grpc_channel_args message_size_args(int max_receive_message_bytes, grpc_a
     return args;
 }
 
-grpc_server *mgrpc_server_create(int max_receive_message_bytes) {
-    grpc_arg storage[2];
-    grpc_channel_args args = message_size_args(max_receive_message_bytes, storage);
+static void add_integer_arg(grpc_arg *storage, size_t *count, const char *key, int value) {
+    memset(&storage[*count], 0, sizeof(grpc_arg));
+    storage[*count].type = GRPC_ARG_INTEGER;
+    storage[*count].key = (char *)key;
+    storage[*count].value.integer = value;
+    (*count)++;
+}
+
+grpc_server *mgrpc_server_create(const mgrpc_server_options *options) {
+    grpc_arg storage[12];
+    size_t count = 0;
+    add_integer_arg(storage, &count, GRPC_ARG_MAX_RECEIVE_MESSAGE_LENGTH, options->max_receive_message_bytes);
+    add_integer_arg(storage, &count, GRPC_ARG_MAX_SEND_MESSAGE_LENGTH, -1);
+    if (options->keepalive_time_ms > 0) {
+        add_integer_arg(storage, &count, GRPC_ARG_KEEPALIVE_TIME_MS, options->keepalive_time_ms);
+        // An idle ADS stream carries no data for hours: keep pinging it,
+        // or gRPC core stops after two pings and a dead proxy is never noticed.
+        add_integer_arg(storage, &count, GRPC_ARG_HTTP2_MAX_PINGS_WITHOUT_DATA, 0);
+        add_integer_arg(storage, &count, GRPC_ARG_KEEPALIVE_PERMIT_WITHOUT_CALLS, 1);
+    }
+    if (options->keepalive_timeout_ms > 0)
+        add_integer_arg(storage, &count, GRPC_ARG_KEEPALIVE_TIMEOUT_MS, options->keepalive_timeout_ms);
+    if (options->min_client_ping_interval_ms > 0)
+        add_integer_arg(storage, &count, GRPC_ARG_HTTP2_MIN_RECV_PING_INTERVAL_WITHOUT_DATA_MS,
+                        options->min_client_ping_interval_ms);
+    if (options->max_ping_strikes >= 0)
+        add_integer_arg(storage, &count, GRPC_ARG_HTTP2_MAX_PING_STRIKES, options->max_ping_strikes);
+    if (options->max_connection_age_ms > 0)
+        add_integer_arg(storage, &count, GRPC_ARG_MAX_CONNECTION_AGE_MS, options->max_connection_age_ms);
+    if (options->max_connection_age_grace_ms > 0)
+        add_integer_arg(storage, &count, GRPC_ARG_MAX_CONNECTION_AGE_GRACE_MS, options->max_connection_age_grace_ms);
+    grpc_channel_args args = { count, storage };
     return grpc_server_create(&args, NULL);
 }
 

@@ -127,6 +127,9 @@ public final class ClientStream: Sendable {
         mgrpc_call_cancel(call.pointer)
     }
 
+    /// The status the call ended with, or nil while it is open.
+    public var endedStatus: GRPCStatus? { finalStatus.withLock { $0.status } }
+
     /// Waits for the status the call ended with.
     public func status() async -> GRPCStatus {
         await withCheckedContinuation { continuation in

@@ -18,6 +18,34 @@ public final class GRPCServer: Sendable {
         public var pendingAcceptsPerQueue: Int = 8
         /// The largest message accepted from a client.
         public var maxReceiveMessageBytes: Int = 16 << 20
+        /// How idle and old connections are treated.
+        public var connections = ConnectionPolicy()
+        /// Descriptors kept free: a new call is refused with RESOURCE_EXHAUSTED while fewer than
+        /// this many, or 5% of the soft limit if more, remain. The client retries (Envoy backs off
+        /// and retries its ADS stream), and the process never reaches EMFILE from its own calls.
+        public var descriptorHeadroom: Int = 64
+        /// The soft descriptor limit to plan against; nil reads RLIMIT_NOFILE. Tests set a small
+        /// one rather than lowering the limit of a whole test process.
+        public var descriptorLimitOverride: Int?
+
+        public init() {}
+    }
+
+    /// Keepalive and maximum connection age, as gRPC core channel arguments.
+    public struct ConnectionPolicy: Sendable {
+        /// The server PINGs a connection idle this long; nil leaves gRPC core's default (2 h).
+        public var keepaliveTime: Duration? = .seconds(30)
+        /// A PING unanswered this long closes the connection (and ends its streams).
+        public var keepaliveTimeout: Duration? = .seconds(10)
+        /// Client PINGs closer together than this (without data) are strikes.
+        public var minClientPingInterval: Duration? = .seconds(10)
+        /// Strikes tolerated: one more sends GOAWAY ENHANCE_YOUR_CALM; nil leaves the default (2).
+        public var maxPingStrikes: Int? = 2
+        /// Connections get GOAWAY after this age (gRPC core adds ±10% jitter), so a fleet
+        /// spreads over replicas again; nil means no limit.
+        public var maxConnectionAge: Duration? = nil
+        /// How long streams may continue after that GOAWAY before the connection closes.
+        public var maxConnectionAgeGrace: Duration? = nil
 
         public init() {}
     }
@@ -44,16 +72,20 @@ public final class GRPCServer: Sendable {
         var streams: [ObjectIdentifier: ServerStream] = [:]
         var handlerTasks: [ObjectIdentifier: Task<Void, Never>] = [:]
         var acceptedCount = 0
+        var refusedCount = 0
     }
 
     private let configuration: Configuration
     private let handlers: [String: Handler]
     private let state = Mutex(State())
+    private let budget: DescriptorBudget
 
     /// Creates a server for the given methods, keyed by full method path.
     public init(configuration: Configuration = Configuration(), handlers: [String: Handler]) {
         self.configuration = configuration
         self.handlers = handlers
+        let override = configuration.descriptorLimitOverride
+        budget = DescriptorBudget(headroom: configuration.descriptorHeadroom, limit: { override ?? DescriptorLimits.current().soft })
     }
 
     /// Binds `address` (such as `127.0.0.1:18000`, or port 0 for any) and starts serving.
@@ -61,7 +93,8 @@ public final class GRPCServer: Sendable {
     @discardableResult
     public func start(address: String) throws(TransportError) -> Int {
         let queues = (0..<max(1, configuration.completionQueueCount)).map { CompletionQueue(name: "grpc-cq-\($0)") }
-        let server = CoreServer(pointer: mgrpc_server_create(Int32(clamping: configuration.maxReceiveMessageBytes))!)
+        var options = Self.coreOptions(configuration)
+        let server = CoreServer(pointer: mgrpc_server_create(&options)!)
         for queue in queues { mgrpc_server_register_cq(server.pointer, queue.pointer) }
         let port = Int(mgrpc_server_add_insecure_port(server.pointer, address))
         guard port > 0 else {
@@ -93,6 +126,27 @@ public final class GRPCServer: Sendable {
     /// The number of calls accepted since start.
     public var acceptedStreamCount: Int { state.withLock { $0.acceptedCount } }
 
+    /// The number of calls refused with RESOURCE_EXHAUSTED for want of descriptor headroom.
+    public var refusedStreamCount: Int { state.withLock { $0.refusedCount } }
+
+    private static func coreOptions(_ configuration: Configuration) -> mgrpc_server_options {
+        func milliseconds(_ duration: Duration?) -> Int32 {
+            guard let duration else { return 0 }
+            let (seconds, attoseconds) = duration.components
+            return Int32(clamping: seconds * 1000 + attoseconds / 1_000_000_000_000_000)
+        }
+        let policy = configuration.connections
+        return mgrpc_server_options(
+            max_receive_message_bytes: Int32(clamping: configuration.maxReceiveMessageBytes),
+            keepalive_time_ms: milliseconds(policy.keepaliveTime),
+            keepalive_timeout_ms: milliseconds(policy.keepaliveTimeout),
+            min_client_ping_interval_ms: milliseconds(policy.minClientPingInterval),
+            max_ping_strikes: policy.maxPingStrikes.map { Int32(clamping: $0) } ?? -1,
+            max_connection_age_ms: milliseconds(policy.maxConnectionAge),
+            max_connection_age_grace_ms: milliseconds(policy.maxConnectionAgeGrace)
+        )
+    }
+
     private func acceptNextCall(server: CoreServer, queue: CompletionQueue) {
         guard let callPointer = mgrpc_call_create() else { return }
         let call = Call(pointer: callPointer)
@@ -115,9 +169,14 @@ public final class GRPCServer: Sendable {
         let stream = ServerStream(call: call)
         let id = ObjectIdentifier(stream)
         let handler = handlers[stream.method]
+        // Admission is decided before the handler runs: a refused call costs no handler, no
+        // registry entry, and is ended at once so its client backs off.
+        let admitted = budget.admit()
         let task = Task { [self] in
             var status = GRPCStatus.ok
-            if let handler {
+            if !admitted {
+                status = GRPCStatus(code: .resourceExhausted, message: "the server is near its file descriptor limit; retry later")
+            } else if let handler {
                 do {
                     try await handler(stream)
                 } catch let error as GRPCStatus {
@@ -139,6 +198,7 @@ public final class GRPCServer: Sendable {
         }
         let shuttingDown = state.withLock { state -> Bool in
             state.acceptedCount += 1
+            if !admitted { state.refusedCount += 1 }
             state.streams[id] = stream
             state.handlerTasks[id] = task
             if case .running = state.lifecycle { return false }

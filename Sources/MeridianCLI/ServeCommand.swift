@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import GRPCCoreTransport
 import Logging
 import MeridianAdmin
 import MeridianHistory
@@ -23,6 +24,8 @@ struct ServeCommand: AsyncParsableCommand {
     @OptionGroup var flags: TranslationFlags
 
     @OptionGroup var historyFlags: HistoryFlags
+
+    @OptionGroup(title: "xDS connections") var connectionFlags: ConnectionFlags
 
     @Option(help: ArgumentHelp("Where to serve ADS.", valueName: "host:port"))
     var xdsAddress = "127.0.0.1:18000"
@@ -57,6 +60,13 @@ struct ServeCommand: AsyncParsableCommand {
             .map { Duration.nanoseconds(Int64($0 * 1e9)) }
         MetricsSystem.bootstrap(factory)
         let logger = Logger(label: "meridian")
+        // Every proxy costs a descriptor; running out makes gRPC core 1.51 stop accepting for
+        // good. Take all the hard limit allows before the first connection.
+        let (before, after) = DescriptorLimits.raiseSoftToHard()
+        logger.info("file descriptor limit", metadata: [
+            "soft": "\(after.soft)", "hard": "\(after.hard)", "softBefore": "\(before.soft)",
+            "headroom": "\(max(connectionFlags.descriptorHeadroom, after.soft / 20))",
+        ])
 
         let cache = SnapshotCache()
         let history: SnapshotHistory
@@ -70,7 +80,7 @@ struct ServeCommand: AsyncParsableCommand {
             // Stay up: proxies get their configuration as soon as the files are fixed.
             logger.error("the configuration is invalid; serving nothing until it is fixed")
         }
-        let server = XDSServer(cache: cache, logger: Logger(label: "meridian.ads"))
+        let server = XDSServer(cache: cache, configuration: connectionFlags.configuration, logger: Logger(label: "meridian.ads"))
         let port = try server.start(address: xdsAddress)
         logger.info("serving ADS", metadata: ["address": "\(xdsAddress)", "port": "\(port)"])
 

@@ -16,6 +16,9 @@ public final class XDSServer: Sendable {
     /// Which proxies are connected, and what each has ACKed or NACKed.
     public var proxies: ProxyStatusRegistry { service.proxies }
 
+    /// ADS streams refused with RESOURCE_EXHAUSTED because descriptors ran short (see `GRPCServer.Configuration.descriptorHeadroom`).
+    public var refusedStreamCount: Int { server.refusedStreamCount }
+
     /// Listens on `address` (such as `127.0.0.1:18000`); returns the bound port.
     @discardableResult
     public func start(address: String) throws(TransportError) -> Int {

@@ -58,6 +58,9 @@ public final class XDSTestClient: Sendable {
     /// The status the server ended the stream with.
     public func status() async -> GRPCStatus { await stream.status() }
 
+    /// The status the stream ended with, or nil while it is open.
+    public var endedStatus: GRPCStatus? { stream.endedStatus }
+
     public func close() async {
         await stream.closeSend()
         _ = await stream.status()

@@ -40,7 +40,26 @@ void mgrpc_cq_shutdown(grpc_completion_queue *cq);
 void mgrpc_cq_destroy(grpc_completion_queue *cq);
 
 /* Server. */
-grpc_server *mgrpc_server_create(int max_receive_message_bytes);
+
+/// How a server treats its connections. A value of 0 or less leaves gRPC core's default.
+typedef struct {
+    int max_receive_message_bytes;
+    /// Server HTTP/2 PING after this much idle time (GRPC_ARG_KEEPALIVE_TIME_MS).
+    int keepalive_time_ms;
+    /// The connection is closed when a PING is not answered within this (GRPC_ARG_KEEPALIVE_TIMEOUT_MS).
+    int keepalive_timeout_ms;
+    /// Shortest interval between client PINGs without data before a strike
+    /// (GRPC_ARG_HTTP2_MIN_RECV_PING_INTERVAL_WITHOUT_DATA_MS).
+    int min_client_ping_interval_ms;
+    /// Strikes tolerated, one more sends GOAWAY ENHANCE_YOUR_CALM (GRPC_ARG_HTTP2_MAX_PING_STRIKES); negative: default.
+    int max_ping_strikes;
+    /// GOAWAY after this connection age, ±10% jitter added by gRPC core (GRPC_ARG_MAX_CONNECTION_AGE_MS).
+    int max_connection_age_ms;
+    /// Time streams keep after that GOAWAY before the connection is closed (GRPC_ARG_MAX_CONNECTION_AGE_GRACE_MS).
+    int max_connection_age_grace_ms;
+} mgrpc_server_options;
+
+grpc_server *mgrpc_server_create(const mgrpc_server_options *options);
 /// Binds an insecure HTTP/2 port; returns the bound port, 0 on failure.
 int mgrpc_server_add_insecure_port(grpc_server *server, const char *address);
 void mgrpc_server_register_cq(grpc_server *server, grpc_completion_queue *cq);
