@@ -131,7 +131,7 @@ public final class AggregatedDiscoveryService: Sendable {
             logger.warning("NACK", metadata: ["type": "\(type)", "version": "\(ClientText.escaped(version))", "kept": "\(ClientText.escaped(kept))", "error": "\(error)"])
         case .subscribed(let type, let names, let presented):
             let shown = names.prefix(16).map { ClientText.escaped($0) } + (names.count > 16 ? ["… \(names.count - 16) more"] : [])
-            logger.debug("subscribed", metadata: ["type": "\(type)", "names": "\(shown)", "presented": "\(ClientText.escaped(presented))"])
+            logger.debug("subscribed", metadata: ["type": "\(type)", "names": "\(shown.joined(separator: ", "))", "presented": "\(ClientText.escaped(presented))"])
         case .staleNonce(let type, let nonce):
             logger.debug("stale nonce ignored", metadata: ["type": "\(type)", "nonce": "\(ClientText.escaped(nonce))"])
         case .unsupportedType(let typeURL):

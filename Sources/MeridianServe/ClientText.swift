@@ -9,7 +9,7 @@ public enum ClientText {
     /// 1,000 rejections in the registry's history then hold at most about 4 MiB of text.
     public static let rejectionMessageLimit = 4_096
 
-    /// How long an identifier (node id, cluster, type URL, resource name, nonce) may be in a log line.
+    /// How many bytes of an identifier (node id, cluster, type URL, resource name, nonce) a log line shows.
     public static let identifierLogLimit = 256
 
     /// The first `maxBytes` bytes of `text`'s UTF-8, cut on a scalar boundary,
@@ -30,7 +30,7 @@ public enum ClientText {
 
     /// `text` with every control character escaped (`\n`, `\r`, `\t`, `\\`,
     /// others as `\u{1b}`), so that it stays on one log line and prints nothing
-    /// the terminal would act on; at most about `limit` characters, then
+    /// the terminal would act on; at most `limit` bytes of UTF-8, then
     /// `… (N more bytes)` counting the input's bytes left out.
     public static func escaped(_ text: String, limit: Int = identifierLogLimit) -> String {
         var output = ""
@@ -39,11 +39,12 @@ public enum ClientText {
         let totalBytes = text.utf8.count
         for scalar in text.unicodeScalars {
             let piece = escape(scalar)
-            if written + piece.count > limit {
+            let width = piece.utf8.count
+            if written + width > limit {
                 return output + "… (\(totalBytes - consumedBytes) more bytes)"
             }
             output += piece
-            written += piece.count
+            written += width
             consumedBytes += UTF8.width(scalar)
         }
         return output

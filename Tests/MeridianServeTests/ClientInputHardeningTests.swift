@@ -80,6 +80,7 @@ struct ClientInputHardeningTests {
     func forgedLogLines() async throws {
         let forged = "\n2026-11-21T14:00:00+0000 error meridian : forged line"
         let node = Node(id: "proxy-1\(forged)\u{1b}[2J\u{1b}[31m", cluster: "\(ADSProtocolTests.group)\r\(forged)\u{7}")
+        _ = try server.cache.setSnapshot(SampleConfigurations.snapshot(ADSProtocolTests.configuration()), for: node.cluster)
         let client = try await XDSTestClient(port: port)
         try await client.send(DiscoveryRequest(node: node, resourceNames: ["a\(forged)", "b\u{1b}]0;title\u{7}"], typeURL: ResourceType.route.typeURL))
         try await client.send(DiscoveryRequest(node: node, typeURL: ResourceType.cluster.typeURL))
