@@ -125,7 +125,7 @@ public final class AggregatedDiscoveryService: Sendable {
     private func log(_ outcome: DiscoveryStreamState.RequestOutcome, logger: Logger) {
         switch outcome {
         case .acknowledged(let type, let version):
-            logger.info("ACK", metadata: ["type": "\(type)", "version": "\(version)"])
+            logger.info("ACK", metadata: ["type": "\(type)", "version": "\(ClientText.escaped(version))"])
         case .rejected(let type, let version, let kept, let message):
             let error = ClientText.escaped(message, limit: ClientText.rejectionMessageLimit)
             logger.warning("NACK", metadata: ["type": "\(type)", "version": "\(ClientText.escaped(version))", "kept": "\(ClientText.escaped(kept))", "error": "\(error)"])
