@@ -156,7 +156,10 @@ let package = Package(
         .testTarget(name: "MeridianEncodeTests", dependencies: ["MeridianEncode", "MeridianTestSupport", "RegexCheck", "TLSCertificates"]),
         .testTarget(
             name: "MeridianServeTests",
-            dependencies: ["MeridianServe", "MeridianEncode", "MeridianIR", "MeridianTestSupport", "EnvoyAPI", "GRPCCoreTransport", "TLSCertificates"]
+            dependencies: [
+                "MeridianServe", "MeridianEncode", "MeridianIR", "MeridianTestSupport", "EnvoyAPI", "GRPCCoreTransport", "TLSCertificates",
+                .product(name: "Logging", package: "swift-log"),
+            ]
         ),
     ]
 )

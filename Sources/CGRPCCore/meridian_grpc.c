@@ -2,6 +2,10 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <errno.h>
+#include <netdb.h>
+#include <unistd.h>
+#include <sys/socket.h>
 #include <grpc/byte_buffer.h>
 #include <grpc/byte_buffer_reader.h>
 #include <grpc/slice.h>
@@ -75,8 +79,12 @@ static void add_integer_arg(grpc_arg *storage, size_t *count, const char *key, i
 }
 
 grpc_server *mgrpc_server_create(const mgrpc_server_options *options) {
-    grpc_arg storage[12];
+    grpc_arg storage[13];
     size_t count = 0;
+    // gRPC core sets SO_REUSEPORT by default, so a second server on a busy
+    // address would bind too and share its connections, silently. Off, the
+    // second bind fails and the second server says so.
+    add_integer_arg(storage, &count, GRPC_ARG_ALLOW_REUSEPORT, 0);
     add_integer_arg(storage, &count, GRPC_ARG_MAX_RECEIVE_MESSAGE_LENGTH, options->max_receive_message_bytes);
     add_integer_arg(storage, &count, GRPC_ARG_MAX_SEND_MESSAGE_LENGTH, -1);
     if (options->keepalive_time_ms > 0) {
@@ -346,4 +354,39 @@ void mgrpc_call_finish_send(mgrpc_call *call) {
         grpc_byte_buffer_destroy(call->send_buffer);
         call->send_buffer = NULL;
     }
+}
+
+// gRPC core reports a failed bind as port 0, without the reason. Binding the
+// same address once more, without SO_REUSEADDR or SO_REUSEPORT, tells whether
+// another socket holds it, so the error can say "in use".
+int mgrpc_address_bind_errno(const char *address) {
+    char host[256];
+    const char *colon = strrchr(address, ':');
+    if (colon == NULL || (size_t)(colon - address) >= sizeof(host)) return EINVAL;
+    size_t host_length = (size_t)(colon - address);
+    memcpy(host, address, host_length);
+    host[host_length] = 0;
+    char *start = host;
+    if (host_length >= 2 && host[0] == '[' && host[host_length - 1] == ']') {
+        host[host_length - 1] = 0;
+        start = host + 1;
+    }
+    struct addrinfo hints;
+    memset(&hints, 0, sizeof(hints));
+    hints.ai_family = AF_UNSPEC;
+    hints.ai_socktype = SOCK_STREAM;
+    hints.ai_flags = AI_PASSIVE;
+    struct addrinfo *found = NULL;
+    if (getaddrinfo(*start ? start : NULL, colon + 1, &hints, &found) != 0) return EINVAL;
+    int result = 0;
+    for (struct addrinfo *each = found; each != NULL; each = each->ai_next) {
+        int fd = socket(each->ai_family, each->ai_socktype | SOCK_CLOEXEC, each->ai_protocol);
+        if (fd < 0) { result = errno; continue; }
+        int failed = bind(fd, each->ai_addr, each->ai_addrlen);
+        int error = errno;
+        close(fd);
+        if (failed != 0) { result = error; if (error == EADDRINUSE) break; }
+    }
+    freeaddrinfo(found);
+    return result;
 }

@@ -74,7 +74,14 @@ public struct DiscoveryRequest: Sendable, Hashable {
             )
         }
         resourceNames = ProtobufWire.strings(message.resource_names, count: message.n_resource_names)
-        typeURL = ProtobufWire.string(message.type_url)
+        // The type URL decides what is served, so it is taken byte for byte from
+        // the wire: protobuf-c's NUL-terminated copy would drop anything after an
+        // embedded NUL. proto3 strings must be UTF-8; anything else is refused.
+        let typeURLBytes = ProtobufFieldBytes.last(field: 4, in: bytes) ?? []
+        guard let exactTypeURL = String(validating: typeURLBytes, as: UTF8.self) else {
+            throw WireFormatError("type_url is not valid UTF-8 (\(typeURLBytes.count) bytes)")
+        }
+        typeURL = exactTypeURL
         responseNonce = ProtobufWire.string(message.response_nonce)
         errorDetail = message.error_detail.map {
             ErrorDetail(code: $0.pointee.code, message: ProtobufWire.string($0.pointee.message))

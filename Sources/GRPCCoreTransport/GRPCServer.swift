@@ -1,4 +1,5 @@
 import CGRPCCore
+import Glibc
 import Synchronization
 
 /// A gRPC server on gRPC C core that serves bidirectional-streaming methods.
@@ -100,6 +101,10 @@ public final class GRPCServer: Sendable {
         guard port > 0 else {
             mgrpc_server_destroy(server.pointer)
             for queue in queues { Task { await queue.shutdown() } }
+            // SO_REUSEPORT is off (see mgrpc_server_create), so a busy address fails here.
+            if mgrpc_address_bind_errno(address) == EADDRINUSE {
+                throw TransportError(code: .addressInUse, message: "address \(address) is in use")
+            }
             throw TransportError(code: .bindFailed, message: "cannot listen on \(address)")
         }
         let alreadyStarted = state.withLock { state -> Bool in

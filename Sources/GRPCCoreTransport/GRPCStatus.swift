@@ -38,6 +38,8 @@ public struct GRPCStatus: Error, Sendable, Hashable, CustomStringConvertible {
 public struct TransportError: Error, Sendable, CustomStringConvertible {
     public enum Code: String, Sendable {
         case bindFailed
+        /// Another socket listens on the address (a second server on it, say).
+        case addressInUse
         case alreadyStarted
         case notRunning
         case callCreationFailed

@@ -46,16 +46,17 @@ enum ProxyRoutes {
     }
 
     /// `istioctl proxy-status`'s table: one row per proxy, one column per type, then the NACKs.
+    /// What the proxies sent is escaped (`ClientText`): this text goes to a terminal.
     static func table(_ proxies: [ProxyStatusRegistry.Proxy]) -> String {
         guard !proxies.isEmpty else { return "no proxy is connected" }
         let header = ["NAME", "GROUP"] + types.map(\.shortName) + ["PEER"]
         let rows = proxies.map { proxy in
-            [proxy.node.id, proxy.node.cluster] + types.map { type -> String in
+            [ClientText.escaped(proxy.node.id), ClientText.escaped(proxy.node.cluster)] + types.map { type -> String in
                 let status = proxy.types[type]
                 let state = ProxySyncState(status)
-                let version = (state == .nacked ? status?.acknowledgedVersion : status?.sentVersion).map { " " + $0.prefix(12) } ?? ""
+                let version = (state == .nacked ? status?.acknowledgedVersion : status?.sentVersion).map { " " + ClientText.escaped(String($0.prefix(12))) } ?? ""
                 return state.rawValue + version
-            } + [proxy.peer]
+            } + [ClientText.escaped(proxy.peer)]
         }
         let widths = header.indices.map { column in ([header] + rows).map { $0[column].count }.max() ?? 0 }
         func line(_ cells: [String]) -> String {
@@ -65,7 +66,8 @@ enum ProxyRoutes {
         for proxy in proxies {
             for type in types {
                 guard let rejection = proxy.types[type]?.lastRejection, ProxySyncState(proxy.types[type]) == .nacked else { continue }
-                lines.append("\(proxy.node.id) NACKED \(type.shortName) \(rejection.version.prefix(12)) at \(timestamp(rejection.at)): \(rejection.message)")
+                let error = ClientText.escaped(rejection.message, limit: ClientText.rejectionMessageLimit)
+                lines.append("\(ClientText.escaped(proxy.node.id)) NACKED \(type.shortName) \(rejection.version.prefix(12)) at \(timestamp(rejection.at)): \(error)")
             }
         }
         return lines.joined(separator: "\n")

@@ -1,6 +1,7 @@
 import EnvoyAPI
 import Foundation
 import MeridianHistory
+import MeridianServe
 
 /// The history as JSON and as text for people (`/snapshots`, `/snapshots/A/diff/B`).
 enum SnapshotViews {
@@ -85,7 +86,9 @@ enum SnapshotViews {
             lines += table([header] + rows).map { "  " + $0 }
             for entry in group.entries {
                 for nack in entry.proxies.nacked {
-                    lines.append("  \(SnapshotDiff.abbreviated(entry.version)) NACKED by \(nack.node) (\(nack.type)) at \(ProxyRoutes.timestamp(nack.at)): \(nack.error)")
+                    // The node id and Envoy's text come from a proxy, and this goes to a terminal.
+                    let error = ClientText.escaped(nack.error, limit: ClientText.rejectionMessageLimit)
+                    lines.append("  \(SnapshotDiff.abbreviated(entry.version)) NACKED by \(ClientText.escaped(nack.node)) (\(nack.type)) at \(ProxyRoutes.timestamp(nack.at)): \(error)")
                 }
             }
         }

@@ -81,7 +81,14 @@ struct ServeCommand: AsyncParsableCommand {
             logger.error("the configuration is invalid; serving nothing until it is fixed")
         }
         let server = XDSServer(cache: cache, configuration: connectionFlags.configuration, logger: Logger(label: "meridian.ads"))
-        let port = try server.start(address: xdsAddress)
+        let port: Int
+        do {
+            port = try server.start(address: xdsAddress)
+        } catch {
+            // Printed as `Error: --xds-address: address 127.0.0.1:18000 is in use`, exit status 1:
+            // one serve per address (SO_REUSEPORT is off), never a second one sharing it silently.
+            throw ServeStartError(description: "--xds-address: \(error.message)")
+        }
         logger.info("serving ADS", metadata: ["address": "\(xdsAddress)", "port": "\(port)"])
 
         let (adminHost, adminPort) = AdminServer.parseAddress(adminAddress)!
@@ -108,4 +115,9 @@ struct ServeCommand: AsyncParsableCommand {
         try await group.run()
         logger.info("stopped")
     }
+}
+
+/// Why `serve` could not start: printed as it is, exit status 1.
+struct ServeStartError: Error, CustomStringConvertible {
+    var description: String
 }

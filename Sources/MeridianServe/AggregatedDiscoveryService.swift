@@ -43,6 +43,9 @@ public final class AggregatedDiscoveryService: Sendable {
             var streamID: Int?
             var node: Node?
             var logger = self.logger
+            // Unknown type URLs are logged once per stream, and only the first few
+            // distinct ones, so a client cannot fill the log by repeating them.
+            var reportedUnknownTypes: Set<String> = []
             defer {
                 if let streamID { proxies.disconnect(streamID: streamID) }
                 if let node {
@@ -65,6 +68,10 @@ public final class AggregatedDiscoveryService: Sendable {
                     } catch {
                         throw GRPCStatus(code: .invalidArgument, message: "\(error)")
                     }
+                    if let problem = TypeURLCheck.problem(request.typeURL) {
+                        logger.warning("malformed request refused", metadata: ["problem": "\(problem)", "peer": "\(ClientText.escaped(stream.peer))"])
+                        throw GRPCStatus(code: .invalidArgument, message: problem)
+                    }
                     if streamID == nil {
                         guard let first = request.node else {
                             throw GRPCStatus(code: .invalidArgument, message: "the first DiscoveryRequest of a stream must carry a node")
@@ -72,9 +79,10 @@ public final class AggregatedDiscoveryService: Sendable {
                         node = first
                         streamID = proxies.connect(node: first, peer: stream.peer)
                         metrics.connected(group: first.cluster)
-                        logger[metadataKey: "proxy"] = "\(first.id)"
-                        logger[metadataKey: "group"] = "\(first.cluster)"
-                        logger.info("proxy connected", metadata: ["peer": "\(stream.peer)"])
+                        // Every client-supplied string is escaped and bounded before it reaches a log.
+                        logger[metadataKey: "proxy"] = "\(ClientText.escaped(first.id))"
+                        logger[metadataKey: "group"] = "\(ClientText.escaped(first.cluster))"
+                        logger.info("proxy connected", metadata: ["peer": "\(ClientText.escaped(stream.peer))"])
                         if let current = cache.snapshot(forProxyGroup: first.cluster) {
                             _ = state.update(current)
                         }
@@ -85,7 +93,11 @@ public final class AggregatedDiscoveryService: Sendable {
                     let (outcome, planned) = state.receive(request)
                     proxies.record(streamID: streamID!, outcome)
                     if let node { record(outcome, node: node) }
-                    log(outcome, logger: logger)
+                    if case .unsupportedType(let typeURL) = outcome {
+                        if reportedUnknownTypes.count < 8, reportedUnknownTypes.insert(typeURL).inserted { log(outcome, logger: logger) }
+                    } else {
+                        log(outcome, logger: logger)
+                    }
                     responses = planned
                 }
                 for response in responses {
@@ -113,15 +125,17 @@ public final class AggregatedDiscoveryService: Sendable {
     private func log(_ outcome: DiscoveryStreamState.RequestOutcome, logger: Logger) {
         switch outcome {
         case .acknowledged(let type, let version):
-            logger.info("ACK", metadata: ["type": "\(type)", "version": "\(version)"])
+            logger.info("ACK", metadata: ["type": "\(type)", "version": "\(ClientText.escaped(version))"])
         case .rejected(let type, let version, let kept, let message):
-            logger.warning("NACK", metadata: ["type": "\(type)", "version": "\(version)", "kept": "\(kept)", "error": "\(message)"])
+            let error = ClientText.escaped(message, limit: ClientText.rejectionMessageLimit)
+            logger.warning("NACK", metadata: ["type": "\(type)", "version": "\(ClientText.escaped(version))", "kept": "\(ClientText.escaped(kept))", "error": "\(error)"])
         case .subscribed(let type, let names, let presented):
-            logger.debug("subscribed", metadata: ["type": "\(type)", "names": "\(names)", "presented": "\(presented)"])
+            let shown = names.prefix(16).map { ClientText.escaped($0) } + (names.count > 16 ? ["… \(names.count - 16) more"] : [])
+            logger.debug("subscribed", metadata: ["type": "\(type)", "names": "\(shown.joined(separator: ", "))", "presented": "\(ClientText.escaped(presented))"])
         case .staleNonce(let type, let nonce):
-            logger.debug("stale nonce ignored", metadata: ["type": "\(type)", "nonce": "\(nonce)"])
+            logger.debug("stale nonce ignored", metadata: ["type": "\(type)", "nonce": "\(ClientText.escaped(nonce))"])
         case .unsupportedType(let typeURL):
-            logger.notice("request for a type Meridian does not serve", metadata: ["type": "\(typeURL)"])
+            logger.notice("request for a type Meridian does not serve", metadata: ["type": "\(ClientText.escaped(typeURL))"])
         }
     }
 }

@@ -37,6 +37,8 @@ public final class ProxyStatusRegistry: Sendable {
     /// A NACK: the version the proxy refused and the proxy's error text.
     public struct Rejection: Sendable, Hashable {
         public var version: String
+        /// Envoy's error text, its first `ClientText.rejectionMessageLimit` bytes
+        /// (then `… (N more bytes)`): what is stored, shown and logged.
         public var message: String
         public var at: Date
 
@@ -55,9 +57,15 @@ public final class ProxyStatusRegistry: Sendable {
 
     private let state = Mutex(State())
     private let rejectionHistoryLimit: Int
+    private let rejectionMessageLimit: Int
 
-    public init(rejectionHistoryLimit: Int = 1_000) {
+    /// - Parameters:
+    ///   - rejectionHistoryLimit: how many rejections `rejections` keeps, newest last.
+    ///   - rejectionMessageLimit: how many bytes of each NACK's error text are kept.
+    ///     With the defaults the history holds at most about 4 MiB of Envoy's text.
+    public init(rejectionHistoryLimit: Int = 1_000, rejectionMessageLimit: Int = ClientText.rejectionMessageLimit) {
         self.rejectionHistoryLimit = rejectionHistoryLimit
+        self.rejectionMessageLimit = rejectionMessageLimit
     }
 
     /// Registers a new stream and returns its id.
@@ -90,7 +98,8 @@ public final class ProxyStatusRegistry: Sendable {
             case .subscribed(let type, _, let presented) where !presented.isEmpty:
                 state.proxies[streamID]?.types[type, default: TypeStatus()].acknowledgedVersion = presented
             case .rejected(let type, let version, _, let message):
-                let rejection = Rejection(version: version, message: message, at: Date())
+                // A proxy may send up to the receive limit (16 MiB) of error text per NACK.
+                let rejection = Rejection(version: version, message: ClientText.truncated(message, maxBytes: rejectionMessageLimit), at: Date())
                 state.proxies[streamID]?.types[type, default: TypeStatus()].lastRejection = rejection
                 state.rejections.append((node, type, rejection))
                 if state.rejections.count > rejectionHistoryLimit { state.rejections.removeFirst() }

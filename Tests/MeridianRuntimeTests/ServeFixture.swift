@@ -68,8 +68,6 @@ final class ServeFixture: Sendable {
         self.backends = backends
         listenerPort = try freeListenerPort()
         tlsPort = try freeListenerPort()
-        xdsPort = try freeLoopbackPort()
-        adminPort = try freeLoopbackPort()
 
         let (httpPort, tlsPort) = (listenerPort, self.tlsPort)
         let gatewayYAML = gateway.map { $0(httpPort, tlsPort) + Self.servicesYAML(backends) } ?? Self.gatewayYAML(listenerPort: httpPort, backends: backends)
@@ -80,11 +78,21 @@ final class ServeFixture: Sendable {
         }
 
         stateDirectory = keepsHistory ? directory.appendingPathComponent("state") : nil
-        serveArguments = [
-            "serve", "--config", configDirectory.path, "--xds-address", "127.0.0.1:\(xdsPort)", "--admin-address", "127.0.0.1:\(adminPort)",
-            "--listener-address", "127.0.0.1", "--log-level", "debug",
-        ] + (stateDirectory.map { ["--state-dir", $0.path] } ?? []) + extraArguments
-        serveProcess = Mutex((try ChildProcess(executable: try Self.meridianBinary, arguments: serveArguments, logFile: directory.appendingPathComponent("meridian.log")), 1))
+        let configPath = configDirectory.path
+        let stateArguments = stateDirectory.map { ["--state-dir", $0.path] } ?? []
+        let arguments = { (xds: Int, admin: Int) -> [String] in
+            [
+                "serve", "--config", configPath, "--xds-address", "127.0.0.1:\(xds)", "--admin-address", "127.0.0.1:\(admin)",
+                "--listener-address", "127.0.0.1", "--log-level", "debug",
+            ] + stateArguments + extraArguments
+        }
+        // Port 0: the kernel picks free ports, read back from the log (ServeLogPorts).
+        let first = try ChildProcess(executable: try Self.meridianBinary, arguments: arguments(0, 0), logFile: directory.appendingPathComponent("meridian.log"))
+        let ports = try ServeLogPorts.wait(for: first)
+        (xdsPort, adminPort) = (ports.xds, ports.admin)
+        // A restart binds the same ports again, so Envoy and the tests keep their addresses.
+        serveArguments = arguments(ports.xds, ports.admin)
+        serveProcess = Mutex((first, 1))
         var bootstrap = EnvoyBootstrap(xdsHost: "127.0.0.1", xdsPort: xdsPort, proxyGroup: Self.group, nodeID: "envoy-\(label)", adminPort: 0)
         bootstrap.routeStatistics = routeStatistics
         if statsListener {

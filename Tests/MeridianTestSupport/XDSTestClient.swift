@@ -33,6 +33,11 @@ public final class XDSTestClient: Sendable {
         try await stream.send(request.encoded())
     }
 
+    /// Sends bytes as they are, for requests `DiscoveryRequest` cannot express.
+    public func sendRaw(_ bytes: [UInt8]) async throws {
+        try await stream.send(bytes)
+    }
+
     /// The next response, or nil if none arrives within `timeout`. Generous: in the whole suite
     /// on two cores, other tests' synchronous work (RSA keys for test certificates, made on the
     /// cooperative pool) has held both pool threads for seconds, and a 5 s wait once ran out
@@ -66,5 +71,33 @@ public final class XDSTestClient: Sendable {
         _ = await stream.status()
         pump.cancel()
         await channel.close()
+    }
+}
+
+extension XDSTestClient {
+    /// Sends `request` with its type URL replaced by `typeURLBytes`, byte for byte: a NUL,
+    /// invalid UTF-8, anything a Swift string cannot carry through protobuf-c's C strings.
+    /// The field is appended (proto3: the last occurrence of a field wins).
+    public func send(_ request: DiscoveryRequest, typeURLBytes: [UInt8]) async throws {
+        try await sendRaw(request.encoded() + ProtobufTestWire.lengthDelimited(field: 4, typeURLBytes))
+    }
+}
+
+/// Hand-made protobuf fields, for messages no well-behaved encoder would produce.
+public enum ProtobufTestWire {
+    /// Field `field`, wire type 2, holding `bytes`.
+    public static func lengthDelimited(field: UInt64, _ bytes: [UInt8]) -> [UInt8] {
+        varint(field << 3 | 2) + varint(UInt64(bytes.count)) + bytes
+    }
+
+    static func varint(_ value: UInt64) -> [UInt8] {
+        var value = value
+        var bytes: [UInt8] = []
+        repeat {
+            let low = UInt8(value & 0x7F)
+            value >>= 7
+            bytes.append(value == 0 ? low : low | 0x80)
+        } while value != 0
+        return bytes
     }
 }

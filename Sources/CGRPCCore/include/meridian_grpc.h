@@ -67,6 +67,9 @@ void mgrpc_server_start(grpc_server *server);
 void mgrpc_server_shutdown_and_notify(grpc_server *server, grpc_completion_queue *cq, void *tag);
 void mgrpc_server_cancel_all_calls(grpc_server *server);
 void mgrpc_server_destroy(grpc_server *server);
+/// After a failed bind: the errno of binding `address` (host:port) once more,
+/// without address or port reuse; EADDRINUSE when another socket holds it, 0 when it binds.
+int mgrpc_address_bind_errno(const char *address);
 
 /* Client channel. */
 grpc_channel *mgrpc_channel_create_insecure(const char *target, int max_receive_message_bytes);

@@ -291,14 +291,22 @@ final class GatewayProxy: Sendable {
         self.listenerPorts = listenerPorts
         let directory = environment.directory.appendingPathComponent(gateway.replacingOccurrences(of: "/", with: "_"))
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        let xdsPort = try freeLoopbackPort()
+        // Port 0: the kernel picks the xDS port, read back from the log (a port chosen
+        // beforehand can be taken by another test meanwhile, and then serve cannot bind it).
         meridian = try ChildProcess(
             executable: try meridianBinary(),
-            arguments: ["serve", "--config", environment.configDirectory.path, "--xds-address", "127.0.0.1:\(xdsPort)", "--admin-address", "127.0.0.1:0",
+            arguments: ["serve", "--config", environment.configDirectory.path, "--xds-address", "127.0.0.1:0", "--admin-address", "127.0.0.1:0",
                         "--listener-address", address, "--privileged-port-offset", String(ConformanceEnvironment.portOffset),
                         "--log-level", "info"],
             logFile: directory.appendingPathComponent("meridian.log")
         )
+        let xdsPort: Int
+        do {
+            xdsPort = try ServeLogPorts.wait(for: meridian).xds
+        } catch {
+            meridian.stop()
+            throw error
+        }
         let bootstrap = EnvoyBootstrap(xdsHost: "127.0.0.1", xdsPort: xdsPort, proxyGroup: gateway, nodeID: "conformance-\(environment.label)-\(gateway)", adminPort: 0)
         do {
             envoy = try await EnvoyProcess(bootstrapYAML: bootstrap.yaml, directory: directory)
