@@ -108,19 +108,11 @@ enum RouteActionEncoding {
         case regex(pattern: String, substitution: String)
     }
 
-    /// Envoy's `prefix_rewrite` replaces the matched prefix verbatim, so "/foo" → "/"
-    /// would turn "/foo/bar" into "//bar"; replacing with "/" needs a regex that
-    /// also eats the separator.
+    /// A literal `prefix_rewrite`, or the regex that also eats the separator (`PrefixReplacement`).
     private static func prefixRewrite(_ replacement: String, match: PathMatch) -> PrefixRewrite {
-        let matched: String
-        switch match {
-        case .segmentPrefix(let prefix), .prefix(let prefix), .exact(let prefix): matched = prefix
-        case .regularExpression: matched = "/"
-        }
-        var trimmed = replacement
-        while trimmed.count > 1, trimmed.hasSuffix("/") { trimmed.removeLast() }
-        guard trimmed == "/", matched != "/" else { return .literal(trimmed) }
-        return .regex(pattern: "^" + escapeRegex(matched) + "/*", substitution: "/")
+        let rewrite = PrefixReplacement(replacement, match: match)
+        guard rewrite.stripsSeparators else { return .literal(rewrite.replacement) }
+        return .regex(pattern: "^" + escapeRegex(rewrite.matched) + "/*", substitution: "/")
     }
 
     private static func escapeRegex(_ text: String) -> String {

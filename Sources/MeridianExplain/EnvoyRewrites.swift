@@ -18,15 +18,10 @@ enum EnvoyRewrites {
         case .fullPath(let replacement):
             return replacement + rest
         case .prefix(let replacement):
-            let matched: String
-            switch match {
-            case .segmentPrefix(let prefix), .prefix(let prefix), .exact(let prefix): matched = prefix
-            case .regularExpression: matched = "/"
-            }
-            var trimmed = replacement
-            while trimmed.count > 1, trimmed.hasSuffix("/") { trimmed.removeLast() }
+            let rewrite = PrefixReplacement(replacement, match: match)
+            let (matched, trimmed) = (rewrite.matched, rewrite.replacement)
             // Bytes, as Envoy replaces them.
-            if trimmed == "/", matched != "/" {
+            if rewrite.stripsSeparators {
                 guard justPath.utf8.starts(with: matched.utf8) else { return path }
                 let after = justPath.utf8.dropFirst(matched.utf8.count).drop { $0 == UInt8(ascii: "/") }
                 return "/" + String(decoding: after, as: UTF8.self) + rest

@@ -200,6 +200,28 @@ public enum PathRewrite: Sendable, Hashable {
     case prefix(String)
 }
 
+/// How a `ReplacePrefixMatch` is carried out for a route matched by `match`: the prefix that
+/// is replaced, the replacement without trailing slashes, and whether the separators after the
+/// prefix go too. Envoy's `prefix_rewrite` replaces the matched prefix verbatim, so "/foo" →
+/// "/" would turn "/foo/bar" into "//bar"; replacing with "/" eats the separator (the encoder
+/// writes a regex for it). One definition, shared by the encoder and `explain`.
+public struct PrefixReplacement: Sendable, Hashable {
+    public var matched: String
+    public var replacement: String
+    public var stripsSeparators: Bool
+
+    public init(_ replacement: String, match: PathMatch) {
+        switch match {
+        case .segmentPrefix(let prefix), .prefix(let prefix), .exact(let prefix): matched = prefix
+        case .regularExpression: matched = "/"
+        }
+        var trimmed = replacement
+        while trimmed.count > 1, trimmed.hasSuffix("/") { trimmed.removeLast() }
+        self.replacement = trimmed
+        stripsSeparators = trimmed == "/" && matched != "/"
+    }
+}
+
 /// Rewrites applied to a forwarded request.
 public struct URLRewrite: Sendable, Hashable {
     public var hostname: String?

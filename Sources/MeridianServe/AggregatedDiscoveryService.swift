@@ -13,7 +13,6 @@ public final class AggregatedDiscoveryService: Sendable {
     public let cache: SnapshotCache
     public let proxies: ProxyStatusRegistry
     private let logger: Logger
-    private let metrics = XDSMetrics()
 
     public init(cache: SnapshotCache, proxies: ProxyStatusRegistry = ProxyStatusRegistry(), logger: Logger = Logger(label: "meridian.ads")) {
         self.cache = cache
@@ -41,17 +40,14 @@ public final class AggregatedDiscoveryService: Sendable {
             }
             var state = DiscoveryStreamState()
             var streamID: Int?
-            var node: Node?
+            var metrics: XDSStreamMetrics?
             var logger = self.logger
             // Unknown type URLs are logged once per stream, and only the first few
             // distinct ones, so a client cannot fill the log by repeating them.
             var reportedUnknownTypes: Set<String> = []
             defer {
                 if let streamID { proxies.disconnect(streamID: streamID) }
-                if let node {
-                    metrics.disconnected(group: node.cluster)
-                    for type in ResourceType.allCases { metrics.clearRejection(type, group: node.cluster, proxy: node.id) }
-                }
+                metrics?.disconnected()
                 tasks.cancelAll()
             }
             events: for await event in events {
@@ -76,9 +72,8 @@ public final class AggregatedDiscoveryService: Sendable {
                         guard let first = request.node else {
                             throw GRPCStatus(code: .invalidArgument, message: "the first DiscoveryRequest of a stream must carry a node")
                         }
-                        node = first
                         streamID = proxies.connect(node: first, peer: stream.peer)
-                        metrics.connected(group: first.cluster)
+                        metrics = XDSStreamMetrics(group: first.cluster, proxy: first.id)
                         // Every client-supplied string is escaped and bounded before it reaches a log.
                         logger[metadataKey: "proxy"] = "\(ClientText.escaped(first.id))"
                         logger[metadataKey: "group"] = "\(ClientText.escaped(first.cluster))"
@@ -92,7 +87,7 @@ public final class AggregatedDiscoveryService: Sendable {
                     }
                     let (outcome, planned) = state.receive(request)
                     proxies.record(streamID: streamID!, outcome)
-                    if let node { record(outcome, node: node) }
+                    metrics?.record(outcome, cache: cache)
                     if case .unsupportedType(let typeURL) = outcome {
                         if reportedUnknownTypes.count < 8, reportedUnknownTypes.insert(typeURL).inserted { log(outcome, logger: logger) }
                     } else {
@@ -103,22 +98,11 @@ public final class AggregatedDiscoveryService: Sendable {
                 for response in responses {
                     try await stream.send(response.discoveryResponse.encoded())
                     if let streamID { proxies.recordSent(streamID: streamID, response) }
-                    if let node { metrics.pushed(response.type, group: node.cluster, since: cache.liveSince(version: response.version)) }
+                    metrics?.pushed(response.type, since: cache.liveSince(version: response.version))
                     logger.debug("sent", metadata: ["type": "\(response.type)", "version": "\(response.version)", "nonce": "\(response.nonce)", "resources": "\(response.resources.count)"])
                 }
             }
             if streamID != nil { logger.info("proxy disconnected") }
-        }
-    }
-
-    private func record(_ outcome: DiscoveryStreamState.RequestOutcome, node: Node) {
-        switch outcome {
-        case .acknowledged(let type, let version):
-            metrics.acknowledged(type, group: node.cluster, proxy: node.id, since: cache.liveSince(version: version))
-        case .rejected(let type, _, _, _):
-            metrics.rejected(type, group: node.cluster, proxy: node.id)
-        default:
-            break
         }
     }
 

@@ -2,45 +2,90 @@ import CoreMetrics
 import EnvoyAPI
 import Metrics
 
-/// Meridian's xDS metrics, through swift-metrics (Prometheus names; the README lists them).
-/// Label names are fixed per metric name: Prometheus refuses one name with two label sets.
-struct XDSMetrics: Sendable {
-    func connected(group: String) {
-        Meter(label: "meridian_xds_connected_proxies", dimensions: [("group", group)]).increment()
+/// Meridian's xDS metrics for one ADS stream, through swift-metrics (Prometheus names; the
+/// README lists them). Label names are fixed per metric name: Prometheus refuses one name with
+/// two label sets.
+///
+/// Each metric handle is looked up in the registry once per stream and type, then kept: a push
+/// to thousands of streams then costs each stream an increment, not a registry lookup (a lock
+/// and a dictionary search) per response. Owned by the stream's event loop, so not shared.
+struct XDSStreamMetrics {
+    let group: String
+    let proxy: String
+    private var pushes: [ResourceType: Counter] = [:]
+    private var acks: [ResourceType: Counter] = [:]
+    private var nacks: [ResourceType: Counter] = [:]
+    private var pushLatency: [ResourceType: Timer] = [:]
+    private var convergence: [ResourceType: Timer] = [:]
+    /// Types whose NACK is active (the gauge exists), so only those are cleared.
+    private var activeRejections: Set<ResourceType> = []
+
+    /// A proxy connected to `group`.
+    init(group: String, proxy: String) {
+        self.group = group
+        self.proxy = proxy
+        Self.connectedProxies(group).increment()
     }
 
-    func disconnected(group: String) {
-        Meter(label: "meridian_xds_connected_proxies", dimensions: [("group", group)]).decrement()
+    /// The proxy left: it is no longer connected and has no active NACK.
+    mutating func disconnected() {
+        Self.connectedProxies(group).decrement()
+        for type in activeRejections { clearRejection(type) }
     }
 
     /// A response was written; `since` is when its snapshot became live, if known.
-    func pushed(_ type: ResourceType, group: String, since: ContinuousClock.Instant?) {
-        Counter(label: "meridian_xds_pushes_total", dimensions: [("type", type.shortName), ("group", group)]).increment()
+    mutating func pushed(_ type: ResourceType, since: ContinuousClock.Instant?) {
+        handle(&pushes, type) { Counter(label: "meridian_xds_pushes_total", dimensions: [("type", type.shortName), ("group", group)]) }.increment()
         if let since {
-            Timer(label: "meridian_xds_push_duration_seconds", dimensions: [("type", type.shortName)]).record(duration: .now - since)
+            handle(&pushLatency, type) { Timer(label: "meridian_xds_push_duration_seconds", dimensions: [("type", type.shortName)]) }.record(duration: .now - since)
         }
     }
 
-    /// A proxy ACKed; `since` is when the version became live, if known (convergence).
-    func acknowledged(_ type: ResourceType, group: String, proxy: String, since: ContinuousClock.Instant?) {
-        Counter(label: "meridian_xds_acks_total", dimensions: [("type", type.shortName), ("group", group)]).increment()
+    /// The proxy ACKed; `since` is when the version became live, if known (convergence).
+    mutating func acknowledged(_ type: ResourceType, since: ContinuousClock.Instant?) {
+        handle(&acks, type) { Counter(label: "meridian_xds_acks_total", dimensions: [("type", type.shortName), ("group", group)]) }.increment()
         if let since {
-            Timer(label: "meridian_xds_convergence_seconds", dimensions: [("type", type.shortName)]).record(duration: .now - since)
+            handle(&convergence, type) { Timer(label: "meridian_xds_convergence_seconds", dimensions: [("type", type.shortName)]) }.record(duration: .now - since)
         }
-        clearRejection(type, group: group, proxy: proxy)
+        if activeRejections.contains(type) { clearRejection(type) }
     }
 
-    func rejected(_ type: ResourceType, group: String, proxy: String) {
-        Counter(label: "meridian_xds_nacks_total", dimensions: [("type", type.shortName), ("group", group)]).increment()
-        nackGauge(type, group: group, proxy: proxy).record(1)
+    mutating func rejected(_ type: ResourceType) {
+        handle(&nacks, type) { Counter(label: "meridian_xds_nacks_total", dimensions: [("type", type.shortName), ("group", group)]) }.increment()
+        nackGauge(type).record(1)
+        activeRejections.insert(type)
     }
 
     /// A proxy that stopped NACKing (it ACKed a later version) or left has no active NACK series.
-    func clearRejection(_ type: ResourceType, group: String, proxy: String) {
-        nackGauge(type, group: group, proxy: proxy).destroy()
+    /// What a request meant, counted.
+    mutating func record(_ outcome: DiscoveryStreamState.RequestOutcome, cache: SnapshotCache) {
+        switch outcome {
+        case .acknowledged(let type, let version):
+            acknowledged(type, since: cache.liveSince(version: version))
+        case .rejected(let type, _, _, _):
+            rejected(type)
+        default:
+            break
+        }
     }
 
-    private func nackGauge(_ type: ResourceType, group: String, proxy: String) -> Gauge {
+    private mutating func clearRejection(_ type: ResourceType) {
+        nackGauge(type).destroy()
+        activeRejections.remove(type)
+    }
+
+    private func nackGauge(_ type: ResourceType) -> Gauge {
         Gauge(label: "meridian_xds_nack_active", dimensions: [("proxy", proxy), ("group", group), ("type", type.shortName)])
+    }
+
+    private static func connectedProxies(_ group: String) -> Meter {
+        Meter(label: "meridian_xds_connected_proxies", dimensions: [("group", group)])
+    }
+
+    private func handle<Metric>(_ cache: inout [ResourceType: Metric], _ type: ResourceType, make: () -> Metric) -> Metric {
+        if let existing = cache[type] { return existing }
+        let made = make()
+        cache[type] = made
+        return made
     }
 }
