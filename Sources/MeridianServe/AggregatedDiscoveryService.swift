@@ -95,10 +95,13 @@ public final class AggregatedDiscoveryService: Sendable {
                     }
                     responses = planned
                 }
+                // A batch answers one snapshot: its live-since time is looked up once, not per response.
+                var liveSince: (version: String, instant: ContinuousClock.Instant?)?
                 for response in responses {
                     try await stream.send(response.discoveryResponse.encoded())
                     if let streamID { proxies.recordSent(streamID: streamID, response) }
-                    metrics?.pushed(response.type, since: cache.liveSince(version: response.version))
+                    if liveSince?.version != response.version { liveSince = (response.version, cache.liveSince(version: response.version)) }
+                    metrics?.pushed(response.type, since: liveSince?.instant)
                     logger.debug("sent", metadata: ["type": "\(response.type)", "version": "\(response.version)", "nonce": "\(response.nonce)", "resources": "\(response.resources.count)"])
                 }
             }
