@@ -40,12 +40,7 @@ enum TLSEncoding {
                 $0.require_client_certificate = arena.bool(validation.required)
             }
         }
-        let typed = arena.any(typeURL: ExtensionTypeURL.downstreamTLSContext, packing: context)
-        return arena.make(envoy__config__core__v3__transport_socket__init) {
-            $0.name = arena.string(ExtensionName.tlsTransportSocket)
-            $0.config_type_case = ENVOY__CONFIG__CORE__V3__TRANSPORT_SOCKET__CONFIG_TYPE_TYPED_CONFIG
-            $0.typed_config = typed
-        }
+        return tlsTransportSocket(arena, arena.any(typeURL: ExtensionTypeURL.downstreamTLSContext, packing: context))
     }
 
     /// `envoy.transport_sockets.tls` to a cluster's endpoints: `UpstreamTlsContext` with the SNI,
@@ -98,8 +93,12 @@ enum TLSEncoding {
             $0.common_tls_context = common
             $0.sni = arena.string(tls.serverName)
         }
-        let typed = arena.any(typeURL: ExtensionTypeURL.upstreamTLSContext, packing: context)
-        return arena.make(envoy__config__core__v3__transport_socket__init) {
+        return tlsTransportSocket(arena, arena.any(typeURL: ExtensionTypeURL.upstreamTLSContext, packing: context))
+    }
+
+    /// The `envoy.transport_sockets.tls` transport socket around a packed TLS context.
+    private static func tlsTransportSocket(_ arena: ProtobufArena, _ typed: UnsafeMutablePointer<Google__Protobuf__Any>) -> UnsafeMutablePointer<Envoy__Config__Core__V3__TransportSocket> {
+        arena.make(envoy__config__core__v3__transport_socket__init) {
             $0.name = arena.string(ExtensionName.tlsTransportSocket)
             $0.config_type_case = ENVOY__CONFIG__CORE__V3__TRANSPORT_SOCKET__CONFIG_TYPE_TYPED_CONFIG
             $0.typed_config = typed
