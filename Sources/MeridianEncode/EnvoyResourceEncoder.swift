@@ -21,8 +21,17 @@ public enum EnvoyResourceEncoder {
         for secret in configuration.secrets {
             resources.append(XDSResource(type: .secret, name: secret.name, message: SerializedMessage(TLSEncoding.encode(secret))))
         }
+        // A route table names its clusters so the server can add them before it and remove them
+        // after it (make-before-break); a backend with no cluster (answered 500 or 503 by
+        // `cluster_not_found_response_code`) names one that does not exist on purpose.
+        let clusterNames = Set(configuration.clusters.map(\.name))
         for table in configuration.routeTables {
-            resources.append(XDSResource(type: .route, name: table.name, message: SerializedMessage(RouteEncoding.encode(table))))
+            resources.append(XDSResource(
+                type: .route,
+                name: table.name,
+                message: SerializedMessage(RouteEncoding.encode(table)),
+                references: table.clusterNames.filter(clusterNames.contains).map { .init(type: .cluster, name: $0) }
+            ))
         }
         for cluster in configuration.clusters {
             let usesEDS: Bool

@@ -70,6 +70,19 @@ public struct RouteTable: Sendable, Hashable {
         self.name = name
         self.virtualHosts = virtualHosts
     }
+
+    /// Every cluster its routes forward or mirror to, each once, in route order.
+    public var clusterNames: [String] {
+        var seen: Set<String> = []
+        var names: [String] = []
+        for route in virtualHosts.lazy.flatMap(\.routes) {
+            if case .forward(let backends) = route.action {
+                for backend in backends where seen.insert(backend.clusterName).inserted { names.append(backend.clusterName) }
+                for mirror in route.mirrors where seen.insert(mirror.clusterName).inserted { names.append(mirror.clusterName) }
+            }
+        }
+        return names
+    }
 }
 
 /// Routes for a set of host names; routes are tried in order, first match wins.

@@ -38,7 +38,7 @@ public final class AggregatedDiscoveryService: Sendable {
                 for await message in stream.requests { input.yield(.request(message)) }
                 input.yield(.requestsEnded)
             }
-            var state = DiscoveryStreamState()
+            var state = DiscoveryStreamState(recall: { [cache] in cache.typeDigests(ofVersion: $0) })
             var streamID: Int?
             var metrics: XDSStreamMetrics?
             var logger = self.logger

@@ -3,12 +3,19 @@ import EnvoyAPI
 /// The state-of-the-world xDS protocol for one ADS stream, as a pure state machine.
 ///
 /// It follows Envoy's xDS protocol document: per type URL it remembers the
-/// version and nonce last sent, the names subscribed and what the proxy
+/// version and nonce last sent, the names subscribed, and what the proxy
 /// ACKed or NACKed. It decides what to send; it never does I/O.
+///
+/// Every input (a request, a snapshot) re-plans every type, in make-before-break order
+/// (see `plan()`): a resource that needs a cluster goes out only once the proxy ACKed that
+/// cluster and its assignment, and a cluster leaves only once nothing the proxy may hold
+/// names it.
 public struct DiscoveryStreamState: Sendable {
     /// A response the stream must send, in order.
     public struct Response: Sendable, Hashable {
         public var type: ResourceType
+        /// The snapshot version, or `<version>-partial` while make-before-break holds back
+        /// part of it (the proxy then does not hold that version's content for this type).
         public var version: String
         public var nonce: String
         public var resources: [XDSResource]
@@ -32,29 +39,56 @@ public struct DiscoveryStreamState: Sendable {
         case unsupportedType(String)
     }
 
-    private struct TypeState: Sendable {
+    /// Each type's content digest for a recent snapshot version, or nil for a version not
+    /// known: lets a reconnecting proxy keep a wildcard type that has not changed since the
+    /// version it presents (see `SnapshotCache.typeDigests(ofVersion:)`).
+    public typealias Recall = @Sendable (String) -> [ResourceType: ResourceDigest]?
+
+    /// The suffix of a response version whose content is not yet the snapshot's.
+    public static let partialVersionSuffix = "-partial"
+
+    /// One resource as sent: compared by digest, sent again by its bytes.
+    struct Held: Sendable, Equatable {
+        var digest: ResourceDigest
+        var resource: XDSResource
+
+        static func == (lhs: Held, rhs: Held) -> Bool { lhs.digest == rhs.digest }
+    }
+
+    typealias Content = [String: Held]
+
+    struct TypeState: Sendable {
         var subscribedNames: Set<String> = []
         var wildcard = false
         /// The legacy wildcard of LDS and CDS: the first request named nothing. It lasts while
         /// requests keep naming nothing; once the proxy names resources, an empty list means
         /// none (the xDS protocol's "unsubscribe from all"), and only `*` means every one.
         var legacyWildcard = false
-        /// The version the proxy presented in its first request on this stream (a reconnect):
-        /// what it holds, for a type whose content the version alone determines.
+        /// The version the proxy presented in its first request on this stream (a reconnect).
         var presentedVersion: String?
         var lastNonce: String?
         var lastVersion: String?
-        /// What the proxy holds for this type after our last response (name → bytes).
-        var sent: [String: ResourceDigest]?
-        /// The content of the last rejected response, never to be sent again.
-        var rejected: [String: ResourceDigest]?
+        /// Whether the proxy answered (ACK or NACK) the response `lastNonce` names.
+        var answered = false
+        /// What our last response carried: in flight until answered, then what the proxy holds.
+        var sent: Content?
+        /// What the proxy ACKed last: what it certainly holds.
+        var acked: Content?
+        /// The content of the last rejected response: never sent again as it is.
+        var rejected: Content?
+        /// Respond even when the content is unchanged, unless this version was already sent:
+        /// a first request, names newly requested, a cluster that re-warms.
+        var force = false
     }
 
-    private var types: [ResourceType: TypeState] = [:]
-    private var snapshot: Snapshot?
+    var types: [ResourceType: TypeState] = [:]
+    var snapshot: Snapshot?
     private var nonceCounter = 0
+    private let recall: Recall
 
-    public init() {}
+    public init(recall: @escaping Recall = { _ in nil }) {
+        self.recall = recall
+    }
 
     /// Handles one request; returns what it meant and the responses to send.
     public mutating func receive(_ request: DiscoveryRequest) -> (outcome: RequestOutcome, responses: [Response]) {
@@ -69,16 +103,26 @@ public struct DiscoveryStreamState: Sendable {
             // Answers a response that a newer one has superseded; the proxy will answer that one too.
             return (.staleNonce(type, nonce: request.responseNonce), [])
         }
+        // Envoy repeats the last nonce on later requests of the type (a change of names): only
+        // the first answer to a response ACKs or NACKs it; a repeated NACK is reported again.
         let answersOurResponse = !request.responseNonce.isEmpty && state.lastNonce != nil
+        let firstAnswer = answersOurResponse && !state.answered
         if answersOurResponse, let error = request.errorDetail {
             outcome = .rejected(type, version: state.lastVersion ?? "", keptVersion: request.versionInfo, message: error.message)
-            state.rejected = state.sent
-            state.sent = nil  // unknown: what the proxy kept is not what we sent
-        } else if answersOurResponse {
+            if firstAnswer {
+                state.rejected = state.sent
+                // The proxy keeps what it ACKed before (Envoy's "last good" config).
+                state.sent = state.acked
+            }
+        } else if firstAnswer {
             outcome = .acknowledged(type, version: state.lastVersion ?? request.versionInfo)
+            state.acked = state.sent
+            // What it rejected before no longer stands: neither held nor barred from a retry.
+            state.rejected = nil
         } else {
             outcome = .subscribed(type, names: request.resourceNames, presentedVersion: request.versionInfo)
         }
+        if answersOurResponse { state.answered = true }
 
         let previousNames = state.subscribedNames
         let wasWildcard = state.wildcard
@@ -91,101 +135,60 @@ public struct DiscoveryStreamState: Sendable {
         state.wildcard = type.isFullState && (request.resourceNames.contains("*") || (request.resourceNames.isEmpty && state.legacyWildcard))
         state.subscribedNames = Set(request.resourceNames.filter { $0 != "*" })
         let newlyRequested = !state.subscribedNames.subtracting(previousNames).isEmpty || (state.wildcard && !wasWildcard)
+        if isFirst || newlyRequested { state.force = true }
         types[type] = state
         if let snapshot { adoptPresentedVersion(type, snapshot: snapshot) }
-        state = types[type]!
-
-        guard let snapshot, isFirst || newlyRequested, let response = respond(type, snapshot: snapshot, force: true) else {
-            return (outcome, [])
-        }
-        return (outcome, [response])
+        return (outcome, plan())
     }
 
-    /// Takes a new snapshot; returns responses for every subscribed type whose content changed,
-    /// in make-before-break order (clusters, endpoints, secrets, listeners, routes).
-    ///
-    /// Envoy re-warms every cluster it receives a change for and finishes warming
-    /// only when that cluster's ClusterLoadAssignment arrives again, changed or
-    /// not; so a cluster push also re-sends the load assignments it refers to.
-    ///
-    /// Clusters the snapshot removes leave last: the first CDS response keeps them (added and
-    /// changed clusters go out at once), and a second one, after the listeners and route
-    /// tables that stop naming them, removes them. Envoy applies an ADS stream's responses in
-    /// order, so no route points at a missing cluster in between (a 503 otherwise).
+    /// Takes a new snapshot; returns the responses it calls for, in make-before-break order.
     public mutating func update(_ snapshot: Snapshot) -> [Response] {
-        let previousSnapshot = self.snapshot
         self.snapshot = snapshot
-        var responses: [Response] = []
-        var rewarming: Set<String> = []
-        var removedClusters: [XDSResource] = []
-        for type in types.keys.sorted() {
-            adoptPresentedVersion(type, snapshot: snapshot)
-            let previous = types[type]?.sent ?? [:]
-            let force = !rewarming.isEmpty && type == .endpoint && !rewarming.isDisjoint(with: types[type]?.subscribedNames ?? [])
-            guard var response = respond(type, snapshot: snapshot, force: force) else { continue }
-            if type == .cluster {
-                for resource in response.resources where previous[resource.name] != snapshot.digests[.cluster]?[resource.name] {
-                    rewarming.formUnion(resource.references.filter { $0.type == .endpoint }.map(\.name))
-                }
-                if let previousSnapshot {
-                    let kept = Set(response.resources.map(\.name))
-                    removedClusters = previous.keys.filter { !kept.contains($0) }.sorted().compactMap { previousSnapshot.resource(.cluster, named: $0) }
-                    response.resources = (response.resources + removedClusters).sorted { $0.name < $1.name }
-                }
-            }
-            responses.append(response)
-        }
-        if !removedClusters.isEmpty, responses.count > 1 {
-            // The removal itself: the exact new state, after everything that stopped using them.
-            nonceCounter += 1
-            let nonce = String(nonceCounter)
-            types[.cluster]?.lastNonce = nonce
-            let resources = responses[0].resources.filter { resource in !removedClusters.contains { $0.name == resource.name } }
-            responses.append(Response(type: .cluster, version: snapshot.version, nonce: nonce, resources: resources))
-        } else if !removedClusters.isEmpty {
-            // Nothing else changed: nothing referred to them; one response removes them.
-            responses[0].resources.removeAll { resource in removedClusters.contains { $0.name == resource.name } }
-        }
-        return responses
+        for type in types.keys { adoptPresentedVersion(type, snapshot: snapshot) }
+        return plan()
     }
 
-    /// A reconnecting proxy that presented the version now served, for a wildcard type (LDS,
-    /// CDS: the version alone determines the content), already holds it: nothing is resent,
-    /// whether the snapshot was there when it connected or arrives later (a restart on
-    /// invalid files, fixed to the same content). For types requested by name (RDS, EDS, SDS)
-    /// the presented version does not say which names the proxy holds, so they are sent.
+    /// A reconnecting proxy that presents a version whose content for a wildcard type (LDS,
+    /// CDS: the version determines the whole content) is the content served now already
+    /// holds it: nothing is resent, whether the snapshot was there when it connected or
+    /// arrives later (a restart on invalid files, fixed to the same content), and whether it
+    /// presents the current version or a recent one in which this type was the same. For
+    /// types requested by name (RDS, EDS, SDS) the version does not say which names the proxy
+    /// holds (it may have just asked for one more), so they are sent.
     private mutating func adoptPresentedVersion(_ type: ResourceType, snapshot: Snapshot) {
         guard var state = types[type], state.lastNonce == nil, state.sent == nil, state.wildcard,
-              let presented = state.presentedVersion, presented == snapshot.version else { return }
-        state.sent = content(of: type, state: state, in: snapshot)
-        state.lastVersion = snapshot.version
-        types[type] = state
-    }
-
-    /// What the proxy should hold for `type`: the digests of the resources it subscribes to.
-    private func content(of type: ResourceType, state: TypeState, in snapshot: Snapshot) -> [String: ResourceDigest] {
-        let all = snapshot.digests[type] ?? [:]
-        return state.wildcard ? all : all.filter { state.subscribedNames.contains($0.key) }
-    }
-
-    /// A response for `type` when its content differs from what the proxy holds, or,
-    /// with `force` (a first request, newly requested names), when the proxy has not
-    /// seen this version; never one that repeats exactly what the proxy rejected.
-    private mutating func respond(_ type: ResourceType, snapshot: Snapshot, force: Bool) -> Response? {
-        guard var state = types[type] else { return nil }
-        // Nothing subscribed (every name unsubscribed, or none asked yet): nothing to send.
-        if !state.wildcard, state.subscribedNames.isEmpty { return nil }
-        let content = content(of: type, state: state, in: snapshot)
-        if !type.isFullState, content.isEmpty { return nil }
-        if content == state.rejected { return nil }
-        if content == state.sent, !force || state.lastVersion == snapshot.version { return nil }
-        nonceCounter += 1
-        let nonce = String(nonceCounter)
-        state.lastNonce = nonce
-        state.lastVersion = snapshot.version
+              let presented = state.presentedVersion else { return }
+        let holdsThisContent = presented == snapshot.version
+            || (recall(presented)?[type]).map { $0 == snapshot.typeDigests[type] } == true
+        guard holdsThisContent else { return }
+        let content = target(type, state: state, in: snapshot)
         state.sent = content
+        state.acked = content
+        state.lastVersion = snapshot.version
+        state.force = false
         types[type] = state
-        let resources = content.keys.sorted().compactMap { snapshot.resource(type, named: $0) }
-        return Response(type: type, version: snapshot.version, nonce: nonce, resources: resources)
+    }
+
+    mutating func nextNonce() -> String {
+        nonceCounter += 1
+        return String(nonceCounter)
+    }
+
+    /// What the proxy should hold of `type` at `snapshot`: the resources it subscribes to.
+    func target(_ type: ResourceType, state: TypeState, in snapshot: Snapshot) -> Content {
+        var content: Content = [:]
+        let digests = snapshot.digests[type] ?? [:]
+        if state.wildcard {
+            for resource in snapshot.resources[type] ?? [] {
+                content[resource.name] = Held(digest: digests[resource.name]!, resource: resource)
+            }
+        } else {
+            for name in state.subscribedNames {
+                if let resource = snapshot.resource(type, named: name), let digest = digests[name] {
+                    content[name] = Held(digest: digest, resource: resource)
+                }
+            }
+        }
+        return content
     }
 }

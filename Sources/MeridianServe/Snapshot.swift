@@ -13,6 +13,9 @@ public struct Snapshot: Sendable, Equatable {
     public let resources: [ResourceType: [XDSResource]]
     /// Each resource's SHA-256, by type and name.
     public let digests: [ResourceType: [String: ResourceDigest]]
+    /// Each type's content digest (over its resources' names and digests): equal for two
+    /// snapshots exactly when that type's content is, whatever else changed.
+    public let typeDigests: [ResourceType: ResourceDigest]
     private let index: [ResourceType: [String: XDSResource]]
 
     /// Builds a snapshot, refusing duplicate names and dangling references.
@@ -36,19 +39,25 @@ public struct Snapshot: Sendable, Equatable {
         // digests instead of the bytes, and the version is a digest of the digests.
         var sorted: [ResourceType: [XDSResource]] = [:]
         var digests: [ResourceType: [String: ResourceDigest]] = [:]
+        var typeDigests: [ResourceType: ResourceDigest] = [:]
         var version = SHA256Digest()
         for type in ResourceType.allCases.sorted() {
             let ofType = (index[type] ?? [:]).values.sorted { $0.name < $1.name }
             sorted[type] = ofType
+            var typeDigest = SHA256Digest()
             for resource in ofType {
                 let resourceDigest = ResourceDigest(resource.message.sha256())
                 digests[type, default: [:]][resource.name] = resourceDigest
                 version.update(delimited: type.typeURL)
                 version.update(delimited: resource.name)
                 version.update(resourceDigest.bytes)
+                typeDigest.update(delimited: resource.name)
+                typeDigest.update(resourceDigest.bytes)
             }
+            typeDigests[type] = ResourceDigest(typeDigest.finalize())
         }
         self.resources = sorted
+        self.typeDigests = typeDigests
         self.index = index
         self.digests = digests
         self.version = SHA256Digest.hexString(version.finalize())

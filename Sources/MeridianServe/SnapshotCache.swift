@@ -25,6 +25,8 @@ public final class SnapshotCache: Sendable {
         /// versions served now and the last few replaced, for late ACKs.
         var liveSince: [String: ContinuousClock.Instant] = [:]
         var liveOrder: [String] = []
+        /// Each type's content digest for the versions in `liveSince`, for reconnecting proxies.
+        var typeDigests: [String: [ResourceType: ResourceDigest]] = [:]
         var watchers: [Int: Watcher] = [:]
         var nextWatcherID = 0
     }
@@ -54,11 +56,17 @@ public final class SnapshotCache: Sendable {
             for snapshot in state.snapshots.values where state.liveSince[snapshot.version] == nil {
                 state.liveSince[snapshot.version] = now
                 state.liveOrder.append(snapshot.version)
+                state.typeDigests[snapshot.version] = snapshot.typeDigests
             }
             let current = Set(state.snapshots.values.map(\.version))
             while state.liveOrder.count > current.count + Self.replacedVersionsKept, let oldest = state.liveOrder.first {
                 state.liveOrder.removeFirst()
-                if current.contains(oldest) { state.liveOrder.append(oldest) } else { state.liveSince[oldest] = nil }
+                if current.contains(oldest) {
+                    state.liveOrder.append(oldest)
+                } else {
+                    state.liveSince[oldest] = nil
+                    state.typeDigests[oldest] = nil
+                }
             }
             return state.watchers.compactMap { id, watcher in
                 guard let snapshot = Self.resolve(watcher.key, in: state.snapshots, policy: unmatchedProxyPolicy),
@@ -75,6 +83,12 @@ public final class SnapshotCache: Sendable {
     /// When `version` became live, while it is served or was among the last replaced.
     public func liveSince(version: String) -> ContinuousClock.Instant? {
         state.withLock { $0.liveSince[version] }
+    }
+
+    /// Each type's content digest in `version`, while it is served or among the last replaced:
+    /// a proxy presenting it on reconnect keeps every wildcard type that has not changed since.
+    public func typeDigests(ofVersion version: String) -> [ResourceType: ResourceDigest]? {
+        state.withLock { $0.typeDigests[version] }
     }
 
     /// The snapshot a proxy whose node `cluster` is `group` gets now.

@@ -182,10 +182,13 @@ struct ADSProtocolTests {
         changed.routeTables[0].virtualHosts[0].domains = ["example.com"]
         let snapshot = try publish(changed)
         var order: [String] = []
+        let names = Dictionary(uniqueKeysWithValues: subscriptions.map { ($0.0.typeURL, $0.1) })
         for _ in 0..<4 {
             let response = try #require(await client.next())
             #expect(response.versionInfo == snapshot.version)
             order.append(response.typeURL)
+            // The route table names the changed cluster: it goes out once the cluster and its assignment are ACKed.
+            try await client.send(DiscoveryRequest(versionInfo: response.versionInfo, resourceNames: names[response.typeURL] ?? [], typeURL: response.typeURL, responseNonce: response.nonce))
         }
         #expect(order == [ResourceType.cluster, .endpoint, .listener, .route].map(\.typeURL))
         await client.close()

@@ -1,0 +1,125 @@
+import EnvoyAPI
+
+/// Make-before-break, per proxy and in both directions.
+///
+/// Envoy applies an ADS stream's responses in order, but a new cluster only serves once it
+/// has warmed (its ClusterLoadAssignment, and any secret it names, arrived); a route that
+/// names it before then answers 503. And a route table the proxy rejected stays in force,
+/// with the clusters it names. So:
+/// - **Additions before references.** A listener or route table that names a cluster goes
+///   out (in its new form) only once the proxy ACKed that cluster as the snapshot has it,
+///   and ACKed each assignment and secret the cluster names (when it subscribes to those
+///   types). Until then the proxy is sent the form it already holds, and the response's
+///   version says `-partial`.
+/// - **Removals after references.** A cluster the snapshot dropped stays in CDS while any
+///   listener or route table the proxy may hold names it: the one it ACKed, one in flight,
+///   or one it rejected (Envoy may have applied part of a rejected RDS response).
+/// - **After a NACK** the proxy keeps its last ACKed content; the rejected content is not
+///   sent again as it is. It is retried only when the content changes (a new snapshot that
+///   differs for that type), or on a new stream (a restarted proxy starts from nothing).
+extension DiscoveryStreamState {
+    /// Every response the current state calls for, in push order.
+    mutating func plan() -> [Response] {
+        guard let snapshot else { return [] }
+        var responses: [Response] = []
+        // Clusters sent changed or new: Envoy re-warms each and waits for its assignment again.
+        var rewarming: Set<String> = []
+        for type in types.keys.sorted() {
+            guard var state = types[type] else { continue }
+            let force = state.force || (type == .endpoint && !rewarming.isDisjoint(with: state.subscribedNames))
+            state.force = false
+            types[type] = state
+            // Nothing subscribed (every name unsubscribed, or none asked yet): nothing to send.
+            if !state.wildcard, state.subscribedNames.isEmpty { continue }
+            let target = target(type, state: state, in: snapshot)
+            let desired = gated(type, target: target, state: state, snapshot: snapshot)
+            if !type.isFullState, desired.isEmpty { continue }
+            if desired == state.rejected { continue }
+            let version = desired == target ? snapshot.version : snapshot.version + Self.partialVersionSuffix
+            if let sent = state.sent {
+                if desired == sent, !force || state.lastVersion == version { continue }
+                // A named type that only lost names (an unsubscribe): the proxy needs nothing.
+                if !type.isFullState, !force, desired.allSatisfy({ sent[$0.key] == $0.value }) {
+                    types[type]?.sent = desired
+                    continue
+                }
+            }
+            if type == .cluster {
+                for (name, held) in desired where state.sent?[name] != held {
+                    rewarming.formUnion(held.resource.references.filter { $0.type == .endpoint }.map(\.name))
+                }
+            }
+            let nonce = nextNonce()
+            types[type]?.lastNonce = nonce
+            types[type]?.answered = false
+            types[type]?.lastVersion = version
+            types[type]?.sent = desired
+            responses.append(Response(type: type, version: version, nonce: nonce, resources: desired.keys.sorted().map { desired[$0]!.resource }))
+        }
+        return responses
+    }
+
+    /// What may be sent of `type` now: the target, less what make-before-break holds back.
+    private func gated(_ type: ResourceType, target: Content, state: TypeState, snapshot: Snapshot) -> Content {
+        switch type {
+        case .cluster:
+            // Keep removed clusters while anything the proxy may hold still names them.
+            var desired = target
+            let named = clustersNamedByHeldReferences()
+            for (name, held) in (state.acked ?? [:]).merging(state.sent ?? [:], uniquingKeysWith: { _, sent in sent })
+            where desired[name] == nil && named.contains(name) && (state.wildcard || state.subscribedNames.contains(name)) {
+                desired[name] = held
+            }
+            return desired
+        case .listener, .route:
+            var desired: Content = [:]
+            for (name, wanted) in target {
+                let held = state.sent?[name]
+                if held == wanted || clustersReady(wanted.resource, snapshot: snapshot) {
+                    desired[name] = wanted
+                } else if let held {
+                    desired[name] = held
+                }
+                // A new resource whose clusters are not ready yet waits.
+            }
+            return desired
+        case .endpoint, .secret:
+            // Nothing in them names another resource: sent as soon as asked.
+            return target
+        }
+    }
+
+    /// Whether every cluster `resource` names is ready on the proxy: ACKed as the snapshot
+    /// has it, with the assignment and secrets it names ACKed too. A proxy that does not
+    /// subscribe to clusters (a client of RDS alone) has nothing to wait for.
+    private func clustersReady(_ resource: XDSResource, snapshot: Snapshot) -> Bool {
+        guard let clusters = types[.cluster] else { return true }
+        for reference in resource.references where reference.type == .cluster {
+            guard let cluster = snapshot.resource(.cluster, named: reference.name),
+                  let wanted = snapshot.digests[.cluster]?[reference.name] else { continue }
+            guard clusters.acked?[reference.name]?.digest == wanted else { return false }
+            for dependency in cluster.references {
+                // Envoy asks for a new cluster's assignment before it ACKs the cluster, so a
+                // proxy that does EDS has asked by now; one that does not has nothing to wait for.
+                guard let dependencyState = types[dependency.type] else { continue }
+                guard let needed = snapshot.digests[dependency.type]?[dependency.name],
+                      dependencyState.acked?[dependency.name]?.digest == needed else { return false }
+            }
+        }
+        return true
+    }
+
+    /// Every cluster named by a listener or route table the proxy may hold.
+    private func clustersNamedByHeldReferences() -> Set<String> {
+        var named: Set<String> = []
+        for type in [ResourceType.listener, .route] {
+            guard let state = types[type] else { continue }
+            for content in [state.acked, state.sent, state.rejected] {
+                for held in (content ?? [:]).values {
+                    for reference in held.resource.references where reference.type == .cluster { named.insert(reference.name) }
+                }
+            }
+        }
+        return named
+    }
+}
