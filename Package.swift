@@ -22,6 +22,8 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
         // Already brought in by Hummingbird; `meridian snapshots` talks HTTP/1.1 with it.
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.81.0"),
+        // Already brought in by Hummingbird; AsyncChannel hands events to an xDS stream's loop one at a time.
+        .package(url: "https://github.com/apple/swift-async-algorithms", from: "1.0.0"),
     ],
     targets: [
         // C interop.
@@ -60,6 +62,7 @@ let package = Package(
                 "GRPCCoreTransport", "EnvoyAPI", "ContentDigest",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "AsyncAlgorithms", package: "swift-async-algorithms"),
             ]
         ),
         // Every snapshot that was served, kept on disk (--state-dir): diffs, pin and rollback.

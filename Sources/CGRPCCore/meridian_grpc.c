@@ -349,6 +349,46 @@ grpc_call_error mgrpc_call_send_message(mgrpc_call *call, const uint8_t *data, s
     return grpc_call_start_batch(call->call, ops, count, tag, NULL);
 }
 
+struct mgrpc_shared_message {
+    grpc_slice slice;
+};
+
+mgrpc_shared_message *mgrpc_shared_message_create(const uint8_t *data, size_t length) {
+    mgrpc_shared_message *message = malloc(sizeof(mgrpc_shared_message));
+    if (message == NULL) return NULL;
+    message->slice = grpc_slice_from_copied_buffer((const char *)data, length);
+    return message;
+}
+
+void mgrpc_shared_message_destroy(mgrpc_shared_message *message) {
+    if (message == NULL) return;
+    grpc_slice_unref(message->slice);
+    free(message);
+}
+
+grpc_call_error mgrpc_call_send_shared_message(mgrpc_call *call, const mgrpc_shared_message *shared,
+                                               const uint8_t *tail, size_t tail_length, void *tag) {
+    grpc_op ops[2];
+    size_t count = 0;
+    memset(ops, 0, sizeof(ops));
+    if (!call->sent_initial_metadata) {
+        ops[count].op = GRPC_OP_SEND_INITIAL_METADATA;
+        count++;
+        call->sent_initial_metadata = 1;
+    }
+    // The byte buffer takes its own reference to each slice; the shared bytes are not copied.
+    grpc_slice slices[2];
+    slices[0] = grpc_slice_ref(shared->slice);
+    slices[1] = grpc_slice_from_copied_buffer((const char *)tail, tail_length);
+    call->send_buffer = grpc_raw_byte_buffer_create(slices, tail_length > 0 ? 2 : 1);
+    grpc_slice_unref(slices[0]);
+    grpc_slice_unref(slices[1]);
+    ops[count].op = GRPC_OP_SEND_MESSAGE;
+    ops[count].data.send_message.send_message = call->send_buffer;
+    count++;
+    return grpc_call_start_batch(call->call, ops, count, tag, NULL);
+}
+
 void mgrpc_call_finish_send(mgrpc_call *call) {
     if (call->send_buffer != NULL) {
         grpc_byte_buffer_destroy(call->send_buffer);

@@ -1,3 +1,4 @@
+import AsyncAlgorithms
 import EnvoyAPI
 import GRPCCoreTransport
 import Logging
@@ -7,12 +8,20 @@ import Logging
 /// Each stream runs one `DiscoveryStreamState` fed by two sources: the proxy's
 /// requests and its group's snapshots. Both go through one event loop, so the
 /// state machine never sees concurrent input.
+///
+/// Memory per stream is bounded: the loop hands off one event at a time (an `AsyncChannel`
+/// suspends each source until the loop takes its event), a request is read from the
+/// connection only when the previous one was handled (so a client that floods requests is
+/// held back by HTTP/2 flow control), and a snapshot waits in the watch's one-element
+/// buffer, where a newer one replaces it (a slow proxy gets the newest, never a backlog).
+/// Response bodies are encoded once and shared by every stream (`ResponseBodyCache`).
 public final class AggregatedDiscoveryService: Sendable {
     public static let streamAggregatedResourcesMethod = "/envoy.service.discovery.v3.AggregatedDiscoveryService/StreamAggregatedResources"
 
     public let cache: SnapshotCache
     public let proxies: ProxyStatusRegistry
     private let logger: Logger
+    private let bodies = ResponseBodyCache()
 
     public init(cache: SnapshotCache, proxies: ProxyStatusRegistry = ProxyStatusRegistry(), logger: Logger = Logger(label: "meridian.ads")) {
         self.cache = cache
@@ -32,11 +41,11 @@ public final class AggregatedDiscoveryService: Sendable {
     }
 
     func serve(_ stream: ServerStream) async throws {
-        let (events, input) = AsyncStream<Event>.makeStream()
+        let events = AsyncChannel<Event>()
         try await withThrowingTaskGroup(of: Void.self) { tasks in
             tasks.addTask {
-                for await message in stream.requests { input.yield(.request(message)) }
-                input.yield(.requestsEnded)
+                for await message in stream.requests { await events.send(.request(message)) }
+                await events.send(.requestsEnded)
             }
             var state = DiscoveryStreamState(recall: { [cache] in cache.typeDigests(ofVersion: $0) })
             var streamID: Int?
@@ -49,6 +58,7 @@ public final class AggregatedDiscoveryService: Sendable {
                 if let streamID { proxies.disconnect(streamID: streamID) }
                 metrics?.disconnected()
                 tasks.cancelAll()
+                events.finish()
             }
             events: for await event in events {
                 let responses: [DiscoveryStreamState.Response]
@@ -82,7 +92,7 @@ public final class AggregatedDiscoveryService: Sendable {
                             _ = state.update(current)
                         }
                         tasks.addTask { [cache] in
-                            for await snapshot in cache.watch(proxyGroup: first.cluster) { input.yield(.snapshot(snapshot)) }
+                            for await snapshot in cache.watch(proxyGroup: first.cluster) { await events.send(.snapshot(snapshot)) }
                         }
                     }
                     let (outcome, planned) = state.receive(request)
@@ -98,7 +108,10 @@ public final class AggregatedDiscoveryService: Sendable {
                 // A batch answers one snapshot: its live-since time is looked up once, not per response.
                 var liveSince: (version: String, instant: ContinuousClock.Instant?)?
                 for response in responses {
-                    try await stream.send(response.discoveryResponse.encoded())
+                    guard let body = bodies.body(for: response, liveVersions: { Set(cache.snapshots.values.map(\.version)) }) else {
+                        throw GRPCStatus(code: .resourceExhausted, message: "cannot allocate a response")
+                    }
+                    try await stream.send(body, appending: ResponseBodyCache.nonceField(response.nonce))
                     if let streamID { proxies.recordSent(streamID: streamID, response) }
                     if liveSince?.version != response.version { liveSince = (response.version, cache.liveSince(version: response.version)) }
                     metrics?.pushed(response.type, since: liveSince?.instant)

@@ -19,6 +19,14 @@ public struct DiscoveryStreamState: Sendable {
         public var version: String
         public var nonce: String
         public var resources: [XDSResource]
+        /// Set when the content is exactly the snapshot's for the names subscribed, so every
+        /// stream sending this type, version and names sends the same bytes (encoded once).
+        public var sharing: Sharing?
+
+        public struct Sharing: Sendable, Hashable {
+            /// Every resource of the type (a wildcard subscription), not a set of names.
+            public var wildcard: Bool
+        }
 
         public var discoveryResponse: DiscoveryResponse {
             DiscoveryResponse(versionInfo: version, resources: resources.map(\.message), typeURL: type.typeURL, nonce: nonce, controlPlaneIdentifier: "meridian")

@@ -37,7 +37,10 @@ extension DiscoveryStreamState {
             if desired == state.rejected { continue }
             let version = desired == target ? snapshot.version : snapshot.version + Self.partialVersionSuffix
             if let sent = state.sent {
-                if desired == sent, !force || state.lastVersion == version { continue }
+                // After a NACK the proxy holds its last good content under an older version: a
+                // snapshot that returns to that content is sent (under the new version), so the
+                // proxy ACKs it and stops showing the rejection.
+                if desired == sent, !(force || state.rejected != nil) || state.lastVersion == version { continue }
                 // A named type that only lost names (an unsubscribe): the proxy needs nothing.
                 if !type.isFullState, !force, desired.allSatisfy({ sent[$0.key] == $0.value }) {
                     types[type]?.sent = desired
@@ -54,7 +57,10 @@ extension DiscoveryStreamState {
             types[type]?.answered = false
             types[type]?.lastVersion = version
             types[type]?.sent = desired
-            responses.append(Response(type: type, version: version, nonce: nonce, resources: desired.keys.sorted().map { desired[$0]!.resource }))
+            responses.append(Response(
+                type: type, version: version, nonce: nonce, resources: desired.keys.sorted().map { desired[$0]!.resource },
+                sharing: desired == target ? Response.Sharing(wildcard: state.wildcard) : nil
+            ))
         }
         return responses
     }

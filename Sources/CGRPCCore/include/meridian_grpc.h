@@ -132,6 +132,18 @@ grpc_call_error mgrpc_call_send_message(mgrpc_call *call, const uint8_t *data, s
 /// Releases the buffer of a completed send.
 void mgrpc_call_finish_send(mgrpc_call *call);
 
+/// An encoded message many calls send: one reference-counted gRPC slice, so each send
+/// adds a reference instead of copying the bytes.
+typedef struct mgrpc_shared_message mgrpc_shared_message;
+/// Copies `data` once into a new shared message; NULL if out of memory.
+mgrpc_shared_message *mgrpc_shared_message_create(const uint8_t *data, size_t length);
+/// Drops the creator's reference; sends still in flight keep theirs.
+void mgrpc_shared_message_destroy(mgrpc_shared_message *message);
+/// SEND_MESSAGE of `shared`'s bytes followed by `tail` (copied; a few bytes, such as a
+/// protobuf field appended per call) as one message of two slices.
+grpc_call_error mgrpc_call_send_shared_message(mgrpc_call *call, const mgrpc_shared_message *shared,
+                                               const uint8_t *tail, size_t tail_length, void *tag);
+
 #ifdef __cplusplus
 }
 #endif

@@ -1,0 +1,83 @@
+import Foundation
+import MeridianTestSupport
+import Synchronization
+import Testing
+
+/// Make-before-break with a real Envoy: requests flow without pause while a route moves to a
+/// Service that did not exist and the Service it left is deleted, in the same edit.
+@Suite("continuous traffic while backends switch", .serialized)
+struct TrafficDuringChangeTests {
+    /// A Service `ns/<name>` (and its EndpointSlice) for `backend`, and the route sending every request to it.
+    static func routes(service: String, backend: LoopbackBackend) -> String {
+        """
+        apiVersion: v1
+        kind: Service
+        metadata: {name: \(service), namespace: ns}
+        spec: {ports: [{name: http, port: 80, targetPort: \(backend.port)}]}
+        ---
+        apiVersion: discovery.k8s.io/v1
+        kind: EndpointSlice
+        metadata: {name: \(service)-1, namespace: ns, labels: {kubernetes.io/service-name: \(service)}}
+        addressType: IPv4
+        ports: [{name: http, port: \(backend.port)}]
+        endpoints: [{addresses: ["127.0.0.1"], conditions: {ready: true}}]
+        ---
+        apiVersion: gateway.networking.k8s.io/v1
+        kind: HTTPRoute
+        metadata: {name: moving, namespace: ns}
+        spec:
+          parentRefs: [{name: gw}]
+          rules:
+            - backendRefs: [{name: \(service), port: 80}]
+
+        """
+    }
+
+    final class Tally: Sendable {
+        // Shared by the traffic workers; every access takes the lock.
+        let counts = Mutex<[String: Int]>([:])
+        let running = Atomic<Bool>(true)
+        func record(_ outcome: String) { counts.withLock { $0[outcome, default: 0] += 1 } }
+        var failures: [String: Int] { counts.withLock { $0.filter { $0.key != "200" } } }
+        var total: Int { counts.withLock { $0.values.reduce(0, +) } }
+    }
+
+    @Test("eight switches to a new Service, each deleting the old one: not one request fails")
+    func switchAndDelete() async throws {
+        let fixture = try await ServeFixture("traffic-switch", backendNames: ["a", "b"], routes: "")
+        defer { fixture.stop() }
+        let a = try #require(fixture.backends["a"]), b = try #require(fixture.backends["b"])
+        try fixture.writeRoutes(Self.routes(service: "svc-0", backend: a))
+        #expect(await eventually(timeout: .seconds(15)) { await fixture.request()?.backend == "a" }, "\(fixture.meridianLog)")
+
+        let tally = Tally()
+        let port = fixture.listenerPort
+        let traffic = Task {
+            await withTaskGroup(of: Void.self) { group in
+                for _ in 0..<4 {
+                    group.addTask {
+                        while tally.running.load(ordering: .relaxed) {
+                            let answer = await HTTPProbe.trySend(port: port)
+                            tally.record(answer.map { "\($0.status)" } ?? "no answer")
+                            try? await Task.sleep(for: .milliseconds(10))
+                        }
+                    }
+                }
+            }
+        }
+        var moved: [Bool] = []
+        for step in 1...8 {
+            let (backend, name) = step.isMultiple(of: 2) ? (a, "a") : (b, "b")
+            // One atomic write: the route names a Service new in this edit, and the old Service is gone.
+            try fixture.writeRoutes(Self.routes(service: "svc-\(step)", backend: backend))
+            moved.append(await eventually(timeout: .seconds(5), every: .milliseconds(5)) { await fixture.request()?.backend == name })
+            try await Task.sleep(for: .milliseconds(200))
+        }
+        tally.running.store(false, ordering: .relaxed)
+        await traffic.value
+        print("figure: \(tally.total) requests during 8 switches, failures: \(tally.failures)")
+        #expect(moved == Array(repeating: true, count: 8), "every switch reached Envoy:\n\(fixture.meridianLog.suffix(4_000))")
+        #expect(tally.total > 200, "traffic kept flowing: \(tally.total) requests")
+        #expect(tally.failures.isEmpty, "non-200 answers during the switches: \(tally.failures)")
+    }
+}
