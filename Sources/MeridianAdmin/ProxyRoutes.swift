@@ -23,6 +23,8 @@ enum ProxyRoutes {
             ("node_id", .string(proxy.node.id)),
             ("group", .string(proxy.node.cluster)),
             ("peer", .string(proxy.peer)),
+            ("xds_protocol", .string(proxy.xdsProtocol.rawValue)),
+            ("service", .string(proxy.service)),
             ("connected_since", .string(timestamp(proxy.connectedAt))),
             ("types", .array(types.map { type in
                 let status = proxy.types[type]
@@ -32,7 +34,13 @@ enum ProxyRoutes {
                     ("state", .string(ProxySyncState(status).rawValue)),
                     ("version_sent", status?.sentVersion.map(JSONValue.string) ?? .null),
                     ("version_acked", status?.acknowledgedVersion.map(JSONValue.string) ?? .null),
+                    ("responses_sent", .integer(Int64(status?.responsesSent ?? 0))),
+                    ("bytes_sent", .integer(Int64(status?.bytesSent ?? 0))),
                 ]
+                if let added = status?.sentResourceCount, let removed = status?.sentRemovedCount {
+                    // Delta: what the last response changed.
+                    members.append(("last_sent", .object([("resources", .integer(Int64(added))), ("removed", .integer(Int64(removed)))])))
+                }
                 if let rejection = status?.lastRejection {
                     members.append(("last_nack", .object([
                         ("version", .string(rejection.version)),

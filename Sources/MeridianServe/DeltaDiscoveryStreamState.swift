@@ -1,0 +1,222 @@
+import ContentDigest
+import EnvoyAPI
+
+/// The incremental (delta) xDS protocol for one stream, as a pure state machine.
+///
+/// It follows the incremental section of Envoy's xDS protocol document. Per type URL it keeps
+/// what the proxy subscribes to (names, and the wildcard for LDS and CDS) and what it holds
+/// (name → the version it was sent, or presented in `initial_resource_versions`). Each
+/// response carries only resources whose version differs from what the proxy holds, and the
+/// names it holds that no longer exist (`removed_resources`); each has its own nonce, and the
+/// proxy ACKs or NACKs each one. It decides what to send; it never does I/O.
+public struct DeltaDiscoveryStreamState: Sendable {
+    /// A response the stream must send, in order.
+    public struct Response: Sendable, Hashable {
+        public var type: ResourceType
+        /// The snapshot version (`system_version_info`: for debugging, and for per-proxy status).
+        public var version: String
+        public var nonce: String
+        /// Added or changed resources, each with its version.
+        public var resources: [(resource: XDSResource, version: String)]
+        public var removed: [String]
+
+        public var deltaDiscoveryResponse: DeltaDiscoveryResponse {
+            DeltaDiscoveryResponse(
+                systemVersionInfo: version,
+                resources: resources.map { .init(name: $0.resource.name, version: $0.version, message: $0.resource.message) },
+                typeURL: type.typeURL, removedResources: removed, nonce: nonce, controlPlaneIdentifier: "meridian"
+            )
+        }
+
+        public static func == (lhs: Response, rhs: Response) -> Bool {
+            lhs.type == rhs.type && lhs.version == rhs.version && lhs.nonce == rhs.nonce && lhs.removed == rhs.removed
+                && lhs.resources.map(\.resource) == rhs.resources.map(\.resource) && lhs.resources.map(\.version) == rhs.resources.map(\.version)
+        }
+
+        public func hash(into hasher: inout Hasher) {
+            hasher.combine(type)
+            hasher.combine(nonce)
+        }
+    }
+
+    /// What a request meant: the same outcomes as state of the world, so per-proxy status,
+    /// metrics and logs treat both protocols alike. `staleNonce` here is a nonce this stream
+    /// never sent or already settled.
+    public typealias RequestOutcome = DiscoveryStreamState.RequestOutcome
+
+    private struct TypeState: Sendable {
+        /// Names subscribed explicitly.
+        var names: Set<String> = []
+        /// Every resource of the type: `*`, or the legacy wildcard (LDS/CDS, first request naming nothing).
+        var wildcard = false
+        /// What the proxy holds: name → version.
+        var held: [String: String] = [:]
+        /// Subscribed names the proxy was told do not exist (sent once in `removed_resources`).
+        var toldAbsent: Set<String> = []
+        /// Versions the proxy rejected, never sent again as they are.
+        var rejected: [String: String] = [:]
+        /// Whether any response of this type was sent: the first request is always answered,
+        /// even with nothing, so the proxy's initial fetch completes at once.
+        var answered = false
+    }
+
+    /// A response not yet ACKed or NACKed: what it changed, to undo on a NACK.
+    private struct Pending: Sendable {
+        var type: ResourceType
+        var version: String
+        /// Name → (held before, held after); nil is "not held".
+        var changes: [String: (before: String?, after: String?)]
+    }
+
+    private var types: [ResourceType: TypeState] = [:]
+    private var pending: [String: Pending] = [:]
+    private var snapshot: Snapshot?
+    private var nonceCounter = 0
+
+    /// How many unanswered responses are remembered (for undoing a NACK); the oldest go first.
+    static let pendingLimit = 256
+
+    public init() {}
+
+    /// The per-resource version string: the first 16 hex digits of the resource's SHA-256,
+    /// derived from content alone, so it is the same after a restart and on every replica
+    /// (a reconnecting proxy's `initial_resource_versions` then match).
+    public static func version(of digest: ResourceDigest) -> String {
+        String(SHA256Digest.hexString(digest.bytes).prefix(16))
+    }
+
+    /// Handles one request; returns what it meant and the responses to send.
+    public mutating func receive(_ request: DeltaDiscoveryRequest) -> (outcome: RequestOutcome, responses: [Response]) {
+        guard let type = ResourceType(rawValue: request.typeURL) else {
+            return (.unsupportedType(request.typeURL), [])
+        }
+        let isFirst = types[type] == nil
+        var state = types[type] ?? TypeState()
+        if isFirst {
+            state.held = request.initialResourceVersions
+            // Legacy wildcard: the protocol document treats a first LDS/CDS request naming nothing as `*`.
+            state.wildcard = type.isFullState && request.resourceNamesSubscribe.isEmpty
+        }
+        for name in request.resourceNamesSubscribe {
+            if name == "*" {
+                // RDS, EDS and SDS are by name only: `*` is not a name Meridian has, and is ignored.
+                if type.isFullState { state.wildcard = true }
+                continue
+            }
+            // A name subscribed again after the first request is sent again, whatever we think the proxy holds.
+            if !isFirst, !state.names.contains(name) { state.held[name] = nil }
+            state.names.insert(name)
+            state.toldAbsent.remove(name)
+        }
+        for name in request.resourceNamesUnsubscribe {
+            if name == "*" { state.wildcard = false } else { state.names.remove(name) }
+        }
+        if !state.wildcard {
+            // The proxy drops what it no longer subscribes to; so do we.
+            state.held = state.held.filter { state.names.contains($0.key) }
+            state.toldAbsent.formIntersection(state.names)
+        }
+
+        var outcome = RequestOutcome.subscribed(type, names: request.resourceNamesSubscribe, presentedVersion: "")
+        if !request.responseNonce.isEmpty {
+            if let answered = pending.removeValue(forKey: request.responseNonce), answered.type == type {
+                if let error = request.errorDetail {
+                    outcome = .rejected(type, version: answered.version, keptVersion: "", message: error.message)
+                    // The proxy keeps what it held before; the refused versions are not sent again as they are.
+                    for (name, change) in answered.changes where state.held[name] == change.after {
+                        state.held[name] = change.before
+                        if let after = change.after { state.rejected[name] = after }
+                    }
+                } else {
+                    outcome = .acknowledged(type, version: answered.version)
+                }
+            } else {
+                outcome = .staleNonce(type, nonce: request.responseNonce)
+            }
+        }
+        types[type] = state
+        guard let snapshot, let response = respond(type, snapshot: snapshot, forceEndpoints: [], part: .all) else { return (outcome, []) }
+        return (outcome, [response])
+    }
+
+    /// Takes a new snapshot; returns responses for every subscribed type whose content changed,
+    /// in make-before-break order: clusters, endpoints, secrets, listeners, routes, then the
+    /// removal of clusters, endpoints and secrets, after the listeners and route tables that stop
+    /// naming them. Envoy applies one stream's responses in order, so no route points at a
+    /// missing cluster in between.
+    ///
+    /// A changed cluster is re-warmed by Envoy until its ClusterLoadAssignment arrives again,
+    /// changed or not; so a cluster push also re-sends the load assignments it refers to.
+    public mutating func update(_ snapshot: Snapshot) -> [Response] {
+        self.snapshot = snapshot
+        var responses: [Response] = []
+        var rewarming: Set<String> = []
+        let ordered = types.keys.sorted()
+        for type in ordered {
+            let part: Part = Self.removedLast.contains(type) ? .additions : .all
+            guard let response = respond(type, snapshot: snapshot, forceEndpoints: type == .endpoint ? rewarming : [], part: part) else { continue }
+            if type == .cluster {
+                for (resource, _) in response.resources {
+                    rewarming.formUnion(resource.references.filter { $0.type == .endpoint }.map(\.name))
+                }
+            }
+            responses.append(response)
+        }
+        for type in ordered where Self.removedLast.contains(type) {
+            if let removal = respond(type, snapshot: snapshot, forceEndpoints: [], part: .removals) { responses.append(removal) }
+        }
+        return responses
+    }
+
+    /// The types whose removals wait until listeners and routes stop naming them.
+    private static let removedLast: [ResourceType] = [.cluster, .endpoint, .secret]
+
+    /// Which part of a difference a response carries.
+    private enum Part {
+        case all, additions, removals
+    }
+
+    /// A response for `type` carrying what differs between the snapshot and what the proxy
+    /// holds (and, for `forceEndpoints`, those assignments even if unchanged); nil when nothing
+    /// differs and the type was already answered once.
+    private mutating func respond(_ type: ResourceType, snapshot: Snapshot, forceEndpoints: Set<String>, part: Part) -> Response? {
+        guard var state = types[type] else { return nil }
+        let digests = snapshot.digests[type] ?? [:]
+        let wanted = state.wildcard ? state.names.union(digests.keys) : state.names
+        var changes: [String: (before: String?, after: String?)] = [:]
+        var sent: [(XDSResource, String)] = []
+        for name in wanted.sorted() where part != .removals {
+            if let digest = digests[name], let resource = snapshot.resource(type, named: name) {
+                let version = Self.version(of: digest)
+                let forced = forceEndpoints.contains(name) && state.held[name] == version
+                guard state.held[name] != version || forced, state.rejected[name] != version else { continue }
+                changes[name] = (state.held[name], version)
+                state.held[name] = version
+                state.toldAbsent.remove(name)
+                sent.append((resource, version))
+            }
+        }
+        // Held but gone (or no longer wanted), and subscribed names that do not exist: the
+        // protocol document has the server say so in `removed_resources` rather than leave the
+        // proxy to wait for its initial-fetch timeout.
+        var removed: [String] = []
+        for name in state.held.keys.sorted() where part != .additions && digests[name] == nil {
+            changes[name] = (state.held[name], nil)
+            state.held[name] = nil
+            removed.append(name)
+        }
+        for name in state.names.sorted() where part != .additions && digests[name] == nil && !state.toldAbsent.contains(name) {
+            state.toldAbsent.insert(name)
+            if !removed.contains(name) { removed.append(name) }
+        }
+        guard !sent.isEmpty || !removed.isEmpty || (!state.answered && part != .removals) else { return nil }
+        state.answered = true
+        types[type] = state
+        nonceCounter += 1
+        let nonce = String(nonceCounter)
+        pending[nonce] = Pending(type: type, version: snapshot.version, changes: changes)
+        // A proxy answers every response; one that does not cannot make this grow without bound.
+        if pending.count > Self.pendingLimit, let oldest = pending.keys.min(by: { Int($0) ?? 0 < Int($1) ?? 0 }) { pending[oldest] = nil }
+        return Response(type: type, version: snapshot.version, nonce: nonce, resources: sent.map { (resource: $0.0, version: $0.1) }, removed: removed.sorted())
+    }
+}
