@@ -38,7 +38,7 @@ public struct EnvoyBootstrap: Sendable {
     public var xdsProtocol: XDSProtocol
 
     /// The protocol `meridian bootstrap` picks when not told: see the README's measurement.
-    public static let defaultXDSProtocol = XDSProtocol.sotw
+    public static let defaultXDSProtocol = XDSProtocol.delta
 
     public init(
         xdsHost: String, xdsPort: Int, proxyGroup: String, nodeID: String, adminHost: String = "127.0.0.1", adminPort: Int = 19000,
