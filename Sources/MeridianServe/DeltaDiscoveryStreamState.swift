@@ -17,7 +17,7 @@ public struct DeltaDiscoveryStreamState: Sendable {
         public var version: String
         public var nonce: String
         /// Added or changed resources, each with its version.
-        public var resources: [(resource: XDSResource, version: String)]
+        public var resources: [VersionedResource]
         public var removed: [String]
 
         public var deltaDiscoveryResponse: DeltaDiscoveryResponse {
@@ -27,16 +27,12 @@ public struct DeltaDiscoveryStreamState: Sendable {
                 typeURL: type.typeURL, removedResources: removed, nonce: nonce, controlPlaneIdentifier: "meridian"
             )
         }
+    }
 
-        public static func == (lhs: Response, rhs: Response) -> Bool {
-            lhs.type == rhs.type && lhs.version == rhs.version && lhs.nonce == rhs.nonce && lhs.removed == rhs.removed
-                && lhs.resources.map(\.resource) == rhs.resources.map(\.resource) && lhs.resources.map(\.version) == rhs.resources.map(\.version)
-        }
-
-        public func hash(into hasher: inout Hasher) {
-            hasher.combine(type)
-            hasher.combine(nonce)
-        }
+    /// A resource as a delta response carries it: with its own version.
+    public struct VersionedResource: Sendable, Hashable {
+        public var resource: XDSResource
+        public var version: String
     }
 
     /// What a request meant: the same outcomes as state of the world, so per-proxy status,
@@ -58,6 +54,10 @@ public struct DeltaDiscoveryStreamState: Sendable {
         /// Whether any response of this type was sent: the first request is always answered,
         /// even with nothing, so the proxy's initial fetch completes at once.
         var answered = false
+        /// The last response was NACKed and nothing was sent since: once the snapshot no longer
+        /// wants any refused version, an empty response says the proxy's state is current (so
+        /// its status leaves NACKED), even though nothing differs.
+        var confirmAfterRejection = false
     }
 
     /// A response not yet ACKed or NACKed: what it changed, to undo on a NACK.
@@ -94,6 +94,9 @@ public struct DeltaDiscoveryStreamState: Sendable {
         var state = types[type] ?? TypeState()
         if isFirst {
             state.held = request.initialResourceVersions
+            // A proxy presenting what it holds is reconnecting, past its initial fetch: when
+            // nothing differs it is sent nothing at all, not even an empty response.
+            state.answered = !request.initialResourceVersions.isEmpty
             // Legacy wildcard: the protocol document treats a first LDS/CDS request naming nothing as `*`.
             state.wildcard = type.isFullState && request.resourceNamesSubscribe.isEmpty
         }
@@ -122,8 +125,10 @@ public struct DeltaDiscoveryStreamState: Sendable {
             if let answered = pending.removeValue(forKey: request.responseNonce), answered.type == type {
                 if let error = request.errorDetail {
                     outcome = .rejected(type, version: answered.version, keptVersion: "", message: error.message)
+                    state.confirmAfterRejection = true
                     // The proxy keeps what it held before; the refused versions are not sent again as they are.
-                    for (name, change) in answered.changes where state.held[name] == change.after {
+                    // A refused removal is not undone: the resource is gone either way, and undoing it would resend it.
+                    for (name, change) in answered.changes where change.after != nil && state.held[name] == change.after {
                         state.held[name] = change.before
                         if let after = change.after { state.rejected[name] = after }
                     }
@@ -135,7 +140,14 @@ public struct DeltaDiscoveryStreamState: Sendable {
             }
         }
         types[type] = state
-        guard let snapshot, let response = respond(type, snapshot: snapshot, forceEndpoints: [], part: .all) else { return (outcome, []) }
+        guard let snapshot else { return (outcome, []) }
+        guard let response = respond(type, snapshot: snapshot, forceEndpoints: [], part: .all) else {
+            if isFirst, case .subscribed = outcome {
+                // It holds exactly what is served: recorded as the version it presented, as in state of the world.
+                outcome = .subscribed(type, names: request.resourceNamesSubscribe, presentedVersion: snapshot.version)
+            }
+            return (outcome, [])
+        }
         return (outcome, [response])
     }
 
@@ -154,10 +166,10 @@ public struct DeltaDiscoveryStreamState: Sendable {
         let ordered = types.keys.sorted()
         for type in ordered {
             let part: Part = Self.removedLast.contains(type) ? .additions : .all
-            guard let response = respond(type, snapshot: snapshot, forceEndpoints: type == .endpoint ? rewarming : [], part: part) else { continue }
+            guard let response = respond(type, snapshot: snapshot, forceEndpoints: type == .endpoint ? rewarming : [], part: part, confirmsRejection: true) else { continue }
             if type == .cluster {
-                for (resource, _) in response.resources {
-                    rewarming.formUnion(resource.references.filter { $0.type == .endpoint }.map(\.name))
+                for entry in response.resources {
+                    rewarming.formUnion(entry.resource.references.filter { $0.type == .endpoint }.map(\.name))
                 }
             }
             responses.append(response)
@@ -179,21 +191,29 @@ public struct DeltaDiscoveryStreamState: Sendable {
     /// A response for `type` carrying what differs between the snapshot and what the proxy
     /// holds (and, for `forceEndpoints`, those assignments even if unchanged); nil when nothing
     /// differs and the type was already answered once.
-    private mutating func respond(_ type: ResourceType, snapshot: Snapshot, forceEndpoints: Set<String>, part: Part) -> Response? {
+    ///
+    /// `confirmsRejection` only on a new snapshot, never in answer to a request: a client that
+    /// NACKs every response would otherwise get an endless exchange of empty ones.
+    private mutating func respond(_ type: ResourceType, snapshot: Snapshot, forceEndpoints: Set<String>, part: Part, confirmsRejection: Bool = false) -> Response? {
         guard var state = types[type] else { return nil }
         let digests = snapshot.digests[type] ?? [:]
         let wanted = state.wildcard ? state.names.union(digests.keys) : state.names
         var changes: [String: (before: String?, after: String?)] = [:]
-        var sent: [(XDSResource, String)] = []
+        var sent: [VersionedResource] = []
+        var keptRejected = false
         for name in wanted.sorted() where part != .removals {
             if let digest = digests[name], let resource = snapshot.resource(type, named: name) {
                 let version = Self.version(of: digest)
                 let forced = forceEndpoints.contains(name) && state.held[name] == version
-                guard state.held[name] != version || forced, state.rejected[name] != version else { continue }
+                if state.rejected[name] == version, state.held[name] != version {
+                    keptRejected = true
+                    continue
+                }
+                guard state.held[name] != version || forced else { continue }
                 changes[name] = (state.held[name], version)
                 state.held[name] = version
                 state.toldAbsent.remove(name)
-                sent.append((resource, version))
+                sent.append(VersionedResource(resource: resource, version: version))
             }
         }
         // Held but gone (or no longer wanted), and subscribed names that do not exist: the
@@ -209,14 +229,16 @@ public struct DeltaDiscoveryStreamState: Sendable {
             state.toldAbsent.insert(name)
             if !removed.contains(name) { removed.append(name) }
         }
-        guard !sent.isEmpty || !removed.isEmpty || (!state.answered && part != .removals) else { return nil }
+        let confirm = part != .removals && (!state.answered || (confirmsRejection && state.confirmAfterRejection && !keptRejected))
+        guard !sent.isEmpty || !removed.isEmpty || confirm else { return nil }
         state.answered = true
+        state.confirmAfterRejection = false
         types[type] = state
         nonceCounter += 1
         let nonce = String(nonceCounter)
         pending[nonce] = Pending(type: type, version: snapshot.version, changes: changes)
         // A proxy answers every response; one that does not cannot make this grow without bound.
         if pending.count > Self.pendingLimit, let oldest = pending.keys.min(by: { Int($0) ?? 0 < Int($1) ?? 0 }) { pending[oldest] = nil }
-        return Response(type: type, version: snapshot.version, nonce: nonce, resources: sent.map { (resource: $0.0, version: $0.1) }, removed: removed.sorted())
+        return Response(type: type, version: snapshot.version, nonce: nonce, resources: sent, removed: removed.sorted())
     }
 }

@@ -101,10 +101,30 @@ struct DeltaDiscoveryStreamStateTests {
         #expect(Self.names(responses.first) == ["backend"], "only the cluster whose version differs")
         #expect(responses.first?.removed == ["gone"])
 
+        // Holding exactly what is served: nothing at all is sent, and the proxy counts as holding this version.
         var current = State()
         _ = current.update(snapshot)
-        let unchanged = Self.send(&current, Self.request(.cluster, initial: versions))
-        #expect(unchanged.count == 1 && unchanged.first?.resources.isEmpty == true && unchanged.first?.removed == [], "an empty answer: the initial fetch completes, nothing is resent")
+        let (outcome, unchanged) = current.receive(Self.request(.cluster, initial: versions))
+        #expect(unchanged.isEmpty)
+        #expect(outcome == .subscribed(.cluster, names: [], presentedVersion: snapshot.version))
+        // A proxy presenting nothing (a first connect) is always answered, even with nothing, so its initial fetch ends.
+        var fresh = State()
+        _ = fresh.update(try Self.snapshot(clusters: ["backend"]))
+        #expect(Self.send(&fresh, Self.request(.secret, subscribe: [])).count == 1)
+    }
+
+    @Test("after a NACK, a snapshot that no longer has the refused content confirms the proxy's state with an empty response")
+    func nackThenFixedByRemoval() throws {
+        var state = State()
+        _ = state.update(try Self.snapshot())
+        Self.send(&state, Self.request(.cluster))
+        let added = state.update(try Self.snapshot(clusters: ["backend", "other", "bad"]))
+        #expect(Self.names(added.first) == ["bad"])
+        let (outcome, none) = state.receive(Self.request(.cluster, nonce: added[0].nonce, error: "refused"))
+        #expect(none.isEmpty, "a NACK is not answered, whatever it is")
+        guard case .rejected = outcome else { Issue.record("\(outcome)"); return }
+        let confirmed = state.update(try Self.snapshot())
+        #expect(confirmed.count == 1 && confirmed.first?.resources.isEmpty == true && confirmed.first?.removed == [], "the proxy never had `bad`: nothing to remove")
     }
 
     @Test("a name that does not exist is named in removed_resources once; when it appears, it is sent")
@@ -128,8 +148,10 @@ struct DeltaDiscoveryStreamStateTests {
         #expect(outcome == .rejected(.route, version: bad[0].version, keptVersion: "", message: "rejected") && more.isEmpty)
         // Clusters change; the rejected routes stay as they are: no RouteConfiguration.
         #expect(state.update(try Self.snapshot(changed: true, routePrefix: "/bad")).allSatisfy { $0.type != .route })
-        // Back to the content the proxy kept: nothing to send; a new route table: sent.
-        #expect(state.update(try Self.snapshot(changed: true)).allSatisfy { $0.type != .route })
+        // Back to the content the proxy kept: no RouteConfiguration, one empty response confirming it; a new route table: sent.
+        let back = state.update(try Self.snapshot(changed: true)).filter { $0.type == .route }
+        #expect(back.count == 1 && back.first?.resources.isEmpty == true && back.first?.removed == [])
+        #expect(state.update(try Self.snapshot(changed: true, clusters: ["backend"])).allSatisfy { $0.type != .route }, "confirmed once")
         #expect(Self.names(state.update(try Self.snapshot(changed: true, routePrefix: "/fixed")).first) == ["routes"])
     }
 
