@@ -126,4 +126,33 @@ struct DeltaEnvoyEndToEndTests {
         fixture.backendB.stop()
         await restarted.shutdown(gracePeriod: .seconds(1))
     }
+
+    @Test("delta: a listener Envoy refuses is NACKed; once the snapshot drops it, an empty response confirms and the proxy is SYNCED again")
+    func nackedListenerDropped() async throws {
+        let fixture = try await Fixture("e2e-delta-nack-listener", xdsProtocol: .delta)
+        let good = try fixture.publish(fixture.configuration(backend: fixture.backendA, routeTable: "routes"))
+        let envoy = try await fixture.startEnvoy()
+        var stopped = false
+        defer { if !stopped { envoy.stop() } }
+        #expect(await eventually(timeout: .seconds(15)) { fixture.acknowledged(good.version) }, "\(envoy.log)")
+
+        // A second listener on the port backend a already holds: Envoy cannot bind it and NACKs.
+        var busy = fixture.configuration(backend: fixture.backendA, routeTable: "routes")
+        busy.listeners.append(Listener(name: "busy", address: "127.0.0.1", port: fixture.backendA.port, routeTableName: "routes"))
+        let bad = try fixture.publish(busy)
+        let listenerStatus = { fixture.server.proxies.proxies.first?.types[.listener] }
+        #expect(await eventually(timeout: .seconds(10)) { listenerStatus()?.lastRejection?.version == bad.version }, "\(envoy.log)")
+        #expect(ProxySyncState(listenerStatus()) == .nacked)
+        #expect(await fixture.backendThroughEnvoy() == "a", "the listener Envoy kept still serves")
+
+        // The refused listener is gone from the snapshot: nothing differs from what Envoy holds.
+        _ = try fixture.publish(fixture.configuration(backend: fixture.backendA, routeTable: "routes"))
+        #expect(await eventually(timeout: .seconds(10)) { ProxySyncState(listenerStatus()) == .synced }, "\(String(describing: listenerStatus()))")
+        #expect(listenerStatus()?.acknowledgedVersion == good.version)
+        #expect(listenerStatus()?.sentResourceCount == 0 && listenerStatus()?.sentRemovedCount == 0, "the confirmation carries nothing")
+        #expect(await fixture.backendThroughEnvoy() == "a")
+
+        stopped = true
+        await fixture.stop(envoy)
+    }
 }
