@@ -122,7 +122,8 @@ public struct DeltaDiscoveryStreamState: Sendable {
 
         var outcome = RequestOutcome.subscribed(type, names: request.resourceNamesSubscribe, presentedVersion: "")
         if !request.responseNonce.isEmpty {
-            if let answered = pending.removeValue(forKey: request.responseNonce), answered.type == type {
+            if let answered = pending[request.responseNonce], answered.type == type {
+                pending[request.responseNonce] = nil
                 if let error = request.errorDetail {
                     outcome = .rejected(type, version: answered.version, keptVersion: "", message: error.message)
                     state.confirmAfterRejection = true
