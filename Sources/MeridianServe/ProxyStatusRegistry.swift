@@ -95,22 +95,26 @@ public final class ProxyStatusRegistry: Sendable {
         _ = state.withLock { $0.proxies.removeValue(forKey: streamID) }
     }
 
+    /// A state-of-the-world response was written (kept for callers that hold one).
     func recordSent(streamID: Int, _ response: DiscoveryStreamState.Response) {
         recordSent(streamID: streamID, type: response.type, version: response.version, nonce: response.nonce)
     }
 
-    /// A response was written; the counts are kept for delta streams, where they say what changed.
+    /// A response was written; the counts of the last response are kept for delta streams, where they say what changed.
     func recordSent(streamID: Int, type: ResourceType, version: String, nonce: String, byteCount: Int = 0, resourceCount: Int? = nil, removedCount: Int? = nil) {
         state.withLock { state in
-            state.proxies[streamID]?.types[type, default: TypeStatus()].responsesSent += 1
-            state.proxies[streamID]?.types[type, default: TypeStatus()].bytesSent += byteCount
-            state.proxies[streamID]?.types[type, default: TypeStatus()].resourcesSent += resourceCount ?? 0
-            state.proxies[streamID]?.types[type, default: TypeStatus()].sentVersion = version
-            state.proxies[streamID]?.types[type, default: TypeStatus()].sentNonce = nonce
-            if state.proxies[streamID]?.xdsProtocol == .delta {
-                state.proxies[streamID]?.types[type, default: TypeStatus()].sentResourceCount = resourceCount
-                state.proxies[streamID]?.types[type, default: TypeStatus()].sentRemovedCount = removedCount
+            guard let proxy = state.proxies[streamID] else { return }
+            var status = proxy.types[type] ?? TypeStatus()
+            status.sentVersion = version
+            status.sentNonce = nonce
+            status.responsesSent += 1
+            status.bytesSent += byteCount
+            status.resourcesSent += resourceCount ?? 0
+            if proxy.xdsProtocol == .delta {
+                status.sentResourceCount = resourceCount
+                status.sentRemovedCount = removedCount
             }
+            state.proxies[streamID]?.types[type] = status
         }
     }
 
