@@ -3,8 +3,9 @@ import Foundation
 import Hummingbird
 import MeridianServe
 
-/// `/proxies`: every connected proxy, and for each resource type the version sent, the version
-/// ACKed and the state (SYNCED, STALE, NACKED with Envoy's error, NOT_SENT).
+/// `/proxies`: every connected proxy, its xDS protocol (sotw or delta), and for each resource type
+/// the version sent, the version ACKed and the state (SYNCED, STALE, NACKED with Envoy's error,
+/// NOT_SENT); for delta streams also what the last response added and removed.
 enum ProxyRoutes {
     static func add(to router: Router<BasicRequestContext>, sources: AdminSources) {
         router.get("/proxies") { request, _ in
@@ -23,6 +24,8 @@ enum ProxyRoutes {
             ("node_id", .string(proxy.node.id)),
             ("group", .string(proxy.node.cluster)),
             ("peer", .string(proxy.peer)),
+            ("xds_protocol", .string(proxy.xdsProtocol.rawValue)),
+            ("service", .string(proxy.service)),
             ("connected_since", .string(timestamp(proxy.connectedAt))),
             ("types", .array(types.map { type in
                 let status = proxy.types[type]
@@ -32,7 +35,13 @@ enum ProxyRoutes {
                     ("state", .string(ProxySyncState(status).rawValue)),
                     ("version_sent", status?.sentVersion.map(JSONValue.string) ?? .null),
                     ("version_acked", status?.acknowledgedVersion.map(JSONValue.string) ?? .null),
+                    ("responses_sent", .integer(Int64(status?.responsesSent ?? 0))),
+                    ("bytes_sent", .integer(Int64(status?.bytesSent ?? 0))),
                 ]
+                if let added = status?.sentResourceCount, let removed = status?.sentRemovedCount {
+                    // Delta: what the last response changed.
+                    members.append(("last_sent", .object([("resources", .integer(Int64(added))), ("removed", .integer(Int64(removed)))])))
+                }
                 if let rejection = status?.lastRejection {
                     members.append(("last_nack", .object([
                         ("version", .string(rejection.version)),
@@ -49,9 +58,9 @@ enum ProxyRoutes {
     /// What the proxies sent is escaped (`ClientText`): this text goes to a terminal.
     static func table(_ proxies: [ProxyStatusRegistry.Proxy]) -> String {
         guard !proxies.isEmpty else { return "no proxy is connected" }
-        let header = ["NAME", "GROUP"] + types.map(\.shortName) + ["PEER"]
+        let header = ["NAME", "GROUP", "XDS"] + types.map(\.shortName) + ["PEER"]
         let rows = proxies.map { proxy in
-            [ClientText.escaped(proxy.node.id), ClientText.escaped(proxy.node.cluster)] + types.map { type -> String in
+            [ClientText.escaped(proxy.node.id), ClientText.escaped(proxy.node.cluster), proxy.xdsProtocol.rawValue] + types.map { type -> String in
                 let status = proxy.types[type]
                 let state = ProxySyncState(status)
                 let version = (state == .nacked ? status?.acknowledgedVersion : status?.sentVersion).map { " " + ClientText.escaped(String($0.prefix(12))) } ?? ""

@@ -29,6 +29,12 @@ struct BootstrapCommand: ParsableCommand {
     @Flag(inversion: .prefixedNo, help: "Keep statistics per route rule (envoy_vhost_route_*); --no-route-stats for very many rules.")
     var routeStats = true
 
+    @Option(help: ArgumentHelp(
+        "The xDS protocol Envoy speaks to Meridian: sotw (state of the world) or delta (incremental: only changes are sent).",
+        valueName: "sotw|delta"
+    ))
+    var xdsProtocol: XDSProtocol = EnvoyBootstrap.defaultXDSProtocol
+
     func validate() throws {
         _ = try HostPort(xdsAddress, option: "--xds-address")
         let admin = try HostPort(adminAddress, option: "--admin-address")
@@ -51,7 +57,8 @@ struct BootstrapCommand: ParsableCommand {
             nodeID: nodeID ?? "\(gateway.replacingOccurrences(of: "/", with: "-"))-proxy",
             adminHost: admin.host, adminPort: admin.port,
             statsAddress: try statsAddress.map { try HostPort($0, option: "--stats-address") }.map { EnvoyBootstrap.Address(host: $0.host, port: $0.port) },
-            routeStatistics: routeStats
+            routeStatistics: routeStats,
+            xdsProtocol: xdsProtocol
         )
         print(bootstrap.yaml, terminator: "")
     }
@@ -73,3 +80,5 @@ struct HostPort {
         self.port = port
     }
 }
+
+extension XDSProtocol: ExpressibleByArgument {}

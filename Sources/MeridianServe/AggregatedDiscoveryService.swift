@@ -1,26 +1,30 @@
-import AsyncAlgorithms
 import EnvoyAPI
 import GRPCCoreTransport
 import Logging
 
-/// `envoy.service.discovery.v3.AggregatedDiscoveryService`, state of the world.
+/// Meridian's xDS gRPC services: `envoy.service.discovery.v3.AggregatedDiscoveryService`
+/// (state of the world and delta), and the per-type services (LDS, RDS, CDS, EDS, SDS), each
+/// with its `Stream…` (state of the world) and `Delta…` method.
 ///
-/// Each stream runs one `DiscoveryStreamState` fed by two sources: the proxy's
-/// requests and its group's snapshots. Both go through one event loop, so the
-/// state machine never sees concurrent input.
-///
-/// Memory per stream is bounded: the loop hands off one event at a time (an `AsyncChannel`
-/// suspends each source until the loop takes its event), a request is read from the
-/// connection only when the previous one was handled (so a client that floods requests is
-/// held back by HTTP/2 flow control), and a snapshot waits in the watch's one-element
-/// buffer, where a newer one replaces it (a slow proxy gets the newest, never a backlog).
-/// Response bodies are encoded once and shared by every stream (`ResponseBodyCache`).
+/// Every method runs a `DiscoveryStreamDriver` over the protocol's state machine; a per-type
+/// method accepts only its own type URL.
 public final class AggregatedDiscoveryService: Sendable {
     public static let streamAggregatedResourcesMethod = "/envoy.service.discovery.v3.AggregatedDiscoveryService/StreamAggregatedResources"
+    public static let deltaAggregatedResourcesMethod = "/envoy.service.discovery.v3.AggregatedDiscoveryService/DeltaAggregatedResources"
+
+    /// The per-type services: (gRPC service, `Stream…` method, `Delta…` method, type).
+    public static let perTypeServices: [(service: String, stream: String, delta: String, type: ResourceType)] = [
+        ("envoy.service.listener.v3.ListenerDiscoveryService", "StreamListeners", "DeltaListeners", .listener),
+        ("envoy.service.route.v3.RouteDiscoveryService", "StreamRoutes", "DeltaRoutes", .route),
+        ("envoy.service.cluster.v3.ClusterDiscoveryService", "StreamClusters", "DeltaClusters", .cluster),
+        ("envoy.service.endpoint.v3.EndpointDiscoveryService", "StreamEndpoints", "DeltaEndpoints", .endpoint),
+        ("envoy.service.secret.v3.SecretDiscoveryService", "StreamSecrets", "DeltaSecrets", .secret),
+    ]
 
     public let cache: SnapshotCache
     public let proxies: ProxyStatusRegistry
     private let logger: Logger
+    /// State-of-the-world bodies shared by every stream and every service.
     private let bodies = ResponseBodyCache()
 
     public init(cache: SnapshotCache, proxies: ProxyStatusRegistry = ProxyStatusRegistry(), logger: Logger = Logger(label: "meridian.ads")) {
@@ -31,111 +35,20 @@ public final class AggregatedDiscoveryService: Sendable {
 
     /// The gRPC methods this service answers.
     public var handlers: [String: GRPCServer.Handler] {
-        [Self.streamAggregatedResourcesMethod: { [self] stream in try await serve(stream) }]
-    }
-
-    private enum Event: Sendable {
-        case request([UInt8])
-        case snapshot(Snapshot)
-        case requestsEnded
-    }
-
-    func serve(_ stream: ServerStream) async throws {
-        let events = AsyncChannel<Event>()
-        try await withThrowingTaskGroup(of: Void.self) { tasks in
-            tasks.addTask {
-                for await message in stream.requests { await events.send(.request(message)) }
-                await events.send(.requestsEnded)
-            }
-            var state = DiscoveryStreamState(recall: { [cache] in cache.typeDigests(ofVersion: $0) })
-            var streamID: Int?
-            var metrics: XDSStreamMetrics?
-            var logger = self.logger
-            // Unknown type URLs are logged once per stream, and only the first few
-            // distinct ones, so a client cannot fill the log by repeating them.
-            var reportedUnknownTypes: Set<String> = []
-            defer {
-                if let streamID { proxies.disconnect(streamID: streamID) }
-                metrics?.disconnected()
-                tasks.cancelAll()
-                events.finish()
-            }
-            events: for await event in events {
-                let responses: [DiscoveryStreamState.Response]
-                switch event {
-                case .requestsEnded:
-                    break events
-                case .snapshot(let snapshot):
-                    responses = state.update(snapshot)
-                case .request(let bytes):
-                    let request: DiscoveryRequest
-                    do {
-                        request = try DiscoveryRequest(decoding: bytes)
-                    } catch {
-                        throw GRPCStatus(code: .invalidArgument, message: "\(error)")
-                    }
-                    if let problem = TypeURLCheck.problem(request.typeURL) {
-                        logger.warning("malformed request refused", metadata: ["problem": "\(problem)", "peer": "\(ClientText.escaped(stream.peer))"])
-                        throw GRPCStatus(code: .invalidArgument, message: problem)
-                    }
-                    if streamID == nil {
-                        guard let first = request.node else {
-                            throw GRPCStatus(code: .invalidArgument, message: "the first DiscoveryRequest of a stream must carry a node")
-                        }
-                        streamID = proxies.connect(node: first, peer: stream.peer)
-                        metrics = XDSStreamMetrics(group: first.cluster, proxy: first.id)
-                        // Every client-supplied string is escaped and bounded before it reaches a log.
-                        logger[metadataKey: "proxy"] = "\(ClientText.escaped(first.id))"
-                        logger[metadataKey: "group"] = "\(ClientText.escaped(first.cluster))"
-                        logger.info("proxy connected", metadata: ["peer": "\(ClientText.escaped(stream.peer))"])
-                        if let current = cache.snapshot(forProxyGroup: first.cluster) {
-                            _ = state.update(current)
-                        }
-                        tasks.addTask { [cache] in
-                            for await snapshot in cache.watch(proxyGroup: first.cluster) { await events.send(.snapshot(snapshot)) }
-                        }
-                    }
-                    let (outcome, planned) = state.receive(request)
-                    proxies.record(streamID: streamID!, outcome)
-                    metrics?.record(outcome, cache: cache)
-                    if case .unsupportedType(let typeURL) = outcome {
-                        if reportedUnknownTypes.count < 8, reportedUnknownTypes.insert(typeURL).inserted { log(outcome, logger: logger) }
-                    } else {
-                        log(outcome, logger: logger)
-                    }
-                    responses = planned
-                }
-                // A batch answers one snapshot: its live-since time is looked up once, not per response.
-                var liveSince: (version: String, instant: ContinuousClock.Instant?)?
-                for response in responses {
-                    guard let body = bodies.body(for: response, liveVersions: { Set(cache.snapshots.values.map(\.version)) }) else {
-                        throw GRPCStatus(code: .resourceExhausted, message: "cannot allocate a response")
-                    }
-                    try await stream.send(body, appending: ResponseBodyCache.nonceField(response.nonce))
-                    if let streamID { proxies.recordSent(streamID: streamID, response) }
-                    if liveSince?.version != response.version { liveSince = (response.version, cache.liveSince(version: response.version)) }
-                    metrics?.pushed(response.type, since: liveSince?.instant)
-                    logger.debug("sent", metadata: ["type": "\(response.type)", "version": "\(response.version)", "nonce": "\(response.nonce)", "resources": "\(response.resources.count)"])
-                }
-            }
-            if streamID != nil { logger.info("proxy disconnected") }
+        let ads = "envoy.service.discovery.v3.AggregatedDiscoveryService"
+        var handlers: [String: GRPCServer.Handler] = [
+            Self.streamAggregatedResourcesMethod: { [self] stream in try await driver(DiscoveryStreamState.self, ads, nil).serve(stream) },
+            Self.deltaAggregatedResourcesMethod: { [self] stream in try await driver(DeltaDiscoveryStreamState.self, ads, nil).serve(stream) },
+        ]
+        for entry in Self.perTypeServices {
+            handlers["/\(entry.service)/\(entry.stream)"] = { [self] stream in try await driver(DiscoveryStreamState.self, entry.service, entry.type).serve(stream) }
+            handlers["/\(entry.service)/\(entry.delta)"] = { [self] stream in try await driver(DeltaDiscoveryStreamState.self, entry.service, entry.type).serve(stream) }
         }
+        return handlers
     }
 
-    private func log(_ outcome: DiscoveryStreamState.RequestOutcome, logger: Logger) {
-        switch outcome {
-        case .acknowledged(let type, let version):
-            logger.info("ACK", metadata: ["type": "\(type)", "version": "\(ClientText.escaped(version))"])
-        case .rejected(let type, let version, let kept, let message):
-            let error = ClientText.escaped(message, limit: ClientText.rejectionMessageLimit)
-            logger.warning("NACK", metadata: ["type": "\(type)", "version": "\(ClientText.escaped(version))", "kept": "\(ClientText.escaped(kept))", "error": "\(error)"])
-        case .subscribed(let type, let names, let presented):
-            let shown = names.prefix(16).map { ClientText.escaped($0) } + (names.count > 16 ? ["… \(names.count - 16) more"] : [])
-            logger.debug("subscribed", metadata: ["type": "\(type)", "names": "\(shown.joined(separator: ", "))", "presented": "\(ClientText.escaped(presented))"])
-        case .staleNonce(let type, let nonce):
-            logger.debug("stale nonce ignored", metadata: ["type": "\(type)", "nonce": "\(ClientText.escaped(nonce))"])
-        case .unsupportedType(let typeURL):
-            logger.notice("request for a type Meridian does not serve", metadata: ["type": "\(ClientText.escaped(typeURL))"])
-        }
+    private func driver<Machine: DiscoveryStreamMachine>(_ machine: Machine.Type, _ service: String, _ onlyType: ResourceType?) -> DiscoveryStreamDriver<Machine> {
+        DiscoveryStreamDriver(cache: cache, proxies: proxies, bodies: bodies, logger: logger, service: service, onlyType: onlyType)
     }
+
 }

@@ -32,10 +32,17 @@ public struct EnvoyBootstrap: Sendable {
     /// Whether Envoy keeps the statistics of each route rule (`envoy_vhost_route_*`); false
     /// leaves only the listeners' and backends' for a very large number of rules.
     public var routeStatistics: Bool
+    /// Which ADS protocol Envoy speaks: `ads_config.api_type` GRPC (state of the world) or
+    /// DELTA_GRPC. Every `ads: {}` config source (CDS, LDS, and the RDS, EDS and SDS sources
+    /// Meridian's resources name) follows it.
+    public var xdsProtocol: XDSProtocol
+
+    /// The protocol `meridian bootstrap` picks when not told: see the README's measurement.
+    public static let defaultXDSProtocol = XDSProtocol.delta
 
     public init(
         xdsHost: String, xdsPort: Int, proxyGroup: String, nodeID: String, adminHost: String = "127.0.0.1", adminPort: Int = 19000,
-        statsAddress: Address? = nil, routeStatistics: Bool = true
+        statsAddress: Address? = nil, routeStatistics: Bool = true, xdsProtocol: XDSProtocol = EnvoyBootstrap.defaultXDSProtocol
     ) {
         self.xdsHost = xdsHost
         self.xdsPort = xdsPort
@@ -45,6 +52,7 @@ public struct EnvoyBootstrap: Sendable {
         self.adminPort = adminPort
         self.statsAddress = statsAddress
         self.routeStatistics = routeStatistics
+        self.xdsProtocol = xdsProtocol
     }
 
     /// The name of the listener `statsAddress` adds, and of its HTTP statistics
@@ -63,7 +71,7 @@ public struct EnvoyBootstrap: Sendable {
             socket_address: { address: \(quoted(adminHost)), port_value: \(adminPort) }
         dynamic_resources:
           ads_config:
-            api_type: GRPC
+            api_type: \(xdsProtocol == .delta ? "DELTA_GRPC" : "GRPC")
             transport_api_version: V3
             set_node_on_first_message_only: true
             grpc_services:

@@ -4,11 +4,15 @@ import Synchronization
 
 /// Which proxies are connected and which version of each type each one ACKed or NACKed.
 public final class ProxyStatusRegistry: Sendable {
-    /// One connected proxy (one ADS stream).
+    /// One connected proxy (one xDS stream).
     public struct Proxy: Sendable, Hashable {
         public var streamID: Int
         public var node: Node
         public var peer: String
+        /// State of the world or delta.
+        public var xdsProtocol: XDSProtocol
+        /// The gRPC service of the stream (`envoy.service.discovery.v3.AggregatedDiscoveryService`, or a per-type one).
+        public var service: String
         public var connectedAt: Date
         public var types: [ResourceType: TypeStatus]
     }
@@ -22,6 +26,15 @@ public final class ProxyStatusRegistry: Sendable {
         public var acknowledgedVersion: String?
         /// The last rejection, if the proxy has rejected anything on this stream.
         public var lastRejection: Rejection?
+        /// Delta only: how many resources the last response added or changed, and removed.
+        public var sentResourceCount: Int?
+        public var sentRemovedCount: Int?
+        /// Every response of this type written on the stream so far, and their encoded bytes:
+        /// what a change cost on the wire (state of the world and delta alike).
+        public var responsesSent = 0
+        public var bytesSent = 0
+        /// How many resources those responses carried in all (a delta reconnect that resends nothing adds 0).
+        public var resourcesSent = 0
 
         public init(sentVersion: String? = nil, sentNonce: String? = nil, acknowledgedVersion: String? = nil, lastRejection: Rejection? = nil) {
             self.sentVersion = sentVersion
@@ -69,11 +82,11 @@ public final class ProxyStatusRegistry: Sendable {
     }
 
     /// Registers a new stream and returns its id.
-    func connect(node: Node, peer: String) -> Int {
+    func connect(node: Node, peer: String, xdsProtocol: XDSProtocol = .sotw, service: String = "envoy.service.discovery.v3.AggregatedDiscoveryService") -> Int {
         state.withLock { state in
             let id = state.nextStreamID
             state.nextStreamID += 1
-            state.proxies[id] = Proxy(streamID: id, node: node, peer: peer, connectedAt: Date(), types: [:])
+            state.proxies[id] = Proxy(streamID: id, node: node, peer: peer, xdsProtocol: xdsProtocol, service: service, connectedAt: Date(), types: [:])
             return id
         }
     }
@@ -82,10 +95,26 @@ public final class ProxyStatusRegistry: Sendable {
         _ = state.withLock { $0.proxies.removeValue(forKey: streamID) }
     }
 
+    /// A state-of-the-world response was written (kept for callers that hold one).
     func recordSent(streamID: Int, _ response: DiscoveryStreamState.Response) {
+        recordSent(streamID: streamID, type: response.type, version: response.version, nonce: response.nonce)
+    }
+
+    /// A response was written; the counts of the last response are kept for delta streams, where they say what changed.
+    func recordSent(streamID: Int, type: ResourceType, version: String, nonce: String, byteCount: Int = 0, resourceCount: Int? = nil, removedCount: Int? = nil) {
         state.withLock { state in
-            state.proxies[streamID]?.types[response.type, default: TypeStatus()].sentVersion = response.version
-            state.proxies[streamID]?.types[response.type, default: TypeStatus()].sentNonce = response.nonce
+            guard let proxy = state.proxies[streamID] else { return }
+            var status = proxy.types[type] ?? TypeStatus()
+            status.sentVersion = version
+            status.sentNonce = nonce
+            status.responsesSent += 1
+            status.bytesSent += byteCount
+            status.resourcesSent += resourceCount ?? 0
+            if proxy.xdsProtocol == .delta {
+                status.sentResourceCount = resourceCount
+                status.sentRemovedCount = removedCount
+            }
+            state.proxies[streamID]?.types[type] = status
         }
     }
 

@@ -1,7 +1,8 @@
 import GRPCCoreTransport
 import Logging
 
-/// An xDS server: ADS over gRPC core, serving the snapshots in `cache`.
+/// An xDS server over gRPC core, serving the snapshots in `cache`: ADS (state of the world and
+/// delta) and the per-type services (see `AggregatedDiscoveryService`).
 public final class XDSServer: Sendable {
     public let cache: SnapshotCache
     public let service: AggregatedDiscoveryService

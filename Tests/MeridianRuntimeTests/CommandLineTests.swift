@@ -120,6 +120,23 @@ struct CommandLineTests {
         #expect(bad.output.contains("--xds-address must be host:port"))
     }
 
+    @Test("bootstrap --xds-protocol sotw|delta sets ads_config.api_type, and Envoy accepts both", arguments: [("sotw", "GRPC"), ("delta", "DELTA_GRPC")])
+    func bootstrapProtocol(_ choice: String, _ apiType: String) throws {
+        let (status, output) = try Self.meridian(["bootstrap", "--xds-address", "127.0.0.1:18000", "--gateway", "ns/gw", "--xds-protocol", choice])
+        #expect(status == 0)
+        #expect(output.contains("api_type: \(apiType)\n"))
+        let directory = try RepositoryPaths.makeScratchDirectory("cli-bootstrap-\(choice)")
+        let file = directory.appendingPathComponent("envoy.yaml")
+        try output.write(to: file, atomically: true, encoding: .utf8)
+        let envoy = try ChildProcess(
+            executable: try #require(RepositoryPaths.executable(named: "envoy")),
+            arguments: ["--mode", "validate", "-c", file.path, "--use-dynamic-base-id", "--log-level", "error"],
+            logFile: directory.appendingPathComponent("validate.log")
+        )
+        #expect(envoy.waitForExit(timeout: 60) == 0, "\(envoy.output)")
+        #expect(try Self.meridian(["bootstrap", "--xds-address", "127.0.0.1:18000", "--gateway", "ns/gw", "--xds-protocol", "incremental"]).status != 0)
+    }
+
     @Test("bootstrap --stats-address adds a listener for /stats/prometheus that Envoy accepts; it needs a fixed admin port")
     func bootstrapStatsListener() throws {
         let (status, output) = try Self.meridian(["bootstrap", "--xds-address", "127.0.0.1:18000", "--gateway", "ns/gw", "--stats-address", "0.0.0.0:19001"])

@@ -213,7 +213,8 @@ struct ServeEndToEndTests {
 
         // A second proxy of ns/gw, and one proxy of ns/gw2.
         func envoy(_ group: String, _ name: String) async throws -> EnvoyProcess {
-            let bootstrap = EnvoyBootstrap(xdsHost: "127.0.0.1", xdsPort: fixture.xdsPort, proxyGroup: group, nodeID: name, adminPort: 0)
+            // State of the world, as the fixture's: the route versions below are snapshot versions.
+            let bootstrap = EnvoyBootstrap(xdsHost: "127.0.0.1", xdsPort: fixture.xdsPort, proxyGroup: group, nodeID: name, adminPort: 0, xdsProtocol: .sotw)
             return try await EnvoyProcess(bootstrapYAML: bootstrap.yaml, directory: try RepositoryPaths.makeScratchDirectory(name))
         }
         let twin = try await envoy("ns/gw", "twin")

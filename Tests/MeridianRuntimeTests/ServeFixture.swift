@@ -58,7 +58,8 @@ final class ServeFixture: Sendable {
         statsListener: Bool = false,
         routeStatistics: Bool = true,
         keepsHistory: Bool = false,
-        serveArguments extraArguments: [String] = []
+        serveArguments extraArguments: [String] = [],
+        xdsProtocol: XDSProtocol = .sotw
     ) async throws {
         directory = try RepositoryPaths.makeScratchDirectory(label)
         configDirectory = directory.appendingPathComponent("config")
@@ -93,7 +94,10 @@ final class ServeFixture: Sendable {
         // A restart binds the same ports again, so Envoy and the tests keep their addresses.
         serveArguments = arguments(ports.xds, ports.admin)
         serveProcess = Mutex((first, 1))
-        var bootstrap = EnvoyBootstrap(xdsHost: "127.0.0.1", xdsPort: xdsPort, proxyGroup: Self.group, nodeID: "envoy-\(label)", adminPort: 0)
+        // State of the world unless asked: these tests compare Envoy's config-dump versions with the
+        // snapshot version, which is what Envoy shows only in state of the world (delta shows each
+        // resource's own). Delta is covered by the Envoy suites that run over both protocols.
+        var bootstrap = EnvoyBootstrap(xdsHost: "127.0.0.1", xdsPort: xdsPort, proxyGroup: Self.group, nodeID: "envoy-\(label)", adminPort: 0, xdsProtocol: xdsProtocol)
         bootstrap.routeStatistics = routeStatistics
         if statsListener {
             // The stats listener forwards to the admin, so the admin needs a port known beforehand.

@@ -1,4 +1,5 @@
 import Foundation
+import MeridianServe
 import MeridianTestSupport
 import Synchronization
 import Testing
@@ -42,9 +43,9 @@ struct TrafficDuringChangeTests {
         var total: Int { counts.withLock { $0.values.reduce(0, +) } }
     }
 
-    @Test("eight switches to a new Service, each deleting the old one: not one request fails")
-    func switchAndDelete() async throws {
-        let fixture = try await ServeFixture("traffic-switch", backendNames: ["a", "b"], routes: "")
+    @Test("eight switches to a new Service, each deleting the old one: not one request fails", arguments: XDSProtocol.allCases)
+    func switchAndDelete(_ xdsProtocol: XDSProtocol) async throws {
+        let fixture = try await ServeFixture("traffic-switch-\(xdsProtocol)", backendNames: ["a", "b"], routes: "", xdsProtocol: xdsProtocol)
         defer { fixture.stop() }
         let a = try #require(fixture.backends["a"]), b = try #require(fixture.backends["b"])
         try fixture.writeRoutes(Self.routes(service: "svc-0", backend: a))
@@ -75,7 +76,7 @@ struct TrafficDuringChangeTests {
         }
         tally.running.store(false, ordering: .relaxed)
         await traffic.value
-        print("figure: \(tally.total) requests during 8 switches, failures: \(tally.failures)")
+        print("figure: \(xdsProtocol): \(tally.total) requests during 8 switches, failures: \(tally.failures)")
         #expect(moved == Array(repeating: true, count: 8), "every switch reached Envoy:\n\(fixture.meridianLog.suffix(4_000))")
         #expect(tally.total > 200, "traffic kept flowing: \(tally.total) requests")
         #expect(tally.failures.isEmpty, "non-200 answers during the switches: \(tally.failures)")

@@ -19,8 +19,10 @@ struct EnvoyEndToEndTests {
         let listenerPort: Int
         let backendA: LoopbackBackend
         let backendB: LoopbackBackend
+        let xdsProtocol: XDSProtocol
 
-        init(_ label: String) async throws {
+        init(_ label: String, xdsProtocol: XDSProtocol = .sotw) async throws {
+            self.xdsProtocol = xdsProtocol
             directory = try RepositoryPaths.makeScratchDirectory(label)
             xdsPort = try server.start(address: "127.0.0.1:0")
             listenerPort = try freeListenerPort()
@@ -43,7 +45,7 @@ struct EnvoyEndToEndTests {
         }
 
         func startEnvoy() async throws -> EnvoyProcess {
-            let bootstrap = EnvoyBootstrap(xdsHost: "127.0.0.1", xdsPort: xdsPort, proxyGroup: EnvoyEndToEndTests.group, nodeID: "envoy-e2e", adminPort: 0)
+            let bootstrap = EnvoyBootstrap(xdsHost: "127.0.0.1", xdsPort: xdsPort, proxyGroup: EnvoyEndToEndTests.group, nodeID: "envoy-e2e", adminPort: 0, xdsProtocol: xdsProtocol)
             return try await EnvoyProcess(bootstrapYAML: bootstrap.yaml, directory: directory)
         }
 
@@ -58,6 +60,12 @@ struct EnvoyEndToEndTests {
             return types.allSatisfy { proxy.types[$0]?.acknowledgedVersion == version }
         }
 
+        /// The version Envoy's config dump shows for a route table: the snapshot's in state of the
+        /// world, the resource's own in delta.
+        func routeVersion(_ name: String, in snapshot: Snapshot) -> String {
+            xdsProtocol == .sotw ? snapshot.version : DeltaDiscoveryStreamState.version(of: snapshot.digests[.route]![name]!)
+        }
+
         func stop(_ envoy: EnvoyProcess?) async {
             envoy?.stop()
             backendA.stop()
@@ -66,9 +74,9 @@ struct EnvoyEndToEndTests {
         }
     }
 
-    @Test("Envoy connects, ACKs all four types, serves traffic, and follows a new snapshot without restarting")
-    func servesAndSwitches() async throws {
-        let fixture = try await Fixture("e2e-switch")
+    @Test("Envoy connects, ACKs all four types, serves traffic, and follows a new snapshot without restarting", arguments: XDSProtocol.allCases)
+    func servesAndSwitches(_ xdsProtocol: XDSProtocol) async throws {
+        let fixture = try await Fixture("e2e-switch-\(xdsProtocol)", xdsProtocol: xdsProtocol)
         let first = try fixture.publish(fixture.configuration(backend: fixture.backendA, routeTable: "routes-a"))
         let started = ContinuousClock.now
         let envoy = try await fixture.startEnvoy()
@@ -90,9 +98,12 @@ struct EnvoyEndToEndTests {
 
         #expect(await eventually { fixture.acknowledged(second.version) })
         let applied = try await envoy.appliedConfiguration()
-        #expect(applied.listenerVersion == second.version)
-        #expect(applied.clusterVersion == second.version)
-        #expect(applied.routeVersions["routes-b"] == second.version)
+        if xdsProtocol == .sotw {
+            // Delta has no per-type version: Envoy shows each resource's own.
+            #expect(applied.listenerVersion == second.version)
+            #expect(applied.clusterVersion == second.version)
+        }
+        #expect(applied.routeVersions["routes-b"] == fixture.routeVersion("routes-b", in: second))
         #expect(applied.endpointPorts["backend-b"] == [fixture.backendB.port])
         #expect(applied.clusterNames == ["backend-b"], "the old cluster is gone: CDS is full state")
         #expect(envoy.processIdentifier == envoyProcessID, "the same Envoy process served both versions")
@@ -101,9 +112,9 @@ struct EnvoyEndToEndTests {
         await fixture.stop(envoy)
     }
 
-    @Test("a snapshot Envoy rejects is NACKed with Envoy's error, the old config keeps serving, and it is not resent")
-    func nackKeepsServing() async throws {
-        let fixture = try await Fixture("e2e-nack")
+    @Test("a snapshot Envoy rejects is NACKed with Envoy's error, the old config keeps serving, and it is not resent", arguments: XDSProtocol.allCases)
+    func nackKeepsServing(_ xdsProtocol: XDSProtocol) async throws {
+        let fixture = try await Fixture("e2e-nack-\(xdsProtocol)", xdsProtocol: xdsProtocol)
         let good = try fixture.publish(fixture.configuration(backend: fixture.backendA, routeTable: "routes"))
         let envoy = try await fixture.startEnvoy()
         var stopped = false
@@ -120,7 +131,7 @@ struct EnvoyEndToEndTests {
         #expect(rejection.version == bad.version)
         #expect(rejection.message.contains("unclosed") || rejection.message.localizedCaseInsensitiveContains("regex"), "Envoy's own error text: \(rejection.message)")
         for _ in 0..<10 { #expect(await fixture.backendThroughEnvoy() == "a", "the last good config keeps serving") }
-        #expect(try await envoy.appliedConfiguration().routeVersions["routes"] == good.version)
+        #expect(try await envoy.appliedConfiguration().routeVersions["routes"] == fixture.routeVersion("routes", in: good))
 
         // A new snapshot that changes clusters but keeps the rejected routes: clusters go out, routes do not.
         let clustersOnly = try fixture.publish(fixture.configuration(backend: fixture.backendA, routeTable: "routes", extraRoutes: [invalidRoute], connectTimeout: .seconds(2)))

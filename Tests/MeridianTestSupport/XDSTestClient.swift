@@ -14,10 +14,10 @@ public final class XDSTestClient: Sendable {
     private let inbox = Inbox()
     private let pump: Task<Void, Never>
 
-    /// Opens an ADS stream to 127.0.0.1:`port`.
-    public init(port: Int) async throws {
+    /// Opens an ADS stream (or, with `method`, another state-of-the-world one) to 127.0.0.1:`port`.
+    public init(port: Int, method: String = "/envoy.service.discovery.v3.AggregatedDiscoveryService/StreamAggregatedResources") async throws {
         channel = GRPCChannel(target: "127.0.0.1:\(port)")
-        stream = try await channel.openStream(method: "/envoy.service.discovery.v3.AggregatedDiscoveryService/StreamAggregatedResources")
+        stream = try await channel.openStream(method: method)
         let responses = stream.responses
         let inbox = self.inbox
         pump = Task {
