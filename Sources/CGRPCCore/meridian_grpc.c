@@ -360,6 +360,10 @@ mgrpc_shared_message *mgrpc_shared_message_create(const uint8_t *data, size_t le
     return message;
 }
 
+void mgrpc_shared_message_copy(const mgrpc_shared_message *message, uint8_t *destination) {
+    memcpy(destination, GRPC_SLICE_START_PTR(message->slice), GRPC_SLICE_LENGTH(message->slice));
+}
+
 void mgrpc_shared_message_destroy(mgrpc_shared_message *message) {
     if (message == NULL) return;
     grpc_slice_unref(message->slice);

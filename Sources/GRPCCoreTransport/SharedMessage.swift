@@ -20,6 +20,14 @@ public final class SharedMessage: @unchecked Sendable {
         count = bytes.count
     }
 
+    /// A copy of the bytes (for tests: what every stream sends before its own tail).
+    package var bytes: [UInt8] {
+        [UInt8](unsafeUninitializedCapacity: max(count, 1)) { buffer, initialized in
+            mgrpc_shared_message_copy(pointer, buffer.baseAddress!)
+            initialized = count
+        }
+    }
+
     deinit {
         mgrpc_shared_message_destroy(pointer)
     }

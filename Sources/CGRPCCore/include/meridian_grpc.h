@@ -137,6 +137,8 @@ void mgrpc_call_finish_send(mgrpc_call *call);
 typedef struct mgrpc_shared_message mgrpc_shared_message;
 /// Copies `data` once into a new shared message; NULL if out of memory.
 mgrpc_shared_message *mgrpc_shared_message_create(const uint8_t *data, size_t length);
+/// Copies the message's bytes into `destination` (its length was given at create).
+void mgrpc_shared_message_copy(const mgrpc_shared_message *message, uint8_t *destination);
 /// Drops the creator's reference; sends still in flight keep theirs.
 void mgrpc_shared_message_destroy(mgrpc_shared_message *message);
 /// SEND_MESSAGE of `shared`'s bytes followed by `tail` (copied; a few bytes, such as a
