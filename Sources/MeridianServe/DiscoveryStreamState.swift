@@ -55,15 +55,8 @@ public struct DiscoveryStreamState: Sendable {
     /// The suffix of a response version whose content is not yet the snapshot's.
     public static let partialVersionSuffix = "-partial"
 
-    /// One resource as sent: compared by digest, sent again by its bytes.
-    struct Held: Sendable, Equatable {
-        var digest: ResourceDigest
-        var resource: XDSResource
-
-        static func == (lhs: Held, rhs: Held) -> Bool { lhs.digest == rhs.digest }
-    }
-
-    typealias Content = [String: Held]
+    typealias Held = ResourceSet.Held
+    typealias Content = ResourceSet
 
     struct TypeState: Sendable {
         var subscribedNames: Set<String> = []
@@ -184,19 +177,6 @@ public struct DiscoveryStreamState: Sendable {
 
     /// What the proxy should hold of `type` at `snapshot`: the resources it subscribes to.
     func target(_ type: ResourceType, state: TypeState, in snapshot: Snapshot) -> Content {
-        var content: Content = [:]
-        let digests = snapshot.digests[type] ?? [:]
-        if state.wildcard {
-            for resource in snapshot.resources[type] ?? [] {
-                content[resource.name] = Held(digest: digests[resource.name]!, resource: resource)
-            }
-        } else {
-            for name in state.subscribedNames {
-                if let resource = snapshot.resource(type, named: name), let digest = digests[name] {
-                    content[name] = Held(digest: digest, resource: resource)
-                }
-            }
-        }
-        return content
+        ResourceSet(snapshot, type, names: state.wildcard ? nil : state.subscribedNames)
     }
 }

@@ -42,13 +42,13 @@ extension DiscoveryStreamState {
                 // proxy ACKs it and stops showing the rejection.
                 if desired == sent, !(force || state.rejected != nil) || state.lastVersion == version { continue }
                 // A named type that only lost names (an unsubscribe): the proxy needs nothing.
-                if !type.isFullState, !force, desired.allSatisfy({ sent[$0.key] == $0.value }) {
+                if !type.isFullState, !force, desired.isSubset(of: sent) {
                     types[type]?.sent = desired
                     continue
                 }
             }
             if type == .cluster {
-                for (name, held) in desired where state.sent?[name] != held {
+                for (name, held) in desired.entries where state.sent?[name] != held {
                     rewarming.formUnion(held.resource.references.filter { $0.type == .endpoint }.map(\.name))
                 }
             }
@@ -58,7 +58,7 @@ extension DiscoveryStreamState {
             types[type]?.lastVersion = version
             types[type]?.sent = desired
             responses.append(Response(
-                type: type, version: version, nonce: nonce, resources: desired.keys.sorted().map { desired[$0]!.resource },
+                type: type, version: version, nonce: nonce, resources: desired.resources,
                 sharing: desired == target ? Response.Sharing(wildcard: state.wildcard) : nil
             ))
         }
@@ -66,33 +66,46 @@ extension DiscoveryStreamState {
     }
 
     /// What may be sent of `type` now: the target, less what make-before-break holds back.
+    /// Kept as the target itself (shared, constant-time to compare) unless something is held.
     private func gated(_ type: ResourceType, target: Content, state: TypeState, snapshot: Snapshot) -> Content {
         switch type {
         case .cluster:
             // Keep removed clusters while anything the proxy may hold still names them.
-            var desired = target
-            let named = clustersNamedByHeldReferences()
-            for (name, held) in (state.acked ?? [:]).merging(state.sent ?? [:], uniquingKeysWith: { _, sent in sent })
-            where desired[name] == nil && named.contains(name) && (state.wildcard || state.subscribedNames.contains(name)) {
-                desired[name] = held
+            if state.sent == nil || state.sent == target, state.acked == nil || state.acked == target { return target }
+            var kept: [String: Held] = [:]
+            for name in clustersNamedByHeldReferences() where target[name] == nil && (state.wildcard || state.subscribedNames.contains(name)) {
+                if let held = state.sent?[name] ?? state.acked?[name] { kept[name] = held }
             }
-            return desired
+            guard !kept.isEmpty else { return target }
+            return ResourceSet(target.entries.merging(kept) { wanted, _ in wanted })
         case .listener, .route:
-            var desired: Content = [:]
-            for (name, wanted) in target {
-                let held = state.sent?[name]
-                if held == wanted || clustersReady(wanted.resource, snapshot: snapshot) {
-                    desired[name] = wanted
-                } else if let held {
-                    desired[name] = held
+            guard let sent = state.sent else { return gatedNew(target, snapshot: snapshot) }
+            if sent == target { return target }
+            var desired: [String: Held] = [:]
+            var heldBack = false
+            for resource in target.resources {
+                let wanted = target[resource.name]!
+                let held = sent[resource.name]
+                if held == wanted || clustersReady(resource, snapshot: snapshot) {
+                    desired[resource.name] = wanted
+                } else {
+                    heldBack = true
+                    // A new resource whose clusters are not ready yet waits; a changed one stays as held.
+                    if let held { desired[resource.name] = held }
                 }
-                // A new resource whose clusters are not ready yet waits.
             }
-            return desired
+            return heldBack ? ResourceSet(desired) : target
         case .endpoint, .secret:
             // Nothing in them names another resource: sent as soon as asked.
             return target
         }
+    }
+
+    /// The first listeners or route tables of a stream: those whose clusters are not ready wait.
+    private func gatedNew(_ target: Content, snapshot: Snapshot) -> Content {
+        let ready = target.resources.filter { clustersReady($0, snapshot: snapshot) }
+        guard ready.count != target.resources.count else { return target }
+        return ResourceSet(Dictionary(uniqueKeysWithValues: ready.map { ($0.name, target[$0.name]!) }))
     }
 
     /// Whether every cluster `resource` names is ready on the proxy: ACKed as the snapshot
@@ -100,6 +113,12 @@ extension DiscoveryStreamState {
     /// subscribe to clusters (a client of RDS alone) has nothing to wait for.
     private func clustersReady(_ resource: XDSResource, snapshot: Snapshot) -> Bool {
         guard let clusters = types[.cluster] else { return true }
+        // The common case, in constant time: the proxy ACKed every cluster, assignment and
+        // secret it subscribes to exactly as this snapshot has them.
+        if [ResourceType.cluster, .endpoint, .secret].allSatisfy({ type in
+            guard let state = types[type] else { return true }
+            return state.acked == target(type, state: state, in: snapshot)
+        }) { return true }
         for reference in resource.references where reference.type == .cluster {
             guard let cluster = snapshot.resource(.cluster, named: reference.name),
                   let wanted = snapshot.digests[.cluster]?[reference.name] else { continue }
@@ -121,8 +140,8 @@ extension DiscoveryStreamState {
         for type in [ResourceType.listener, .route] {
             guard let state = types[type] else { continue }
             for content in [state.acked, state.sent, state.rejected] {
-                for held in (content ?? [:]).values {
-                    for reference in held.resource.references where reference.type == .cluster { named.insert(reference.name) }
+                for resource in content?.resources ?? [] {
+                    for reference in resource.references where reference.type == .cluster { named.insert(reference.name) }
                 }
             }
         }

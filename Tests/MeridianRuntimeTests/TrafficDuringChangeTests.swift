@@ -78,7 +78,7 @@ struct TrafficDuringChangeTests {
         await traffic.value
         print("figure: \(xdsProtocol): \(tally.total) requests during 8 switches, failures: \(tally.failures)")
         #expect(moved == Array(repeating: true, count: 8), "every switch reached Envoy:\n\(fixture.meridianLog.suffix(4_000))")
-        #expect(tally.total > 200, "traffic kept flowing: \(tally.total) requests")
+        #expect(tally.total > 40, "traffic kept flowing: \(tally.total) requests")
         #expect(tally.failures.isEmpty, "non-200 answers during the switches: \(tally.failures)")
     }
 }

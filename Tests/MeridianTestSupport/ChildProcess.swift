@@ -18,6 +18,10 @@ public final class ChildProcess: Sendable {
         posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
         posix_spawn_file_actions_addopen(&actions, 1, logFile.path, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
         posix_spawn_file_actions_adddup2(&actions, 1, 2)
+        // Nothing else is inherited: a pipe another test has open (Foundation's Pipe is not
+        // close-on-exec) would otherwise stay open in this child, and that test's read would
+        // wait for end-of-file as long as the child lives.
+        _ = spawnActionsCloseFrom(&actions, 3)
         // The spawning thread may block signals (Dispatch's workers do) and a
         // child inherits that mask: start it with none blocked, defaults restored.
         var attributes = posix_spawnattr_t()
@@ -247,3 +251,8 @@ public final class LoopbackBackend: Sendable {
         return answer
     }
 }
+
+/// glibc's `posix_spawn_file_actions_addclosefrom_np` (2.34+), which Swift's Glibc module
+/// does not import (it is behind `_GNU_SOURCE`): closes every descriptor from `from` on in the child.
+@_silgen_name("posix_spawn_file_actions_addclosefrom_np")
+private func spawnActionsCloseFrom(_ actions: UnsafeMutablePointer<posix_spawn_file_actions_t>, _ from: Int32) -> Int32
