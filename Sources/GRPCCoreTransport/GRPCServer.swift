@@ -28,6 +28,11 @@ public final class GRPCServer: Sendable {
         /// The soft descriptor limit to plan against; nil reads RLIMIT_NOFILE. Tests set a small
         /// one rather than lowering the limit of a whole test process.
         public var descriptorLimitOverride: Int?
+        /// TLS (or mTLS, with a client CA) on the port; nil serves plaintext HTTP/2.
+        public var tls: ServerTLS?
+        /// Told when accepting a connection fails for want of descriptors or memory (an errno
+        /// description); accepting resumes by itself. Called on the accept thread.
+        public var onAcceptError: (@Sendable (String) -> Void)?
 
         public init() {}
     }
@@ -58,18 +63,18 @@ public final class GRPCServer: Sendable {
         case stopped
     }
 
-    /// A `grpc_server*` that may cross threads.
-    private struct CoreServer: @unchecked Sendable {
-        // @unchecked Sendable: gRPC core's server functions are thread-safe, and
-        // the pointer is destroyed only in `shutdown`, after every accept it
-        // posted has completed.
-        let pointer: OpaquePointer
-    }
+    /// A `grpc_server*` that may cross threads; destroyed only in `shutdown`, after every
+    /// accept it posted has completed.
+    private typealias CoreServer = ConnectionAcceptor.CoreServer
 
     private struct State {
         var lifecycle: Lifecycle = .idle
         var server: CoreServer?
         var queues: [CompletionQueue] = []
+        /// Accepts plaintext connections; nil with TLS (gRPC core's listener accepts).
+        var acceptor: ConnectionAcceptor?
+        /// Kept until the server is destroyed: gRPC core asks it at every TLS handshake.
+        var tlsFetcher: TLSFetcher?
         var streams: [ObjectIdentifier: ServerStream] = [:]
         var handlerTasks: [ObjectIdentifier: Task<Void, Never>] = [:]
         var acceptedCount = 0
@@ -80,6 +85,11 @@ public final class GRPCServer: Sendable {
     private let handlers: [String: Handler]
     private let state = Mutex(State())
     private let budget: DescriptorBudget
+    /// Connections stop being accepted at half the calls' margin: a refused call still needs
+    /// its connection to hear RESOURCE_EXHAUSTED, and the rest is kept for the process itself.
+    /// It plans against the real soft limit, never `descriptorLimitOverride`: it guards the
+    /// process against a real EMFILE, and a test's planned limit must not stop accepting.
+    private let acceptBudget: DescriptorBudget
 
     /// Creates a server for the given methods, keyed by full method path.
     public init(configuration: Configuration = Configuration(), handlers: [String: Handler]) {
@@ -87,6 +97,8 @@ public final class GRPCServer: Sendable {
         self.handlers = handlers
         let override = configuration.descriptorLimitOverride
         budget = DescriptorBudget(headroom: configuration.descriptorHeadroom, limit: { override ?? DescriptorLimits.current().soft })
+        acceptBudget = DescriptorBudget(headroom: max(8, configuration.descriptorHeadroom / 2), limitDivisor: 40,
+                                        limit: { DescriptorLimits.current().soft })
     }
 
     /// Binds `address` (such as `127.0.0.1:18000`, or port 0 for any) and starts serving.
@@ -97,31 +109,62 @@ public final class GRPCServer: Sendable {
         var options = Self.coreOptions(configuration)
         let server = CoreServer(pointer: mgrpc_server_create(&options)!)
         for queue in queues { mgrpc_server_register_cq(server.pointer, queue.pointer) }
-        let port = Int(mgrpc_server_add_insecure_port(server.pointer, address))
-        guard port > 0 else {
+        func release() {
             mgrpc_server_destroy(server.pointer)
             for queue in queues { Task { await queue.shutdown() } }
-            // SO_REUSEPORT is off (see mgrpc_server_create), so a busy address fails here.
-            if mgrpc_address_bind_errno(address) == EADDRINUSE {
-                throw TransportError(code: .addressInUse, message: "address \(address) is in use")
+        }
+        var acceptor: ConnectionAcceptor?
+        var fetcher: TLSFetcher?
+        let port: Int
+        if let tls = configuration.tls {
+            let watch: TLSFileWatch
+            do {
+                watch = try TLSFileWatch(tls)
+            } catch {
+                release()
+                throw TransportError(code: .invalidTLSFiles, message: error.description)
             }
-            throw TransportError(code: .bindFailed, message: "cannot listen on \(address)")
+            fetcher = TLSFetcher(watch: watch)
+            port = Int(mgrpc_server_add_secure_port(server.pointer, address, fetcher!.pointer, tls.clientCAPath != nil ? 1 : 0))
+            guard port > 0 else {
+                release()
+                // SO_REUSEPORT is off (see mgrpc_server_create), so a busy address fails here.
+                if mgrpc_address_bind_errno(address) == EADDRINUSE {
+                    throw TransportError(code: .addressInUse, message: "address \(address) is in use")
+                }
+                throw TransportError(code: .bindFailed, message: "cannot listen on \(address)")
+            }
+        } else {
+            let report = configuration.onAcceptError
+            do {
+                acceptor = try ConnectionAcceptor(address: address, server: server, budget: acceptBudget) { error in
+                    report?("accepting a connection failed: \(String(cString: strerror(error))); retrying")
+                }
+            } catch {
+                release()
+                throw error
+            }
+            port = acceptor!.port
         }
         let alreadyStarted = state.withLock { state -> Bool in
             guard case .idle = state.lifecycle else { return true }
             state.lifecycle = .running
             state.server = server
             state.queues = queues
+            state.acceptor = acceptor
+            state.tlsFetcher = fetcher
             return false
         }
         guard !alreadyStarted else {
-            mgrpc_server_destroy(server.pointer)
+            release()
+            acceptor?.closeUnstarted()
             throw TransportError(code: .alreadyStarted, message: "the server was already started")
         }
         mgrpc_server_start(server.pointer)
         for queue in queues {
             for _ in 0..<max(1, configuration.pendingAcceptsPerQueue) { acceptNextCall(server: server, queue: queue) }
         }
+        acceptor?.start()
         return port
     }
 
@@ -171,7 +214,8 @@ public final class GRPCServer: Sendable {
     }
 
     private func serve(_ call: Call) {
-        let stream = ServerStream(call: call)
+        let acceptor = state.withLock { $0.acceptor }
+        let stream = ServerStream(call: call) { acceptor?.resolvePeer($0) ?? $0 }
         let id = ObjectIdentifier(stream)
         let handler = handlers[stream.method]
         // Admission is decided before the handler runs: a refused call costs no handler, no
@@ -217,12 +261,14 @@ public final class GRPCServer: Sendable {
     ///
     /// Streams get `gracePeriod` to send their final status; calls still open after it are cancelled.
     public func shutdown(gracePeriod: Duration = .seconds(5)) async {
-        let taken = state.withLock { state -> (CoreServer, [CompletionQueue], [ServerStream])? in
+        let taken = state.withLock { state -> (CoreServer, [CompletionQueue], [ServerStream], ConnectionAcceptor?)? in
             guard case .running = state.lifecycle, let server = state.server else { return nil }
             state.lifecycle = .shuttingDown
-            return (server, state.queues, Array(state.streams.values))
+            return (server, state.queues, Array(state.streams.values), state.acceptor)
         }
-        guard let (server, queues, streams) = taken else { return }
+        guard let (server, queues, streams, acceptor) = taken else { return }
+        // No connection is handed to gRPC core once its shutdown has begun.
+        await acceptor?.stop()
 
         // gRPC core reports shutdown once every call has ended; handlers end theirs
         // at once (their request streams finish), and calls still open when the
@@ -263,6 +309,8 @@ public final class GRPCServer: Sendable {
             state.lifecycle = .stopped
             state.server = nil
             state.queues = []
+            state.acceptor = nil
+            state.tlsFetcher = nil
         }
     }
 }

@@ -14,9 +14,9 @@ public final class XDSTestClient: Sendable {
     private let inbox = Inbox()
     private let pump: Task<Void, Never>
 
-    /// Opens an ADS stream to 127.0.0.1:`port`.
-    public init(port: Int) async throws {
-        channel = GRPCChannel(target: "127.0.0.1:\(port)")
+    /// Opens an ADS stream to 127.0.0.1:`port`, over TLS when `tls` is given.
+    public init(port: Int, tls: GRPCChannel.TLS? = nil) async throws {
+        channel = GRPCChannel(target: "127.0.0.1:\(port)", tls: tls)
         stream = try await channel.openStream(method: "/envoy.service.discovery.v3.AggregatedDiscoveryService/StreamAggregatedResources")
         let responses = stream.responses
         let inbox = self.inbox
