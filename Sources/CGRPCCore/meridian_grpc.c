@@ -150,8 +150,10 @@ static grpc_ssl_certificate_config_reload_status fetch_certificate_config(
         return GRPC_SSL_CERTIFICATE_CONFIG_RELOAD_UNCHANGED;
     }
     grpc_ssl_pem_key_cert_pair pair = { key, chain };
-    // The config copies the strings.
-    *config = grpc_ssl_server_certificate_config_create(ca, &pair, 1);
+    // The config copies the strings. gRPC core 1.51 asserts that a fetched config has client
+    // roots even when no client certificate is requested (ssl_security_connector.cc:366);
+    // without mTLS the server's own chain stands in, never used: no certificate is asked for.
+    *config = grpc_ssl_server_certificate_config_create(ca != NULL ? ca : chain, &pair, 1);
     free(chain); free(key); free(ca);
     return *config != NULL ? GRPC_SSL_CERTIFICATE_CONFIG_RELOAD_NEW : GRPC_SSL_CERTIFICATE_CONFIG_RELOAD_FAIL;
 }
