@@ -66,8 +66,10 @@ void mgrpc_cq_destroy(grpc_completion_queue *cq) { grpc_completion_queue_destroy
 
 // Channel args are copied by grpc_server_create and grpc_channel_create,
 // so stack storage is enough.
-static grpc_channel_args message_size_args(int max_receive_message_bytes, grpc_arg storage[2]) {
-    memset(storage, 0, 2 * sizeof(grpc_arg));
+// `own_connection` gives the channel a subchannel pool of its own: otherwise gRPC core shares
+// one connection among all of a process's channels to the same address and arguments.
+static grpc_channel_args message_size_args(int max_receive_message_bytes, int own_connection, grpc_arg storage[3]) {
+    memset(storage, 0, 3 * sizeof(grpc_arg));
     storage[0].type = GRPC_ARG_INTEGER;
     storage[0].key = GRPC_ARG_MAX_RECEIVE_MESSAGE_LENGTH;
     storage[0].value.integer = max_receive_message_bytes;
@@ -75,6 +77,12 @@ static grpc_channel_args message_size_args(int max_receive_message_bytes, grpc_a
     storage[1].key = GRPC_ARG_MAX_SEND_MESSAGE_LENGTH;
     storage[1].value.integer = -1;
     grpc_channel_args args = { 2, storage };
+    if (own_connection) {
+        storage[2].type = GRPC_ARG_INTEGER;
+        storage[2].key = GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL;
+        storage[2].value.integer = 1;
+        args.num_args = 3;
+    }
     return args;
 }
 
@@ -190,26 +198,26 @@ void mgrpc_server_shutdown_and_notify(grpc_server *server, grpc_completion_queue
 void mgrpc_server_cancel_all_calls(grpc_server *server) { grpc_server_cancel_all_calls(server); }
 void mgrpc_server_destroy(grpc_server *server) { grpc_server_destroy(server); }
 
-grpc_channel *mgrpc_channel_create_insecure(const char *target, int max_receive_message_bytes) {
-    grpc_arg storage[2];
-    grpc_channel_args args = message_size_args(max_receive_message_bytes, storage);
+grpc_channel *mgrpc_channel_create_insecure(const char *target, int max_receive_message_bytes, int own_connection) {
+    grpc_arg storage[3];
+    grpc_channel_args args = message_size_args(max_receive_message_bytes, own_connection, storage);
     grpc_channel_credentials *credentials = grpc_insecure_credentials_create();
     grpc_channel *channel = grpc_channel_create(target, credentials, &args);
     grpc_channel_credentials_release(credentials);
     return channel;
 }
 
-grpc_channel *mgrpc_channel_create_secure(const char *target, int max_receive_message_bytes,
+grpc_channel *mgrpc_channel_create_secure(const char *target, int max_receive_message_bytes, int own_connection,
                                           const char *root_certificates, const char *certificate_chain,
                                           const char *private_key, const char *server_name_override) {
-    grpc_arg storage[3];
-    grpc_channel_args args = message_size_args(max_receive_message_bytes, storage);
+    grpc_arg storage[4];
+    grpc_channel_args args = message_size_args(max_receive_message_bytes, own_connection, storage);
     if (server_name_override != NULL) {
-        memset(&storage[2], 0, sizeof(grpc_arg));
-        storage[2].type = GRPC_ARG_STRING;
-        storage[2].key = GRPC_SSL_TARGET_NAME_OVERRIDE_ARG;
-        storage[2].value.string = (char *)server_name_override;
-        args.num_args = 3;
+        memset(&storage[args.num_args], 0, sizeof(grpc_arg));
+        storage[args.num_args].type = GRPC_ARG_STRING;
+        storage[args.num_args].key = GRPC_SSL_TARGET_NAME_OVERRIDE_ARG;
+        storage[args.num_args].value.string = (char *)server_name_override;
+        args.num_args++;
     }
     grpc_ssl_pem_key_cert_pair pair = { private_key, certificate_chain };
     int has_pair = certificate_chain != NULL && private_key != NULL;
@@ -514,6 +522,40 @@ int mgrpc_accept(int listen_fd, int timeout_ms, char *peer, size_t peer_capacity
         }
     }
     return fd;
+}
+
+int mgrpc_probe_listener(const char *host, int port, int timeout_ms) {
+    struct addrinfo hints, *found = NULL;
+    memset(&hints, 0, sizeof(hints));
+    hints.ai_family = AF_UNSPEC;
+    hints.ai_socktype = SOCK_STREAM;
+    hints.ai_flags = AI_NUMERICHOST | AI_NUMERICSERV;
+    char service[16];
+    snprintf(service, sizeof(service), "%d", port);
+    if (getaddrinfo(host, service, &hints, &found) != 0 || found == NULL) return -EINVAL;
+    int fd = socket(found->ai_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (fd < 0) { int error = errno; freeaddrinfo(found); return -error; }
+    int result = 0;
+    if (connect(fd, found->ai_addr, found->ai_addrlen) != 0 && errno != EINPROGRESS) {
+        result = -errno;
+    } else {
+        struct pollfd waiting = { fd, POLLOUT, 0 };
+        if (poll(&waiting, 1, timeout_ms) != 1 || (waiting.revents & (POLLERR | POLLHUP))) {
+            result = -ECONNREFUSED;
+        } else {
+            static const char preface[] = "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n";
+            if (send(fd, preface, sizeof(preface) - 1, MSG_NOSIGNAL) < 0) {
+                result = -errno;
+            } else {
+                waiting.events = POLLIN;
+                waiting.revents = 0;
+                result = poll(&waiting, 1, timeout_ms) == 1 ? 1 : 0;
+            }
+        }
+    }
+    close(fd);
+    freeaddrinfo(found);
+    return result;
 }
 
 // gRPC core reports a failed bind as port 0, without the reason. Binding the

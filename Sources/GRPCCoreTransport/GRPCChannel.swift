@@ -33,12 +33,15 @@ public final class GRPCChannel: Sendable {
     }
 
     /// Creates a channel to `target` (such as `127.0.0.1:18000`), over TLS when `tls` is given; it connects lazily.
-    public init(target: String, maxReceiveMessageBytes: Int = 64 << 20, tls: TLS? = nil) {
+    /// gRPC core shares one connection among a process's channels to the same address and
+    /// settings; `ownConnection` gives this channel its own (a test of accepting needs a new one).
+    public init(target: String, maxReceiveMessageBytes: Int = 64 << 20, tls: TLS? = nil, ownConnection: Bool = false) {
         queue = CompletionQueue(name: "grpc-client-cq")
         let maximum = Int32(clamping: maxReceiveMessageBytes)
+        let own: Int32 = ownConnection ? 1 : 0
         let channel = tls.map {
-            mgrpc_channel_create_secure(target, maximum, $0.rootCertificates, $0.certificateChain, $0.privateKey, $0.serverNameOverride)
-        } ?? mgrpc_channel_create_insecure(target, maximum)
+            mgrpc_channel_create_secure(target, maximum, own, $0.rootCertificates, $0.certificateChain, $0.privateKey, $0.serverNameOverride)
+        } ?? mgrpc_channel_create_insecure(target, maximum, own)
         state = Mutex(State(channel: channel))
     }
 

@@ -75,10 +75,23 @@ public final class GRPCServer: Sendable {
         var acceptor: ConnectionAcceptor?
         /// Kept until the server is destroyed: gRPC core asks it at every TLS handshake.
         var tlsFetcher: TLSFetcher?
+        /// Rebinds gRPC core's listener (TLS) when it stops accepting.
+        var watchdog: ListenerWatchdog?
+        /// Servers whose listener was replaced: their calls go on; destroyed at shutdown.
+        var retired: [RetiredServer] = []
+        var retiredWaiters: [CheckedContinuation<Void, Never>] = []
         var streams: [ObjectIdentifier: ServerStream] = [:]
         var handlerTasks: [ObjectIdentifier: Task<Void, Never>] = [:]
         var acceptedCount = 0
         var refusedCount = 0
+    }
+
+    /// A replaced gRPC core server, with the fetcher its connections' handshakes may still ask.
+    private struct RetiredServer {
+        var server: CoreServer
+        var fetcher: TLSFetcher?
+        /// gRPC core reported its shutdown: every call on it has ended.
+        var ended = false
     }
 
     private let configuration: Configuration
@@ -115,6 +128,7 @@ public final class GRPCServer: Sendable {
         }
         var acceptor: ConnectionAcceptor?
         var fetcher: TLSFetcher?
+        var watchdog: ListenerWatchdog?
         let port: Int
         if let tls = configuration.tls {
             let watch: TLSFileWatch
@@ -133,6 +147,14 @@ public final class GRPCServer: Sendable {
                     throw TransportError(code: .addressInUse, message: "address \(address) is in use")
                 }
                 throw TransportError(code: .bindFailed, message: "cannot listen on \(address)")
+            }
+            let host = address.lastIndex(of: ":").map { String(address[..<$0]) } ?? ""
+            let bound = "\(host):\(port)"
+            let report = configuration.onAcceptError
+            watchdog = ListenerWatchdog(host: host.filter { $0 != "[" && $0 != "]" }, port: port,
+                                        headroom: configuration.descriptorHeadroom) { [weak self] in
+                report?("the TLS listener stopped accepting (EMFILE); rebinding \(bound)")
+                return self?.rebindListener(address: bound) ?? false
             }
         } else {
             let report = configuration.onAcceptError
@@ -153,6 +175,7 @@ public final class GRPCServer: Sendable {
             state.queues = queues
             state.acceptor = acceptor
             state.tlsFetcher = fetcher
+            state.watchdog = watchdog
             return false
         }
         guard !alreadyStarted else {
@@ -165,7 +188,84 @@ public final class GRPCServer: Sendable {
             for _ in 0..<max(1, configuration.pendingAcceptsPerQueue) { acceptNextCall(server: server, queue: queue) }
         }
         acceptor?.start()
+        watchdog?.start()
         return port
+    }
+
+    /// Replaces gRPC core's listener (TLS) that stopped accepting: the current server is shut
+    /// down, which closes its listener and sends its connections GOAWAY while their streams go
+    /// on (proxies open new streams on a new connection), and a new server binds the port.
+    /// The old listener's socket closes asynchronously, so binding is retried briefly.
+    /// - Returns: whether the new server listens.
+    private func rebindListener(address: String) -> Bool {
+        guard let tls = configuration.tls else { return false }
+        let taken = state.withLock { state -> ([CompletionQueue], TLSFetcher?)? in
+            guard case .running = state.lifecycle else { return nil }
+            if let server = state.server { retire(server, fetcher: state.tlsFetcher, queue: state.queues[0], in: &state) }
+            state.server = nil
+            // The newest fetcher knows the last good files, retired or not.
+            return (state.queues, state.tlsFetcher ?? state.retired.last?.fetcher)
+        }
+        guard let (queues, previous) = taken, let previous else { return false }
+        for _ in 0..<20 {
+            var options = Self.coreOptions(configuration)
+            let server = CoreServer(pointer: mgrpc_server_create(&options)!)
+            for queue in queues { mgrpc_server_register_cq(server.pointer, queue.pointer) }
+            let fetcher = TLSFetcher(watch: TLSFileWatch(continuing: previous.watch))
+            guard mgrpc_server_add_secure_port(server.pointer, address, fetcher.pointer, tls.clientCAPath != nil ? 1 : 0) > 0 else {
+                mgrpc_server_destroy(server.pointer)
+                usleep(50_000)
+                continue
+            }
+            let running = state.withLock { state -> Bool in
+                guard case .running = state.lifecycle else { return false }
+                state.server = server
+                state.tlsFetcher = fetcher
+                return true
+            }
+            guard running else {
+                mgrpc_server_destroy(server.pointer)
+                return false
+            }
+            mgrpc_server_start(server.pointer)
+            for queue in queues {
+                for _ in 0..<max(1, configuration.pendingAcceptsPerQueue) { acceptNextCall(server: server, queue: queue) }
+            }
+            return true
+        }
+        return false
+    }
+
+    /// Shuts `server` down (listener closed, pending accepts failed, calls kept) and keeps it
+    /// with its fetcher until `shutdown` destroys it.
+    private func retire(_ server: CoreServer, fetcher: TLSFetcher?, queue: CompletionQueue, in state: inout State) {
+        state.retired.append(RetiredServer(server: server, fetcher: fetcher))
+        let identity = Int(bitPattern: server.pointer)
+        let started = CompletionTagTable.shared.startBatch({ tag in
+            mgrpc_server_shutdown_and_notify(server.pointer, queue.pointer, tag)
+            return GRPC_CALL_OK
+        }) { [self] _ in
+            let waiters = self.state.withLock { state -> [CheckedContinuation<Void, Never>] in
+                if let index = state.retired.firstIndex(where: { Int(bitPattern: $0.server.pointer) == identity }) { state.retired[index].ended = true }
+                guard state.retired.allSatisfy(\.ended) else { return [] }
+                defer { state.retiredWaiters = [] }
+                return state.retiredWaiters
+            }
+            for waiter in waiters { waiter.resume() }
+        }
+        if !started, let index = state.retired.firstIndex(where: { Int(bitPattern: $0.server.pointer) == identity }) { state.retired[index].ended = true }
+    }
+
+    /// Waits until gRPC core reported the shutdown of every retired server.
+    private func retiredServersEnded() async {
+        await withCheckedContinuation { continuation in
+            let ended = state.withLock { state -> Bool in
+                if state.retired.allSatisfy(\.ended) { return true }
+                state.retiredWaiters.append(continuation)
+                return false
+            }
+            if ended { continuation.resume() }
+        }
     }
 
     /// The number of calls currently open.
@@ -261,32 +361,29 @@ public final class GRPCServer: Sendable {
     ///
     /// Streams get `gracePeriod` to send their final status; calls still open after it are cancelled.
     public func shutdown(gracePeriod: Duration = .seconds(5)) async {
-        let taken = state.withLock { state -> (CoreServer, [CompletionQueue], [ServerStream], ConnectionAcceptor?)? in
-            guard case .running = state.lifecycle, let server = state.server else { return nil }
+        let taken = state.withLock { state -> ([CompletionQueue], [ServerStream], ConnectionAcceptor?, ListenerWatchdog?)? in
+            guard case .running = state.lifecycle else { return nil }
             state.lifecycle = .shuttingDown
-            return (server, state.queues, Array(state.streams.values), state.acceptor)
+            return (state.queues, Array(state.streams.values), state.acceptor, state.watchdog)
         }
-        guard let (server, queues, streams, acceptor) = taken else { return }
-        // No connection is handed to gRPC core once its shutdown has begun.
+        guard let (queues, streams, acceptor, watchdog) = taken else { return }
+        // No rebind, and no connection handed to gRPC core, once its shutdown has begun.
+        await watchdog?.stop()
         await acceptor?.stop()
 
-        // gRPC core reports shutdown once every call has ended; handlers end theirs
-        // at once (their request streams finish), and calls still open when the
-        // grace period runs out are cancelled.
-        let (notification, notify) = AsyncStream<Void>.makeStream()
-        let started = CompletionTagTable.shared.startBatch({ tag in
-            mgrpc_server_shutdown_and_notify(server.pointer, queues[0].pointer, tag)
-            return GRPC_CALL_OK
-        }) { _ in
-            notify.yield()
-            notify.finish()
+        // gRPC core reports a server's shutdown once every call on it has ended; handlers end
+        // theirs at once (their request streams finish), and calls still open when the grace
+        // period runs out are cancelled. The current server is retired like a replaced one.
+        state.withLock { state in
+            if let server = state.server { retire(server, fetcher: state.tlsFetcher, queue: queues[0], in: &state) }
+            state.server = nil
+            state.tlsFetcher = nil
         }
-        if !started { notify.finish() }
         for stream in streams { stream.beginShutdown() }
 
         await withTaskGroup(of: Bool.self) { race in
-            race.addTask {
-                for await _ in notification {}
+            race.addTask { [self] in
+                await retiredServersEnded()
                 return true
             }
             race.addTask {
@@ -294,7 +391,7 @@ public final class GRPCServer: Sendable {
                 return false
             }
             if await race.next() == false {
-                mgrpc_server_cancel_all_calls(server.pointer)
+                for retired in state.withLock({ $0.retired }) { mgrpc_server_cancel_all_calls(retired.server.pointer) }
                 _ = await race.next()
             }
             race.cancelAll()
@@ -303,14 +400,17 @@ public final class GRPCServer: Sendable {
         let tasks = state.withLock { Array($0.handlerTasks.values) }
         for task in tasks { await task.value }
 
-        mgrpc_server_destroy(server.pointer)
+        let retired = state.withLock { state in
+            defer { state.retired = [] }
+            return state.retired
+        }
+        for server in retired { mgrpc_server_destroy(server.server.pointer) }
         for queue in queues { await queue.shutdown() }
         state.withLock { state in
             state.lifecycle = .stopped
-            state.server = nil
             state.queues = []
             state.acceptor = nil
-            state.tlsFetcher = nil
+            state.watchdog = nil
         }
     }
 }

@@ -90,6 +90,15 @@ final class TLSFileWatch: Sendable {
         state = Mutex(State(servedSignatures: nil, loaded: material, loadedSignatures: signatures))
     }
 
+    /// A watch for a new gRPC core server (a rebound listener) that starts from `previous`'s
+    /// last good files: gRPC core insists on a certificate at its first ask, even if the
+    /// files are bad right now.
+    init(continuing previous: TLSFileWatch) {
+        tls = previous.tls
+        let (loaded, signatures) = previous.state.withLock { ($0.loaded, $0.servedSignatures ?? $0.loadedSignatures) }
+        state = Mutex(State(servedSignatures: nil, loaded: loaded, loadedSignatures: signatures))
+    }
+
     /// The material gRPC core should switch to, or nil to keep what it has.
     func fetch() -> TLSMaterial? {
         let signatures = Self.signatures(tls)

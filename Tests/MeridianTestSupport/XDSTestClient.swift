@@ -14,9 +14,10 @@ public final class XDSTestClient: Sendable {
     private let inbox = Inbox()
     private let pump: Task<Void, Never>
 
-    /// Opens an ADS stream to 127.0.0.1:`port`, over TLS when `tls` is given.
-    public init(port: Int, tls: GRPCChannel.TLS? = nil) async throws {
-        channel = GRPCChannel(target: "127.0.0.1:\(port)", tls: tls)
+    /// Opens an ADS stream to 127.0.0.1:`port`, over TLS when `tls` is given, on a connection
+    /// of its own when `ownConnection` (else one shared with the process's other clients).
+    public init(port: Int, tls: GRPCChannel.TLS? = nil, ownConnection: Bool = false) async throws {
+        channel = GRPCChannel(target: "127.0.0.1:\(port)", tls: tls, ownConnection: ownConnection)
         stream = try await channel.openStream(method: "/envoy.service.discovery.v3.AggregatedDiscoveryService/StreamAggregatedResources")
         let responses = stream.responses
         let inbox = self.inbox

@@ -99,16 +99,23 @@ int mgrpc_listen(const char *address, int *port);
 /// Returns the descriptor, or -errno (-EAGAIN when none came).
 int mgrpc_accept(int listen_fd, int timeout_ms, char *peer, size_t peer_capacity);
 
+/// Whether a listener on `host`:`port` still accepts: connects, sends the HTTP/2 client
+/// preface and waits up to `timeout_ms` for any answer (bytes, end of stream or reset: a
+/// TLS port closes on it, a plaintext one answers SETTINGS). Returns 1 when answered, 0
+/// when silent (the connection sits unaccepted in the backlog), -errno when it could not try.
+int mgrpc_probe_listener(const char *host, int port, int timeout_ms);
+
 /// After a failed bind: the errno of binding `address` (host:port) once more,
 /// without address or port reuse; EADDRINUSE when another socket holds it, 0 when it binds.
 int mgrpc_address_bind_errno(const char *address);
 
 /* Client channel. */
-grpc_channel *mgrpc_channel_create_insecure(const char *target, int max_receive_message_bytes);
+/// `own_connection`: never share a connection with the process's other channels to the same address.
+grpc_channel *mgrpc_channel_create_insecure(const char *target, int max_receive_message_bytes, int own_connection);
 /// A TLS channel: `root_certificates` (PEM) verify the server; `certificate_chain` and
 /// `private_key` (PEM, both or neither) are presented when the server asks; a non-NULL
 /// `server_name_override` is the name checked (and sent as SNI) instead of the target's host.
-grpc_channel *mgrpc_channel_create_secure(const char *target, int max_receive_message_bytes,
+grpc_channel *mgrpc_channel_create_secure(const char *target, int max_receive_message_bytes, int own_connection,
                                           const char *root_certificates, const char *certificate_chain,
                                           const char *private_key, const char *server_name_override);
 void mgrpc_channel_destroy(grpc_channel *channel);
