@@ -4,8 +4,9 @@ import Synchronization
 /// The process's file-descriptor limit (RLIMIT_NOFILE), and raising it.
 ///
 /// Every xDS connection costs a descriptor. Debian's gRPC core 1.51 stops accepting for good
-/// after one EMFILE, and libdispatch aborts the process when it cannot open `/proc/<tid>/stat`,
-/// so the process must never run out: start with the most the hard limit allows.
+/// after one EMFILE (see `ConnectionAcceptor` and `ListenerWatchdog` for how that is handled),
+/// and libdispatch aborts the process when it cannot open `/proc/<tid>/stat`, so the process
+/// should never run out: start with the most the hard limit allows.
 public struct DescriptorLimits: Sendable, Equatable, CustomStringConvertible {
     public var soft: Int
     public var hard: Int

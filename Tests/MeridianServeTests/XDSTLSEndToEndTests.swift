@@ -1,6 +1,7 @@
 import EnvoyAPI
 import Foundation
 import GRPCCoreTransport
+import MeridianServe
 import MeridianTestSupport
 import Testing
 
@@ -70,6 +71,27 @@ struct XDSTLSEndToEndTests {
         let otherCA = try XDSTLSFiles.authority("another-ca")
         let untrusting = try await Self.subscribe(port: serve.ports.xds, tls: files.clientTLS(trusting: otherCA, withCertificate: true))
         #expect(untrusting?.code == .unavailable, "a client trusting another CA got \(String(describing: untrusting))")
+    }
+
+    @Test("without --xds-sni an address is checked against the certificate's IP SAN and no SNI is sent; Envoy validates it; client files need --xds-ca")
+    func bootstrapVariants() async throws {
+        let files = try XDSTLSFiles(directory: try RepositoryPaths.makeScratchDirectory("xds-tls-bootstrap"))
+        let bootstrap = EnvoyBootstrap(xdsHost: "127.0.0.1", xdsPort: 18_000, proxyGroup: ServeProcess.group, nodeID: "by-address", adminPort: 0,
+                                       xdsTLS: EnvoyBootstrap.XDSTLS(trustedCAPath: files.serverCAPath))
+        #expect(bootstrap.yaml.contains(#"san_type: IP_ADDRESS, matcher: { exact: "127.0.0.1" }"#))
+        #expect(!bootstrap.yaml.contains("sni:"))
+        try ServeProcess.validate(bootstrap: bootstrap.yaml, name: "by-address", directory: files.directory)
+        let named = EnvoyBootstrap(xdsHost: "meridian.example", xdsPort: 18_000, proxyGroup: ServeProcess.group, nodeID: "by-name", adminPort: 0,
+                                   xdsTLS: EnvoyBootstrap.XDSTLS(trustedCAPath: files.serverCAPath))
+        #expect(named.yaml.contains(#"sni: "meridian.example""#))
+        #expect(named.yaml.contains(#"san_type: DNS, matcher: { exact: "meridian.example" }"#))
+
+        let command = try ChildProcess(executable: try RepositoryPaths.meridianBinary, arguments: [
+            "bootstrap", "--xds-address", "127.0.0.1:18000", "--gateway", "ns/gw", "--xds-client-certificate", files.clientCertificatePath,
+            "--xds-client-key", files.clientKeyPath,
+        ], logFile: files.directory.appendingPathComponent("bootstrap.log"))
+        #expect(command.waitForExit(timeout: 20) != 0)
+        #expect(command.output.contains("need --xds-ca"), "\(command.output)")
     }
 
     @Test("serve refuses to start on a key that does not match the certificate, naming the file")

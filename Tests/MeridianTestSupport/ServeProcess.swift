@@ -49,13 +49,18 @@ public final class ServeProcess: Sendable {
         ] + arguments, logFile: output)
         guard command.waitForExit(timeout: 20) == 0 else { throw FixtureError("meridian bootstrap failed: \(command.output)") }
         let yaml = command.output
-        let file = directory.appendingPathComponent("bootstrap-\(nodeID).yaml")
+        try Self.validate(bootstrap: yaml, name: nodeID, directory: directory)
+        return yaml
+    }
+
+    /// Checks a bootstrap with `envoy --mode validate` (which also reads the files it names).
+    public static func validate(bootstrap yaml: String, name: String, directory: URL) throws {
+        let file = directory.appendingPathComponent("bootstrap-\(name).yaml")
         try yaml.write(to: file, atomically: true, encoding: .utf8)
         guard let envoy = RepositoryPaths.executable(named: "envoy") else { throw FixtureError("envoy not found on PATH") }
         let validation = try ChildProcess(executable: envoy, arguments: ["--mode", "validate", "-c", file.path, "--use-dynamic-base-id"],
-                                          logFile: directory.appendingPathComponent("validate-\(nodeID).log"))
+                                          logFile: directory.appendingPathComponent("validate-\(name).log"))
         guard validation.waitForExit(timeout: 60) == 0 else { throw FixtureError("envoy --mode validate refused the bootstrap:\n\(validation.output)\n\(yaml)") }
-        return yaml
     }
 
     public func stop() {
