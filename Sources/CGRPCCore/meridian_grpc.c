@@ -496,6 +496,12 @@ int mgrpc_listen(const char *address, int *port) {
     return fd;
 }
 
+int mgrpc_wait_readable(int fd, int timeout_ms) {
+    struct pollfd waiting = { fd, POLLIN, 0 };
+    int ready = poll(&waiting, 1, timeout_ms);
+    return ready < 0 ? -errno : ready;
+}
+
 int mgrpc_accept(int listen_fd, int timeout_ms, char *peer, size_t peer_capacity) {
     struct pollfd waiting = { listen_fd, POLLIN, 0 };
     int ready = poll(&waiting, 1, timeout_ms);

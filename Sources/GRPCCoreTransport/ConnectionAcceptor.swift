@@ -84,12 +84,15 @@ final class ConnectionAcceptor: Sendable {
         var peer = [CChar](repeating: 0, count: 128)
         var lastError: Int32 = 0
         while !stopping.load(ordering: .acquiring) {
+            // Descriptors are counted only when a connection waits: an idle port costs no
+            // /proc/self/fd reads.
+            guard mgrpc_wait_readable(listenDescriptor, 200) > 0 else { continue }
             // Counted before accepting: the connection costs a descriptor.
             guard budget.admit() else {
                 usleep(50_000)
                 continue
             }
-            let result = mgrpc_accept(listenDescriptor, 200, &peer, peer.count)
+            let result = mgrpc_accept(listenDescriptor, 0, &peer, peer.count)
             guard result >= 0 else {
                 budget.release()
                 let error = -result

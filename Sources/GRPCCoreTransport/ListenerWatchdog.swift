@@ -54,15 +54,22 @@ final class ListenerWatchdog: Sendable {
     private func run() {
         var nearUntil: ContinuousClock.Instant?
         var silentProbes = 0
+        var tick = 0
         while !stopping.load(ordering: .acquiring) {
             // After a silent probe the next follows at once: a dead listener is replaced
             // within two probe timeouts of being noticed.
             if silentProbes == 0 { usleep(200_000) }
+            tick += 1
             let now = ContinuousClock.now
-            let limit = DescriptorLimits.current().soft
-            // Counting needs a descriptor itself: 0 means it could not even open the directory.
-            let count = DescriptorLimits.openCount()
-            if count == 0 || count + max(headroom, limit / 20) >= limit { nearUntil = now.advanced(by: .seconds(60)) }
+            let near = nearUntil.map { now < $0 } ?? false
+            // Counted every tick while near the limit, else every second (a count reads one
+            // directory entry per open descriptor).
+            if near || tick % 5 == 0 {
+                let limit = DescriptorLimits.current().soft
+                // Counting needs a descriptor itself: 0 means it could not even open the directory.
+                let count = DescriptorLimits.openCount()
+                if count == 0 || count + max(headroom, limit / 20) >= limit { nearUntil = now.advanced(by: .seconds(60)) }
+            }
             guard let until = nearUntil, now < until else {
                 silentProbes = 0
                 continue

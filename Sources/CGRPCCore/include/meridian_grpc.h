@@ -94,6 +94,9 @@ void mgrpc_server_add_connection_fd(grpc_server *server, int fd);
 /// close-on-exec, SO_REUSEADDR but not SO_REUSEPORT. Returns the descriptor and sets
 /// `*port`, or returns -errno.
 int mgrpc_listen(const char *address, int *port);
+/// Waits up to `timeout_ms` for `fd` to be readable (a listener: a connection is waiting).
+/// Returns 1 when readable, 0 on timeout, -errno on error.
+int mgrpc_wait_readable(int fd, int timeout_ms);
 /// Waits up to `timeout_ms` for a connection and accepts it (non-blocking, close-on-exec,
 /// TCP_NODELAY); writes its address to `peer` as gRPC core does ("ipv4:127.0.0.1:5000").
 /// Returns the descriptor, or -errno (-EAGAIN when none came).
