@@ -70,6 +70,9 @@ final class ConnectionAcceptor: Sendable {
     /// Stops accepting and closes the listening socket; returns once the thread has ended.
     func stop() async {
         stopping.store(true, ordering: .releasing)
+        // Wakes the thread's poll at once (Linux reports a shut-down listener readable);
+        // the thread closes the socket.
+        _ = shutdown(listenDescriptor, Int32(SHUT_RDWR))
         await withCheckedContinuation { continuation in
             let done = stopped.withLock { waiters -> Bool in
                 guard waiters != nil else { return true }

@@ -162,7 +162,7 @@ public final class GRPCServer: Sendable {
             return (state.queues, state.tlsFetcher ?? state.retired.last?.fetcher)
         }
         guard let (queues, previous) = taken, let previous else { return false }
-        for _ in 0..<20 {
+        for _ in 0..<20 where state.withLock({ if case .running = $0.lifecycle { true } else { false } }) {
             var options = Self.coreOptions(configuration)
             let server = CoreServer(pointer: mgrpc_server_create(&options)!)
             for queue in queues { mgrpc_server_register_cq(server.pointer, queue.pointer) }

@@ -9,8 +9,9 @@ import Synchronization
 /// listener is dead for good. That can only happen near the descriptor limit, so only while
 /// descriptors are, or were in the last minute, near it does the watchdog probe the port
 /// (a loopback connect plus the HTTP/2 preface, which any live listener answers at once,
-/// even if only by closing); two silent probes in a row and it asks for a rebind. Away from
-/// the limit it costs one /proc/self/fd count per tick.
+/// even if only by closing); two silent probes in a row (or two without a descriptor to
+/// probe with) and it asks for a rebind. Away from the limit it costs one /proc/self/fd
+/// count a second.
 final class ListenerWatchdog: Sendable {
     private let probeHost: String
     private let port: Int
@@ -76,8 +77,11 @@ final class ListenerWatchdog: Sendable {
             }
             switch mgrpc_probe_listener(probeHost, Int32(port), 300) {
             case 1: silentProbes = 0
-            case 0: silentProbes += 1
-            default: break  // No descriptor to probe with: nothing can be rebound either; wait.
+            // Silent; or the process is out of descriptors, and then gRPC core's listener has
+            // died on its next pending connection or will on the next one: retiring it at once
+            // lets the new one bind the moment a descriptor is free.
+            case 0, -EMFILE, -ENFILE: silentProbes += 1
+            default: break
             }
             if silentProbes >= 2, rebind() { silentProbes = 0 }
         }
