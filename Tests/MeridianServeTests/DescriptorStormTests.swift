@@ -34,11 +34,12 @@ struct DescriptorStormTests {
         (try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/fd").count) ?? -1
     }
 
-    /// Waits for a line starting with `prefix` in the child's output; returns the line.
+    /// Waits for a whole line starting with `prefix` in the child's output; returns the line.
     static func line(_ prefix: String, of process: ChildProcess, timeout: Duration = .seconds(30)) async -> Substring? {
         var found: Substring?
         _ = await eventually(timeout: timeout, every: .milliseconds(5)) {
-            found = process.output.split(separator: "\n").first { $0.hasPrefix(prefix) }
+            // The piece after the last newline may be a line still being written.
+            found = process.output.split(separator: "\n", omittingEmptySubsequences: false).dropLast().first { $0.hasPrefix(prefix) }
             return found != nil
         }
         return found
