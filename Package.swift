@@ -42,7 +42,8 @@ let package = Package(
         .systemLibrary(name: "CLibFuzzer", path: "Sources/CLibFuzzer"),
 
         // Swift wrappers over the C libraries.
-        .target(name: "GRPCCoreTransport", dependencies: ["CGRPCCore"]),
+        // TLSCertificates checks the xDS port's PEM files before gRPC core is given them.
+        .target(name: "GRPCCoreTransport", dependencies: ["CGRPCCore", "TLSCertificates"]),
         .target(name: "EnvoyAPI", dependencies: ["CEnvoyAPI", "ContentDigest"]),
         .target(name: "ContentDigest", dependencies: ["COpenSSL"]),
         // PEM certificates and keys checked (and, for tests, made) with OpenSSL.

@@ -1,3 +1,4 @@
+#define _GNU_SOURCE
 #include "meridian_grpc.h"
 
 #include <stdlib.h>
@@ -6,6 +7,13 @@
 #include <netdb.h>
 #include <unistd.h>
 #include <sys/socket.h>
+#include <poll.h>
+#include <fcntl.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <stdio.h>
+#include <grpc/grpc_posix.h>
 #include <grpc/byte_buffer.h>
 #include <grpc/byte_buffer_reader.h>
 #include <grpc/slice.h>
@@ -58,8 +66,10 @@ void mgrpc_cq_destroy(grpc_completion_queue *cq) { grpc_completion_queue_destroy
 
 // Channel args are copied by grpc_server_create and grpc_channel_create,
 // so stack storage is enough.
-static grpc_channel_args message_size_args(int max_receive_message_bytes, grpc_arg storage[2]) {
-    memset(storage, 0, 2 * sizeof(grpc_arg));
+// `own_connection` gives the channel a subchannel pool of its own: otherwise gRPC core shares
+// one connection among all of a process's channels to the same address and arguments.
+static grpc_channel_args message_size_args(int max_receive_message_bytes, int own_connection, grpc_arg storage[3]) {
+    memset(storage, 0, 3 * sizeof(grpc_arg));
     storage[0].type = GRPC_ARG_INTEGER;
     storage[0].key = GRPC_ARG_MAX_RECEIVE_MESSAGE_LENGTH;
     storage[0].value.integer = max_receive_message_bytes;
@@ -67,6 +77,12 @@ static grpc_channel_args message_size_args(int max_receive_message_bytes, grpc_a
     storage[1].key = GRPC_ARG_MAX_SEND_MESSAGE_LENGTH;
     storage[1].value.integer = -1;
     grpc_channel_args args = { 2, storage };
+    if (own_connection) {
+        storage[2].type = GRPC_ARG_INTEGER;
+        storage[2].key = GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL;
+        storage[2].value.integer = 1;
+        args.num_args = 3;
+    }
     return args;
 }
 
@@ -116,6 +132,59 @@ int mgrpc_server_add_insecure_port(grpc_server *server, const char *address) {
     return port;
 }
 
+// gRPC core calls this at server setup and at every TLS handshake; the Swift side
+// decides whether the files changed (and whether the new ones are valid).
+struct mgrpc_tls_fetcher {
+    mgrpc_tls_fetch fetch;
+    void *context;
+};
+
+mgrpc_tls_fetcher *mgrpc_tls_fetcher_create(mgrpc_tls_fetch fetch, void *context) {
+    mgrpc_tls_fetcher *fetcher = malloc(sizeof(mgrpc_tls_fetcher));
+    if (fetcher == NULL) return NULL;
+    fetcher->fetch = fetch;
+    fetcher->context = context;
+    return fetcher;
+}
+
+void mgrpc_tls_fetcher_destroy(mgrpc_tls_fetcher *fetcher) { free(fetcher); }
+
+static grpc_ssl_certificate_config_reload_status fetch_certificate_config(
+        void *user_data, grpc_ssl_server_certificate_config **config) {
+    mgrpc_tls_fetcher *fetcher = user_data;
+    char *chain = NULL, *key = NULL, *ca = NULL;
+    if (!fetcher->fetch(fetcher->context, &chain, &key, &ca) || chain == NULL || key == NULL) {
+        free(chain); free(key); free(ca);
+        return GRPC_SSL_CERTIFICATE_CONFIG_RELOAD_UNCHANGED;
+    }
+    grpc_ssl_pem_key_cert_pair pair = { key, chain };
+    // The config copies the strings. gRPC core 1.51 asserts that a fetched config has client
+    // roots even when no client certificate is requested (ssl_security_connector.cc:366);
+    // without mTLS the server's own chain stands in, never used: no certificate is asked for.
+    *config = grpc_ssl_server_certificate_config_create(ca != NULL ? ca : chain, &pair, 1);
+    free(chain); free(key); free(ca);
+    return *config != NULL ? GRPC_SSL_CERTIFICATE_CONFIG_RELOAD_NEW : GRPC_SSL_CERTIFICATE_CONFIG_RELOAD_FAIL;
+}
+
+int mgrpc_server_add_secure_port(grpc_server *server, const char *address,
+                                 mgrpc_tls_fetcher *fetcher, int require_client_certificate) {
+    // gRPC core keeps `fetcher` for the credentials' lifetime, which ends with the server's.
+    grpc_ssl_server_credentials_options *options = grpc_ssl_server_credentials_create_options_using_config_fetcher(
+        require_client_certificate ? GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY
+                                   : GRPC_SSL_DONT_REQUEST_CLIENT_CERTIFICATE,
+        fetch_certificate_config, fetcher);
+    grpc_server_credentials *credentials = grpc_ssl_server_credentials_create_with_options(options);
+    int port = credentials != NULL ? grpc_server_add_http2_port(server, address, credentials) : 0;
+    if (credentials != NULL) grpc_server_credentials_release(credentials);
+    return port;
+}
+
+void mgrpc_server_add_connection_fd(grpc_server *server, int fd) {
+    grpc_server_credentials *credentials = grpc_insecure_server_credentials_create();
+    grpc_server_add_channel_from_fd(server, fd, credentials);
+    grpc_server_credentials_release(credentials);
+}
+
 void mgrpc_server_register_cq(grpc_server *server, grpc_completion_queue *cq) {
     grpc_server_register_completion_queue(server, cq, NULL);
 }
@@ -129,10 +198,31 @@ void mgrpc_server_shutdown_and_notify(grpc_server *server, grpc_completion_queue
 void mgrpc_server_cancel_all_calls(grpc_server *server) { grpc_server_cancel_all_calls(server); }
 void mgrpc_server_destroy(grpc_server *server) { grpc_server_destroy(server); }
 
-grpc_channel *mgrpc_channel_create_insecure(const char *target, int max_receive_message_bytes) {
-    grpc_arg storage[2];
-    grpc_channel_args args = message_size_args(max_receive_message_bytes, storage);
+grpc_channel *mgrpc_channel_create_insecure(const char *target, int max_receive_message_bytes, int own_connection) {
+    grpc_arg storage[3];
+    grpc_channel_args args = message_size_args(max_receive_message_bytes, own_connection, storage);
     grpc_channel_credentials *credentials = grpc_insecure_credentials_create();
+    grpc_channel *channel = grpc_channel_create(target, credentials, &args);
+    grpc_channel_credentials_release(credentials);
+    return channel;
+}
+
+grpc_channel *mgrpc_channel_create_secure(const char *target, int max_receive_message_bytes, int own_connection,
+                                          const char *root_certificates, const char *certificate_chain,
+                                          const char *private_key, const char *server_name_override) {
+    grpc_arg storage[4];
+    grpc_channel_args args = message_size_args(max_receive_message_bytes, own_connection, storage);
+    if (server_name_override != NULL) {
+        memset(&storage[args.num_args], 0, sizeof(grpc_arg));
+        storage[args.num_args].type = GRPC_ARG_STRING;
+        storage[args.num_args].key = GRPC_SSL_TARGET_NAME_OVERRIDE_ARG;
+        storage[args.num_args].value.string = (char *)server_name_override;
+        args.num_args++;
+    }
+    grpc_ssl_pem_key_cert_pair pair = { private_key, certificate_chain };
+    int has_pair = certificate_chain != NULL && private_key != NULL;
+    grpc_channel_credentials *credentials = grpc_ssl_credentials_create_ex(
+        root_certificates, has_pair ? &pair : NULL, NULL, NULL);
     grpc_channel *channel = grpc_channel_create(target, credentials, &args);
     grpc_channel_credentials_release(credentials);
     return channel;
@@ -400,10 +490,8 @@ void mgrpc_call_finish_send(mgrpc_call *call) {
     }
 }
 
-// gRPC core reports a failed bind as port 0, without the reason. Binding the
-// same address once more, without SO_REUSEADDR or SO_REUSEPORT, tells whether
-// another socket holds it, so the error can say "in use".
-int mgrpc_address_bind_errno(const char *address) {
+// Splits host:port ("[::1]:80" too) and resolves it for a passive TCP socket.
+static int resolve_address(const char *address, struct addrinfo **found) {
     char host[256];
     const char *colon = strrchr(address, ':');
     if (colon == NULL || (size_t)(colon - address) >= sizeof(host)) return EINVAL;
@@ -420,8 +508,112 @@ int mgrpc_address_bind_errno(const char *address) {
     hints.ai_family = AF_UNSPEC;
     hints.ai_socktype = SOCK_STREAM;
     hints.ai_flags = AI_PASSIVE;
+    return getaddrinfo(*start ? start : NULL, colon + 1, &hints, found) != 0 ? EINVAL : 0;
+}
+
+int mgrpc_listen(const char *address, int *port) {
     struct addrinfo *found = NULL;
-    if (getaddrinfo(*start ? start : NULL, colon + 1, &hints, &found) != 0) return EINVAL;
+    int error = resolve_address(address, &found);
+    if (error != 0) return -error;
+    int fd = -1;
+    error = EADDRNOTAVAIL;
+    // The first address that binds: a host name with several (localhost: ::1 and
+    // 127.0.0.1) gets one listener, unlike gRPC core's one per address.
+    for (struct addrinfo *each = found; each != NULL && fd < 0; each = each->ai_next) {
+        fd = socket(each->ai_family, each->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, each->ai_protocol);
+        if (fd < 0) { error = errno; continue; }
+        int on = 1;
+        setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on));
+        if (bind(fd, each->ai_addr, each->ai_addrlen) != 0 || listen(fd, 4096) != 0) {
+            error = errno;
+            close(fd);
+            fd = -1;
+        }
+    }
+    freeaddrinfo(found);
+    if (fd < 0) return -error;
+    struct sockaddr_storage bound;
+    socklen_t length = sizeof(bound);
+    if (getsockname(fd, (struct sockaddr *)&bound, &length) != 0) { error = errno; close(fd); return -error; }
+    *port = bound.ss_family == AF_INET6 ? ntohs(((struct sockaddr_in6 *)&bound)->sin6_port)
+                                        : ntohs(((struct sockaddr_in *)&bound)->sin_port);
+    return fd;
+}
+
+int mgrpc_wait_readable(int fd, int timeout_ms) {
+    struct pollfd waiting = { fd, POLLIN, 0 };
+    int ready = poll(&waiting, 1, timeout_ms);
+    return ready < 0 ? -errno : ready;
+}
+
+int mgrpc_accept(int listen_fd, int timeout_ms, char *peer, size_t peer_capacity) {
+    struct pollfd waiting = { listen_fd, POLLIN, 0 };
+    int ready = poll(&waiting, 1, timeout_ms);
+    if (ready < 0) return -errno;
+    if (ready == 0) return -EAGAIN;
+    struct sockaddr_storage address;
+    socklen_t length = sizeof(address);
+    int fd = accept4(listen_fd, (struct sockaddr *)&address, &length, SOCK_NONBLOCK | SOCK_CLOEXEC);
+    if (fd < 0) return -errno;
+    int on = 1;
+    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof(on));
+    char text[INET6_ADDRSTRLEN] = "";
+    if (peer_capacity > 0) {
+        if (address.ss_family == AF_INET6) {
+            struct sockaddr_in6 *v6 = (struct sockaddr_in6 *)&address;
+            inet_ntop(AF_INET6, &v6->sin6_addr, text, sizeof(text));
+            snprintf(peer, peer_capacity, "ipv6:[%s]:%d", text, ntohs(v6->sin6_port));
+        } else if (address.ss_family == AF_INET) {
+            struct sockaddr_in *v4 = (struct sockaddr_in *)&address;
+            inet_ntop(AF_INET, &v4->sin_addr, text, sizeof(text));
+            snprintf(peer, peer_capacity, "ipv4:%s:%d", text, ntohs(v4->sin_port));
+        } else {
+            peer[0] = 0;
+        }
+    }
+    return fd;
+}
+
+int mgrpc_probe_listener(const char *host, int port, int timeout_ms) {
+    struct addrinfo hints, *found = NULL;
+    memset(&hints, 0, sizeof(hints));
+    hints.ai_family = AF_UNSPEC;
+    hints.ai_socktype = SOCK_STREAM;
+    hints.ai_flags = AI_NUMERICHOST | AI_NUMERICSERV;
+    char service[16];
+    snprintf(service, sizeof(service), "%d", port);
+    if (getaddrinfo(host, service, &hints, &found) != 0 || found == NULL) return -EINVAL;
+    int fd = socket(found->ai_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (fd < 0) { int error = errno; freeaddrinfo(found); return -error; }
+    int result = 0;
+    if (connect(fd, found->ai_addr, found->ai_addrlen) != 0 && errno != EINPROGRESS) {
+        result = -errno;
+    } else {
+        struct pollfd waiting = { fd, POLLOUT, 0 };
+        if (poll(&waiting, 1, timeout_ms) != 1 || (waiting.revents & (POLLERR | POLLHUP))) {
+            result = -ECONNREFUSED;
+        } else {
+            static const char preface[] = "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n";
+            if (send(fd, preface, sizeof(preface) - 1, MSG_NOSIGNAL) < 0) {
+                result = -errno;
+            } else {
+                waiting.events = POLLIN;
+                waiting.revents = 0;
+                result = poll(&waiting, 1, timeout_ms) == 1 ? 1 : 0;
+            }
+        }
+    }
+    close(fd);
+    freeaddrinfo(found);
+    return result;
+}
+
+// gRPC core reports a failed bind as port 0, without the reason. Binding the
+// same address once more, without SO_REUSEADDR or SO_REUSEPORT, tells whether
+// another socket holds it, so the error can say "in use".
+int mgrpc_address_bind_errno(const char *address) {
+    struct addrinfo *found = NULL;
+    if (resolve_address(address, &found) != 0) return EINVAL;
     int result = 0;
     for (struct addrinfo *each = found; each != NULL; each = each->ai_next) {
         int fd = socket(each->ai_family, each->ai_socktype | SOCK_CLOEXEC, each->ai_protocol);

@@ -4,8 +4,9 @@ import Synchronization
 /// The process's file-descriptor limit (RLIMIT_NOFILE), and raising it.
 ///
 /// Every xDS connection costs a descriptor. Debian's gRPC core 1.51 stops accepting for good
-/// after one EMFILE, and libdispatch aborts the process when it cannot open `/proc/<tid>/stat`,
-/// so the process must never run out: start with the most the hard limit allows.
+/// after one EMFILE (see `ConnectionAcceptor` and `ListenerWatchdog` for how that is handled),
+/// and libdispatch aborts the process when it cannot open `/proc/<tid>/stat`, so the process
+/// should never run out: start with the most the hard limit allows.
 public struct DescriptorLimits: Sendable, Equatable, CustomStringConvertible {
     public var soft: Int
     public var hard: Int
@@ -59,15 +60,18 @@ final class DescriptorBudget: Sendable {
 
     /// Descriptors kept free (or 5% of the limit, if more): new streams are refused once fewer remain.
     let headroom: Int
+    /// The margin is at least the limit divided by this (20: 5%).
+    private let limitDivisor: Int
     private let limit: @Sendable () -> Int
     private let count: @Sendable () -> Int
     private let refreshInterval: Duration
     private let state = Mutex(State())
 
-    init(headroom: Int, refreshInterval: Duration = .milliseconds(100),
+    init(headroom: Int, limitDivisor: Int = 20, refreshInterval: Duration = .milliseconds(100),
          limit: @escaping @Sendable () -> Int = { DescriptorLimits.current().soft },
          count: @escaping @Sendable () -> Int = { DescriptorLimits.openCount() }) {
         self.headroom = headroom
+        self.limitDivisor = max(1, limitDivisor)
         self.refreshInterval = refreshInterval
         self.limit = limit
         self.count = count
@@ -89,10 +93,17 @@ final class DescriptorBudget: Sendable {
             }
             // 5% of a large limit is more than a fixed margin: gRPC core, logging and the
             // admin server also open descriptors while a storm is being refused.
-            let margin = max(headroom, limit / 20)
+            let margin = max(headroom, limit / limitDivisor)
             guard state.counted + state.admittedSinceCount + margin < limit else { return false }
             state.admittedSinceCount += 1
             return true
+        }
+    }
+
+    /// Gives back one `admit` that did not cost a descriptor after all (no connection came).
+    func release() {
+        state.withLock { state in
+            if state.admittedSinceCount > 0 { state.admittedSinceCount -= 1 }
         }
     }
 }

@@ -14,10 +14,35 @@ public final class GRPCChannel: Sendable {
     private let queue: CompletionQueue
     private let state: Mutex<State>
 
-    /// Creates a channel to `target` (such as `127.0.0.1:18000`); it connects lazily.
-    public init(target: String, maxReceiveMessageBytes: Int = 64 << 20) {
+    /// TLS for a channel, as PEM text.
+    public struct TLS: Sendable {
+        /// The CA certificates the server's certificate must verify against.
+        public var rootCertificates: String
+        /// A client certificate chain and its key, presented when the server asks (mTLS).
+        public var certificateChain: String?
+        public var privateKey: String?
+        /// The name the server's certificate must carry (and the SNI), instead of the target's host.
+        public var serverNameOverride: String?
+
+        public init(rootCertificates: String, certificateChain: String? = nil, privateKey: String? = nil, serverNameOverride: String? = nil) {
+            self.rootCertificates = rootCertificates
+            self.certificateChain = certificateChain
+            self.privateKey = privateKey
+            self.serverNameOverride = serverNameOverride
+        }
+    }
+
+    /// Creates a channel to `target` (such as `127.0.0.1:18000`), over TLS when `tls` is given; it connects lazily.
+    /// gRPC core shares one connection among a process's channels to the same address and
+    /// settings; `ownConnection` gives this channel its own (a test of accepting needs a new one).
+    public init(target: String, maxReceiveMessageBytes: Int = 64 << 20, tls: TLS? = nil, ownConnection: Bool = false) {
         queue = CompletionQueue(name: "grpc-client-cq")
-        state = Mutex(State(channel: mgrpc_channel_create_insecure(target, Int32(clamping: maxReceiveMessageBytes))))
+        let maximum = Int32(clamping: maxReceiveMessageBytes)
+        let own: Int32 = ownConnection ? 1 : 0
+        let channel = tls.map {
+            mgrpc_channel_create_secure(target, maximum, own, $0.rootCertificates, $0.certificateChain, $0.privateKey, $0.serverNameOverride)
+        } ?? mgrpc_channel_create_insecure(target, maximum, own)
+        state = Mutex(State(channel: channel))
     }
 
     deinit {

@@ -11,46 +11,6 @@ public final class GRPCServer: Sendable {
     /// Returning ends the call with OK; throwing a `GRPCStatus` ends it with that status.
     public typealias Handler = @Sendable (ServerStream) async throws -> Void
 
-    /// How the server uses gRPC core.
-    public struct Configuration: Sendable {
-        /// Completion queues, each with its own polling thread.
-        public var completionQueueCount: Int = 2
-        /// Calls each queue is ready to accept at once.
-        public var pendingAcceptsPerQueue: Int = 8
-        /// The largest message accepted from a client.
-        public var maxReceiveMessageBytes: Int = 16 << 20
-        /// How idle and old connections are treated.
-        public var connections = ConnectionPolicy()
-        /// Descriptors kept free: a new call is refused with RESOURCE_EXHAUSTED while fewer than
-        /// this many, or 5% of the soft limit if more, remain. The client retries (Envoy backs off
-        /// and retries its ADS stream), and the process never reaches EMFILE from its own calls.
-        public var descriptorHeadroom: Int = 64
-        /// The soft descriptor limit to plan against; nil reads RLIMIT_NOFILE. Tests set a small
-        /// one rather than lowering the limit of a whole test process.
-        public var descriptorLimitOverride: Int?
-
-        public init() {}
-    }
-
-    /// Keepalive and maximum connection age, as gRPC core channel arguments.
-    public struct ConnectionPolicy: Sendable {
-        /// The server PINGs a connection idle this long; nil leaves gRPC core's default (2 h).
-        public var keepaliveTime: Duration? = .seconds(30)
-        /// A PING unanswered this long closes the connection (and ends its streams).
-        public var keepaliveTimeout: Duration? = .seconds(10)
-        /// Client PINGs closer together than this (without data) are strikes.
-        public var minClientPingInterval: Duration? = .seconds(10)
-        /// Strikes tolerated: one more sends GOAWAY ENHANCE_YOUR_CALM; nil leaves the default (2).
-        public var maxPingStrikes: Int? = 2
-        /// Connections get GOAWAY after this age (gRPC core adds ±10% jitter), so a fleet
-        /// spreads over replicas again; nil means no limit.
-        public var maxConnectionAge: Duration? = nil
-        /// How long streams may continue after that GOAWAY before the connection closes.
-        public var maxConnectionAgeGrace: Duration? = nil
-
-        public init() {}
-    }
-
     private enum Lifecycle {
         case idle
         case running
@@ -58,28 +18,46 @@ public final class GRPCServer: Sendable {
         case stopped
     }
 
-    /// A `grpc_server*` that may cross threads.
-    private struct CoreServer: @unchecked Sendable {
-        // @unchecked Sendable: gRPC core's server functions are thread-safe, and
-        // the pointer is destroyed only in `shutdown`, after every accept it
-        // posted has completed.
-        let pointer: OpaquePointer
-    }
+    /// A `grpc_server*` that may cross threads; destroyed only in `shutdown`, after every
+    /// accept it posted has completed.
+    private typealias CoreServer = ConnectionAcceptor.CoreServer
 
     private struct State {
         var lifecycle: Lifecycle = .idle
         var server: CoreServer?
         var queues: [CompletionQueue] = []
+        /// Accepts plaintext connections; nil with TLS (gRPC core's listener accepts).
+        var acceptor: ConnectionAcceptor?
+        /// Kept until the server is destroyed: gRPC core asks it at every TLS handshake.
+        var tlsFetcher: TLSFetcher?
+        /// Rebinds gRPC core's listener (TLS) when it stops accepting.
+        var watchdog: ListenerWatchdog?
+        /// Servers whose listener was replaced: their calls go on; destroyed at shutdown.
+        var retired: [RetiredServer] = []
+        var retiredWaiters: [CheckedContinuation<Void, Never>] = []
         var streams: [ObjectIdentifier: ServerStream] = [:]
         var handlerTasks: [ObjectIdentifier: Task<Void, Never>] = [:]
         var acceptedCount = 0
         var refusedCount = 0
     }
 
+    /// A replaced gRPC core server, with the fetcher its connections' handshakes may still ask.
+    private struct RetiredServer {
+        var server: CoreServer
+        var fetcher: TLSFetcher?
+        /// gRPC core reported its shutdown: every call on it has ended.
+        var ended = false
+    }
+
     private let configuration: Configuration
     private let handlers: [String: Handler]
     private let state = Mutex(State())
     private let budget: DescriptorBudget
+    /// Connections stop being accepted at half the calls' margin: a refused call still needs
+    /// its connection to hear RESOURCE_EXHAUSTED, and the rest is kept for the process itself.
+    /// It plans against the real soft limit, never `descriptorLimitOverride`: it guards the
+    /// process against a real EMFILE, and a test's planned limit must not stop accepting.
+    private let acceptBudget: DescriptorBudget
 
     /// Creates a server for the given methods, keyed by full method path.
     public init(configuration: Configuration = Configuration(), handlers: [String: Handler]) {
@@ -87,6 +65,8 @@ public final class GRPCServer: Sendable {
         self.handlers = handlers
         let override = configuration.descriptorLimitOverride
         budget = DescriptorBudget(headroom: configuration.descriptorHeadroom, limit: { override ?? DescriptorLimits.current().soft })
+        acceptBudget = DescriptorBudget(headroom: max(8, configuration.descriptorHeadroom / 2), limitDivisor: 40,
+                                        limit: { DescriptorLimits.current().soft })
     }
 
     /// Binds `address` (such as `127.0.0.1:18000`, or port 0 for any) and starts serving.
@@ -97,32 +77,150 @@ public final class GRPCServer: Sendable {
         var options = Self.coreOptions(configuration)
         let server = CoreServer(pointer: mgrpc_server_create(&options)!)
         for queue in queues { mgrpc_server_register_cq(server.pointer, queue.pointer) }
-        let port = Int(mgrpc_server_add_insecure_port(server.pointer, address))
-        guard port > 0 else {
+        func release() {
             mgrpc_server_destroy(server.pointer)
             for queue in queues { Task { await queue.shutdown() } }
-            // SO_REUSEPORT is off (see mgrpc_server_create), so a busy address fails here.
-            if mgrpc_address_bind_errno(address) == EADDRINUSE {
-                throw TransportError(code: .addressInUse, message: "address \(address) is in use")
+        }
+        var acceptor: ConnectionAcceptor?
+        var fetcher: TLSFetcher?
+        var watchdog: ListenerWatchdog?
+        let port: Int
+        if let tls = configuration.tls {
+            let watch: TLSFileWatch
+            do {
+                watch = try TLSFileWatch(tls)
+            } catch {
+                release()
+                throw TransportError(code: .invalidTLSFiles, message: error.description)
             }
-            throw TransportError(code: .bindFailed, message: "cannot listen on \(address)")
+            fetcher = TLSFetcher(watch: watch)
+            port = Int(mgrpc_server_add_secure_port(server.pointer, address, fetcher!.pointer, tls.clientCAPath != nil ? 1 : 0))
+            guard port > 0 else {
+                release()
+                // SO_REUSEPORT is off (see mgrpc_server_create), so a busy address fails here.
+                if mgrpc_address_bind_errno(address) == EADDRINUSE {
+                    throw TransportError(code: .addressInUse, message: "address \(address) is in use")
+                }
+                throw TransportError(code: .bindFailed, message: "cannot listen on \(address)")
+            }
+            let host = address.lastIndex(of: ":").map { String(address[..<$0]) } ?? ""
+            let bound = "\(host):\(port)"
+            let report = configuration.onAcceptError
+            watchdog = ListenerWatchdog(host: host.filter { $0 != "[" && $0 != "]" }, port: port,
+                                        headroom: configuration.descriptorHeadroom) { [weak self] in
+                report?("the TLS listener stopped accepting (EMFILE); rebinding \(bound)")
+                return self?.rebindListener(address: bound) ?? false
+            }
+        } else {
+            let report = configuration.onAcceptError
+            do {
+                acceptor = try ConnectionAcceptor(address: address, server: server, budget: acceptBudget) { error in
+                    report?("accepting a connection failed: \(String(cString: strerror(error))); retrying")
+                }
+            } catch {
+                release()
+                throw error
+            }
+            port = acceptor!.port
         }
         let alreadyStarted = state.withLock { state -> Bool in
             guard case .idle = state.lifecycle else { return true }
             state.lifecycle = .running
             state.server = server
             state.queues = queues
+            state.acceptor = acceptor
+            state.tlsFetcher = fetcher
+            state.watchdog = watchdog
             return false
         }
         guard !alreadyStarted else {
-            mgrpc_server_destroy(server.pointer)
+            release()
+            acceptor?.closeUnstarted()
             throw TransportError(code: .alreadyStarted, message: "the server was already started")
         }
         mgrpc_server_start(server.pointer)
         for queue in queues {
             for _ in 0..<max(1, configuration.pendingAcceptsPerQueue) { acceptNextCall(server: server, queue: queue) }
         }
+        acceptor?.start()
+        watchdog?.start()
         return port
+    }
+
+    /// Replaces gRPC core's listener (TLS) that stopped accepting: the current server is shut
+    /// down, which closes its listener and sends its connections GOAWAY while their streams go
+    /// on (proxies open new streams on a new connection), and a new server binds the port.
+    /// The old listener's socket closes asynchronously, so binding is retried briefly.
+    /// - Returns: whether the new server listens.
+    private func rebindListener(address: String) -> Bool {
+        guard let tls = configuration.tls else { return false }
+        let taken = state.withLock { state -> ([CompletionQueue], TLSFetcher?)? in
+            guard case .running = state.lifecycle else { return nil }
+            if let server = state.server { retire(server, fetcher: state.tlsFetcher, queue: state.queues[0], in: &state) }
+            state.server = nil
+            // The newest fetcher knows the last good files, retired or not.
+            return (state.queues, state.tlsFetcher ?? state.retired.last?.fetcher)
+        }
+        guard let (queues, previous) = taken, let previous else { return false }
+        for _ in 0..<20 where state.withLock({ if case .running = $0.lifecycle { true } else { false } }) {
+            var options = Self.coreOptions(configuration)
+            let server = CoreServer(pointer: mgrpc_server_create(&options)!)
+            for queue in queues { mgrpc_server_register_cq(server.pointer, queue.pointer) }
+            let fetcher = TLSFetcher(watch: TLSFileWatch(continuing: previous.watch))
+            guard mgrpc_server_add_secure_port(server.pointer, address, fetcher.pointer, tls.clientCAPath != nil ? 1 : 0) > 0 else {
+                mgrpc_server_destroy(server.pointer)
+                usleep(50_000)
+                continue
+            }
+            let running = state.withLock { state -> Bool in
+                guard case .running = state.lifecycle else { return false }
+                state.server = server
+                state.tlsFetcher = fetcher
+                return true
+            }
+            guard running else {
+                mgrpc_server_destroy(server.pointer)
+                return false
+            }
+            mgrpc_server_start(server.pointer)
+            for queue in queues {
+                for _ in 0..<max(1, configuration.pendingAcceptsPerQueue) { acceptNextCall(server: server, queue: queue) }
+            }
+            return true
+        }
+        return false
+    }
+
+    /// Shuts `server` down (listener closed, pending accepts failed, calls kept) and keeps it
+    /// with its fetcher until `shutdown` destroys it.
+    private func retire(_ server: CoreServer, fetcher: TLSFetcher?, queue: CompletionQueue, in state: inout State) {
+        state.retired.append(RetiredServer(server: server, fetcher: fetcher))
+        let identity = Int(bitPattern: server.pointer)
+        let started = CompletionTagTable.shared.startBatch({ tag in
+            mgrpc_server_shutdown_and_notify(server.pointer, queue.pointer, tag)
+            return GRPC_CALL_OK
+        }) { [self] _ in
+            let waiters = self.state.withLock { state -> [CheckedContinuation<Void, Never>] in
+                if let index = state.retired.firstIndex(where: { Int(bitPattern: $0.server.pointer) == identity }) { state.retired[index].ended = true }
+                guard state.retired.allSatisfy(\.ended) else { return [] }
+                defer { state.retiredWaiters = [] }
+                return state.retiredWaiters
+            }
+            for waiter in waiters { waiter.resume() }
+        }
+        if !started, let index = state.retired.firstIndex(where: { Int(bitPattern: $0.server.pointer) == identity }) { state.retired[index].ended = true }
+    }
+
+    /// Waits until gRPC core reported the shutdown of every retired server.
+    private func retiredServersEnded() async {
+        await withCheckedContinuation { continuation in
+            let ended = state.withLock { state -> Bool in
+                if state.retired.allSatisfy(\.ended) { return true }
+                state.retiredWaiters.append(continuation)
+                return false
+            }
+            if ended { continuation.resume() }
+        }
     }
 
     /// The number of calls currently open.
@@ -171,7 +269,8 @@ public final class GRPCServer: Sendable {
     }
 
     private func serve(_ call: Call) {
-        let stream = ServerStream(call: call)
+        let acceptor = state.withLock { $0.acceptor }
+        let stream = ServerStream(call: call) { acceptor?.resolvePeer($0) ?? $0 }
         let id = ObjectIdentifier(stream)
         let handler = handlers[stream.method]
         // Admission is decided before the handler runs: a refused call costs no handler, no
@@ -217,30 +316,29 @@ public final class GRPCServer: Sendable {
     ///
     /// Streams get `gracePeriod` to send their final status; calls still open after it are cancelled.
     public func shutdown(gracePeriod: Duration = .seconds(5)) async {
-        let taken = state.withLock { state -> (CoreServer, [CompletionQueue], [ServerStream])? in
-            guard case .running = state.lifecycle, let server = state.server else { return nil }
+        let taken = state.withLock { state -> ([CompletionQueue], [ServerStream], ConnectionAcceptor?, ListenerWatchdog?)? in
+            guard case .running = state.lifecycle else { return nil }
             state.lifecycle = .shuttingDown
-            return (server, state.queues, Array(state.streams.values))
+            return (state.queues, Array(state.streams.values), state.acceptor, state.watchdog)
         }
-        guard let (server, queues, streams) = taken else { return }
+        guard let (queues, streams, acceptor, watchdog) = taken else { return }
+        // No rebind, and no connection handed to gRPC core, once its shutdown has begun.
+        await watchdog?.stop()
+        await acceptor?.stop()
 
-        // gRPC core reports shutdown once every call has ended; handlers end theirs
-        // at once (their request streams finish), and calls still open when the
-        // grace period runs out are cancelled.
-        let (notification, notify) = AsyncStream<Void>.makeStream()
-        let started = CompletionTagTable.shared.startBatch({ tag in
-            mgrpc_server_shutdown_and_notify(server.pointer, queues[0].pointer, tag)
-            return GRPC_CALL_OK
-        }) { _ in
-            notify.yield()
-            notify.finish()
+        // gRPC core reports a server's shutdown once every call on it has ended; handlers end
+        // theirs at once (their request streams finish), and calls still open when the grace
+        // period runs out are cancelled. The current server is retired like a replaced one.
+        state.withLock { state in
+            if let server = state.server { retire(server, fetcher: state.tlsFetcher, queue: queues[0], in: &state) }
+            state.server = nil
+            state.tlsFetcher = nil
         }
-        if !started { notify.finish() }
         for stream in streams { stream.beginShutdown() }
 
         await withTaskGroup(of: Bool.self) { race in
-            race.addTask {
-                for await _ in notification {}
+            race.addTask { [self] in
+                await retiredServersEnded()
                 return true
             }
             race.addTask {
@@ -248,7 +346,7 @@ public final class GRPCServer: Sendable {
                 return false
             }
             if await race.next() == false {
-                mgrpc_server_cancel_all_calls(server.pointer)
+                for retired in state.withLock({ $0.retired }) { mgrpc_server_cancel_all_calls(retired.server.pointer) }
                 _ = await race.next()
             }
             race.cancelAll()
@@ -257,12 +355,17 @@ public final class GRPCServer: Sendable {
         let tasks = state.withLock { Array($0.handlerTasks.values) }
         for task in tasks { await task.value }
 
-        mgrpc_server_destroy(server.pointer)
+        let retired = state.withLock { state in
+            defer { state.retired = [] }
+            return state.retired
+        }
+        for server in retired { mgrpc_server_destroy(server.server.pointer) }
         for queue in queues { await queue.shutdown() }
         state.withLock { state in
             state.lifecycle = .stopped
-            state.server = nil
             state.queues = []
+            state.acceptor = nil
+            state.watchdog = nil
         }
     }
 }

@@ -40,6 +40,8 @@ public struct TransportError: Error, Sendable, CustomStringConvertible {
         case bindFailed
         /// Another socket listens on the address (a second server on it, say).
         case addressInUse
+        /// A TLS certificate, key or CA file is missing, unreadable or invalid.
+        case invalidTLSFiles
         case alreadyStarted
         case notRunning
         case callCreationFailed

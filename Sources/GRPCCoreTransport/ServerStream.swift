@@ -29,13 +29,14 @@ public final class ServerStream: Sendable {
 
     private let reading = Mutex(ReadState())
 
-    init(call: Call) {
+    /// `resolvePeer` turns gRPC core's name for a handed-over connection ("fd:12") into its address.
+    init(call: Call, resolvePeer: (String) -> String = { $0 }) {
         self.call = call
         var length = 0
         let methodPointer = mgrpc_call_method(call.pointer, &length)
         method = methodPointer.map { String(decoding: UnsafeRawBufferPointer(start: $0, count: length), as: UTF8.self) } ?? ""
         if let peerPointer = mgrpc_call_peer(call.pointer) {
-            peer = String(cString: peerPointer)
+            peer = resolvePeer(String(cString: peerPointer))
             mgrpc_free_string(peerPointer)
         } else {
             peer = ""

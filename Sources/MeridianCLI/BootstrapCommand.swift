@@ -35,8 +35,26 @@ struct BootstrapCommand: ParsableCommand {
     ))
     var xdsProtocol: XDSProtocol = EnvoyBootstrap.defaultXDSProtocol
 
+    @Option(help: ArgumentHelp("Connect to Meridian over TLS: its certificate must verify against this PEM CA bundle (a path on the proxy's host).", valueName: "path"))
+    var xdsCa: String?
+
+    @Option(help: ArgumentHelp("For a Meridian that requires mTLS: the proxy's PEM certificate chain (a path on the proxy's host).", valueName: "path"))
+    var xdsClientCertificate: String?
+
+    @Option(help: ArgumentHelp("The proxy's PEM private key for --xds-client-certificate.", valueName: "path"))
+    var xdsClientKey: String?
+
+    @Option(help: ArgumentHelp("The server name sent (SNI) and required in Meridian's certificate (default: the --xds-address host, or its IP address SAN when it is an address).", valueName: "name"))
+    var xdsSni: String?
+
     func validate() throws {
         _ = try HostPort(xdsAddress, option: "--xds-address")
+        guard (xdsClientCertificate == nil) == (xdsClientKey == nil) else {
+            throw ValidationError("--xds-client-certificate and --xds-client-key go together")
+        }
+        if xdsCa == nil, xdsClientCertificate != nil || xdsSni != nil {
+            throw ValidationError("--xds-client-certificate, --xds-client-key and --xds-sni need --xds-ca (TLS)")
+        }
         let admin = try HostPort(adminAddress, option: "--admin-address")
         if let statsAddress {
             _ = try HostPort(statsAddress, option: "--stats-address")
@@ -58,7 +76,10 @@ struct BootstrapCommand: ParsableCommand {
             adminHost: admin.host, adminPort: admin.port,
             statsAddress: try statsAddress.map { try HostPort($0, option: "--stats-address") }.map { EnvoyBootstrap.Address(host: $0.host, port: $0.port) },
             routeStatistics: routeStats,
-            xdsProtocol: xdsProtocol
+            xdsProtocol: xdsProtocol,
+            xdsTLS: xdsCa.map {
+                EnvoyBootstrap.XDSTLS(trustedCAPath: $0, clientCertificatePath: xdsClientCertificate, clientKeyPath: xdsClientKey, serverName: xdsSni)
+            }
         )
         print(bootstrap.yaml, terminator: "")
     }

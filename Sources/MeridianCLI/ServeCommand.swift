@@ -27,6 +27,8 @@ struct ServeCommand: AsyncParsableCommand {
 
     @OptionGroup(title: "xDS connections") var connectionFlags: ConnectionFlags
 
+    @OptionGroup(title: "xDS TLS") var tlsFlags: XDSTLSFlags
+
     @Option(help: ArgumentHelp("Where to serve ADS.", valueName: "host:port"))
     var xdsAddress = "127.0.0.1:18000"
 
@@ -80,16 +82,31 @@ struct ServeCommand: AsyncParsableCommand {
             // Stay up: proxies get their configuration as soon as the files are fixed.
             logger.error("the configuration is invalid; serving nothing until it is fixed")
         }
-        let server = XDSServer(cache: cache, configuration: connectionFlags.configuration, logger: Logger(label: "meridian.ads"))
+        var configuration = connectionFlags.configuration
+        configuration.tls = tlsFlags.tls { event in
+            switch event {
+            case .reloaded: logger.notice("xDS TLS certificate reloaded", metadata: ["change": "\(event)"])
+            case .rejected: logger.error("xDS TLS files changed but are invalid", metadata: ["problem": "\(event)"])
+            }
+        }
+        configuration.onAcceptError = { message in
+            logger.warning("xDS accept paused", metadata: ["reason": "\(message)"])
+        }
+        let server = XDSServer(cache: cache, configuration: configuration, logger: Logger(label: "meridian.ads"))
         let port: Int
         do {
             port = try server.start(address: xdsAddress)
+        } catch where error.code == .invalidTLSFiles {
+            throw ServeStartError(description: "xDS TLS: \(error.message)")
         } catch {
             // Printed as `Error: --xds-address: address 127.0.0.1:18000 is in use`, exit status 1:
             // one serve per address (SO_REUSEPORT is off), never a second one sharing it silently.
             throw ServeStartError(description: "--xds-address: \(error.message)")
         }
-        logger.info("serving ADS", metadata: ["address": "\(xdsAddress)", "port": "\(port)"])
+        logger.info("serving ADS", metadata: [
+            "address": "\(xdsAddress)", "port": "\(port)",
+            "tls": "\(configuration.tls == nil ? "off" : tlsFlags.xdsTLSClientCa == nil ? "tls" : "mtls")",
+        ])
 
         let (adminHost, adminPort) = AdminServer.parseAddress(adminAddress)!
         let sources = AdminSources(watcher: watcher, cache: cache, proxies: server.proxies, metrics: {

@@ -16,6 +16,25 @@ public struct EnvoyBootstrap: Sendable {
         }
     }
 
+    /// TLS to Meridian's xDS port: the files Envoy reads, on its own host.
+    public struct XDSTLS: Sendable, Hashable {
+        /// The CA bundle Meridian's certificate must verify against.
+        public var trustedCAPath: String
+        /// The proxy's certificate and key, for a Meridian that requires mTLS.
+        public var clientCertificatePath: String?
+        public var clientKeyPath: String?
+        /// The SNI sent, and the DNS name Meridian's certificate must carry; nil sends the xDS
+        /// host when it is a name, and checks an IP address SAN when it is an address.
+        public var serverName: String?
+
+        public init(trustedCAPath: String, clientCertificatePath: String? = nil, clientKeyPath: String? = nil, serverName: String? = nil) {
+            self.trustedCAPath = trustedCAPath
+            self.clientCertificatePath = clientCertificatePath
+            self.clientKeyPath = clientKeyPath
+            self.serverName = serverName
+        }
+    }
+
     /// Meridian's ADS address (`host`, `port`).
     public var xdsHost: String
     public var xdsPort: Int
@@ -40,10 +59,14 @@ public struct EnvoyBootstrap: Sendable {
     /// The protocol `meridian bootstrap` picks when not told: see the README's measurement.
     public static let defaultXDSProtocol = XDSProtocol.delta
 
+    /// TLS on the xDS cluster; nil connects in plaintext.
+    public var xdsTLS: XDSTLS?
+
     public init(
         xdsHost: String, xdsPort: Int, proxyGroup: String, nodeID: String, adminHost: String = "127.0.0.1", adminPort: Int = 19000,
-        statsAddress: Address? = nil, routeStatistics: Bool = true, xdsProtocol: XDSProtocol = EnvoyBootstrap.defaultXDSProtocol
+        statsAddress: Address? = nil, routeStatistics: Bool = true, xdsProtocol: XDSProtocol = EnvoyBootstrap.defaultXDSProtocol, xdsTLS: XDSTLS? = nil
     ) {
+        self.xdsTLS = xdsTLS
         self.xdsHost = xdsHost
         self.xdsPort = xdsPort
         self.proxyGroup = proxyGroup
@@ -94,7 +117,7 @@ public struct EnvoyBootstrap: Sendable {
                       - endpoint:
                           address:
                             socket_address: { address: \(quoted(xdsHost)), port_value: \(xdsPort) }
-        \(statsClusterYAML)
+        \(xdsTransportSocketYAML)\(statsClusterYAML)
         """
     }
 
@@ -128,6 +151,49 @@ public struct EnvoyBootstrap: Sendable {
                             typed_config: { "@type": type.googleapis.com/envoy.extensions.filters.http.router.v3.Router }
 
         """
+    }
+
+    /// The xDS cluster's TLS transport socket. gRPC core refuses a TLS connection that did not
+    /// negotiate h2 by ALPN, so it is asked for. Without a SAN matcher Envoy would accept any
+    /// certificate the CA signed; the server name (or address) is checked too.
+    private var xdsTransportSocketYAML: String {
+        guard let tls = xdsTLS else { return "" }
+        let hostIsAddress = Self.isIPAddress(xdsHost)
+        let serverName = tls.serverName ?? (hostIsAddress ? nil : xdsHost)
+        var yaml = """
+              transport_socket:
+                name: envoy.transport_sockets.tls
+                typed_config:
+                  "@type": type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext
+
+        """
+        if let serverName { yaml += "          sni: \(quoted(serverName))\n" }
+        yaml += """
+                  common_tls_context:
+                    alpn_protocols: ["h2"]
+
+        """
+        if let certificate = tls.clientCertificatePath, let key = tls.clientKeyPath {
+            yaml += """
+                        tls_certificates:
+                          - certificate_chain: { filename: \(quoted(certificate)) }
+                            private_key: { filename: \(quoted(key)) }
+
+            """
+        }
+        let san = serverName.map { "{ san_type: DNS, matcher: { exact: \(quoted($0)) } }" }
+            ?? "{ san_type: IP_ADDRESS, matcher: { exact: \(quoted(xdsHost)) } }"
+        yaml += """
+                    validation_context:
+                      trusted_ca: { filename: \(quoted(tls.trustedCAPath)) }
+                      match_typed_subject_alt_names: [\(san)]
+
+        """
+        return yaml
+    }
+
+    private static func isIPAddress(_ host: String) -> Bool {
+        host.contains(":") || (host.split(separator: ".").count == 4 && host.allSatisfy { $0.isNumber || $0 == "." })
     }
 
     /// The admin, as the cluster the stats listener forwards to.

@@ -14,9 +14,14 @@ public final class XDSTestClient: Sendable {
     private let inbox = Inbox()
     private let pump: Task<Void, Never>
 
-    /// Opens an ADS stream (or, with `method`, another state-of-the-world one) to 127.0.0.1:`port`.
-    public init(port: Int, method: String = "/envoy.service.discovery.v3.AggregatedDiscoveryService/StreamAggregatedResources") async throws {
-        channel = GRPCChannel(target: "127.0.0.1:\(port)")
+    /// Opens an ADS stream (or, with `method`, another state-of-the-world one) to 127.0.0.1:`port`,
+    /// over TLS when `tls` is given, on a connection of its own when `ownConnection` (else one
+    /// shared with the process's other clients).
+    public init(
+        port: Int, method: String = "/envoy.service.discovery.v3.AggregatedDiscoveryService/StreamAggregatedResources",
+        tls: GRPCChannel.TLS? = nil, ownConnection: Bool = false
+    ) async throws {
+        channel = GRPCChannel(target: "127.0.0.1:\(port)", tls: tls, ownConnection: ownConnection)
         stream = try await channel.openStream(method: method)
         let responses = stream.responses
         let inbox = self.inbox

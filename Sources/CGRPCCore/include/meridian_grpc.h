@@ -67,12 +67,60 @@ void mgrpc_server_start(grpc_server *server);
 void mgrpc_server_shutdown_and_notify(grpc_server *server, grpc_completion_queue *cq, void *tag);
 void mgrpc_server_cancel_all_calls(grpc_server *server);
 void mgrpc_server_destroy(grpc_server *server);
+
+/// Asked at each new TLS handshake (on a gRPC core thread) for the server's certificate
+/// files. Returns 1 with new PEM text in the three out-parameters (allocated with malloc;
+/// `client_ca` may stay NULL: no client certificates asked for), or 0 when nothing changed.
+/// The callee must not block for long: the handshake waits.
+typedef int (*mgrpc_tls_fetch)(void *context, char **certificate_chain, char **private_key, char **client_ca);
+
+/// The function and context gRPC core asks; one Swift object owns it and destroys it after the server.
+typedef struct mgrpc_tls_fetcher mgrpc_tls_fetcher;
+mgrpc_tls_fetcher *mgrpc_tls_fetcher_create(mgrpc_tls_fetch fetch, void *context);
+void mgrpc_tls_fetcher_destroy(mgrpc_tls_fetcher *fetcher);
+
+/// Binds a TLS HTTP/2 port whose certificates come from `fetcher`, asked once now (it must
+/// return 1) and again at every handshake. `require_client_certificate` refuses clients
+/// without a certificate verified against the client CA (mTLS). `fetcher` must outlive the
+/// server. Returns the bound port, 0 on failure.
+int mgrpc_server_add_secure_port(grpc_server *server, const char *address,
+                                 mgrpc_tls_fetcher *fetcher, int require_client_certificate);
+/// Serves one accepted, connected socket (insecure HTTP/2); gRPC core owns `fd` afterwards.
+void mgrpc_server_add_connection_fd(grpc_server *server, int fd);
+
+/* Our own listening socket (see ConnectionAcceptor.swift for why). */
+
+/// A listening TCP socket on `address` (host:port; port 0 picks one), non-blocking and
+/// close-on-exec, SO_REUSEADDR but not SO_REUSEPORT. Returns the descriptor and sets
+/// `*port`, or returns -errno.
+int mgrpc_listen(const char *address, int *port);
+/// Waits up to `timeout_ms` for `fd` to be readable (a listener: a connection is waiting).
+/// Returns 1 when readable, 0 on timeout, -errno on error.
+int mgrpc_wait_readable(int fd, int timeout_ms);
+/// Waits up to `timeout_ms` for a connection and accepts it (non-blocking, close-on-exec,
+/// TCP_NODELAY); writes its address to `peer` as gRPC core does ("ipv4:127.0.0.1:5000").
+/// Returns the descriptor, or -errno (-EAGAIN when none came).
+int mgrpc_accept(int listen_fd, int timeout_ms, char *peer, size_t peer_capacity);
+
+/// Whether a listener on `host`:`port` still accepts: connects, sends the HTTP/2 client
+/// preface and waits up to `timeout_ms` for any answer (bytes, end of stream or reset: a
+/// TLS port closes on it, a plaintext one answers SETTINGS). Returns 1 when answered, 0
+/// when silent (the connection sits unaccepted in the backlog), -errno when it could not try.
+int mgrpc_probe_listener(const char *host, int port, int timeout_ms);
+
 /// After a failed bind: the errno of binding `address` (host:port) once more,
 /// without address or port reuse; EADDRINUSE when another socket holds it, 0 when it binds.
 int mgrpc_address_bind_errno(const char *address);
 
 /* Client channel. */
-grpc_channel *mgrpc_channel_create_insecure(const char *target, int max_receive_message_bytes);
+/// `own_connection`: never share a connection with the process's other channels to the same address.
+grpc_channel *mgrpc_channel_create_insecure(const char *target, int max_receive_message_bytes, int own_connection);
+/// A TLS channel: `root_certificates` (PEM) verify the server; `certificate_chain` and
+/// `private_key` (PEM, both or neither) are presented when the server asks; a non-NULL
+/// `server_name_override` is the name checked (and sent as SNI) instead of the target's host.
+grpc_channel *mgrpc_channel_create_secure(const char *target, int max_receive_message_bytes, int own_connection,
+                                          const char *root_certificates, const char *certificate_chain,
+                                          const char *private_key, const char *server_name_override);
 void mgrpc_channel_destroy(grpc_channel *channel);
 
 /// The storage for one call, server or client side. Exactly one Swift
