@@ -138,6 +138,23 @@ grpc_channel *mgrpc_channel_create_insecure(const char *target, int max_receive_
     return channel;
 }
 
+// gRPC core shares one connection (subchannel) among channels with equal arguments to the
+// same target; a local subchannel pool gives this channel a connection of its own, as each
+// Envoy has one HTTP/2 connection to its control plane.
+grpc_channel *mgrpc_channel_create_insecure_own_connection(const char *target, int max_receive_message_bytes) {
+    grpc_arg storage[3];
+    grpc_channel_args args = message_size_args(max_receive_message_bytes, storage);
+    memset(&storage[2], 0, sizeof(grpc_arg));
+    storage[2].type = GRPC_ARG_INTEGER;
+    storage[2].key = GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL;
+    storage[2].value.integer = 1;
+    args.num_args = 3;
+    grpc_channel_credentials *credentials = grpc_insecure_credentials_create();
+    grpc_channel *channel = grpc_channel_create(target, credentials, &args);
+    grpc_channel_credentials_release(credentials);
+    return channel;
+}
+
 void mgrpc_channel_destroy(grpc_channel *channel) { grpc_channel_destroy(channel); }
 
 mgrpc_call *mgrpc_call_create(void) {

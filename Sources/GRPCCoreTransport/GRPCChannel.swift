@@ -12,12 +12,25 @@ public final class GRPCChannel: Sendable {
     }
 
     private let queue: CompletionQueue
+    /// Whether this channel made `queue` (and shuts it down); a shared queue outlives it.
+    private let ownsQueue: Bool
     private let state: Mutex<State>
 
     /// Creates a channel to `target` (such as `127.0.0.1:18000`); it connects lazily.
     public init(target: String, maxReceiveMessageBytes: Int = 64 << 20) {
         queue = CompletionQueue(name: "grpc-client-cq")
+        ownsQueue = true
         state = Mutex(State(channel: mgrpc_channel_create_insecure(target, Int32(clamping: maxReceiveMessageBytes))))
+    }
+
+    /// Creates a channel with a TCP connection of its own, whose calls complete on `queues`.
+    ///
+    /// For many simulated proxies in one process: channels made with the plain initializer
+    /// share one connection per target (gRPC core pools them), and each has its own thread.
+    public init(target: String, ownConnectionOn queues: SharedCompletionQueue, maxReceiveMessageBytes: Int = 64 << 20) {
+        queue = queues.queue
+        ownsQueue = false
+        state = Mutex(State(channel: mgrpc_channel_create_insecure_own_connection(target, Int32(clamping: maxReceiveMessageBytes))))
     }
 
     deinit {
@@ -25,7 +38,7 @@ public final class GRPCChannel: Sendable {
         // keeps the channel alive. The queue's thread drains it, then it is destroyed.
         if let channel = state.withLock({ $0.channel }) {
             mgrpc_channel_destroy(channel)
-            queue.beginShutdown()
+            if ownsQueue { queue.beginShutdown() }
         }
     }
 
@@ -66,7 +79,19 @@ public final class GRPCChannel: Sendable {
             _ = await stream.status()
         }
         mgrpc_channel_destroy(channel)
-        await queue.shutdown()
+        if ownsQueue { await queue.shutdown() }
+    }
+}
+
+/// A completion queue and its one thread, shared by many channels.
+///
+/// It lives as long as the process: a load generator keeps it for every run.
+public final class SharedCompletionQueue: Sendable {
+    let queue: CompletionQueue
+
+    /// Starts the queue's thread.
+    public init(name: String = "grpc-client-shared-cq") {
+        queue = CompletionQueue(name: name)
     }
 }
 

@@ -73,6 +73,8 @@ int mgrpc_address_bind_errno(const char *address);
 
 /* Client channel. */
 grpc_channel *mgrpc_channel_create_insecure(const char *target, int max_receive_message_bytes);
+/// A channel with a connection of its own (a local subchannel pool), never shared with other channels.
+grpc_channel *mgrpc_channel_create_insecure_own_connection(const char *target, int max_receive_message_bytes);
 void mgrpc_channel_destroy(grpc_channel *channel);
 
 /// The storage for one call, server or client side. Exactly one Swift
