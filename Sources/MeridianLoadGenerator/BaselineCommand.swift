@@ -25,15 +25,16 @@ struct BaselineCommand: AsyncParsableCommand {
         do {
             bound = try server.start(address: "127.0.0.1:\(port)")
         } catch {
-            throw LoadGeneratorError.cannotListen(error.message)
+            throw LoadGeneratorError.cannotListen("\(error)")
         }
         signal(SIGHUP, SIG_IGN)
         let hangup = DispatchSource.makeSignalSource(signal: SIGHUP, queue: .global())
         hangup.setEventHandler { replay.advance() }
         hangup.resume()
-        print("xDS listening on 127.0.0.1:\(bound)")
-        fflush(stdout)
-        while true {
+        // Written unbuffered: the benchmark reads the port from a log file while this runs.
+        FileHandle.standardOutput.write(Data("xDS listening on 127.0.0.1:\(bound)\n".utf8))
+        // Serves until killed; the loop also keeps the signal source alive.
+        while !hangup.isCancelled {
             try await Task.sleep(for: .seconds(3600))
         }
     }

@@ -19,7 +19,8 @@ final class Fleet: Sendable {
         self.target = target
         self.clientsPerConnection = max(1, clientsPerConnection)
         self.queues = queues
-        recorder = FleetRecorder(proxies: clients)
+        let recorder = FleetRecorder(proxies: clients)
+        self.recorder = recorder
         let names = FollowedNameCache()
         proxies = (0..<clients).map { index in
             SimulatedProxy(index: index, node: Node(id: "load-\(index)", cluster: nodeCluster, userAgentName: "envoy"),
@@ -44,9 +45,10 @@ final class Fleet: Sendable {
                 while !Task.isCancelled {
                     let status: String
                     do {
-                        status = "\(try await proxy.runStream(on: channel).code)"
+                        let ended = try await proxy.runStream(on: channel)
+                        status = "\(ended.code)"
                     } catch {
-                        status = "\(error.code)"
+                        status = "\(error)"
                     }
                     if Task.isCancelled { return }
                     recorder.streamEnded(proxy.index, status: status)

@@ -60,6 +60,7 @@ struct LoadReport: Sendable, Codable {
     var storms: [StormFigures] = []
     var streamErrors: [String: Int] = [:]
     var serverAfter: ProcessUsage?
+    var loadGenerator: ProcessUsage?
 
     func json() -> String {
         let encoder = JSONEncoder()

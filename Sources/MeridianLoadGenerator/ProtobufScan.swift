@@ -89,15 +89,17 @@ struct ResponseHeader: Sendable, Equatable {
 
     /// Reads fields 1 (version_info), 4 (type_url) and 5 (nonce), skipping the resources.
     init(scanning bytes: [UInt8]) {
+        var version = "", typeURL = "", nonce = ""
         ProtobufScan.forEachField(of: bytes[...]) { field in
             guard let value = field.bytes else { return }
             switch field.number {
-            case 1: versionInfo = String(decoding: value, as: UTF8.self)
+            case 1: version = String(decoding: value, as: UTF8.self)
             case 4: typeURL = String(decoding: value, as: UTF8.self)
             case 5: nonce = String(decoding: value, as: UTF8.self)
             default: break
             }
         }
+        (versionInfo, self.typeURL, self.nonce) = (version, typeURL, nonce)
     }
 }
 

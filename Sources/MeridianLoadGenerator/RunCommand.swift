@@ -76,13 +76,16 @@ struct RunCommand: AsyncParsableCommand {
             let synced = await fleet.waitUntilAllSynced(timeout: .seconds(timeout))
             var figures = StormFigures(sync: SyncFigures(started: started, instants: fleet.recorder.syncInstants, allSynced: synced))
             let after = usage()
-            figures.serverCPUSeconds = zip(before, after).map { $1.cpuSeconds - $0.cpuSeconds }
+            figures.serverCPUSeconds = bothUsages(before, after).map { $1.cpuSeconds - $0.cpuSeconds }
             figures.serverAlive = serverPid == nil || after != nil
             report.storms.append(figures)
             print("[\(label)] storm \(storm + 1): \(figures.sync.text), server alive: \(figures.serverAlive)")
         }
 
         report.streamErrors = fleet.recorder.streamErrors
+        // Its own cost, to show it was not the bottleneck (it shares the machine with the server).
+        report.loadGenerator = ProcessUsage.read(pid: getpid())
+        if let own = report.loadGenerator { print(String(format: "[\(label)] load generator: peak RSS %.1f MiB, CPU %.2f s", own.peakResidentMiB, own.cpuSeconds)) }
         report.serverAfter = usage()
         if !report.streamErrors.isEmpty { print("[\(label)] stream ends (other than ours): \(report.streamErrors)") }
         if let after = report.serverAfter { print(String(format: "[\(label)] server at end: RSS %.1f MiB, peak %.1f MiB, CPU %.2f s", after.residentMiB, after.peakResidentMiB, after.cpuSeconds)) }
@@ -109,7 +112,7 @@ struct RunCommand: AsyncParsableCommand {
         figures.lastProxyMilliseconds = latencies.max() ?? 0
         figures.spreadMilliseconds = (latencies.max() ?? 0) - (latencies.min() ?? 0)
         let after = usage()
-        figures.serverCPUSeconds = zip(before, after).map { $1.cpuSeconds - $0.cpuSeconds }
+        figures.serverCPUSeconds = bothUsages(before, after).map { $1.cpuSeconds - $0.cpuSeconds }
         figures.serverPeakResidentKiB = after?.peakResidentKiB
         // Let the pushed proxies ACK and the server settle before the next push or storm.
         try await Task.sleep(for: .seconds(1))
@@ -117,7 +120,7 @@ struct RunCommand: AsyncParsableCommand {
     }
 }
 
-private func zip(_ before: ProcessUsage?, _ after: ProcessUsage?) -> (ProcessUsage, ProcessUsage)? {
+private func bothUsages(_ before: ProcessUsage?, _ after: ProcessUsage?) -> (ProcessUsage, ProcessUsage)? {
     guard let before, let after else { return nil }
     return (before, after)
 }

@@ -67,15 +67,15 @@ struct SimulatedProxy: Sendable {
     /// - Returns: the status the stream ended with.
     func runStream(on channel: GRPCChannel) async throws(TransportError) -> GRPCStatus {
         let stream = try await channel.openStream(method: Self.method)
-        let versions = Mutex<[XDSType: (version: String, nonce: String)]>([:])
         return await withTaskCancellationHandler {
-            await run(stream, versions: versions)
+            await run(stream)
         } onCancel: {
             stream.cancel()
         }
     }
 
-    private func run(_ stream: ClientStream, versions: Mutex<[XDSType: (version: String, nonce: String)]>) async -> GRPCStatus {
+    private func run(_ stream: ClientStream) async -> GRPCStatus {
+        var versions: [XDSType: (version: String, nonce: String)] = [:]
         var acked: Set<XDSType> = []
         var subscribed: [XDSType: [String]] = [:]
         var first = true
@@ -91,7 +91,7 @@ struct SimulatedProxy: Sendable {
                 let header = ResponseHeader(scanning: bytes)
                 guard let type = XDSType(typeURL: header.typeURL) else { continue }
                 capture?.keep(type, bytes)
-                versions.withLock { $0[type] = (header.versionInfo, header.nonce) }
+                versions[type] = (header.versionInfo, header.nonce)
                 if type == .route { recorder.routeVersionArrived(index, version: header.versionInfo) }
                 // Envoy asks for what a CDS or LDS response names before it ACKs that response.
                 if type == .cluster || type == .listener {
@@ -99,7 +99,7 @@ struct SimulatedProxy: Sendable {
                     let wanted = names.names(for: type, version: header.versionInfo, response: bytes)
                     if wanted != subscribed[followed] ?? [] {
                         subscribed[followed] = wanted
-                        let known = versions.withLock { $0[followed] }
+                        let known = versions[followed]
                         try await stream.send(request(followed, names: wanted, version: known?.version ?? "", nonce: known?.nonce ?? ""))
                     }
                     // Nothing to follow counts as followed: the type is in sync with nothing.
