@@ -7,6 +7,10 @@ final class FleetRecorder: Sendable {
         var syncedAt: ContinuousClock.Instant?
         var routeVersion = ""
         var routeVersionAt: ContinuousClock.Instant?
+        /// For a proxy that never syncs: how far it got.
+        var streamsOpened = 0
+        var responses = 0
+        var ackedTypes: Set<XDSType> = []
     }
 
     private struct State {
@@ -37,6 +41,31 @@ final class FleetRecorder: Sendable {
             guard state.proxies[index].routeVersion != version else { return }
             state.proxies[index].routeVersion = version
             state.proxies[index].routeVersionAt = now
+        }
+    }
+
+    func streamOpened(_ index: Int) {
+        state.withLock { state in
+            state.proxies[index].streamsOpened += 1
+            state.proxies[index].ackedTypes = []
+        }
+    }
+
+    func acknowledged(_ index: Int, _ type: XDSType) {
+        state.withLock { state in
+            state.proxies[index].responses += 1
+            state.proxies[index].ackedTypes.insert(type)
+        }
+    }
+
+    /// The proxies not synced, each with its streams, responses and ACKed types (the first `limit`).
+    func unsynced(limit: Int) -> [String] {
+        state.withLock { state in
+            state.proxies.indices.filter { state.proxies[$0].syncedAt == nil }.prefix(limit).map { index in
+                let record = state.proxies[index]
+                let types = record.ackedTypes.sorted { $0.rawValue < $1.rawValue }.map(\.shortName).joined(separator: ",")
+                return "proxy \(index): \(record.streamsOpened) streams, \(record.responses) responses ACKed, types ACKed on this stream [\(types)]"
+            }
         }
     }
 

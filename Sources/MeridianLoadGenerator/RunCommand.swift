@@ -54,6 +54,7 @@ struct RunCommand: AsyncParsableCommand {
         report.sync = SyncFigures(started: started, instants: fleet.recorder.syncInstants, allSynced: allSynced)
         report.serverSynced = usage()
         print("[\(label)] sync: \(report.sync!.text)")
+        for line in fleet.recorder.unsynced(limit: 5) { print("[\(label)] not synced: \(line)") }
         // Let the server settle (buffers freed, streams idle) before reading its idle footprint.
         try await Task.sleep(for: .seconds(2))
         report.serverIdle = usage()
@@ -80,6 +81,7 @@ struct RunCommand: AsyncParsableCommand {
             figures.serverAlive = serverPid == nil || after != nil
             report.storms.append(figures)
             print("[\(label)] storm \(storm + 1): \(figures.sync.text), server alive: \(figures.serverAlive)")
+            for line in fleet.recorder.unsynced(limit: 5) { print("[\(label)] not synced: \(line)") }
         }
 
         report.streamErrors = fleet.recorder.streamErrors

@@ -84,6 +84,7 @@ struct SimulatedProxy: Sendable {
             // Envoy sends its node on the first request of a stream only.
             return DiscoveryRequest(versionInfo: version, node: first ? node : nil, resourceNames: names, typeURL: type.typeURL, responseNonce: nonce).encoded()
         }
+        recorder.streamOpened(index)
         do {
             try await stream.send(request(.cluster, names: []))
             try await stream.send(request(.listener, names: []))
@@ -106,6 +107,7 @@ struct SimulatedProxy: Sendable {
                     if wanted.isEmpty { acked.insert(followed) }
                 }
                 try await stream.send(request(type, names: subscribed[type] ?? [], version: header.versionInfo, nonce: header.nonce))
+                recorder.acknowledged(index, type)
                 if acked.insert(type).inserted, acked.count == XDSType.allCases.count {
                     recorder.synced(index)
                 }
