@@ -11,6 +11,8 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .executable(name: "meridian", targets: ["MeridianCLI"]),
+        // Envoy-like ADS clients by the thousand, and a replay baseline: scripts/benchmark-xds.
+        .executable(name: "meridian-load", targets: ["MeridianLoadGenerator"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
@@ -112,6 +114,14 @@ let package = Package(
                 .product(name: "NIOHTTP1", package: "swift-nio"),
             ]
         ),
+        // The xDS load generator and the baseline replay server (issue 9): scripts/benchmark-xds.
+        .executableTarget(
+            name: "MeridianLoadGenerator",
+            dependencies: [
+                "GRPCCoreTransport", "EnvoyAPI",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
         // libFuzzer over the loader: scripts/fuzz-loader. A plain build replays inputs.
         .executableTarget(name: "MeridianLoadFuzzer", dependencies: ["MeridianLoad", "CLibFuzzer"]),
 
@@ -152,6 +162,8 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // Runs the built meridian-load against the built meridian serve.
+        .testTarget(name: "MeridianLoadGeneratorTests", dependencies: ["MeridianTestSupport"]),
         .testTarget(name: "GRPCCoreTransportTests", dependencies: ["GRPCCoreTransport", "MeridianTestSupport"]),
         .testTarget(name: "EnvoyAPITests", dependencies: ["EnvoyAPI"]),
         .testTarget(name: "ContentDigestTests", dependencies: ["ContentDigest"]),

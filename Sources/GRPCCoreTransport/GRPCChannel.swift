@@ -12,6 +12,8 @@ public final class GRPCChannel: Sendable {
     }
 
     private let queue: CompletionQueue
+    /// Whether this channel made `queue` (and shuts it down); a shared queue outlives it.
+    private let ownsQueue: Bool
     private let state: Mutex<State>
 
     /// TLS for a channel, as PEM text.
@@ -37,6 +39,7 @@ public final class GRPCChannel: Sendable {
     /// settings; `ownConnection` gives this channel its own (a test of accepting needs a new one).
     public init(target: String, maxReceiveMessageBytes: Int = 64 << 20, tls: TLS? = nil, ownConnection: Bool = false) {
         queue = CompletionQueue(name: "grpc-client-cq")
+        ownsQueue = true
         let maximum = Int32(clamping: maxReceiveMessageBytes)
         let own: Int32 = ownConnection ? 1 : 0
         let channel = tls.map {
@@ -45,12 +48,22 @@ public final class GRPCChannel: Sendable {
         state = Mutex(State(channel: channel))
     }
 
+    /// Creates a channel with a TCP connection of its own, whose calls complete on `queues`.
+    ///
+    /// For many simulated proxies in one process: channels made with the plain initializer
+    /// share one connection per target (gRPC core pools them), and each has its own thread.
+    public init(target: String, ownConnectionOn queues: SharedCompletionQueue, maxReceiveMessageBytes: Int = 64 << 20) {
+        queue = queues.queue
+        ownsQueue = false
+        state = Mutex(State(channel: mgrpc_channel_create_insecure(target, Int32(clamping: maxReceiveMessageBytes), 1)))
+    }
+
     deinit {
         // Reached only when no call is in flight: each open stream's pending status
         // keeps the channel alive. The queue's thread drains it, then it is destroyed.
         if let channel = state.withLock({ $0.channel }) {
             mgrpc_channel_destroy(channel)
-            queue.beginShutdown()
+            if ownsQueue { queue.beginShutdown() }
         }
     }
 
@@ -91,7 +104,19 @@ public final class GRPCChannel: Sendable {
             _ = await stream.status()
         }
         mgrpc_channel_destroy(channel)
-        await queue.shutdown()
+        if ownsQueue { await queue.shutdown() }
+    }
+}
+
+/// A completion queue and its one thread, shared by many channels.
+///
+/// It lives as long as the process: a load generator keeps it for every run.
+public final class SharedCompletionQueue: Sendable {
+    let queue: CompletionQueue
+
+    /// Starts the queue's thread.
+    public init(name: String = "grpc-client-shared-cq") {
+        queue = CompletionQueue(name: name)
     }
 }
 
