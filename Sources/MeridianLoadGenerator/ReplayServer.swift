@@ -9,9 +9,13 @@ import Synchronization
 /// decoding, the SotW state machine, snapshot lookups, encoding, status tracking. Each stream's
 /// first request for a type gets the current set's response for it; ACKs get nothing; a push
 /// (`advance`) switches to the next set and sends each subscribed type whose bytes changed.
+/// Each response is held once in gRPC core (`SharedMessage`) and sent to every stream without
+/// a copy per stream, as Meridian sends its shared bodies: the baseline is what the transport
+/// costs, not a copy per proxy.
 final class ReplayServer: Sendable {
     /// Sets of responses by type; a push moves to the next set (and wraps around).
     private let sets: [[XDSType: [UInt8]]]
+    private let shared: [[XDSType: SharedMessage]]
     private let current = Atomic<Int>(0)
     private let streams = Mutex<[ObjectIdentifier: AsyncStream<Event>.Continuation]>([:])
 
@@ -22,6 +26,7 @@ final class ReplayServer: Sendable {
 
     init(sets: [[XDSType: [UInt8]]]) {
         self.sets = sets
+        shared = sets.map { set in set.compactMapValues { SharedMessage($0) } }
     }
 
     /// Reads DIR/0, DIR/1, … as written by `capture`.
@@ -66,22 +71,22 @@ final class ReplayServer: Sendable {
         }
         var subscribed: Set<XDSType> = []
         for await event in events {
-            var responses: [[UInt8]] = []
+            var responses: [SharedMessage] = []
             switch event {
             case .request(let bytes):
                 let typeURL = ProtobufScan.string(4, in: bytes[...])
                 let nonce = ProtobufScan.string(5, in: bytes[...])
                 // A request without a nonce subscribes; one with a nonce ACKs (or NACKs): no answer.
                 guard let type = XDSType(typeURL: typeURL), nonce.isEmpty, subscribed.insert(type).inserted,
-                      let response = sets[current.load(ordering: .relaxed)][type] else { continue }
+                      let response = shared[current.load(ordering: .relaxed)][type] else { continue }
                 responses.append(response)
             case .push(let from, let to):
                 for type in XDSType.allCases where subscribed.contains(type) && sets[to][type] != sets[from][type] {
-                    if let response = sets[to][type] { responses.append(response) }
+                    if let response = shared[to][type] { responses.append(response) }
                 }
             }
             for response in responses {
-                do { try await stream.send(response) } catch { return }
+                do { try await stream.send(response, appending: []) } catch { return }
             }
         }
     }
