@@ -15,7 +15,7 @@ final class Fleet: Sendable {
     private let running = Mutex<(tasks: [Task<Void, Never>], channels: [GRPCChannel])>(([], []))
 
     init(target: String, clients: Int, clientsPerConnection: Int = 1, nodeCluster: String = "meridian-load",
-         queues: [SharedCompletionQueue], capture: ResponseCapture? = nil) {
+         queues: [SharedCompletionQueue], capture: ResponseCapture? = nil, delta: Bool = false) {
         self.target = target
         self.clientsPerConnection = max(1, clientsPerConnection)
         self.queues = queues
@@ -24,7 +24,7 @@ final class Fleet: Sendable {
         let names = FollowedNameCache()
         proxies = (0..<clients).map { index in
             SimulatedProxy(index: index, node: Node(id: "load-\(index)", cluster: nodeCluster, userAgentName: "envoy"),
-                           recorder: recorder, names: names, capture: capture)
+                           recorder: recorder, names: names, capture: capture, delta: delta)
         }
     }
 

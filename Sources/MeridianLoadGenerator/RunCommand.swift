@@ -40,10 +40,17 @@ struct RunCommand: AsyncParsableCommand {
     @Option(help: "A label for the report (such as meridian or baseline).")
     var label = "server"
 
+    @Option(help: ArgumentHelp("The ADS protocol the proxies speak: sotw (state of the world) or delta (incremental).", valueName: "sotw|delta"))
+    var xdsProtocol = "sotw"
+
+    func validate() throws {
+        guard ["sotw", "delta"].contains(xdsProtocol) else { throw ValidationError("--xds-protocol: sotw or delta, not \(xdsProtocol)") }
+    }
+
     func run() async throws {
         let limits = DescriptorLimits.raiseSoftToHard().after
         let fleet = Fleet(target: "127.0.0.1:\(port)", clients: clients, clientsPerConnection: clientsPerConnection, nodeCluster: nodeCluster,
-                          queues: [SharedCompletionQueue(name: "load-cq-0"), SharedCompletionQueue(name: "load-cq-1")])
+                          queues: [SharedCompletionQueue(name: "load-cq-0"), SharedCompletionQueue(name: "load-cq-1")], delta: xdsProtocol == "delta")
         var report = LoadReport(label: label, clients: clients, descriptorLimit: limits.soft)
         let usage = { serverPid.flatMap { ProcessUsage.read(pid: $0) } }
         report.serverBefore = usage()

@@ -60,15 +60,17 @@ struct SimulatedProxy: Sendable {
     let names: FollowedNameCache
     /// Keeps every response's bytes, for `capture`; nil in load runs.
     var capture: ResponseCapture?
+    /// Incremental ADS (`DeltaAggregatedResources`) instead of state of the world.
+    var delta = false
 
     static let method = "/envoy.service.discovery.v3.AggregatedDiscoveryService/StreamAggregatedResources"
 
     /// Runs one ADS stream on `channel` until it ends or the task is cancelled.
     /// - Returns: the status the stream ended with.
     func runStream(on channel: GRPCChannel) async throws(TransportError) -> GRPCStatus {
-        let stream = try await channel.openStream(method: Self.method)
+        let stream = try await channel.openStream(method: delta ? DeltaSimulatedProxy.method : Self.method)
         return await withTaskCancellationHandler {
-            await run(stream)
+            delta ? await DeltaSimulatedProxy(proxy: self).run(stream) : await run(stream)
         } onCancel: {
             stream.cancel()
         }

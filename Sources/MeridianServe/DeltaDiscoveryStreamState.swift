@@ -84,7 +84,7 @@ public struct DeltaDiscoveryStreamState: Sendable {
     /// derived from content alone, so it is the same after a restart and on every replica
     /// (a reconnecting proxy's `initial_resource_versions` then match).
     public static func version(of digest: ResourceDigest) -> String {
-        String(SHA256Digest.hexString(digest.bytes).prefix(16))
+        Snapshot.resourceVersion(of: digest)
     }
 
     /// Handles one request; returns what it meant and the responses to send.
@@ -204,7 +204,7 @@ public struct DeltaDiscoveryStreamState: Sendable {
             let digests = snapshot.digests[type] ?? [:]
             let wanted = state.wildcard ? state.names.union(digests.keys) : state.names
             for name in wanted {
-                let target = digests[name].map(Self.version(of:))
+                let target = snapshot.resourceVersions[type]?[name]
                 if state.acked[name] != target { return false }
             }
         }
@@ -217,12 +217,12 @@ public struct DeltaDiscoveryStreamState: Sendable {
         guard let clusters = types[.cluster] else { return true }
         for reference in resource.references where reference.type == .cluster {
             guard let cluster = snapshot.resource(.cluster, named: reference.name),
-                  let digest = snapshot.digests[.cluster]?[reference.name] else { continue }
-            guard clusters.acked[reference.name] == Self.version(of: digest) else { return false }
+                  let version = snapshot.resourceVersions[.cluster]?[reference.name] else { continue }
+            guard clusters.acked[reference.name] == version else { return false }
             for dependency in cluster.references {
                 guard let dependencyState = types[dependency.type] else { continue }
-                guard let needed = snapshot.digests[dependency.type]?[dependency.name],
-                      dependencyState.acked[dependency.name] == Self.version(of: needed) else { return false }
+                guard let needed = snapshot.resourceVersions[dependency.type]?[dependency.name],
+                      dependencyState.acked[dependency.name] == needed else { return false }
             }
         }
         return true
@@ -250,8 +250,7 @@ public struct DeltaDiscoveryStreamState: Sendable {
         var sent: [VersionedResource] = []
         var keptRejected = false
         for name in wanted.sorted() where part != .removals {
-            if let digest = digests[name], let resource = snapshot.resource(type, named: name) {
-                let version = Self.version(of: digest)
+            if let version = snapshot.resourceVersions[type]?[name], let resource = snapshot.resource(type, named: name) {
                 let forced = forceEndpoints.contains(name) && state.held[name] == version
                 if state.rejected[name] == version, state.held[name] != version {
                     keptRejected = true

@@ -69,10 +69,8 @@ extension DeltaDiscoveryStreamState: DiscoveryStreamMachine {
 extension DeltaDiscoveryStreamState.Response: DiscoveryStreamResponse {
     var resourceCount: Int { resources.count }
     var removedCount: Int { removed.count }
-    /// A delta response is what changed for one proxy: encoded per stream.
+    /// A delta response is what changed for one proxy; proxies at the same state share it.
     func body(from bodies: ResponseBodyCache, liveVersions: () -> Set<String>) -> SharedMessage? {
-        var message = deltaDiscoveryResponse
-        message.nonce = ""
-        return SharedMessage(message.encoded())
+        bodies.body(for: self, liveVersions: liveVersions)
     }
 }

@@ -28,6 +28,19 @@ final class ResponseBodyCache: Sendable {
     }
 
     private let entries = Mutex<[Slot: Entry]>([:])
+
+    /// A delta response's content: its type and version, each resource's name and version,
+    /// and the names removed. Proxies that held the same thing get the same difference.
+    private struct DeltaKey: Hashable {
+        var type: ResourceType
+        var version: String
+        var resources: [String]
+        var removed: [String]
+    }
+
+    private let deltaEntries = Mutex<[DeltaKey: SharedMessage]>([:])
+    /// Delta bodies kept; past it, those of versions no longer served are dropped first.
+    static let deltaLimit = 256
     /// Slots kept; past it, slots of versions no longer served are dropped first.
     static let slotLimit = 1_024
 
@@ -51,7 +64,29 @@ final class ResponseBodyCache: Sendable {
     }
 
     /// How many bodies are held (for tests and metrics).
-    var count: Int { entries.withLock { $0.count } }
+    var count: Int { entries.withLock { $0.count } + deltaEntries.withLock { $0.count } }
+
+    /// The encoded body of a delta response (without its nonce), shared by every stream that
+    /// sends the same difference (a fleet at one version gets one push, encoded once).
+    func body(for response: DeltaDiscoveryStreamState.Response, liveVersions: () -> Set<String>) -> SharedMessage? {
+        let key = DeltaKey(
+            type: response.type, version: response.version,
+            resources: response.resources.flatMap { [$0.resource.name, $0.version] }, removed: response.removed
+        )
+        return deltaEntries.withLock { entries -> SharedMessage? in
+            if let body = entries[key] { return body }
+            var message = response.deltaDiscoveryResponse
+            message.nonce = ""
+            guard let body = SharedMessage(message.encoded()) else { return nil }
+            if entries.count >= Self.deltaLimit {
+                let live = liveVersions()
+                entries = entries.filter { live.contains($0.key.version) }
+                if entries.count >= Self.deltaLimit, let any = entries.keys.first { entries[any] = nil }
+            }
+            entries[key] = body
+            return body
+        }
+    }
 
     private static func encode(_ response: DiscoveryStreamState.Response) -> SharedMessage? {
         var message = response.discoveryResponse

@@ -16,6 +16,9 @@ public struct Snapshot: Sendable, Equatable {
     /// Each type's content digest (over its resources' names and digests): equal for two
     /// snapshots exactly when that type's content is, whatever else changed.
     public let typeDigests: [ResourceType: ResourceDigest]
+    /// Each resource's version as delta xDS carries it (`resourceVersion(of:)`), made once
+    /// here rather than by every stream for every comparison.
+    public let resourceVersions: [ResourceType: [String: String]]
     private let index: [ResourceType: [String: XDSResource]]
 
     /// Builds a snapshot, refusing duplicate names and dangling references.
@@ -58,9 +61,16 @@ public struct Snapshot: Sendable, Equatable {
         }
         self.resources = sorted
         self.typeDigests = typeDigests
+        resourceVersions = digests.mapValues { $0.mapValues(Self.resourceVersion(of:)) }
         self.index = index
         self.digests = digests
         self.version = SHA256Digest.hexString(version.finalize())
+    }
+
+    /// A resource's delta xDS version: the first 16 hex digits of its SHA-256, from content
+    /// alone, so it is the same after a restart and on every replica.
+    public static func resourceVersion(of digest: ResourceDigest) -> String {
+        String(SHA256Digest.hexString(digest.bytes).prefix(16))
     }
 
     /// Two snapshots are equal when their content is: the version is its digest.

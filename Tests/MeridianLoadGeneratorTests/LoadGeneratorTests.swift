@@ -6,9 +6,9 @@ import Testing
 /// 20 simulated proxies sync all four types, and a route edit reaches every one of them.
 @Suite("meridian-load against meridian serve", .timeLimit(.minutes(2)))
 struct LoadGeneratorTests {
-    @Test("20 clients sync, and a route push reaches all of them")
-    func syncAndPush() throws {
-        let directory = try RepositoryPaths.makeScratchDirectory("load")
+    @Test("20 clients sync, and a route push reaches all of them", arguments: ["sotw", "delta"])
+    func syncAndPush(_ xdsProtocol: String) throws {
+        let directory = try RepositoryPaths.makeScratchDirectory("load-\(xdsProtocol)")
         defer { try? FileManager.default.removeItem(at: directory) }
         let config = directory.appendingPathComponent("config")
         try FileManager.default.createDirectory(at: config, withIntermediateDirectories: true)
@@ -30,7 +30,7 @@ struct LoadGeneratorTests {
         let load = try ChildProcess(
             executable: try Self.binary("meridian-load"),
             arguments: ["run", "--port", "\(ports.xds)", "--clients", "20", "--node-cluster", "load/gw",
-                        "--server-pid", "\(serve.processIdentifier)", "--push-command", push, "--timeout", "30"],
+                        "--server-pid", "\(serve.processIdentifier)", "--push-command", push, "--timeout", "30", "--xds-protocol", xdsProtocol],
             logFile: directory.appendingPathComponent("load.log")
         )
         defer { load.stop() }
