@@ -57,7 +57,7 @@ public struct EnvoyBootstrap: Sendable {
     public var xdsProtocol: XDSProtocol
 
     /// The protocol `meridian bootstrap` picks when not told: see the README's measurement.
-    public static let defaultXDSProtocol = XDSProtocol.delta
+    public static let defaultXDSProtocol = XDSProtocol.sotw
 
     /// TLS on the xDS cluster; nil connects in plaintext.
     public var xdsTLS: XDSTLS?
