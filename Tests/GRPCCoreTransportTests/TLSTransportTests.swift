@@ -16,9 +16,11 @@ struct TLSTransportTests {
     }
 
     /// Opens a stream and sends one message: the status when the call failed, nil when it echoed.
+    /// Each on a connection of its own: gRPC core's shared pool could hand it a connection to
+    /// an earlier test's server on the same (reused) port, still in reconnect backoff.
     static func echo(port: Int, tls: GRPCChannel.TLS?) async throws -> GRPCStatus? {
-        let channel = GRPCChannel(target: "127.0.0.1:\(port)", tls: tls)
-        let stream = try await channel.openStream(method: echoMethod, timeout: .seconds(10))
+        let channel = GRPCChannel(target: "127.0.0.1:\(port)", tls: tls, ownConnection: true)
+        let stream = try await channel.openStream(method: echoMethod, timeout: .seconds(30))
         var responses = stream.responses.makeAsyncIterator()
         try? await stream.send([1, 2, 3])
         let answer = await responses.next()
