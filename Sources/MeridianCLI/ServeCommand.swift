@@ -41,6 +41,9 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "trace, debug, info, notice, warning, error or critical.")
     var logLevel = "info"
 
+    @Flag(help: "Serve a configuration with no readable *.yaml or *.yml file (every proxy gets nothing); by default it is refused and the last good snapshot kept.")
+    var allowEmptyConfiguration = false
+
     func validate() throws {
         guard AdminServer.parseAddress(adminAddress) != nil else {
             throw ValidationError("--admin-address \(adminAddress): expected host:port, such as 127.0.0.1:19100")
@@ -77,7 +80,9 @@ struct ServeCommand: AsyncParsableCommand {
         } catch {
             throw ValidationError("--state-dir: \(error)")
         }
-        let watcher = ConfigurationWatcher(paths: flags.configPaths, options: flags.options, cache: cache, logger: logger, history: history)
+        let watcher = ConfigurationWatcher(
+            paths: flags.configPaths, options: flags.options, cache: cache, logger: logger, history: history, allowsEmpty: allowEmptyConfiguration
+        )
         if !watcher.reload() {
             // Stay up: proxies get their configuration as soon as the files are fixed.
             logger.error("the configuration is invalid; serving nothing until it is fixed")

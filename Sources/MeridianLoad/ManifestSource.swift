@@ -53,11 +53,7 @@ enum ManifestFileReader {
         var names: [String] = []
         while let entry = readdir(directory) {
             let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
-            // Hidden files include editor lock files such as `.#routes.yaml`.
-            let lowercased = name.lowercased()
-            if !name.hasPrefix("."), lowercased.hasSuffix(".yaml") || lowercased.hasSuffix(".yml") {
-                names.append(name)
-            }
+            if ConfigurationFileName.isConfiguration(name) { names.append(name) }
         }
         let prefix = path.hasSuffix("/") ? path : path + "/"
         let files = names

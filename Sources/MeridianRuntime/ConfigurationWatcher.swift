@@ -1,15 +1,16 @@
 import Foundation
 import Logging
 import MeridianHistory
+import MeridianLoad
 import MeridianServe
 import MeridianTranslate
 import Synchronization
 
 /// A cheap fingerprint of the configuration files: names, sizes, modification times, inodes.
 ///
-/// Polled every few tens of milliseconds. Unlike inotify it survives editors
-/// that replace files by renaming, directories that appear later, and
-/// files on any file system.
+/// Compared once when watching starts (an edit between the first load and the watch), and
+/// polled every few tens of milliseconds only where inotify cannot watch (a path that does
+/// not exist yet, a file system without it, a watched directory removed).
 struct FileSetFingerprint: Equatable {
     private var entries: [String: [Int]] = [:]
 
@@ -23,7 +24,7 @@ struct FileSetFingerprint: Equatable {
             let files: [String]
             if isDirectory.boolValue {
                 let names = (try? FileManager.default.contentsOfDirectory(atPath: path)) ?? []
-                files = names.filter { $0.hasSuffix(".yaml") || $0.hasSuffix(".yml") }.sorted().map { (path as NSString).appendingPathComponent($0) }
+                files = names.filter(ConfigurationFileName.isConfiguration).sorted().map { (path as NSString).appendingPathComponent($0) }
                 entries[path] = [files.count]
             } else {
                 files = [path]
@@ -56,8 +57,13 @@ public final class ConfigurationWatcher: Sendable {
     /// The files as they were just before the last load began: a change during or after
     /// that load differs from it, so `run` never mistakes it for what was loaded.
     private let lastLoadedFiles = Mutex<FileSetFingerprint?>(nil)
+    /// Whether a configuration with no readable file may be served (as serving nothing).
+    private let allowsEmpty: Bool
 
-    public init(paths: [String], options: TranslationOptions, cache: SnapshotCache, logger: Logger, history: SnapshotHistory? = nil) {
+    /// - Parameter allowsEmpty: serve a configuration with no readable `*.yaml`/`*.yml` file
+    ///   (every proxy then gets nothing); by default it is refused and the last good snapshot kept.
+    public init(paths: [String], options: TranslationOptions, cache: SnapshotCache, logger: Logger, history: SnapshotHistory? = nil, allowsEmpty: Bool = false) {
+        self.allowsEmpty = allowsEmpty
         self.paths = paths
         self.options = options
         self.cache = cache
@@ -79,6 +85,18 @@ public final class ConfigurationWatcher: Sendable {
         lastLoadedFiles.withLock { $0 = FileSetFingerprint(paths: paths) }
         let build = ConfigurationPipeline.build(paths: paths, options: options, previous: servedBuild?.loaded)
         lastAttempt.withLock { $0 = build }
+        // Every file removed (or none readable) is far more often a mistake (a deploy that
+        // wiped the directory, a wrong path) than a wish to serve nothing.
+        if !allowsEmpty, Set(build.loaded.files).subtracting(build.loaded.unreadableFiles).isEmpty {
+            metrics.record(build, served: nil)
+            let what = "no readable *.yaml or *.yml file in \(paths.joined(separator: ", "))"
+            if servedBuild == nil {
+                logger.error("the configuration is empty: \(what); serving nothing until a file appears (--allow-empty-configuration serves an empty configuration)")
+            } else {
+                logger.error("the configuration is empty: \(what); still serving the last good snapshot (--allow-empty-configuration serves an empty configuration)")
+            }
+            return false
+        }
         guard build.isServable else {
             metrics.record(build, served: nil)
             for line in StatusReport.errorLines(build) {
@@ -118,8 +136,35 @@ public final class ConfigurationWatcher: Sendable {
         return true
     }
 
-    /// Polls the files until the task is cancelled, reloading after each change settles.
+    /// Follows the files until the task is cancelled: with inotify where it can watch every
+    /// path (a change is reloaded at once, see `ConfigurationFileEvents`), else by polling.
     public func run(pollInterval: Duration = .milliseconds(25)) async {
+        if let events = ConfigurationFileEvents(paths: paths) {
+            logger.info("following the configuration files with inotify")
+            // An edit made between the first load (`serve` starting) and the watch is picked up.
+            if let loaded = lastLoadedFiles.withLock({ $0 }), loaded != FileSetFingerprint(paths: paths) {
+                logger.info("configuration changed, reloading")
+                reload()
+            }
+            await withTaskCancellationHandler {
+                for await _ in events.changes {
+                    logger.info("configuration changed, reloading")
+                    reload()
+                }
+            } onCancel: {
+                events.stop()
+            }
+            if Task.isCancelled { return }
+            logger.warning("a watched directory went away; polling the configuration paths instead")
+            reload()
+        } else {
+            logger.info("inotify cannot watch every configuration path; polling them", metadata: ["interval": "\(pollInterval)"])
+        }
+        await poll(interval: pollInterval)
+    }
+
+    /// Polls the files until the task is cancelled, reloading after each change settles.
+    private func poll(interval pollInterval: Duration) async {
         // Compared with the files as the last load read them, not as they are now: an edit made
         // between that load (`serve` starting) and this first poll is still picked up.
         var served = lastLoadedFiles.withLock { $0 } ?? FileSetFingerprint(paths: paths)

@@ -4,18 +4,20 @@ import Synchronization
 /// Every log record a logger wrote, rendered as swift-log's `StreamLogHandler`
 /// renders a line (`level label: message key=value ...`), to check what would
 /// reach a terminal or a log file.
-final class CapturedLog: Sendable {
+public final class CapturedLog: Sendable {
     private let lines = Mutex<[String]>([])
 
+    public init() {}
+
     /// A logger at `trace` that writes here.
-    func logger(label: String) -> Logger {
+    public func logger(label: String) -> Logger {
         var logger = Logger(label: label) { [self] label in Handler(label: label, sink: self) }
         logger.logLevel = .trace
         return logger
     }
 
     /// The records so far, one string per record.
-    var records: [String] { lines.withLock { $0 } }
+    public var records: [String] { lines.withLock { $0 } }
 
     fileprivate func append(_ line: String) { lines.withLock { $0.append(line) } }
 
