@@ -83,10 +83,6 @@ struct ServeCommand: AsyncParsableCommand {
         let watcher = ConfigurationWatcher(
             paths: flags.configPaths, options: flags.options, cache: cache, logger: logger, history: history, allowsEmpty: allowEmptyConfiguration
         )
-        if !watcher.reload() {
-            // Stay up: proxies get their configuration as soon as the files are fixed.
-            logger.error("the configuration is invalid; serving nothing until it is fixed")
-        }
         var configuration = connectionFlags.configuration
         configuration.tls = tlsFlags.tls { event in
             switch event {
@@ -112,6 +108,12 @@ struct ServeCommand: AsyncParsableCommand {
             "address": "\(xdsAddress)", "port": "\(port)",
             "tls": "\(configuration.tls == nil ? "off" : tlsFlags.xdsTLSClientCa == nil ? "tls" : "mtls")",
         ])
+        // The port is open before the first load: a proxy that connects meanwhile waits on its
+        // group's snapshot and is answered the moment it is ready, not refused.
+        if !watcher.reload() {
+            // Stay up: proxies get their configuration as soon as the files are fixed.
+            logger.error("the configuration is invalid; serving nothing until it is fixed")
+        }
 
         let (adminHost, adminPort) = AdminServer.parseAddress(adminAddress)!
         let sources = AdminSources(watcher: watcher, cache: cache, proxies: server.proxies, metrics: {
