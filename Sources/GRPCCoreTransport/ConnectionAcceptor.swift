@@ -88,8 +88,11 @@ final class ConnectionAcceptor: Sendable {
         var lastError: Int32 = 0
         while !stopping.load(ordering: .acquiring) {
             // Descriptors are counted only when a connection waits: an idle port costs no
-            // /proc/self/fd reads.
-            guard mgrpc_wait_readable(listenDescriptor, 200) > 0 else { continue }
+            // /proc/self/fd reads. No timeout: `stop()` shuts the socket down, which wakes the
+            // poll, so an idle server has no periodic wake-up here.
+            guard mgrpc_wait_readable(listenDescriptor, -1) > 0 else { continue }
+            // Woken by `stop()`: the shut-down socket reads as ready, and accepting on it fails.
+            if stopping.load(ordering: .acquiring) { break }
             // Counted before accepting: the connection costs a descriptor.
             guard budget.admit() else {
                 usleep(50_000)
