@@ -79,3 +79,24 @@ struct LoopbackBackendTests {
         #expect(ContinuousClock.now - started < .milliseconds(1_000), "the second attempt is not delayed")
     }
 }
+
+/// Children the tests start inherit nothing but standard input, output and error: a pipe
+/// another test holds open must not stay open in them (its reader would wait for them).
+@Suite("child processes")
+struct ChildProcessDescriptorTests {
+    @Test("a child sees descriptors 0, 1 and 2 only, whatever the test process has open")
+    func noInheritedDescriptors() throws {
+        let directory = try RepositoryPaths.makeScratchDirectory("child-descriptors")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let pipe = Pipe()  // not close-on-exec
+        defer { try? pipe.fileHandleForWriting.close() }
+        // `ls` opens the directory it lists, as 3: listed through a shell, the shell's own are gone by then.
+        let child = try ChildProcess(
+            executable: URL(fileURLWithPath: "/bin/sh"), arguments: ["-c", "ls /proc/$$/fd"],
+            logFile: directory.appendingPathComponent("fds.log")
+        )
+        #expect(child.waitForExit(timeout: 10) == 0)
+        let descriptors = child.output.split(whereSeparator: \.isWhitespace).compactMap { Int($0) }
+        #expect(!descriptors.isEmpty && Set(descriptors).isSubset(of: [0, 1, 2]), "the child had \(descriptors) open")
+    }
+}

@@ -253,6 +253,17 @@ public final class LoopbackBackend: Sendable {
 }
 
 /// glibc's `posix_spawn_file_actions_addclosefrom_np` (2.34+), which Swift's Glibc module
-/// does not import (it is behind `_GNU_SOURCE`): closes every descriptor from `from` on in the child.
-@_silgen_name("posix_spawn_file_actions_addclosefrom_np")
-private func spawnActionsCloseFrom(_ actions: UnsafeMutablePointer<posix_spawn_file_actions_t>, _ from: Int32) -> Int32
+/// does not import (it is behind `_GNU_SOURCE`): closes every descriptor from `from` on in the
+/// child. Looked up once, and called with the C calling convention.
+private func spawnActionsCloseFrom(_ actions: UnsafeMutablePointer<posix_spawn_file_actions_t>, _ from: Int32) -> Int32 {
+    guard let function = closeFromFunction else { return ENOSYS }
+    return function(actions, from)
+}
+
+private typealias CloseFromFunction = @convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32
+
+private let closeFromFunction: CloseFromFunction? = {
+    // RTLD_DEFAULT (a null handle): the symbol as the process already links it.
+    guard let symbol = dlsym(nil, "posix_spawn_file_actions_addclosefrom_np") else { return nil }
+    return unsafeBitCast(symbol, to: CloseFromFunction.self)
+}()
