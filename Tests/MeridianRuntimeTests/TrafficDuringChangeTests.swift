@@ -81,4 +81,85 @@ struct TrafficDuringChangeTests {
         #expect(tally.total > 40, "traffic kept flowing: \(tally.total) requests")
         #expect(tally.failures.isEmpty, "non-200 answers during the switches: \(tally.failures)")
     }
+
+    /// Route `/stable-<i>` for i in `stable` (to a), `/churn-<step>-<j>` routes that exist for one
+    /// step only, and `/swap` whose backend alternates between a and b.
+    static func churn(step: Int) -> String {
+        var documents: [String] = []
+        documents.append("""
+        apiVersion: gateway.networking.k8s.io/v1
+        kind: HTTPRoute
+        metadata: {name: stable, namespace: ns}
+        spec:
+          parentRefs: [{name: gw}]
+          rules:
+        \((0..<8).map { "    - matches: [{path: {type: PathPrefix, value: /stable-\($0)}}]\n      backendRefs: [{name: a, port: 80}]" }.joined(separator: "\n"))
+
+        """)
+        documents.append("""
+        apiVersion: gateway.networking.k8s.io/v1
+        kind: HTTPRoute
+        metadata: {name: swap, namespace: ns}
+        spec:
+          parentRefs: [{name: gw}]
+          rules:
+            - matches: [{path: {type: PathPrefix, value: /swap}}]
+              backendRefs: [{name: \(step.isMultiple(of: 2) ? "a" : "b"), port: 80}]
+
+        """)
+        // Routes added in this step and gone in the next: an HTTPRoute created and deleted each time.
+        documents.append("""
+        apiVersion: gateway.networking.k8s.io/v1
+        kind: HTTPRoute
+        metadata: {name: churn-\(step), namespace: ns}
+        spec:
+          parentRefs: [{name: gw}]
+          rules:
+        \((0..<4).map { "    - matches: [{path: {type: PathPrefix, value: /churn-\(step)-\($0)}}]\n      backendRefs: [{name: b, port: 80}]" }.joined(separator: "\n"))
+
+        """)
+        return documents.joined(separator: "---\n")
+    }
+
+    @Test("routes added, changed and deleted and a backend swapped, step after step: no request to a route present throughout fails", arguments: XDSProtocol.allCases)
+    func routeChurn(_ xdsProtocol: XDSProtocol) async throws {
+        let fixture = try await ServeFixture("traffic-churn-\(xdsProtocol)", backendNames: ["a", "b"], routes: Self.churn(step: 0), xdsProtocol: xdsProtocol)
+        defer { fixture.stop() }
+        #expect(await eventually(timeout: .seconds(15)) { await fixture.request(path: "/stable-7")?.backend == "a" }, "\(fixture.meridianLog)")
+
+        let tally = Tally()
+        let port = fixture.listenerPort
+        let traffic = Task {
+            await withTaskGroup(of: Void.self) { group in
+                for worker in 0..<4 {
+                    group.addTask {
+                        var index = worker
+                        while tally.running.load(ordering: .relaxed) {
+                            // The stable routes and /swap exist before, during and after every step.
+                            let path = index % 3 == 0 ? "/swap" : "/stable-\(index % 8)"
+                            let answer = await HTTPProbe.trySend(port: port, path: path)
+                            tally.record(answer.map { "\($0.status)" } ?? "no answer")
+                            index += 1
+                            try? await Task.sleep(for: .milliseconds(10))
+                        }
+                    }
+                }
+            }
+        }
+        var served: [Bool] = []
+        for step in 1...8 {
+            try fixture.writeRoutes(Self.churn(step: step))
+            served.append(await eventually(timeout: .seconds(5), every: .milliseconds(5)) {
+                await fixture.request(path: "/churn-\(step)-3")?.backend == "b"
+            })
+            try await Task.sleep(for: .milliseconds(150))
+        }
+        tally.running.store(false, ordering: .relaxed)
+        await traffic.value
+        print("figure: \(xdsProtocol): \(tally.total) requests to routes present throughout, during 8 steps of added, deleted and swapped routes; failures: \(tally.failures)")
+        #expect(served == Array(repeating: true, count: 8), "every step reached Envoy")
+        #expect(await fixture.request(path: "/churn-1-0")?.status == 404, "a deleted route is gone")
+        #expect(tally.total > 40)
+        #expect(tally.failures.isEmpty, "non-200 answers for routes present throughout: \(tally.failures)")
+    }
 }
