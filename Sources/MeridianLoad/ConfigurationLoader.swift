@@ -116,8 +116,12 @@ public enum ConfigurationLoader {
     /// Loads files and directories. A directory contributes its `*.yaml` and `*.yml` files
     /// (not recursively). All files are loaded in byte-wise order of their paths, each once,
     /// so the result does not depend on the order the paths were given in.
-    public static func load(paths: [String], limits: LoadLimits = LoadLimits()) -> LoadedConfiguration {
-        var accumulator = ConfigurationAccumulator(limits: limits)
+    ///
+    /// With `cache`, a file whose name and content are unchanged since the cache's last load is
+    /// not parsed again: its recorded outcomes are replayed (see `ParsedFileCache`).
+    public static func load(paths: [String], limits: LoadLimits = LoadLimits(), cache: ParsedFileCache? = nil) -> LoadedConfiguration {
+        var accumulator = ConfigurationAccumulator(limits: limits, cache: cache)
+        defer { cache?.finishLoad() }
         var files: [String] = []
         for path in paths {
             switch ManifestFileReader.expand(path) {
@@ -160,9 +164,11 @@ struct ConfigurationAccumulator {
     private var fileOrder: [String: Int] = [:]
     /// The errors of the file being added, at most `maxErrorsPerFile`.
     private var fileErrors: ErrorBudget
+    private let cache: ParsedFileCache?
 
-    init(limits: LoadLimits) {
+    init(limits: LoadLimits, cache: ParsedFileCache? = nil) {
         self.limits = limits
+        self.cache = cache
         fileErrors = ErrorBudget(limit: limits.maxErrorsPerFile, scope: .file)
     }
 
@@ -186,11 +192,36 @@ struct ConfigurationAccumulator {
             return
         }
         fileErrors = ErrorBudget(limit: limits.maxErrorsPerFile, scope: .file)
-        let streamError = YAMLDocumentParser.parse(source.bytes, fileName: source.name, limits: limits) { document in
-            add(DocumentDecoder.decode(document, limits: limits), document: document)
-            // A file with this many errors is not worth reading on, and reading on could
-            // cost as much again for nothing but a count.
-            return !fileErrors.isExhausted || fileErrors.omitted == 0
+        let digest = configuration.digests.files[source.name]!
+        var streamError: LoadError?
+        if let cached = cache?.entry(file: source.name, digest: digest) {
+            // The same outcomes, fed through the same steps as a parse, with the same stop.
+            var stopped = false
+            for recorded in cached.outcomes {
+                add(recorded.outcome, objectDigest: recorded.objectDigest)
+                if !(!fileErrors.isExhausted || fileErrors.omitted == 0) {
+                    stopped = true
+                    break
+                }
+            }
+            // A parse stopped by its callback reports no stream error.
+            streamError = stopped ? nil : cached.streamError
+        } else {
+            var recorded: [(outcome: DocumentOutcome, objectDigest: String?)] = []
+            var complete = true
+            streamError = YAMLDocumentParser.parse(source.bytes, fileName: source.name, limits: limits) { document in
+                let outcome = DocumentDecoder.decode(document, limits: limits)
+                let objectDigest: String? = if case .resource = outcome { InputDigests.digest(of: document.root) } else { nil }
+                if cache != nil { recorded.append((outcome, objectDigest)) }
+                add(outcome, objectDigest: objectDigest)
+                // A file with this many errors is not worth reading on, and reading on could
+                // cost as much again for nothing but a count.
+                let goOn = !fileErrors.isExhausted || fileErrors.omitted == 0
+                if !goOn { complete = false }
+                return goOn
+            }
+            // Only a file read to its end is kept: a stopped one has outcomes not recorded.
+            if complete { cache?.store(.init(outcomes: recorded, streamError: streamError), file: source.name, digest: digest) }
         }
         if let streamError {
             fileErrors.add(streamError)
@@ -205,7 +236,7 @@ struct ConfigurationAccumulator {
         configuration.errors.append(contentsOf: fileErrors.errors.map(\.setAside))
     }
 
-    private mutating func add(_ outcome: DocumentOutcome, document: YAMLDocument) {
+    private mutating func add(_ outcome: DocumentOutcome, objectDigest: String?) {
         switch outcome {
         case .invalid(let errors):
             errors.forEach { fileErrors.add($0) }
@@ -231,7 +262,7 @@ struct ConfigurationAccumulator {
                 return
             }
             firstNameLocation[key] = nameLocation
-            configuration.digests.objects["\(kind) \(displayName)"] = InputDigests.digest(of: document.root)
+            configuration.digests.objects["\(kind) \(displayName)"] = objectDigest
             switch resource {
             case .gatewayClass(let value): configuration.gatewayClasses.append(value)
             case .gateway(let value): configuration.gateways.append(value)

@@ -39,11 +39,12 @@ public struct ConfigurationBuild: Sendable {
 /// Load → translate → encode, as one pure step.
 public enum ConfigurationPipeline {
     /// Builds from files. With `previous` (what is served), a rejected object keeps the version
-    /// it had there, as `kubectl apply` keeps an object whose update was refused.
-    public static func build(paths: [String], options: TranslationOptions, previous: LoadedConfiguration? = nil) -> ConfigurationBuild {
+    /// it had there, as `kubectl apply` keeps an object whose update was refused. With
+    /// `parsed`, files unchanged since its last load are not parsed again.
+    public static func build(paths: [String], options: TranslationOptions, previous: LoadedConfiguration? = nil, parsed: ParsedFileCache? = nil) -> ConfigurationBuild {
         let clock = ContinuousClock()
         let start = clock.now
-        var loaded = ConfigurationLoader.load(paths: paths)
+        var loaded = ConfigurationLoader.load(paths: paths, cache: parsed)
         let kept = previous.map { loaded.keepingLastGoodVersions(from: $0) } ?? []
         let loadTime = clock.now - start
         var build = build(loaded, options: options)

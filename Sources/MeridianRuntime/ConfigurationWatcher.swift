@@ -59,6 +59,8 @@ public final class ConfigurationWatcher: Sendable {
     private let lastLoadedFiles = Mutex<FileSetFingerprint?>(nil)
     /// Whether a configuration with no readable file may be served (as serving nothing).
     private let allowsEmpty: Bool
+    /// Files unchanged since the last reload are not parsed again.
+    private let parsedFiles = ParsedFileCache()
 
     /// - Parameter allowsEmpty: serve a configuration with no readable `*.yaml`/`*.yml` file
     ///   (every proxy then gets nothing); by default it is refused and the last good snapshot kept.
@@ -83,7 +85,7 @@ public final class ConfigurationWatcher: Sendable {
     @discardableResult
     public func reload() -> Bool {
         lastLoadedFiles.withLock { $0 = FileSetFingerprint(paths: paths) }
-        let build = ConfigurationPipeline.build(paths: paths, options: options, previous: servedBuild?.loaded)
+        let build = ConfigurationPipeline.build(paths: paths, options: options, previous: servedBuild?.loaded, parsed: parsedFiles)
         lastAttempt.withLock { $0 = build }
         // Every file removed (or none readable) is far more often a mistake (a deploy that
         // wiped the directory, a wrong path) than a wish to serve nothing.

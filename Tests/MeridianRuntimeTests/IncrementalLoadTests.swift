@@ -1,0 +1,109 @@
+import Foundation
+import MeridianLoad
+import MeridianRuntime
+import MeridianTestSupport
+import MeridianTranslate
+import Testing
+
+/// A load that replays unchanged files from `ParsedFileCache` gives exactly what a load from
+/// scratch gives, after every step of a long series of random edits: routes, Services and
+/// Gateways added, changed and removed, files added and deleted, invalid edits (bad YAML,
+/// bad fields, duplicates across files) mixed in.
+@Suite("incremental loading equals loading from scratch")
+struct IncrementalLoadTests {
+    /// A reproducible random sequence (SplitMix64), so a failing step can be replayed.
+    struct Seeded: RandomNumberGenerator {
+        var state: UInt64
+        mutating func next() -> UInt64 {
+            state &+= 0x9e37_79b9_7f4a_7c15
+            var z = state
+            z = (z ^ (z >> 30)) &* 0xbf58_476d_1ce4_e5b9
+            z = (z ^ (z >> 27)) &* 0x94d0_49bb_1331_11eb
+            return z ^ (z >> 31)
+        }
+    }
+
+    static func gateway(_ name: String, port: Int) -> String {
+        "apiVersion: gateway.networking.k8s.io/v1\nkind: Gateway\nmetadata: {name: \(name), namespace: ns}\nspec:\n  gatewayClassName: meridian\n  listeners: [{name: http, protocol: HTTP, port: \(port)}]\n"
+    }
+
+    static func service(_ name: String, port: Int) -> String {
+        """
+        apiVersion: v1
+        kind: Service
+        metadata: {name: \(name), namespace: ns}
+        spec: {ports: [{name: http, port: 80, targetPort: \(port)}]}
+        ---
+        apiVersion: discovery.k8s.io/v1
+        kind: EndpointSlice
+        metadata: {name: \(name)-1, namespace: ns, labels: {kubernetes.io/service-name: \(name)}}
+        addressType: IPv4
+        ports: [{name: http, port: \(port)}]
+        endpoints: [{addresses: ["127.0.0.1"]}]
+
+        """
+    }
+
+    static func route(_ name: String, gateway: String, path: String, backend: String) -> String {
+        "apiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute\nmetadata: {name: \(name), namespace: ns}\nspec:\n  parentRefs: [{name: \(gateway)}]\n  rules:\n    - matches: [{path: {type: PathPrefix, value: \(path)}}]\n      backendRefs: [{name: \(backend), port: 80}]\n"
+    }
+
+    /// One random file: a few documents of the kinds above, sometimes broken.
+    static func randomFile(_ random: inout Seeded) -> String {
+        var documents: [String] = []
+        for _ in 0..<Int.random(in: 1...4, using: &random) {
+            let n = Int.random(in: 0..<6, using: &random)
+            switch Int.random(in: 0..<10, using: &random) {
+            case 0: documents.append(gateway("gw\(n % 2)", port: 8000 + n))
+            case 1, 2: documents.append(service("svc\(n)", port: 9000 + n))
+            case 3: documents.append("apiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute\nmetadata: {name: broken\(n), namespace: ns}\nspec:\n  parentRefs: [{name: gw0}]\n  rulez: []\n")
+            case 4: documents.append("kind: [unclosed\n")
+            default: documents.append(route("r\(n)", gateway: "gw\(n % 2)", path: "/p\(Int.random(in: 0..<4, using: &random))", backend: "svc\(Int.random(in: 0..<6, using: &random))"))
+            }
+        }
+        return documents.joined(separator: "---\n")
+    }
+
+    /// Everything a build says, as text: snapshots, status, errors, what was read and kept.
+    static func summary(_ build: ConfigurationBuild) -> String {
+        var lines = build.snapshots.sorted { $0.key < $1.key }.map { "snapshot \($0.key) \($0.value.version)" }
+        lines += build.loaded.errors.map { "error \($0)" }
+        lines += build.loaded.unreadableFiles.map { "unreadable \($0)" }
+        lines += build.loaded.files.map { "file \($0)" }
+        lines += build.loaded.digests.objects.sorted { $0.key < $1.key }.map { "object \($0.key) \($0.value)" }
+        lines += build.loaded.rejected.map { "rejected \($0.kind) \($0.qualifiedName)" }
+        lines.append(StatusReport.statusValue(build, now: Date(timeIntervalSince1970: 0)).json())
+        return lines.joined(separator: "\n")
+    }
+
+    @Test("200 random edits over six files: every incremental build matches the build from scratch")
+    func randomEdits() throws {
+        let directory = try RepositoryPaths.makeScratchDirectory("incremental-load")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        try "apiVersion: gateway.networking.k8s.io/v1\nkind: GatewayClass\nmetadata: {name: meridian}\nspec: {controllerName: meridian.dev/gateway-controller}\n"
+            .write(to: directory.appendingPathComponent("class.yaml"), atomically: true, encoding: .utf8)
+        var random = Seeded(state: 0x5eed)
+        let cache = ParsedFileCache()
+        var previous: LoadedConfiguration?
+        for step in 0..<200 {
+            // One to three files rewritten, created or deleted.
+            for _ in 0..<Int.random(in: 1...3, using: &random) {
+                let file = directory.appendingPathComponent("part\(Int.random(in: 0..<6, using: &random)).yaml")
+                if Int.random(in: 0..<5, using: &random) == 0 {
+                    try? FileManager.default.removeItem(at: file)
+                } else {
+                    try Self.randomFile(&random).write(to: file, atomically: true, encoding: .utf8)
+                }
+            }
+            let incremental = ConfigurationPipeline.build(paths: [directory.path], options: TranslationOptions(), previous: previous, parsed: cache)
+            let scratch = ConfigurationPipeline.build(paths: [directory.path], options: TranslationOptions(), previous: previous)
+            let (a, b) = (Self.summary(incremental), Self.summary(scratch))
+            #expect(a == b, "step \(step): the incremental build differs from the build from scratch")
+            if a != b { return }
+            if incremental.isServable { previous = incremental.loaded }
+        }
+        // Most files are unchanged at each step: they were replayed, not parsed.
+        #expect(cache.hits > 400, "files replayed from the cache: \(cache.hits)")
+        print("figure: 200 random edits, \(cache.hits) files replayed from the cache, every build equal to the build from scratch")
+    }
+}
