@@ -46,3 +46,21 @@ enum ProtobufFieldBytes {
         return nil
     }
 }
+
+extension ProtobufWire {
+    /// One length-delimited field (wire type 2) as it appears on the wire: its key, the length
+    /// as a varint, the bytes. Fields may come in any order, so a message can be extended by
+    /// appending one (a per-stream nonce after a shared body).
+    public static func lengthDelimitedField(_ number: UInt64, _ bytes: some Collection<UInt8>) -> [UInt8] {
+        var field: [UInt8] = []
+        field.reserveCapacity(bytes.count + 11)
+        for value in [number << 3 | 2, UInt64(bytes.count)] {
+            var rest = value
+            repeat {
+                field.append(UInt8(rest & 0x7f) | (rest > 0x7f ? 0x80 : 0))
+                rest >>= 7
+            } while rest > 0
+        }
+        return field + bytes
+    }
+}

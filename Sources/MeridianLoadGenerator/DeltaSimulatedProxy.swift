@@ -74,13 +74,7 @@ extension FollowedNameCache {
     /// a resource's content is fixed by its name and version, so one scan serves every proxy.
     func names(for type: XDSType, resource name: String, version: String, any: ArraySlice<UInt8>) -> [String] {
         // The scan reads a DiscoveryResponse: wrap the one resource as its field 2.
-        var length = any.count
-        var wrapped: [UInt8] = [2 << 3 | 2]
-        repeat {
-            wrapped.append(UInt8(length & 0x7f) | (length > 0x7f ? 0x80 : 0))
-            length >>= 7
-        } while length > 0
-        wrapped += any
+        let wrapped = ProtobufWire.lengthDelimitedField(2, any)
         return names(for: type, version: "delta\u{0}\(name)\u{0}\(version)", response: wrapped)
     }
 }
