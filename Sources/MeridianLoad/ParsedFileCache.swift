@@ -21,7 +21,7 @@ public final class ParsedFileCache: Sendable {
     }
 
     private let entries = Mutex<(current: [Key: Entry], next: [Key: Entry])>(([:], [:]))
-    private let hitCount = Mutex(0)
+    private let hitCount = Atomic<Int>(0)
 
     public init() {}
 
@@ -30,13 +30,13 @@ public final class ParsedFileCache: Sendable {
             let key = Key(file: file, digest: digest)
             guard let entry = state.current[key] ?? state.next[key] else { return nil }
             state.next[key] = entry
-            hitCount.withLock { $0 += 1 }
+            hitCount.add(1, ordering: .relaxed)
             return entry
         }
     }
 
     /// How many files were replayed instead of parsed, since the cache was made.
-    public var hits: Int { hitCount.withLock { $0 } }
+    public var hits: Int { hitCount.load(ordering: .relaxed) }
 
     func store(_ entry: Entry, file: String, digest: String) {
         entries.withLock { $0.next[Key(file: file, digest: digest)] = entry }

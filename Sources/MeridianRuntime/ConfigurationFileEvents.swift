@@ -1,6 +1,7 @@
 import Foundation
 import Glibc
 import MeridianLoad
+import Synchronization
 
 /// Changes to the configuration files, as inotify reports them.
 ///
@@ -17,8 +18,10 @@ import MeridianLoad
 final class ConfigurationFileEvents: @unchecked Sendable {
     // @unchecked Sendable: the descriptors and `watches` are set in init and never change;
     // only the reading thread reads the inotify descriptor, and `stop()` only writes one byte
-    // to the wake pipe. The descriptors are closed by the reading thread as it ends.
+    // to the wake pipe. The reading thread closes the descriptors as it ends, under `ended`,
+    // which `stop()` checks under the same lock: it never writes to a closed (or reused) one.
     private let inotify: Int32
+    private let ended = Mutex(false)
     private let wakeRead: Int32
     private let wakeWrite: Int32
     private let watches: [Int32: Watch]
@@ -76,16 +79,22 @@ final class ConfigurationFileEvents: @unchecked Sendable {
 
     /// Ends `changes` and the reading thread.
     func stop() {
-        var byte: UInt8 = 1
-        _ = write(wakeWrite, &byte, 1)
+        ended.withLock { ended in
+            guard !ended else { return }
+            var byte: UInt8 = 1
+            _ = write(wakeWrite, &byte, 1)
+        }
     }
 
     private func readEvents() {
         defer {
             continuation.finish()
-            close(inotify)
-            close(wakeRead)
-            close(wakeWrite)
+            ended.withLock { ended in
+                ended = true
+                close(inotify)
+                close(wakeRead)
+                close(wakeWrite)
+            }
         }
         var buffer = [UInt8](repeating: 0, count: 64 << 10)
         while true {
@@ -101,36 +110,44 @@ final class ConfigurationFileEvents: @unchecked Sendable {
                 if errno == EINTR || errno == EAGAIN { continue }
                 return
             }
-            let (relevant, lost) = buffer.withUnsafeBytes { scan($0.prefix(count)) }
+            let (relevant, lost) = scan(buffer[..<count])
             if relevant { continuation.yield(()) }
             if lost { return }
         }
     }
 
     /// Whether a batch of events touches configuration, and whether a watch was lost.
-    private func scan(_ bytes: Slice<UnsafeRawBufferPointer>) -> (relevant: Bool, lost: Bool) {
+    ///
+    /// Each event is `struct inotify_event` (wd, mask, cookie, len: four 32-bit words in the
+    /// machine's order, little-endian on the Linux targets Meridian builds for) followed by
+    /// `len` bytes of NUL-padded name, read here from the bytes.
+    private func scan(_ bytes: ArraySlice<UInt8>) -> (relevant: Bool, lost: Bool) {
+        func word(_ at: Int) -> UInt32 {
+            bytes[at..<at + 4].reversed().reduce(0) { $0 << 8 | UInt32($1) }
+        }
         var relevant = false
         var lost = false
         var offset = bytes.startIndex
-        let headerSize = MemoryLayout<inotify_event>.size
+        let headerSize = 16
         while offset + headerSize <= bytes.endIndex {
-            let event = bytes.base.loadUnaligned(fromByteOffset: offset, as: inotify_event.self)
+            let wd = Int32(bitPattern: word(offset))
+            let mask = word(offset + 4)
             let nameStart = offset + headerSize
-            let nameEnd = min(nameStart + Int(event.len), bytes.endIndex)
-            let name = String(decoding: bytes.base[nameStart..<nameEnd].prefix { $0 != 0 }, as: UTF8.self)
+            let nameEnd = min(nameStart + Int(word(offset + 12)), bytes.endIndex)
+            let name = String(decoding: bytes[nameStart..<nameEnd].prefix { $0 != 0 }, as: UTF8.self)
             offset = nameEnd
-            if event.mask & UInt32(IN_Q_OVERFLOW) != 0 { relevant = true; continue }
-            if event.mask & UInt32(IN_DELETE_SELF | IN_MOVE_SELF | IN_IGNORED) != 0 {
+            if mask & UInt32(IN_Q_OVERFLOW) != 0 { relevant = true; continue }
+            if mask & UInt32(IN_DELETE_SELF | IN_MOVE_SELF | IN_IGNORED) != 0 {
                 relevant = true
                 lost = true
                 continue
             }
-            guard let watch = watches[event.wd] else { continue }
+            guard let watch = watches[wd] else { continue }
             let counts = name.hasPrefix("..") || (watch.onlyName.map { $0 == name } ?? ConfigurationFileName.isConfiguration(name))
             guard counts else { continue }
             // A new file counts once written and closed (IN_CLOSE_WRITE follows), or renamed in;
             // only a new symlink, which no write follows, counts on creation.
-            if event.mask & UInt32(IN_CREATE) != 0 {
+            if mask & UInt32(IN_CREATE) != 0 {
                 var status = stat()
                 guard lstat(watch.directory + "/" + name, &status) == 0, status.st_mode & S_IFMT == S_IFLNK else { continue }
             }
