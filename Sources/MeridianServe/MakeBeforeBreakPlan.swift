@@ -35,7 +35,8 @@ extension DiscoveryStreamState {
             let desired = gated(type, target: target, state: state, snapshot: snapshot)
             if !type.isFullState, desired.isEmpty { continue }
             if desired == state.rejected { continue }
-            let version = desired == target ? snapshot.version : snapshot.version + Self.partialVersionSuffix
+            let whole = desired == target
+            let version = whole ? snapshot.version : snapshot.version + Self.partialVersionSuffix
             if let sent = state.sent {
                 // After a NACK the proxy holds its last good content under an older version: a
                 // snapshot that returns to that content is sent (under the new version), so the
@@ -59,7 +60,7 @@ extension DiscoveryStreamState {
             types[type]?.sent = desired
             responses.append(Response(
                 type: type, version: version, nonce: nonce, resources: desired.resources,
-                sharing: desired == target ? Response.Sharing(wildcard: state.wildcard) : nil
+                sharing: whole ? Response.Sharing(wildcard: state.wildcard) : nil
             ))
         }
         return responses

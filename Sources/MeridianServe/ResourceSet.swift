@@ -57,8 +57,6 @@ struct ResourceSet: Sendable {
         }
     }
 
-    var names: [String] { resources.map(\.name) }
-
     var isEmpty: Bool {
         switch storage {
         case .snapshot(let snapshot, let type, let names):
