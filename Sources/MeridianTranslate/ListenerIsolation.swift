@@ -26,10 +26,22 @@ enum ListenerIsolation {
     static func virtualHosts(_ placed: [PlacedRoute], listenerHostnames: [String]) -> [VirtualHost] {
         var domains = Set(placed.map(\.hostname))
         if Set(listenerHostnames).count > 1 { domains.formUnion(listenerHostnames) }
+        // Routes by (listener host name, route host name), in placement order: a domain looks up
+        // only the host names that can cover it, so thousands of host names stay linear.
+        var indices: [HostKey: [Int]] = [:]
+        for (index, route) in placed.enumerated() {
+            indices[HostKey(listener: route.listenerHostname, hostname: route.hostname), default: []].append(index)
+        }
         return domains.sorted().map { domain in
             let listener = listenerHostnames.filter { covers($0, domain) }.max { specificity($0) < specificity($1) }
-            let routes = placed
-                .filter { $0.listenerHostname == listener && covers($0.hostname, domain) }
+            let candidates = listener.map { listener in
+                coveringPatterns(of: domain)
+                    .flatMap { indices[HostKey(listener: listener, hostname: $0)] ?? [] }
+                    .sorted()
+                    .map { placed[$0] }
+                    .filter { covers($0.hostname, domain) }
+            } ?? []
+            let routes = candidates
                 .sorted { lhs, rhs in
                     let (left, right) = (specificity(lhs.hostname), specificity(rhs.hostname))
                     return left != right ? left > right : lhs.precedence < rhs.precedence
@@ -37,6 +49,23 @@ enum ListenerIsolation {
                 .map { RedirectPorts.route($0.route, onVirtualHost: domain, listenerScheme: $0.scheme) }
             return VirtualHost(name: domain == "*" ? "any-host" : domain, domains: [domain], routes: routes.uniqued())
         }
+    }
+
+    private struct HostKey: Hashable {
+        var listener: String
+        var hostname: String
+    }
+
+    /// Every host name that can cover `domain`: itself, `*`, and `*.` before each of its
+    /// label suffixes (a wildcard matches only at a label boundary). Callers still check
+    /// `covers`, so this only has to be complete, not exact.
+    static func coveringPatterns(of domain: String) -> [String] {
+        var patterns: Set<String> = [domain, "*"]
+        let labels = domain.split(separator: ".", omittingEmptySubsequences: false)
+        for start in labels.indices.dropFirst() {
+            patterns.insert("*." + labels[start...].joined(separator: "."))
+        }
+        return Array(patterns)
     }
 
     /// Whether host name `pattern` (exact, `*.suffix` or `*`) matches every host `hostname` does.

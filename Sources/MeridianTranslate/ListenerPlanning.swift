@@ -31,7 +31,7 @@ struct PlannedListener {
     var conditions: [Condition] = []
     var attachedRoutes = 0
     /// Host names of the routes attached so far, by kind: an HTTPRoute and a GRPCRoute may not share one.
-    var attachedHostnames: [(kind: RouteKind, route: String, hostnames: [String])] = []
+    var attachedHostnames: [RouteKind: [(route: String, hostnames: [String])]] = [:]
     var refusal: String?
     /// An HTTPS listener's certificates, in `certificateRefs` order.
     var certificates: [ResolvedCertificate] = []

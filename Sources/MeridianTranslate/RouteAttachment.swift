@@ -61,9 +61,12 @@ enum RouteAttachment {
             return .refused(reason: .noMatchingParent, message: "parent kind \(parentRef.group)/\(parentRef.kind) is not supported; only Gateway and ListenerSet")
         }
         let parentDescription = "\(parentRef.kind) \(parentName)"
-        guard var listeners = plans[gatewayName] else {
+        // Taken out of `plans` while it changes, so the listeners' growing arrays are not shared
+        // with the dictionary's copy (a copy per attached route would make attachment quadratic).
+        guard var listeners = plans.removeValue(forKey: gatewayName) else {
             return .refused(reason: .noMatchingParent, message: "Gateway \(gatewayName) is not accepted")
         }
+        defer { plans[gatewayName] = listeners }
         // A Gateway parent is its own listeners; a ListenerSet parent, the listeners it adds.
         let candidates = listeners.indices.filter { index in
             let listener = listeners[index].listener
@@ -101,27 +104,18 @@ enum RouteAttachment {
         var placements: [Placement] = []
         var crossServing: [String] = []
         for index in allowed {
-            let plan = listeners[index]
-            let hostnames = HostnameIntersection.intersect(listener: plan.listener.hostname, route: route.hostnames)
-            guard !hostnames.isEmpty else { continue }
-            // Cross serving: on one listener, an HTTPRoute and a GRPCRoute may not share a host
-            // name; the one attached first (the older; routes attach oldest first) keeps it.
-            let conflicts = plan.attachedHostnames.filter { $0.kind != route.kind }.compactMap { other in
-                let shared = HostnameIntersection.shared(other.hostnames, hostnames)
-                return shared.isEmpty ? nil : "\(other.kind.rawValue) \(other.route) on \(shared.joined(separator: ", "))"
-            }
+            // No copy of the plan is held across the append below: a second reference to its
+            // arrays would make each append copy them (quadratic in attached routes).
+            let (placement, conflicts) = placement(of: route, on: listeners[index], gateway: gatewayName)
+            guard let placement else { continue }
             if !conflicts.isEmpty {
-                crossServing.append("listener \(plan.listener.name) already serves \(conflicts.joined(separator: " and ")): an HTTPRoute and a GRPCRoute may not share a host name, and the older route keeps it")
+                crossServing.append("listener \(listeners[index].listener.name) already serves \(conflicts.joined(separator: " and ")): an HTTPRoute and a GRPCRoute may not share a host name, and the older route keeps it")
                 continue
             }
             listeners[index].attachedRoutes += 1
-            listeners[index].attachedHostnames.append((route.kind, route.qualifiedName, hostnames))
-            placements.append(Placement(
-                gateway: gatewayName, listenerName: plan.qualifiedName, port: plan.port, hostnames: hostnames, programmed: plan.programmable,
-                listenerHostname: plan.listener.hostname ?? "*", gatewayPort: plan.listener.port, scheme: plan.listener.protocol == .https ? "https" : "http"
-            ))
+            listeners[index].attachedHostnames[route.kind, default: []].append((route.qualifiedName, placement.hostnames))
+            placements.append(placement)
         }
-        plans[gatewayName] = listeners
         guard !placements.isEmpty else {
             if !crossServing.isEmpty {
                 return .refused(reason: .notAllowedByListeners, message: crossServing.joined(separator: "; "))
@@ -130,6 +124,25 @@ enum RouteAttachment {
             return .refused(reason: .noMatchingListenerHostname, message: "route host names \(route.hostnames.joined(separator: ", ")) match no listener host name (\(listenerHosts))")
         }
         return .attached(gateway: gatewayName, placements, crossServing: crossServing)
+    }
+
+    /// Where `route` would be placed on one listener, and the routes of the other kind already
+    /// serving one of its host names there (cross serving: on one listener, an HTTPRoute and a
+    /// GRPCRoute may not share a host name; the one attached first, the older, keeps it).
+    private static func placement(of route: RouteSource, on plan: PlannedListener, gateway: String) -> (Placement?, conflicts: [String]) {
+        let hostnames = HostnameIntersection.intersect(listener: plan.listener.hostname, route: route.hostnames)
+        guard !hostnames.isEmpty else { return (nil, []) }
+        let conflicts = plan.attachedHostnames.filter { $0.key != route.kind }.sorted { $0.key.rawValue < $1.key.rawValue }.flatMap { kind, others in
+            others.compactMap { other in
+                let shared = HostnameIntersection.shared(other.hostnames, hostnames)
+                return shared.isEmpty ? nil : "\(kind.rawValue) \(other.route) on \(shared.joined(separator: ", "))"
+            }
+        }
+        let placement = Placement(
+            gateway: gateway, listenerName: plan.qualifiedName, port: plan.port, hostnames: hostnames, programmed: plan.programmable,
+            listenerHostname: plan.listener.hostname ?? "*", gatewayPort: plan.listener.port, scheme: plan.listener.protocol == .https ? "https" : "http"
+        )
+        return (placement, conflicts)
     }
 
     private static func namespaceRefusal(_ listener: MeridianLoad.Listener, ownerNamespace gatewayNamespace: String, routeNamespace: String, context: TranslationContext) -> String? {
