@@ -138,7 +138,7 @@ let package = Package(
         .testTarget(
             name: "MeridianRuntimeTests",
             dependencies: [
-                "MeridianRuntime", "MeridianTranslate", "MeridianServe", "MeridianTestSupport", "EnvoyAPI", "TLSCertificates", "MeridianExplain",
+                "MeridianRuntime", "MeridianTranslate", "MeridianEncode", "MeridianServe", "MeridianTestSupport", "EnvoyAPI", "TLSCertificates", "MeridianExplain",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),

@@ -54,13 +54,19 @@ extension ProtobufWire {
     public static func lengthDelimitedField(_ number: UInt64, _ bytes: some Collection<UInt8>) -> [UInt8] {
         var field: [UInt8] = []
         field.reserveCapacity(bytes.count + 11)
+        appendLengthDelimitedField(number, bytes, to: &field)
+        return field
+    }
+
+    /// Appends one length-delimited field to `message` (see `lengthDelimitedField`).
+    public static func appendLengthDelimitedField(_ number: UInt64, _ bytes: some Collection<UInt8>, to message: inout [UInt8]) {
         for value in [number << 3 | 2, UInt64(bytes.count)] {
             var rest = value
             repeat {
-                field.append(UInt8(rest & 0x7f) | (rest > 0x7f ? 0x80 : 0))
+                message.append(UInt8(rest & 0x7f) | (rest > 0x7f ? 0x80 : 0))
                 rest >>= 7
             } while rest > 0
         }
-        return field + bytes
+        message.append(contentsOf: bytes)
     }
 }

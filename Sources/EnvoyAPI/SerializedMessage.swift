@@ -12,7 +12,14 @@ public final class SerializedMessage: Sendable, Hashable, CustomStringConvertibl
 
     public init(_ bytes: some Collection<UInt8>) {
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: max(bytes.count, 1), alignment: 1)
-        _ = buffer.initializeMemory(as: UInt8.self, from: bytes)
+        // One memcpy when the bytes are contiguous (an encoded resource is an array); a
+        // byte-by-byte copy otherwise.
+        let copied = bytes.withContiguousStorageIfAvailable { source in
+            buffer.copyMemory(from: UnsafeRawBufferPointer(source))
+        }
+        if copied == nil {
+            _ = buffer.initializeMemory(as: UInt8.self, from: bytes)
+        }
         storage = .init(buffer: UnsafeMutableRawBufferPointer(rebasing: buffer[0..<bytes.count]), base: buffer)
     }
 

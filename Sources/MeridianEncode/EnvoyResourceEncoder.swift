@@ -6,14 +6,18 @@ import MeridianIR
 /// This is the only place the IR meets Envoy's wire types. It runs once per
 /// snapshot: every stream then shares the bytes it produced.
 public enum EnvoyResourceEncoder {
-    /// Encodes every listener, route table, cluster, load assignment and secret, sorted by type then name.
-    public static func encode(_ configuration: ProxyConfiguration) -> [XDSResource] {
+    /// Encodes every listener, route table, cluster, load assignment and secret, sorted by type
+    /// then name. With `cache`, pieces whose IR the group's previous encode already had are
+    /// taken from it instead of encoded again (the bytes are the same either way).
+    public static func encode(_ configuration: ProxyConfiguration, cache: EncodingCache? = nil) -> [XDSResource] {
+        var memo = EncodingMemo(previous: cache?.take(group: configuration.group) ?? .init())
+        defer { cache?.store(memo, group: configuration.group) }
         var resources: [XDSResource] = []
         for listener in configuration.listeners {
             resources.append(XDSResource(
                 type: .listener,
                 name: listener.name,
-                message: SerializedMessage(ListenerEncoding.encode(listener)),
+                message: SerializedMessage(memo.bytes(listener, in: \.listeners, encode: ListenerEncoding.encode)),
                 references: listener.routeTableNames.map { .init(type: .route, name: $0) }
                     + listener.secretNames.map { .init(type: .secret, name: $0) }
             ))
@@ -29,7 +33,7 @@ public enum EnvoyResourceEncoder {
             resources.append(XDSResource(
                 type: .route,
                 name: table.name,
-                message: SerializedMessage(RouteEncoding.encode(table)),
+                message: SerializedMessage(RouteEncoding.encode(table, memo: &memo)),
                 references: table.clusterNames.filter(clusterNames.contains).map { .init(type: .cluster, name: $0) }
             ))
         }
@@ -40,7 +44,9 @@ public enum EnvoyResourceEncoder {
                 resources.append(XDSResource(
                     type: .endpoint,
                     name: cluster.name,
-                    message: SerializedMessage(EndpointEncoding.encode(clusterName: cluster.name, endpoints: endpoints))
+                    message: SerializedMessage(memo.bytes(.init(clusterName: cluster.name, endpoints: endpoints), in: \.loadAssignments) {
+                        EndpointEncoding.encode(clusterName: $0.clusterName, endpoints: $0.endpoints)
+                    })
                 ))
             } else {
                 usesEDS = false
@@ -48,7 +54,7 @@ public enum EnvoyResourceEncoder {
             resources.append(XDSResource(
                 type: .cluster,
                 name: cluster.name,
-                message: SerializedMessage(ClusterEncoding.encode(cluster)),
+                message: SerializedMessage(memo.bytes(cluster, in: \.clusters, encode: ClusterEncoding.encode)),
                 references: (usesEDS ? [.init(type: .endpoint, name: cluster.name)] : [])
                     + (cluster.upstreamTLS?.clientCertificateSecret.map { [.init(type: .secret, name: $0)] } ?? [])
             ))

@@ -40,21 +40,22 @@ public struct ConfigurationBuild: Sendable {
 public enum ConfigurationPipeline {
     /// Builds from files. With `previous` (what is served), a rejected object keeps the version
     /// it had there, as `kubectl apply` keeps an object whose update was refused. With
-    /// `parsed`, files unchanged since its last load are not parsed again.
-    public static func build(paths: [String], options: TranslationOptions, previous: LoadedConfiguration? = nil, parsed: ParsedFileCache? = nil) -> ConfigurationBuild {
+    /// `parsed`, files unchanged since its last load are not parsed again; with `encoded`,
+    /// resources unchanged since the last build are not encoded again.
+    public static func build(paths: [String], options: TranslationOptions, previous: LoadedConfiguration? = nil, parsed: ParsedFileCache? = nil, encoded: EncodingCache? = nil) -> ConfigurationBuild {
         let clock = ContinuousClock()
         let start = clock.now
         var loaded = ConfigurationLoader.load(paths: paths, cache: parsed)
         let kept = previous.map { loaded.keepingLastGoodVersions(from: $0) } ?? []
         let loadTime = clock.now - start
-        var build = build(loaded, options: options)
+        var build = build(loaded, options: options, encoded: encoded)
         build.keptObjects = kept
         build.timings.load = loadTime
         return build
     }
 
     /// Builds from loaded objects.
-    public static func build(_ loaded: LoadedConfiguration, options: TranslationOptions) -> ConfigurationBuild {
+    public static func build(_ loaded: LoadedConfiguration, options: TranslationOptions, encoded: EncodingCache? = nil) -> ConfigurationBuild {
         let clock = ContinuousClock()
         let start = clock.now
         var input = TranslationInput(loaded)
@@ -65,11 +66,12 @@ public enum ConfigurationPipeline {
         var errors: [String: SnapshotError] = [:]
         for proxy in translation.proxies {
             do {
-                snapshots[proxy.group] = try Snapshot(resources: EnvoyResourceEncoder.encode(proxy))
+                snapshots[proxy.group] = try Snapshot(resources: EnvoyResourceEncoder.encode(proxy, cache: encoded))
             } catch {
                 errors[proxy.group] = error
             }
         }
+        encoded?.keep(groups: Set(translation.proxies.map(\.group)))
         var build = ConfigurationBuild(loaded: loaded, translation: translation, snapshots: snapshots, snapshotErrors: errors)
         build.timings.translate = translated - start
         build.timings.encode = clock.now - translated

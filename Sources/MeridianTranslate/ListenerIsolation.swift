@@ -47,7 +47,19 @@ enum ListenerIsolation {
                     return left != right ? left > right : lhs.precedence < rhs.precedence
                 }
                 .map { RedirectPorts.route($0.route, onVirtualHost: domain, listenerScheme: $0.scheme) }
-            return VirtualHost(name: domain == "*" ? "any-host" : domain, domains: [domain], routes: routes.uniqued())
+            return VirtualHost(name: domain == "*" ? "any-host" : domain, domains: [domain], routes: uniqued(routes))
+        }
+    }
+
+    /// The routes in order, each first occurrence only (a rule placed twice on one domain, by
+    /// two parent references). Equal routes have equal names, so only routes sharing a name
+    /// are compared whole: hashing every route of every virtual host would cost more.
+    static func uniqued(_ routes: [Route]) -> [Route] {
+        var seen: [String: [Route]] = [:]
+        return routes.filter { route in
+            if seen[route.name]?.contains(route) == true { return false }
+            seen[route.name, default: []].append(route)
+            return true
         }
     }
 

@@ -1,12 +1,13 @@
 import Foundation
+import MeridianEncode
 import MeridianLoad
 import MeridianRuntime
 import MeridianTestSupport
 import MeridianTranslate
 import Testing
 
-/// A load that replays unchanged files from `ParsedFileCache` gives exactly what a load from
-/// scratch gives, after every step of a long series of random edits: routes, Services and
+/// A build that replays unchanged files from `ParsedFileCache` and takes unchanged resources'
+/// bytes from `EncodingCache` gives exactly what a build from scratch gives, after every step of a long series of random edits: routes, Services and
 /// Gateways added, changed and removed, files added and deleted, invalid edits (bad YAML,
 /// bad fields, duplicates across files) mixed in.
 @Suite("incremental loading equals loading from scratch")
@@ -44,9 +45,13 @@ struct IncrementalLoadTests {
         """
     }
 
-    static func route(_ name: String, gateway: String, path: String, backend: String) -> String {
-        "apiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute\nmetadata: {name: \(name), namespace: ns}\nspec:\n  parentRefs: [{name: \(gateway)}]\n  rules:\n    - matches: [{path: {type: PathPrefix, value: \(path)}}]\n      backendRefs: [{name: \(backend), port: 80}]\n"
+    static func route(_ name: String, gateway: String, path: String, backend: String, hostname: String?) -> String {
+        let hostnames = hostname.map { "  hostnames: [\($0)]\n" } ?? ""
+        return "apiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute\nmetadata: {name: \(name), namespace: ns}\nspec:\n\(hostnames)  parentRefs: [{name: \(gateway)}]\n  rules:\n    - matches: [{path: {type: PathPrefix, value: \(path)}}]\n      backendRefs: [{name: \(backend), port: 80}]\n"
     }
+
+    /// Host names that cover each other (exact, wildcard, none), so virtual hosts share routes.
+    static let hostnames: [String?] = [nil, "a.example.com", "b.example.com", "*.example.com", "c.other.org"]
 
     /// One random file: a few documents of the kinds above, sometimes broken.
     static func randomFile(_ random: inout Seeded) -> String {
@@ -58,7 +63,7 @@ struct IncrementalLoadTests {
             case 1, 2: documents.append(service("svc\(n)", port: 9000 + n))
             case 3: documents.append("apiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute\nmetadata: {name: broken\(n), namespace: ns}\nspec:\n  parentRefs: [{name: gw0}]\n  rulez: []\n")
             case 4: documents.append("kind: [unclosed\n")
-            default: documents.append(route("r\(n)", gateway: "gw\(n % 2)", path: "/p\(Int.random(in: 0..<4, using: &random))", backend: "svc\(Int.random(in: 0..<6, using: &random))"))
+            default: documents.append(route("r\(n)", gateway: "gw\(n % 2)", path: "/p\(Int.random(in: 0..<4, using: &random))", backend: "svc\(Int.random(in: 0..<6, using: &random))", hostname: Self.hostnames.randomElement(using: &random)!))
             }
         }
         return documents.joined(separator: "---\n")
@@ -84,6 +89,7 @@ struct IncrementalLoadTests {
             .write(to: directory.appendingPathComponent("class.yaml"), atomically: true, encoding: .utf8)
         var random = Seeded(state: 0x5eed)
         let cache = ParsedFileCache()
+        let encoded = EncodingCache()
         var previous: LoadedConfiguration?
         for step in 0..<200 {
             // One to three files rewritten, created or deleted.
@@ -95,7 +101,7 @@ struct IncrementalLoadTests {
                     try Self.randomFile(&random).write(to: file, atomically: true, encoding: .utf8)
                 }
             }
-            let incremental = ConfigurationPipeline.build(paths: [directory.path], options: TranslationOptions(), previous: previous, parsed: cache)
+            let incremental = ConfigurationPipeline.build(paths: [directory.path], options: TranslationOptions(), previous: previous, parsed: cache, encoded: encoded)
             let scratch = ConfigurationPipeline.build(paths: [directory.path], options: TranslationOptions(), previous: previous)
             let (a, b) = (Self.summary(incremental), Self.summary(scratch))
             #expect(a == b, "step \(step): the incremental build differs from the build from scratch")
@@ -104,6 +110,8 @@ struct IncrementalLoadTests {
         }
         // Most files are unchanged at each step: they were replayed, not parsed.
         #expect(cache.hits > 400, "files replayed from the cache: \(cache.hits)")
-        print("figure: 200 random edits, \(cache.hits) files replayed from the cache, every build equal to the build from scratch")
+        // And most virtual hosts, clusters and load assignments were taken from the last build.
+        #expect(encoded.hits > 300, "pieces taken from the encoding cache: \(encoded.hits)")
+        print("figure: 200 random edits, \(cache.hits) files replayed from the cache, \(encoded.hits) encoded pieces reused, every build equal to the build from scratch")
     }
 }

@@ -28,6 +28,18 @@ struct PolicyLedger {
     /// Merges contributions field by field: higher level first, then oldest; records who won.
     /// Returns the merged settings and the level each set field came from.
     mutating func merge<Settings: PolicySettings>(_ contributions: [Contribution<Settings>], ancestor: StatusReference) -> (settings: Settings, levels: [String: AttachmentLevel]) {
+        // Most rules have no policy at all, or only their own fields: nothing to rank or record.
+        if contributions.allSatisfy({ $0.policy == nil }), contributions.lazy.filter({ !$0.settings.isEmpty }).count <= 1 {
+            var result = Settings()
+            var levels: [String: AttachmentLevel] = [:]
+            if let only = contributions.first(where: { !$0.settings.isEmpty }) {
+                for field in Settings.fields where field.isSet(only.settings) {
+                    field.copy(only.settings, &result)
+                    levels[field.name] = only.level
+                }
+            }
+            return (result, levels)
+        }
         let ordered = contributions.filter { !$0.settings.isEmpty }.sorted { lhs, rhs in
             if lhs.level != rhs.level { return lhs.level > rhs.level }
             switch (lhs.policy, rhs.policy) {

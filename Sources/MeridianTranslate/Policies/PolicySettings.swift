@@ -24,7 +24,8 @@ protocol PolicySettings: Hashable, Sendable {
 extension PolicySettings {
     /// The names of the fields this value sets.
     var setFieldNames: [String] { Self.fields.filter { $0.isSet(self) }.map(\.name) }
-    var isEmpty: Bool { setFieldNames.isEmpty }
+    /// Asked for every rule of every route: checked without building the list of names.
+    var isEmpty: Bool { !Self.fields.contains { $0.isSet(self) } }
 }
 
 /// What policies can set on the Envoy routes of a rule.

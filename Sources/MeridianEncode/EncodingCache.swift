@@ -1,0 +1,74 @@
+import Synchronization
+import MeridianIR
+
+/// The bytes the last build encoded, keyed by the IR they came from, so that a rebuild
+/// encodes only what changed: one new route in a table of thousands encodes one virtual host.
+///
+/// Equal IR values always encode to identical bytes (the IR is plain data), so a hit is
+/// exactly what encoding again would give. Each proxy group keeps only what its last encode
+/// used, and groups no longer built are dropped (`keep(groups:)`), so the cache holds at
+/// most one build's bytes beside the build being made.
+public final class EncodingCache: Sendable {
+    struct Entries: Sendable {
+        var virtualHosts: [VirtualHost: [UInt8]] = [:]
+        var clusters: [Cluster: [UInt8]] = [:]
+        var loadAssignments: [LoadAssignmentKey: [UInt8]] = [:]
+        var listeners: [Listener: [UInt8]] = [:]
+    }
+
+    struct LoadAssignmentKey: Hashable, Sendable {
+        var clusterName: String
+        var endpoints: [Endpoint]
+    }
+
+    private let groups = Mutex<[String: Entries]>([:])
+    private let hitCount = Atomic<Int>(0)
+
+    public init() {}
+
+    /// Pieces taken from the previous build instead of encoded, since the cache was made.
+    public var hits: Int { hitCount.load(ordering: .relaxed) }
+
+    /// Drops the entries of every proxy group not in `groups`.
+    public func keep(groups kept: Set<String>) {
+        groups.withLock { groups in groups = groups.filter { kept.contains($0.key) } }
+    }
+
+    func take(group: String) -> Entries {
+        groups.withLock { $0.removeValue(forKey: group) ?? Entries() }
+    }
+
+    func store(_ memo: EncodingMemo, group: String) {
+        hitCount.add(memo.hits, ordering: .relaxed)
+        groups.withLock { $0[group] = memo.current }
+    }
+}
+
+/// One encode's view of the cache: looks up the previous build's bytes and records the ones
+/// this build uses (the next build's previous).
+struct EncodingMemo {
+    private var previous: EncodingCache.Entries
+    private(set) var current = EncodingCache.Entries()
+    private(set) var hits = 0
+
+    init(previous: EncodingCache.Entries) {
+        self.previous = previous
+    }
+
+    mutating func bytes<Key: Hashable>(
+        _ key: Key,
+        in table: WritableKeyPath<EncodingCache.Entries, [Key: [UInt8]]>,
+        encode: (Key) -> [UInt8]
+    ) -> [UInt8] {
+        if let bytes = current[keyPath: table][key] { return bytes }
+        let bytes: [UInt8]
+        if let cached = previous[keyPath: table].removeValue(forKey: key) {
+            bytes = cached
+            hits += 1
+        } else {
+            bytes = encode(key)
+        }
+        current[keyPath: table][key] = bytes
+        return bytes
+    }
+}
