@@ -169,7 +169,7 @@ let package = Package(
         .testTarget(name: "ContentDigestTests", dependencies: ["ContentDigest"]),
         .testTarget(name: "TLSCertificatesTests", dependencies: ["TLSCertificates"]),
         .testTarget(name: "RegexCheckTests", dependencies: ["RegexCheck"]),
-        .testTarget(name: "MeridianEncodeTests", dependencies: ["MeridianEncode", "MeridianTestSupport", "RegexCheck", "TLSCertificates"]),
+        .testTarget(name: "MeridianEncodeTests", dependencies: ["MeridianEncode", "MeridianServe", "MeridianTestSupport", "RegexCheck", "TLSCertificates"]),
         .testTarget(
             name: "MeridianServeTests",
             dependencies: [

@@ -18,6 +18,7 @@
 #include "envoy/config/listener/v3/listener_components.pb-c.h"
 #include "envoy/config/route/v3/route.pb-c.h"
 #include "envoy/config/route/v3/route_components.pb-c.h"
+#include "envoy/config/route/v3/scoped_route.pb-c.h"
 #include "envoy/extensions/common/ratelimit/v3/ratelimit.pb-c.h"
 #include "envoy/extensions/filters/http/cors/v3/cors.pb-c.h"
 #include "envoy/extensions/filters/http/local_ratelimit/v3/local_rate_limit.pb-c.h"

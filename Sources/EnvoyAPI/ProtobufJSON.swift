@@ -200,6 +200,7 @@ enum KnownMessages {
         switch name {
         case "envoy.config.listener.v3.Listener": descriptor(of: envoy__config__listener__v3__listener__init)
         case "envoy.config.route.v3.RouteConfiguration": descriptor(of: envoy__config__route__v3__route_configuration__init)
+        case "envoy.config.route.v3.ScopedRouteConfiguration": descriptor(of: envoy__config__route__v3__scoped_route_configuration__init)
         case "envoy.config.cluster.v3.Cluster": descriptor(of: envoy__config__cluster__v3__cluster__init)
         case "envoy.config.endpoint.v3.ClusterLoadAssignment": descriptor(of: envoy__config__endpoint__v3__cluster_load_assignment__init)
         case "envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager":

@@ -4,6 +4,8 @@ public enum ResourceType: String, Sendable, Hashable, CaseIterable, Comparable, 
     case endpoint = "type.googleapis.com/envoy.config.endpoint.v3.ClusterLoadAssignment"
     case listener = "type.googleapis.com/envoy.config.listener.v3.Listener"
     case route = "type.googleapis.com/envoy.config.route.v3.RouteConfiguration"
+    /// SRDS: the scopes of a listener whose route table is split by host name, each naming a route table.
+    case scopedRoute = "type.googleapis.com/envoy.config.route.v3.ScopedRouteConfiguration"
     /// SDS: certificates the listeners' TLS contexts name.
     case secret = "type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.Secret"
 
@@ -14,20 +16,21 @@ public enum ResourceType: String, Sendable, Hashable, CaseIterable, Comparable, 
     /// world: LDS, CDS) or only the names the proxy asked for (RDS, EDS, SDS).
     public var isFullState: Bool {
         switch self {
-        case .cluster, .listener: true
+        case .cluster, .listener, .scopedRoute: true
         case .endpoint, .route, .secret: false
         }
     }
 
     /// Push order for ADS: clusters, then their endpoints, then secrets, then listeners,
-    /// then routes, so nothing is referenced before it exists.
+    /// then scopes, then routes, so nothing is referenced before it exists.
     public var pushOrder: Int {
         switch self {
         case .cluster: 0
         case .endpoint: 1
         case .secret: 2
         case .listener: 3
-        case .route: 4
+        case .scopedRoute: 4
+        case .route: 5
         }
     }
 
@@ -40,6 +43,7 @@ public enum ResourceType: String, Sendable, Hashable, CaseIterable, Comparable, 
         case .endpoint: "ClusterLoadAssignment"
         case .listener: "Listener"
         case .route: "RouteConfiguration"
+        case .scopedRoute: "ScopedRouteConfiguration"
         case .secret: "Secret"
         }
     }

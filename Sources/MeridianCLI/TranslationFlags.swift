@@ -19,6 +19,12 @@ struct TranslationFlags: ParsableArguments {
     @Option(name: .customLong("controller-name"), help: "Serve only GatewayClasses with this controllerName (repeatable); default: every GatewayClass.")
     var controllerNames: [String] = []
 
+    @Option(help: ArgumentHelp(
+        "single: one route table per port. per-host: a port whose routes all name exact host names gets a route table per host name (Envoy's scoped routes), so a change to one host name's routes makes Envoy rebuild only that table; the Host header is then matched exactly, case included.",
+        valueName: "layout"
+    ))
+    var routeTables: RouteTableLayout = .single
+
     func validate() throws {
         guard !configPaths.isEmpty else { throw ValidationError("give at least one --config PATH") }
         guard (0...64_511).contains(privilegedPortOffset) else { throw ValidationError("--privileged-port-offset must be between 0 and 64511") }
@@ -30,8 +36,15 @@ struct TranslationFlags: ParsableArguments {
         options.listenerAddress = listenerAddress
         options.privilegedPortOffset = privilegedPortOffset
         options.controllerNames = controllerNames.isEmpty ? nil : Set(controllerNames)
+        options.splitsRouteTablesByHost = routeTables == .perHost
         return options
     }
+}
+
+/// How a port's routes are laid out in Envoy route tables (`--route-tables`).
+enum RouteTableLayout: String, ExpressibleByArgument, CaseIterable {
+    case single
+    case perHost = "per-host"
 }
 
 /// Writes a line to standard error, so diagnostics never mix with output.

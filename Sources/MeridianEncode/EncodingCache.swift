@@ -13,7 +13,14 @@ public final class EncodingCache: Sendable {
         var virtualHosts: [VirtualHost: [UInt8]] = [:]
         var clusters: [Cluster: [UInt8]] = [:]
         var loadAssignments: [LoadAssignmentKey: [UInt8]] = [:]
-        var listeners: [Listener: [UInt8]] = [:]
+        var listeners: [ListenerEncoding.Key: [UInt8]] = [:]
+        var scopes: [ScopeKey: [UInt8]] = [:]
+    }
+
+    struct ScopeKey: Hashable, Sendable {
+        var name: String
+        var domain: String
+        var table: String
     }
 
     struct LoadAssignmentKey: Hashable, Sendable {

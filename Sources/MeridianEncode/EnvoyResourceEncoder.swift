@@ -13,14 +13,33 @@ public enum EnvoyResourceEncoder {
         var memo = EncodingMemo(previous: cache?.take(group: configuration.group) ?? .init())
         defer { cache?.store(memo, group: configuration.group) }
         var resources: [XDSResource] = []
+        let split = configuration.routeTables.filter(\.splitByHost)
+        let splitNames = Set(split.map(\.name))
         for listener in configuration.listeners {
+            let splitTables = splitNames.intersection(listener.routeTableNames)
             resources.append(XDSResource(
                 type: .listener,
                 name: listener.name,
-                message: SerializedMessage(memo.bytes(listener, in: \.listeners, encode: ListenerEncoding.encode)),
-                references: listener.routeTableNames.map { .init(type: .route, name: $0) }
+                message: SerializedMessage(memo.bytes(ListenerEncoding.Key(listener: listener, splitTables: splitTables), in: \.listeners, encode: ListenerEncoding.encode)),
+                // A chain with scoped routes names no table itself: its scopes do.
+                references: listener.routeTableNames.filter { !splitTables.contains($0) }.map { .init(type: .route, name: $0) }
                     + listener.secretNames.map { .init(type: .secret, name: $0) }
             ))
+        }
+        var routeTables = configuration.routeTables.filter { !$0.splitByHost }
+        for table in split {
+            let (tables, scopes) = ScopedRouteEncoding.split(table)
+            routeTables += tables
+            for scope in scopes {
+                resources.append(XDSResource(
+                    type: .scopedRoute,
+                    name: scope.name,
+                    message: SerializedMessage(memo.bytes(.init(name: scope.name, domain: scope.domain, table: scope.table), in: \.scopes) {
+                        ScopedRouteEncoding.scope(name: $0.name, domain: $0.domain, table: $0.table)
+                    }),
+                    references: [.init(type: .route, name: scope.table)]
+                ))
+            }
         }
         for secret in configuration.secrets {
             resources.append(XDSResource(type: .secret, name: secret.name, message: SerializedMessage(TLSEncoding.encode(secret))))
@@ -29,7 +48,7 @@ public enum EnvoyResourceEncoder {
         // after it (make-before-break); a backend with no cluster (answered 500 or 503 by
         // `cluster_not_found_response_code`) names one that does not exist on purpose.
         let clusterNames = Set(configuration.clusters.map(\.name))
-        for table in configuration.routeTables {
+        for table in routeTables {
             resources.append(XDSResource(
                 type: .route,
                 name: table.name,

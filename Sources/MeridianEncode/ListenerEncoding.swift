@@ -9,9 +9,19 @@ import MeridianIR
 /// with certificates fetched over SDS; a listener with TLS chains reads the ClientHello with
 /// the TLS inspector first.
 enum ListenerEncoding {
-    static func encode(_ listener: Listener) -> [UInt8] {
+    /// A listener, and which of its chains' route tables are split by host (scoped routes).
+    struct Key: Hashable, Sendable {
+        var listener: Listener
+        var splitTables: Set<String>
+    }
+
+    static func encode(_ key: Key) -> [UInt8] {
+        encode(key.listener, splitTables: key.splitTables)
+    }
+
+    static func encode(_ listener: Listener, splitTables: Set<String> = []) -> [UInt8] {
         let arena = ProtobufArena()
-        let chains = listener.filterChains.map { filterChain(arena, $0, listener: listener) }
+        let chains = listener.filterChains.map { filterChain(arena, $0, listener: listener, splitByHost: splitTables.contains($0.routeTableName)) }
         let usesTLS = listener.filterChains.contains { $0.tls != nil }
         let inspector = usesTLS ? [tlsInspector(arena)] : []
         let message = arena.make(envoy__config__listener__v3__listener__init) {
@@ -28,9 +38,10 @@ enum ListenerEncoding {
     private static func filterChain(
         _ arena: ProtobufArena,
         _ chain: FilterChain,
-        listener: Listener
+        listener: Listener,
+        splitByHost: Bool
     ) -> UnsafeMutablePointer<Envoy__Config__Listener__V3__FilterChain> {
-        let manager = arena.any(typeURL: ExtensionTypeURL.httpConnectionManager, packing: httpConnectionManager(arena, chain, listener: listener))
+        let manager = arena.any(typeURL: ExtensionTypeURL.httpConnectionManager, packing: httpConnectionManager(arena, chain, listener: listener, splitByHost: splitByHost))
         let networkFilter = arena.make(envoy__config__listener__v3__filter__init) {
             $0.name = arena.string(ExtensionName.httpConnectionManager)
             $0.config_type_case = ENVOY__CONFIG__LISTENER__V3__FILTER__CONFIG_TYPE_TYPED_CONFIG
@@ -63,12 +74,14 @@ enum ListenerEncoding {
     private static func httpConnectionManager(
         _ arena: ProtobufArena,
         _ chain: FilterChain,
-        listener: Listener
+        listener: Listener,
+        splitByHost: Bool
     ) -> UnsafeMutablePointer<Envoy__Extensions__Filters__Network__HttpConnectionManager__V3__HttpConnectionManager> {
-        let rds = arena.make(envoy__extensions__filters__network__http_connection_manager__v3__rds__init) {
+        let rds = splitByHost ? nil : arena.make(envoy__extensions__filters__network__http_connection_manager__v3__rds__init) {
             $0.config_source = CoreMessages.aggregatedSource(arena)
             $0.route_config_name = arena.string(chain.routeTableName)
         }
+        let scoped = splitByHost ? ScopedRouteEncoding.scopedRoutes(arena, tableName: chain.routeTableName) : nil
         // The CORS and policy filters are always installed, as no-ops unless the listener or
         // a route configures them, so a route's filter or policy never changes the Listener.
         // CORS comes first: a preflight is answered before it can spend a rate limit token.
@@ -91,8 +104,13 @@ enum ListenerEncoding {
             $0.stat_prefix = arena.string(chain.name)
             $0.n_upgrade_configs = 1
             $0.upgrade_configs = arena.array([websocket])
-            $0.route_specifier_case = ENVOY__EXTENSIONS__FILTERS__NETWORK__HTTP_CONNECTION_MANAGER__V3__HTTP_CONNECTION_MANAGER__ROUTE_SPECIFIER_RDS
-            $0.rds = rds
+            if let scoped {
+                $0.route_specifier_case = ENVOY__EXTENSIONS__FILTERS__NETWORK__HTTP_CONNECTION_MANAGER__V3__HTTP_CONNECTION_MANAGER__ROUTE_SPECIFIER_SCOPED_ROUTES
+                $0.scoped_routes = scoped
+            } else {
+                $0.route_specifier_case = ENVOY__EXTENSIONS__FILTERS__NETWORK__HTTP_CONNECTION_MANAGER__V3__HTTP_CONNECTION_MANAGER__ROUTE_SPECIFIER_RDS
+                $0.rds = rds
+            }
             $0.n_http_filters = filters.count
             $0.http_filters = arena.array(filters)
         }

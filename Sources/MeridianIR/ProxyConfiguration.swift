@@ -65,11 +65,31 @@ public struct Listener: Sendable, Hashable {
 public struct RouteTable: Sendable, Hashable {
     public var name: String
     public var virtualHosts: [VirtualHost]
+    /// Served as one route table per host name, chosen by the request's `Host` (Envoy's scoped
+    /// routes): a change to one host name's routes then makes Envoy rebuild only that host
+    /// name's table. Only for tables whose every virtual host names exact host names.
+    public var splitByHost: Bool
 
-    public init(name: String, virtualHosts: [VirtualHost]) {
+    public init(name: String, virtualHosts: [VirtualHost], splitByHost: Bool = false) {
         self.name = name
         self.virtualHosts = virtualHosts
+        self.splitByHost = splitByHost
     }
+
+    /// Whether the table can be split by host: every virtual host names exact host names only
+    /// (no `*`, no `*.` wildcard), lower case, each in one virtual host. Envoy's scoped routes
+    /// find a table by the exact `Host`, so a wildcard or catch-all could not be served.
+    public var canSplitByHost: Bool {
+        var seen: Set<String> = []
+        return !virtualHosts.isEmpty && virtualHosts.allSatisfy { host in
+            !host.domains.isEmpty && host.domains.allSatisfy { domain in
+                !domain.isEmpty && !domain.contains("*") && domain == domain.lowercased() && seen.insert(domain).inserted
+            }
+        }
+    }
+
+    /// The name of the route table serving one virtual host of a table split by host.
+    public func hostTableName(_ host: VirtualHost) -> String { "\(name)/\(host.name)" }
 
     /// Every cluster its routes forward or mirror to, each once, in route order.
     public var clusterNames: [String] {

@@ -3,7 +3,7 @@ import GRPCCoreTransport
 import Logging
 
 /// Meridian's xDS gRPC services: `envoy.service.discovery.v3.AggregatedDiscoveryService`
-/// (state of the world and delta), and the per-type services (LDS, RDS, CDS, EDS, SDS), each
+/// (state of the world and delta), and the per-type services (LDS, RDS, SRDS, CDS, EDS, SDS), each
 /// with its `Stream…` (state of the world) and `Delta…` method.
 ///
 /// Every method runs a `DiscoveryStreamDriver` over the protocol's state machine; a per-type
@@ -16,6 +16,7 @@ public final class AggregatedDiscoveryService: Sendable {
     public static let perTypeServices: [(service: String, stream: String, delta: String, type: ResourceType)] = [
         ("envoy.service.listener.v3.ListenerDiscoveryService", "StreamListeners", "DeltaListeners", .listener),
         ("envoy.service.route.v3.RouteDiscoveryService", "StreamRoutes", "DeltaRoutes", .route),
+        ("envoy.service.route.v3.ScopedRoutesDiscoveryService", "StreamScopedRoutes", "DeltaScopedRoutes", .scopedRoute),
         ("envoy.service.cluster.v3.ClusterDiscoveryService", "StreamClusters", "DeltaClusters", .cluster),
         ("envoy.service.endpoint.v3.EndpointDiscoveryService", "StreamEndpoints", "DeltaEndpoints", .endpoint),
         ("envoy.service.secret.v3.SecretDiscoveryService", "StreamSecrets", "DeltaSecrets", .secret),

@@ -23,6 +23,17 @@ public enum ConfigDump {
         let endpoints = (snapshot.resources[.endpoint] ?? []).map { resource in
             JSONValue.object([("version_info", version), ("endpoint_config", rendered(resource))])
         }
+        // Scopes are grouped by the scoped routes (a listener's route table split by host) they
+        // belong to: their name up to the first "/", as Envoy groups them by `ScopedRoutes.name`.
+        let scopes = Dictionary(grouping: snapshot.resources[.scopedRoute] ?? []) { String($0.name.prefix { $0 != "/" }) }
+            .sorted { $0.key < $1.key }
+            .map { name, resources in
+                JSONValue.object([
+                    ("name", .string(name)),
+                    ("scoped_route_configs", .array(resources.map(rendered))),
+                    ("version_info", version),
+                ])
+            }
         let secrets = (snapshot.resources[.secret] ?? []).map { resource in
             JSONValue.object([("name", .string(resource.name)), ("version_info", version), ("secret", redacted(rendered(resource)))])
         }
@@ -30,6 +41,7 @@ public enum ConfigDump {
             .object([("@type", .string("type.googleapis.com/envoy.admin.v3.ClustersConfigDump")), ("version_info", version), ("dynamic_active_clusters", .array(clusters))]),
             .object([("@type", .string("type.googleapis.com/envoy.admin.v3.EndpointsConfigDump")), ("dynamic_endpoint_configs", .array(endpoints))]),
             .object([("@type", .string("type.googleapis.com/envoy.admin.v3.ListenersConfigDump")), ("version_info", version), ("dynamic_listeners", .array(listeners))]),
+            .object([("@type", .string("type.googleapis.com/envoy.admin.v3.ScopedRoutesConfigDump")), ("dynamic_scoped_route_configs", .array(scopes))]),
             .object([("@type", .string("type.googleapis.com/envoy.admin.v3.RoutesConfigDump")), ("dynamic_route_configs", .array(routes))]),
             .object([("@type", .string("type.googleapis.com/envoy.admin.v3.SecretsConfigDump")), ("dynamic_active_secrets", .array(secrets))]),
         ]))])
@@ -55,6 +67,7 @@ public enum ConfigDump {
         case .endpoint: "type.googleapis.com/envoy.admin.v3.EndpointsConfigDump"
         case .listener: "type.googleapis.com/envoy.admin.v3.ListenersConfigDump"
         case .route: "type.googleapis.com/envoy.admin.v3.RoutesConfigDump"
+        case .scopedRoute: "type.googleapis.com/envoy.admin.v3.ScopedRoutesConfigDump"
         case .secret: "type.googleapis.com/envoy.admin.v3.SecretsConfigDump"
         }
     }

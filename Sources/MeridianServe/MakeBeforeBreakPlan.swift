@@ -96,8 +96,10 @@ extension DiscoveryStreamState {
                 }
             }
             return heldBack ? ResourceSet(desired) : target
-        case .endpoint, .secret:
-            // Nothing in them names another resource: sent as soon as asked.
+        case .endpoint, .secret, .scopedRoute:
+            // Nothing in them names a cluster: sent as soon as asked. (A scope names a route
+            // table; Envoy subscribes to it when the scope arrives, and the table itself waits
+            // for its clusters like any other.)
             return target
         }
     }

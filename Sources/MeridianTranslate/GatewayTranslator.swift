@@ -18,6 +18,9 @@ public struct TranslationOptions: Sendable, Hashable {
     /// The PEM bundle of the proxy machine's CAs, trusted for a BackendTLSPolicy's
     /// `wellKnownCACertificates: System` (Debian's and Ubuntu's `ca-certificates` path).
     public var systemTrustedCAFile = "/etc/ssl/certs/ca-certificates.crt"
+    /// Split a plain HTTP port's route table into one table per host name (Envoy's scoped
+    /// routes), where every route on the port names exact host names: see `RouteTable.splitByHost`.
+    public var splitsRouteTablesByHost = false
 
     public init() {}
 }
@@ -122,7 +125,7 @@ public enum GatewayTranslator {
             }
             gatewayStatuses.append(status)
             guard let planned = listeners.plans[gateway.qualifiedName], planned.contains(where: \.programmable) else { continue }
-            var configuration = placement.assembly.configuration(for: gateway, listeners: planned.filter(\.programmable), listenerAddress: options.listenerAddress)
+            var configuration = placement.assembly.configuration(for: gateway, listeners: planned.filter(\.programmable), listenerAddress: options.listenerAddress, splitsByHost: options.splitsRouteTablesByHost)
             BackendClientCertificate.apply(clientCertificate, to: &configuration)
             proxies.append(configuration)
         }

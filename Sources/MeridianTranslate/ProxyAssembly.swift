@@ -37,7 +37,8 @@ struct ProxyAssembly {
 
     /// Listeners by port; virtual hosts in name order, routes by precedence, clusters and secrets by name.
     /// `listeners`: the Gateway's programmed listeners.
-    func configuration(for gateway: Gateway, listeners planned: [PlannedListener], listenerAddress: String) -> ProxyConfiguration {
+    /// `splitsByHost`: plain HTTP route tables that can be are split by host name.
+    func configuration(for gateway: Gateway, listeners planned: [PlannedListener], listenerAddress: String, splitsByHost: Bool = false) -> ProxyConfiguration {
         let routes = placed[gateway.qualifiedName] ?? [:]
         var listeners: [MeridianIR.Listener] = []
         var tables: [RouteTable] = []
@@ -51,7 +52,9 @@ struct ProxyAssembly {
                 // Plain HTTP: every listener of the port shares one route table, isolated by host name.
                 let name = "http-\(port)"
                 listeners.append(MeridianIR.Listener(name: name, address: listenerAddress, port: port, routeTableName: name, localRateLimit: rateLimit))
-                tables.append(RouteTable(name: name, virtualHosts: ListenerIsolation.virtualHosts(routes[port] ?? [], listenerHostnames: hostnames)))
+                var table = RouteTable(name: name, virtualHosts: ListenerIsolation.virtualHosts(routes[port] ?? [], listenerHostnames: hostnames))
+                table.splitByHost = splitsByHost && table.canSplitByHost
+                tables.append(table)
                 continue
             }
             // The chain for a host name first, the default chain (no host name) last.

@@ -67,7 +67,7 @@ struct SecretDiscoveryTests {
         #expect(responses.first?.resources.first?.message == after.resource(.secret, named: "ns/a")?.message)
     }
 
-    @Test("make-before-break: a change to every type goes out as clusters, endpoints, secrets, listeners, routes")
+    @Test("make-before-break: a change to every type goes out as clusters, endpoints, secrets, listeners, (scopes,) routes")
     func pushOrder() throws {
         let before = try Self.snapshot()
         var changed = SampleConfigurations.tls(listenerPort: 9443, chains: [
@@ -86,7 +86,7 @@ struct SecretDiscoveryTests {
             afterACKs += state.receive(DiscoveryRequest(versionInfo: response.version, resourceNames: names[response.type] ?? [], typeURL: response.type.typeURL, responseNonce: response.nonce)).responses
         }
         #expect(afterACKs.map(\.type) == [.route])
-        #expect(ResourceType.allCases.sorted() == [.cluster, .endpoint, .secret, .listener, .route])
+        #expect(ResourceType.allCases.sorted() == [.cluster, .endpoint, .secret, .listener, .scopedRoute, .route])
     }
 
     @Test("a rejected secret is not sent again; a proxy that never asked for secrets gets none")

@@ -17,6 +17,7 @@ struct SimulatedProxy {
     private(set) var warm: Set<String> = []
     private(set) var routes: [String: XDSResource] = [:]
     private(set) var listeners: [String: XDSResource] = [:]
+    private(set) var scopes: [String: XDSResource] = [:]
     /// Types whose every response this proxy rejects.
     var rejecting: Set<ResourceType> = []
     /// Each broken moment: a held route naming a missing or cold cluster.
@@ -78,13 +79,22 @@ struct SimulatedProxy {
             return []
         case .listener:
             listeners = byName
-            return follow(.route, Set(byName.values.flatMap { $0.references.filter { $0.type == .route }.map(\.name) }))
+            return follow(.route, routeNamesHeld)
+        case .scopedRoute:
+            // Scopes name route tables as listeners do: Envoy subscribes to them on arrival.
+            scopes = byName
+            return follow(.route, routeNamesHeld)
         case .route:
             routes.merge(byName) { _, new in new }
             return []
         case .secret:
             return []
         }
+    }
+
+    /// The route tables the listeners and scopes held name.
+    private var routeNamesHeld: Set<String> {
+        Set((Array(listeners.values) + Array(scopes.values)).flatMap { $0.references.filter { $0.type == .route }.map(\.name) })
     }
 
     /// A subscription change, sent (like Envoy) with the last accepted version and last nonce.

@@ -115,6 +115,120 @@ void   envoy__extensions__filters__network__http_connection_manager__v3__rds__fr
   assert(message->base.descriptor == &envoy__extensions__filters__network__http_connection_manager__v3__rds__descriptor);
   protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
 }
+void   envoy__extensions__filters__network__http_connection_manager__v3__scoped_routes__scope_key_builder__fragment_builder__header_value_extractor__kv_element__init
+                     (Envoy__Extensions__Filters__Network__HttpConnectionManager__V3__ScopedRoutes__ScopeKeyBuilder__FragmentBuilder__HeaderValueExtractor__KvElement         *message)
+{
+  static const Envoy__Extensions__Filters__Network__HttpConnectionManager__V3__ScopedRoutes__ScopeKeyBuilder__FragmentBuilder__HeaderValueExtractor__KvElement init_value = ENVOY__EXTENSIONS__FILTERS__NETWORK__HTTP_CONNECTION_MANAGER__V3__SCOPED_ROUTES__SCOPE_KEY_BUILDER__FRAGMENT_BUILDER__HEADER_VALUE_EXTRACTOR__KV_ELEMENT__INIT;
+  *message = init_value;
+}
+void   envoy__extensions__filters__network__http_connection_manager__v3__scoped_routes__scope_key_builder__fragment_builder__header_value_extractor__init
+                     (Envoy__Extensions__Filters__Network__HttpConnectionManager__V3__ScopedRoutes__ScopeKeyBuilder__FragmentBuilder__HeaderValueExtractor         *message)
+{
+  static const Envoy__Extensions__Filters__Network__HttpConnectionManager__V3__ScopedRoutes__ScopeKeyBuilder__FragmentBuilder__HeaderValueExtractor init_value = ENVOY__EXTENSIONS__FILTERS__NETWORK__HTTP_CONNECTION_MANAGER__V3__SCOPED_ROUTES__SCOPE_KEY_BUILDER__FRAGMENT_BUILDER__HEADER_VALUE_EXTRACTOR__INIT;
+  *message = init_value;
+}
+void   envoy__extensions__filters__network__http_connection_manager__v3__scoped_routes__scope_key_builder__fragment_builder__init
+                     (Envoy__Extensions__Filters__Network__HttpConnectionManager__V3__ScopedRoutes__ScopeKeyBuilder__FragmentBuilder         *message)
+{
+  static const Envoy__Extensions__Filters__Network__HttpConnectionManager__V3__ScopedRoutes__ScopeKeyBuilder__FragmentBuilder init_value = ENVOY__EXTENSIONS__FILTERS__NETWORK__HTTP_CONNECTION_MANAGER__V3__SCOPED_ROUTES__SCOPE_KEY_BUILDER__FRAGMENT_BUILDER__INIT;
+  *message = init_value;
+}
+void   envoy__extensions__filters__network__http_connection_manager__v3__scoped_routes__scope_key_builder__init
+                     (Envoy__Extensions__Filters__Network__HttpConnectionManager__V3__ScopedRoutes__ScopeKeyBuilder         *message)
+{
+  static const Envoy__Extensions__Filters__Network__HttpConnectionManager__V3__ScopedRoutes__ScopeKeyBuilder init_value = ENVOY__EXTENSIONS__FILTERS__NETWORK__HTTP_CONNECTION_MANAGER__V3__SCOPED_ROUTES__SCOPE_KEY_BUILDER__INIT;
+  *message = init_value;
+}
+void   envoy__extensions__filters__network__http_connection_manager__v3__scoped_routes__init
+                     (Envoy__Extensions__Filters__Network__HttpConnectionManager__V3__ScopedRoutes         *message)
+{
+  static const Envoy__Extensions__Filters__Network__HttpConnectionManager__V3__ScopedRoutes init_value = ENVOY__EXTENSIONS__FILTERS__NETWORK__HTTP_CONNECTION_MANAGER__V3__SCOPED_ROUTES__INIT;
+  *message = init_value;
+}
+size_t envoy__extensions__filters__network__http_connection_manager__v3__scoped_routes__get_packed_size
+                     (const Envoy__Extensions__Filters__Network__HttpConnectionManager__V3__ScopedRoutes *message)
+{
+  assert(message->base.descriptor == &envoy__extensions__filters__network__http_connection_manager__v3__scoped_routes__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t envoy__extensions__filters__network__http_connection_manager__v3__scoped_routes__pack
+                     (const Envoy__Extensions__Filters__Network__HttpConnectionManager__V3__ScopedRoutes *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &envoy__extensions__filters__network__http_connection_manager__v3__scoped_routes__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t envoy__extensions__filters__network__http_connection_manager__v3__scoped_routes__pack_to_buffer
+                     (const Envoy__Extensions__Filters__Network__HttpConnectionManager__V3__ScopedRoutes *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &envoy__extensions__filters__network__http_connection_manager__v3__scoped_routes__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Envoy__Extensions__Filters__Network__HttpConnectionManager__V3__ScopedRoutes *
+       envoy__extensions__filters__network__http_connection_manager__v3__scoped_routes__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Envoy__Extensions__Filters__Network__HttpConnectionManager__V3__ScopedRoutes *)
+     protobuf_c_message_unpack (&envoy__extensions__filters__network__http_connection_manager__v3__scoped_routes__descriptor,
+                                allocator, len, data);
+}
+void   envoy__extensions__filters__network__http_connection_manager__v3__scoped_routes__free_unpacked
+                     (Envoy__Extensions__Filters__Network__HttpConnectionManager__V3__ScopedRoutes *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &envoy__extensions__filters__network__http_connection_manager__v3__scoped_routes__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   envoy__extensions__filters__network__http_connection_manager__v3__scoped_rds__init
+                     (Envoy__Extensions__Filters__Network__HttpConnectionManager__V3__ScopedRds         *message)
+{
+  static const Envoy__Extensions__Filters__Network__HttpConnectionManager__V3__ScopedRds init_value = ENVOY__EXTENSIONS__FILTERS__NETWORK__HTTP_CONNECTION_MANAGER__V3__SCOPED_RDS__INIT;
+  *message = init_value;
+}
+size_t envoy__extensions__filters__network__http_connection_manager__v3__scoped_rds__get_packed_size
+                     (const Envoy__Extensions__Filters__Network__HttpConnectionManager__V3__ScopedRds *message)
+{
+  assert(message->base.descriptor == &envoy__extensions__filters__network__http_connection_manager__v3__scoped_rds__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t envoy__extensions__filters__network__http_connection_manager__v3__scoped_rds__pack
+                     (const Envoy__Extensions__Filters__Network__HttpConnectionManager__V3__ScopedRds *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &envoy__extensions__filters__network__http_connection_manager__v3__scoped_rds__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t envoy__extensions__filters__network__http_connection_manager__v3__scoped_rds__pack_to_buffer
+                     (const Envoy__Extensions__Filters__Network__HttpConnectionManager__V3__ScopedRds *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &envoy__extensions__filters__network__http_connection_manager__v3__scoped_rds__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Envoy__Extensions__Filters__Network__HttpConnectionManager__V3__ScopedRds *
+       envoy__extensions__filters__network__http_connection_manager__v3__scoped_rds__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Envoy__Extensions__Filters__Network__HttpConnectionManager__V3__ScopedRds *)
+     protobuf_c_message_unpack (&envoy__extensions__filters__network__http_connection_manager__v3__scoped_rds__descriptor,
+                                allocator, len, data);
+}
+void   envoy__extensions__filters__network__http_connection_manager__v3__scoped_rds__free_unpacked
+                     (Envoy__Extensions__Filters__Network__HttpConnectionManager__V3__ScopedRds *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &envoy__extensions__filters__network__http_connection_manager__v3__scoped_rds__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
 void   envoy__extensions__filters__network__http_connection_manager__v3__http_filter__init
                      (Envoy__Extensions__Filters__Network__HttpConnectionManager__V3__HttpFilter         *message)
 {
@@ -496,7 +610,7 @@ const ProtobufCEnumDescriptor envoy__extensions__filters__network__http_connecti
   envoy__extensions__filters__network__http_connection_manager__v3__http_connection_manager__path_with_escaped_slashes_action__value_ranges,
   NULL,NULL,NULL,NULL   /* reserved[1234] */
 };
-static const ProtobufCFieldDescriptor envoy__extensions__filters__network__http_connection_manager__v3__http_connection_manager__field_descriptors[42] =
+static const ProtobufCFieldDescriptor envoy__extensions__filters__network__http_connection_manager__v3__http_connection_manager__field_descriptors[43] =
 {
   {
     "codec_type",
@@ -811,6 +925,18 @@ static const ProtobufCFieldDescriptor envoy__extensions__filters__network__http_
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
   {
+    "scoped_routes",
+    31,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Envoy__Extensions__Filters__Network__HttpConnectionManager__V3__HttpConnectionManager, route_specifier_case),
+    offsetof(Envoy__Extensions__Filters__Network__HttpConnectionManager__V3__HttpConnectionManager, scoped_routes),
+    &envoy__extensions__filters__network__http_connection_manager__v3__scoped_routes__descriptor,
+    NULL,
+    0 | PROTOBUF_C_FIELD_FLAG_ONEOF,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
     "preserve_external_request_id",
     32,
     PROTOBUF_C_LABEL_NONE,
@@ -1005,63 +1131,63 @@ static const ProtobufCFieldDescriptor envoy__extensions__filters__network__http_
 };
 static const unsigned envoy__extensions__filters__network__http_connection_manager__v3__http_connection_manager__field_indices_by_name[] = {
   5,   /* field[5] = add_user_agent */
-  30,   /* field[30] = always_set_request_id_in_response */
-  39,   /* field[39] = append_local_overload */
-  38,   /* field[38] = append_x_forwarded_port */
+  31,   /* field[31] = always_set_request_id_in_response */
+  40,   /* field[40] = append_local_overload */
+  39,   /* field[39] = append_x_forwarded_port */
   0,   /* field[0] = codec_type */
-  29,   /* field[29] = common_http_protocol_options */
+  30,   /* field[30] = common_http_protocol_options */
   22,   /* field[22] = delayed_close_timeout */
   9,   /* field[9] = drain_timeout */
   12,   /* field[12] = forward_client_cert_details */
   11,   /* field[11] = generate_request_id */
-  40,   /* field[40] = http1_safe_max_connection_duration */
+  41,   /* field[41] = http1_safe_max_connection_duration */
   7,   /* field[7] = http2_protocol_options */
   4,   /* field[4] = http_filters */
   6,   /* field[6] = http_protocol_options */
   21,   /* field[21] = internal_address_config */
   24,   /* field[24] = max_request_headers_kb */
-  27,   /* field[27] = merge_slashes */
+  28,   /* field[28] = merge_slashes */
   25,   /* field[25] = normalize_path */
-  35,   /* field[35] = path_with_escaped_slashes_action */
-  26,   /* field[26] = preserve_external_request_id */
+  36,   /* field[36] = path_with_escaped_slashes_action */
+  27,   /* field[27] = preserve_external_request_id */
   14,   /* field[14] = proxy_100_continue */
   2,   /* field[2] = rds */
   16,   /* field[16] = represent_ipv4_remote_address_as_ipv4_mapped_ipv6 */
-  33,   /* field[33] = request_headers_timeout */
+  34,   /* field[34] = request_headers_timeout */
   23,   /* field[23] = request_timeout */
   3,   /* field[3] = route_config */
-  37,   /* field[37] = scheme_header_transformation */
-  28,   /* field[28] = server_header_transformation */
+  38,   /* field[38] = scheme_header_transformation */
+  26,   /* field[26] = scoped_routes */
+  29,   /* field[29] = server_header_transformation */
   8,   /* field[8] = server_name */
   13,   /* field[13] = set_current_client_cert_details */
   17,   /* field[17] = skip_xff_append */
   1,   /* field[1] = stat_prefix */
-  32,   /* field[32] = stream_error_on_invalid_http_message */
-  41,   /* field[41] = stream_flush_timeout */
+  33,   /* field[33] = stream_error_on_invalid_http_message */
+  42,   /* field[42] = stream_flush_timeout */
   20,   /* field[20] = stream_idle_timeout */
-  34,   /* field[34] = strip_any_host_port */
-  31,   /* field[31] = strip_matching_host_port */
-  36,   /* field[36] = strip_trailing_host_dot */
+  35,   /* field[35] = strip_any_host_port */
+  32,   /* field[32] = strip_matching_host_port */
+  37,   /* field[37] = strip_trailing_host_dot */
   19,   /* field[19] = upgrade_configs */
   10,   /* field[10] = use_remote_address */
   18,   /* field[18] = via */
   15,   /* field[15] = xff_num_trusted_hops */
 };
-static const ProtobufCIntRange envoy__extensions__filters__network__http_connection_manager__v3__http_connection_manager__number_ranges[12 + 1] =
+static const ProtobufCIntRange envoy__extensions__filters__network__http_connection_manager__v3__http_connection_manager__number_ranges[11 + 1] =
 {
   { 1, 0 },
   { 8, 6 },
   { 12, 9 },
   { 14, 10 },
   { 28, 23 },
-  { 32, 26 },
-  { 37, 30 },
-  { 39, 31 },
-  { 45, 35 },
-  { 47, 36 },
-  { 51, 38 },
-  { 57, 39 },
-  { 0, 42 }
+  { 37, 31 },
+  { 39, 32 },
+  { 45, 36 },
+  { 47, 37 },
+  { 51, 39 },
+  { 57, 40 },
+  { 0, 43 }
 };
 const ProtobufCMessageDescriptor envoy__extensions__filters__network__http_connection_manager__v3__http_connection_manager__descriptor =
 {
@@ -1071,10 +1197,10 @@ const ProtobufCMessageDescriptor envoy__extensions__filters__network__http_conne
   "Envoy__Extensions__Filters__Network__HttpConnectionManager__V3__HttpConnectionManager",
   "envoy.extensions.filters.network.http_connection_manager.v3",
   sizeof(Envoy__Extensions__Filters__Network__HttpConnectionManager__V3__HttpConnectionManager),
-  42,
+  43,
   envoy__extensions__filters__network__http_connection_manager__v3__http_connection_manager__field_descriptors,
   envoy__extensions__filters__network__http_connection_manager__v3__http_connection_manager__field_indices_by_name,
-  12,  envoy__extensions__filters__network__http_connection_manager__v3__http_connection_manager__number_ranges,
+  11,  envoy__extensions__filters__network__http_connection_manager__v3__http_connection_manager__number_ranges,
   (ProtobufCMessageInit) envoy__extensions__filters__network__http_connection_manager__v3__http_connection_manager__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
@@ -1127,6 +1253,339 @@ const ProtobufCMessageDescriptor envoy__extensions__filters__network__http_conne
   envoy__extensions__filters__network__http_connection_manager__v3__rds__field_indices_by_name,
   1,  envoy__extensions__filters__network__http_connection_manager__v3__rds__number_ranges,
   (ProtobufCMessageInit) envoy__extensions__filters__network__http_connection_manager__v3__rds__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor envoy__extensions__filters__network__http_connection_manager__v3__scoped_routes__scope_key_builder__fragment_builder__header_value_extractor__kv_element__field_descriptors[2] =
+{
+  {
+    "separator",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Envoy__Extensions__Filters__Network__HttpConnectionManager__V3__ScopedRoutes__ScopeKeyBuilder__FragmentBuilder__HeaderValueExtractor__KvElement, separator),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "key",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Envoy__Extensions__Filters__Network__HttpConnectionManager__V3__ScopedRoutes__ScopeKeyBuilder__FragmentBuilder__HeaderValueExtractor__KvElement, key),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned envoy__extensions__filters__network__http_connection_manager__v3__scoped_routes__scope_key_builder__fragment_builder__header_value_extractor__kv_element__field_indices_by_name[] = {
+  1,   /* field[1] = key */
+  0,   /* field[0] = separator */
+};
+static const ProtobufCIntRange envoy__extensions__filters__network__http_connection_manager__v3__scoped_routes__scope_key_builder__fragment_builder__header_value_extractor__kv_element__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 2 }
+};
+const ProtobufCMessageDescriptor envoy__extensions__filters__network__http_connection_manager__v3__scoped_routes__scope_key_builder__fragment_builder__header_value_extractor__kv_element__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "envoy.extensions.filters.network.http_connection_manager.v3.ScopedRoutes.ScopeKeyBuilder.FragmentBuilder.HeaderValueExtractor.KvElement",
+  "KvElement",
+  "Envoy__Extensions__Filters__Network__HttpConnectionManager__V3__ScopedRoutes__ScopeKeyBuilder__FragmentBuilder__HeaderValueExtractor__KvElement",
+  "envoy.extensions.filters.network.http_connection_manager.v3",
+  sizeof(Envoy__Extensions__Filters__Network__HttpConnectionManager__V3__ScopedRoutes__ScopeKeyBuilder__FragmentBuilder__HeaderValueExtractor__KvElement),
+  2,
+  envoy__extensions__filters__network__http_connection_manager__v3__scoped_routes__scope_key_builder__fragment_builder__header_value_extractor__kv_element__field_descriptors,
+  envoy__extensions__filters__network__http_connection_manager__v3__scoped_routes__scope_key_builder__fragment_builder__header_value_extractor__kv_element__field_indices_by_name,
+  1,  envoy__extensions__filters__network__http_connection_manager__v3__scoped_routes__scope_key_builder__fragment_builder__header_value_extractor__kv_element__number_ranges,
+  (ProtobufCMessageInit) envoy__extensions__filters__network__http_connection_manager__v3__scoped_routes__scope_key_builder__fragment_builder__header_value_extractor__kv_element__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor envoy__extensions__filters__network__http_connection_manager__v3__scoped_routes__scope_key_builder__fragment_builder__header_value_extractor__field_descriptors[4] =
+{
+  {
+    "name",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Envoy__Extensions__Filters__Network__HttpConnectionManager__V3__ScopedRoutes__ScopeKeyBuilder__FragmentBuilder__HeaderValueExtractor, name),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "element_separator",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Envoy__Extensions__Filters__Network__HttpConnectionManager__V3__ScopedRoutes__ScopeKeyBuilder__FragmentBuilder__HeaderValueExtractor, element_separator),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "index",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT32,
+    offsetof(Envoy__Extensions__Filters__Network__HttpConnectionManager__V3__ScopedRoutes__ScopeKeyBuilder__FragmentBuilder__HeaderValueExtractor, extract_type_case),
+    offsetof(Envoy__Extensions__Filters__Network__HttpConnectionManager__V3__ScopedRoutes__ScopeKeyBuilder__FragmentBuilder__HeaderValueExtractor, index),
+    NULL,
+    NULL,
+    0 | PROTOBUF_C_FIELD_FLAG_ONEOF,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "element",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Envoy__Extensions__Filters__Network__HttpConnectionManager__V3__ScopedRoutes__ScopeKeyBuilder__FragmentBuilder__HeaderValueExtractor, extract_type_case),
+    offsetof(Envoy__Extensions__Filters__Network__HttpConnectionManager__V3__ScopedRoutes__ScopeKeyBuilder__FragmentBuilder__HeaderValueExtractor, element),
+    &envoy__extensions__filters__network__http_connection_manager__v3__scoped_routes__scope_key_builder__fragment_builder__header_value_extractor__kv_element__descriptor,
+    NULL,
+    0 | PROTOBUF_C_FIELD_FLAG_ONEOF,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned envoy__extensions__filters__network__http_connection_manager__v3__scoped_routes__scope_key_builder__fragment_builder__header_value_extractor__field_indices_by_name[] = {
+  3,   /* field[3] = element */
+  1,   /* field[1] = element_separator */
+  2,   /* field[2] = index */
+  0,   /* field[0] = name */
+};
+static const ProtobufCIntRange envoy__extensions__filters__network__http_connection_manager__v3__scoped_routes__scope_key_builder__fragment_builder__header_value_extractor__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 4 }
+};
+const ProtobufCMessageDescriptor envoy__extensions__filters__network__http_connection_manager__v3__scoped_routes__scope_key_builder__fragment_builder__header_value_extractor__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "envoy.extensions.filters.network.http_connection_manager.v3.ScopedRoutes.ScopeKeyBuilder.FragmentBuilder.HeaderValueExtractor",
+  "HeaderValueExtractor",
+  "Envoy__Extensions__Filters__Network__HttpConnectionManager__V3__ScopedRoutes__ScopeKeyBuilder__FragmentBuilder__HeaderValueExtractor",
+  "envoy.extensions.filters.network.http_connection_manager.v3",
+  sizeof(Envoy__Extensions__Filters__Network__HttpConnectionManager__V3__ScopedRoutes__ScopeKeyBuilder__FragmentBuilder__HeaderValueExtractor),
+  4,
+  envoy__extensions__filters__network__http_connection_manager__v3__scoped_routes__scope_key_builder__fragment_builder__header_value_extractor__field_descriptors,
+  envoy__extensions__filters__network__http_connection_manager__v3__scoped_routes__scope_key_builder__fragment_builder__header_value_extractor__field_indices_by_name,
+  1,  envoy__extensions__filters__network__http_connection_manager__v3__scoped_routes__scope_key_builder__fragment_builder__header_value_extractor__number_ranges,
+  (ProtobufCMessageInit) envoy__extensions__filters__network__http_connection_manager__v3__scoped_routes__scope_key_builder__fragment_builder__header_value_extractor__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor envoy__extensions__filters__network__http_connection_manager__v3__scoped_routes__scope_key_builder__fragment_builder__field_descriptors[1] =
+{
+  {
+    "header_value_extractor",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Envoy__Extensions__Filters__Network__HttpConnectionManager__V3__ScopedRoutes__ScopeKeyBuilder__FragmentBuilder, type_case),
+    offsetof(Envoy__Extensions__Filters__Network__HttpConnectionManager__V3__ScopedRoutes__ScopeKeyBuilder__FragmentBuilder, header_value_extractor),
+    &envoy__extensions__filters__network__http_connection_manager__v3__scoped_routes__scope_key_builder__fragment_builder__header_value_extractor__descriptor,
+    NULL,
+    0 | PROTOBUF_C_FIELD_FLAG_ONEOF,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned envoy__extensions__filters__network__http_connection_manager__v3__scoped_routes__scope_key_builder__fragment_builder__field_indices_by_name[] = {
+  0,   /* field[0] = header_value_extractor */
+};
+static const ProtobufCIntRange envoy__extensions__filters__network__http_connection_manager__v3__scoped_routes__scope_key_builder__fragment_builder__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 1 }
+};
+const ProtobufCMessageDescriptor envoy__extensions__filters__network__http_connection_manager__v3__scoped_routes__scope_key_builder__fragment_builder__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "envoy.extensions.filters.network.http_connection_manager.v3.ScopedRoutes.ScopeKeyBuilder.FragmentBuilder",
+  "FragmentBuilder",
+  "Envoy__Extensions__Filters__Network__HttpConnectionManager__V3__ScopedRoutes__ScopeKeyBuilder__FragmentBuilder",
+  "envoy.extensions.filters.network.http_connection_manager.v3",
+  sizeof(Envoy__Extensions__Filters__Network__HttpConnectionManager__V3__ScopedRoutes__ScopeKeyBuilder__FragmentBuilder),
+  1,
+  envoy__extensions__filters__network__http_connection_manager__v3__scoped_routes__scope_key_builder__fragment_builder__field_descriptors,
+  envoy__extensions__filters__network__http_connection_manager__v3__scoped_routes__scope_key_builder__fragment_builder__field_indices_by_name,
+  1,  envoy__extensions__filters__network__http_connection_manager__v3__scoped_routes__scope_key_builder__fragment_builder__number_ranges,
+  (ProtobufCMessageInit) envoy__extensions__filters__network__http_connection_manager__v3__scoped_routes__scope_key_builder__fragment_builder__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor envoy__extensions__filters__network__http_connection_manager__v3__scoped_routes__scope_key_builder__field_descriptors[1] =
+{
+  {
+    "fragments",
+    1,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Envoy__Extensions__Filters__Network__HttpConnectionManager__V3__ScopedRoutes__ScopeKeyBuilder, n_fragments),
+    offsetof(Envoy__Extensions__Filters__Network__HttpConnectionManager__V3__ScopedRoutes__ScopeKeyBuilder, fragments),
+    &envoy__extensions__filters__network__http_connection_manager__v3__scoped_routes__scope_key_builder__fragment_builder__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned envoy__extensions__filters__network__http_connection_manager__v3__scoped_routes__scope_key_builder__field_indices_by_name[] = {
+  0,   /* field[0] = fragments */
+};
+static const ProtobufCIntRange envoy__extensions__filters__network__http_connection_manager__v3__scoped_routes__scope_key_builder__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 1 }
+};
+const ProtobufCMessageDescriptor envoy__extensions__filters__network__http_connection_manager__v3__scoped_routes__scope_key_builder__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "envoy.extensions.filters.network.http_connection_manager.v3.ScopedRoutes.ScopeKeyBuilder",
+  "ScopeKeyBuilder",
+  "Envoy__Extensions__Filters__Network__HttpConnectionManager__V3__ScopedRoutes__ScopeKeyBuilder",
+  "envoy.extensions.filters.network.http_connection_manager.v3",
+  sizeof(Envoy__Extensions__Filters__Network__HttpConnectionManager__V3__ScopedRoutes__ScopeKeyBuilder),
+  1,
+  envoy__extensions__filters__network__http_connection_manager__v3__scoped_routes__scope_key_builder__field_descriptors,
+  envoy__extensions__filters__network__http_connection_manager__v3__scoped_routes__scope_key_builder__field_indices_by_name,
+  1,  envoy__extensions__filters__network__http_connection_manager__v3__scoped_routes__scope_key_builder__number_ranges,
+  (ProtobufCMessageInit) envoy__extensions__filters__network__http_connection_manager__v3__scoped_routes__scope_key_builder__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor envoy__extensions__filters__network__http_connection_manager__v3__scoped_routes__field_descriptors[4] =
+{
+  {
+    "name",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Envoy__Extensions__Filters__Network__HttpConnectionManager__V3__ScopedRoutes, name),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "scope_key_builder",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Envoy__Extensions__Filters__Network__HttpConnectionManager__V3__ScopedRoutes, scope_key_builder),
+    &envoy__extensions__filters__network__http_connection_manager__v3__scoped_routes__scope_key_builder__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "rds_config_source",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Envoy__Extensions__Filters__Network__HttpConnectionManager__V3__ScopedRoutes, rds_config_source),
+    &envoy__config__core__v3__config_source__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "scoped_rds",
+    5,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Envoy__Extensions__Filters__Network__HttpConnectionManager__V3__ScopedRoutes, config_specifier_case),
+    offsetof(Envoy__Extensions__Filters__Network__HttpConnectionManager__V3__ScopedRoutes, scoped_rds),
+    &envoy__extensions__filters__network__http_connection_manager__v3__scoped_rds__descriptor,
+    NULL,
+    0 | PROTOBUF_C_FIELD_FLAG_ONEOF,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned envoy__extensions__filters__network__http_connection_manager__v3__scoped_routes__field_indices_by_name[] = {
+  0,   /* field[0] = name */
+  2,   /* field[2] = rds_config_source */
+  1,   /* field[1] = scope_key_builder */
+  3,   /* field[3] = scoped_rds */
+};
+static const ProtobufCIntRange envoy__extensions__filters__network__http_connection_manager__v3__scoped_routes__number_ranges[2 + 1] =
+{
+  { 1, 0 },
+  { 5, 3 },
+  { 0, 4 }
+};
+const ProtobufCMessageDescriptor envoy__extensions__filters__network__http_connection_manager__v3__scoped_routes__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "envoy.extensions.filters.network.http_connection_manager.v3.ScopedRoutes",
+  "ScopedRoutes",
+  "Envoy__Extensions__Filters__Network__HttpConnectionManager__V3__ScopedRoutes",
+  "envoy.extensions.filters.network.http_connection_manager.v3",
+  sizeof(Envoy__Extensions__Filters__Network__HttpConnectionManager__V3__ScopedRoutes),
+  4,
+  envoy__extensions__filters__network__http_connection_manager__v3__scoped_routes__field_descriptors,
+  envoy__extensions__filters__network__http_connection_manager__v3__scoped_routes__field_indices_by_name,
+  2,  envoy__extensions__filters__network__http_connection_manager__v3__scoped_routes__number_ranges,
+  (ProtobufCMessageInit) envoy__extensions__filters__network__http_connection_manager__v3__scoped_routes__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor envoy__extensions__filters__network__http_connection_manager__v3__scoped_rds__field_descriptors[2] =
+{
+  {
+    "scoped_rds_config_source",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Envoy__Extensions__Filters__Network__HttpConnectionManager__V3__ScopedRds, scoped_rds_config_source),
+    &envoy__config__core__v3__config_source__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "srds_resources_locator",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Envoy__Extensions__Filters__Network__HttpConnectionManager__V3__ScopedRds, srds_resources_locator),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned envoy__extensions__filters__network__http_connection_manager__v3__scoped_rds__field_indices_by_name[] = {
+  0,   /* field[0] = scoped_rds_config_source */
+  1,   /* field[1] = srds_resources_locator */
+};
+static const ProtobufCIntRange envoy__extensions__filters__network__http_connection_manager__v3__scoped_rds__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 2 }
+};
+const ProtobufCMessageDescriptor envoy__extensions__filters__network__http_connection_manager__v3__scoped_rds__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "envoy.extensions.filters.network.http_connection_manager.v3.ScopedRds",
+  "ScopedRds",
+  "Envoy__Extensions__Filters__Network__HttpConnectionManager__V3__ScopedRds",
+  "envoy.extensions.filters.network.http_connection_manager.v3",
+  sizeof(Envoy__Extensions__Filters__Network__HttpConnectionManager__V3__ScopedRds),
+  2,
+  envoy__extensions__filters__network__http_connection_manager__v3__scoped_rds__field_descriptors,
+  envoy__extensions__filters__network__http_connection_manager__v3__scoped_rds__field_indices_by_name,
+  1,  envoy__extensions__filters__network__http_connection_manager__v3__scoped_rds__number_ranges,
+  (ProtobufCMessageInit) envoy__extensions__filters__network__http_connection_manager__v3__scoped_rds__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
 static const ProtobufCFieldDescriptor envoy__extensions__filters__network__http_connection_manager__v3__http_filter__field_descriptors[4] =

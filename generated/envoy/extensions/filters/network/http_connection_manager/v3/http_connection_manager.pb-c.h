@@ -27,6 +27,12 @@ typedef struct Envoy__Extensions__Filters__Network__HttpConnectionManager__V3__H
 typedef struct Envoy__Extensions__Filters__Network__HttpConnectionManager__V3__HttpConnectionManager__SetCurrentClientCertDetails Envoy__Extensions__Filters__Network__HttpConnectionManager__V3__HttpConnectionManager__SetCurrentClientCertDetails;
 typedef struct Envoy__Extensions__Filters__Network__HttpConnectionManager__V3__HttpConnectionManager__UpgradeConfig Envoy__Extensions__Filters__Network__HttpConnectionManager__V3__HttpConnectionManager__UpgradeConfig;
 typedef struct Envoy__Extensions__Filters__Network__HttpConnectionManager__V3__Rds Envoy__Extensions__Filters__Network__HttpConnectionManager__V3__Rds;
+typedef struct Envoy__Extensions__Filters__Network__HttpConnectionManager__V3__ScopedRoutes Envoy__Extensions__Filters__Network__HttpConnectionManager__V3__ScopedRoutes;
+typedef struct Envoy__Extensions__Filters__Network__HttpConnectionManager__V3__ScopedRoutes__ScopeKeyBuilder Envoy__Extensions__Filters__Network__HttpConnectionManager__V3__ScopedRoutes__ScopeKeyBuilder;
+typedef struct Envoy__Extensions__Filters__Network__HttpConnectionManager__V3__ScopedRoutes__ScopeKeyBuilder__FragmentBuilder Envoy__Extensions__Filters__Network__HttpConnectionManager__V3__ScopedRoutes__ScopeKeyBuilder__FragmentBuilder;
+typedef struct Envoy__Extensions__Filters__Network__HttpConnectionManager__V3__ScopedRoutes__ScopeKeyBuilder__FragmentBuilder__HeaderValueExtractor Envoy__Extensions__Filters__Network__HttpConnectionManager__V3__ScopedRoutes__ScopeKeyBuilder__FragmentBuilder__HeaderValueExtractor;
+typedef struct Envoy__Extensions__Filters__Network__HttpConnectionManager__V3__ScopedRoutes__ScopeKeyBuilder__FragmentBuilder__HeaderValueExtractor__KvElement Envoy__Extensions__Filters__Network__HttpConnectionManager__V3__ScopedRoutes__ScopeKeyBuilder__FragmentBuilder__HeaderValueExtractor__KvElement;
+typedef struct Envoy__Extensions__Filters__Network__HttpConnectionManager__V3__ScopedRds Envoy__Extensions__Filters__Network__HttpConnectionManager__V3__ScopedRds;
 typedef struct Envoy__Extensions__Filters__Network__HttpConnectionManager__V3__HttpFilter Envoy__Extensions__Filters__Network__HttpConnectionManager__V3__HttpFilter;
 
 
@@ -106,7 +112,8 @@ struct  Envoy__Extensions__Filters__Network__HttpConnectionManager__V3__HttpConn
 typedef enum {
   ENVOY__EXTENSIONS__FILTERS__NETWORK__HTTP_CONNECTION_MANAGER__V3__HTTP_CONNECTION_MANAGER__ROUTE_SPECIFIER__NOT_SET = 0,
   ENVOY__EXTENSIONS__FILTERS__NETWORK__HTTP_CONNECTION_MANAGER__V3__HTTP_CONNECTION_MANAGER__ROUTE_SPECIFIER_RDS = 3,
-  ENVOY__EXTENSIONS__FILTERS__NETWORK__HTTP_CONNECTION_MANAGER__V3__HTTP_CONNECTION_MANAGER__ROUTE_SPECIFIER_ROUTE_CONFIG = 4
+  ENVOY__EXTENSIONS__FILTERS__NETWORK__HTTP_CONNECTION_MANAGER__V3__HTTP_CONNECTION_MANAGER__ROUTE_SPECIFIER_ROUTE_CONFIG = 4,
+  ENVOY__EXTENSIONS__FILTERS__NETWORK__HTTP_CONNECTION_MANAGER__V3__HTTP_CONNECTION_MANAGER__ROUTE_SPECIFIER_SCOPED_ROUTES = 31
     PROTOBUF_C__FORCE_ENUM_TO_BE_INT_SIZE(ENVOY__EXTENSIONS__FILTERS__NETWORK__HTTP_CONNECTION_MANAGER__V3__HTTP_CONNECTION_MANAGER__ROUTE_SPECIFIER__CASE)
 } Envoy__Extensions__Filters__Network__HttpConnectionManager__V3__HttpConnectionManager__RouteSpecifierCase;
 
@@ -164,6 +171,7 @@ struct  Envoy__Extensions__Filters__Network__HttpConnectionManager__V3__HttpConn
   union {
     Envoy__Extensions__Filters__Network__HttpConnectionManager__V3__Rds *rds;
     Envoy__Config__Route__V3__RouteConfiguration *route_config;
+    Envoy__Extensions__Filters__Network__HttpConnectionManager__V3__ScopedRoutes *scoped_routes;
   };
   Envoy__Extensions__Filters__Network__HttpConnectionManager__V3__HttpConnectionManager__StripPortModeCase strip_port_mode_case;
   union {
@@ -183,6 +191,106 @@ struct  Envoy__Extensions__Filters__Network__HttpConnectionManager__V3__Rds
 };
 #define ENVOY__EXTENSIONS__FILTERS__NETWORK__HTTP_CONNECTION_MANAGER__V3__RDS__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&envoy__extensions__filters__network__http_connection_manager__v3__rds__descriptor) \
+    , NULL, (char *)protobuf_c_empty_string }
+
+
+struct  Envoy__Extensions__Filters__Network__HttpConnectionManager__V3__ScopedRoutes__ScopeKeyBuilder__FragmentBuilder__HeaderValueExtractor__KvElement
+{
+  ProtobufCMessage base;
+  char *separator;
+  char *key;
+};
+#define ENVOY__EXTENSIONS__FILTERS__NETWORK__HTTP_CONNECTION_MANAGER__V3__SCOPED_ROUTES__SCOPE_KEY_BUILDER__FRAGMENT_BUILDER__HEADER_VALUE_EXTRACTOR__KV_ELEMENT__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&envoy__extensions__filters__network__http_connection_manager__v3__scoped_routes__scope_key_builder__fragment_builder__header_value_extractor__kv_element__descriptor) \
+    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string }
+
+
+typedef enum {
+  ENVOY__EXTENSIONS__FILTERS__NETWORK__HTTP_CONNECTION_MANAGER__V3__SCOPED_ROUTES__SCOPE_KEY_BUILDER__FRAGMENT_BUILDER__HEADER_VALUE_EXTRACTOR__EXTRACT_TYPE__NOT_SET = 0,
+  ENVOY__EXTENSIONS__FILTERS__NETWORK__HTTP_CONNECTION_MANAGER__V3__SCOPED_ROUTES__SCOPE_KEY_BUILDER__FRAGMENT_BUILDER__HEADER_VALUE_EXTRACTOR__EXTRACT_TYPE_INDEX = 3,
+  ENVOY__EXTENSIONS__FILTERS__NETWORK__HTTP_CONNECTION_MANAGER__V3__SCOPED_ROUTES__SCOPE_KEY_BUILDER__FRAGMENT_BUILDER__HEADER_VALUE_EXTRACTOR__EXTRACT_TYPE_ELEMENT = 4
+    PROTOBUF_C__FORCE_ENUM_TO_BE_INT_SIZE(ENVOY__EXTENSIONS__FILTERS__NETWORK__HTTP_CONNECTION_MANAGER__V3__SCOPED_ROUTES__SCOPE_KEY_BUILDER__FRAGMENT_BUILDER__HEADER_VALUE_EXTRACTOR__EXTRACT_TYPE__CASE)
+} Envoy__Extensions__Filters__Network__HttpConnectionManager__V3__ScopedRoutes__ScopeKeyBuilder__FragmentBuilder__HeaderValueExtractor__ExtractTypeCase;
+
+struct  Envoy__Extensions__Filters__Network__HttpConnectionManager__V3__ScopedRoutes__ScopeKeyBuilder__FragmentBuilder__HeaderValueExtractor
+{
+  ProtobufCMessage base;
+  char *name;
+  char *element_separator;
+  Envoy__Extensions__Filters__Network__HttpConnectionManager__V3__ScopedRoutes__ScopeKeyBuilder__FragmentBuilder__HeaderValueExtractor__ExtractTypeCase extract_type_case;
+  union {
+    uint32_t index;
+    Envoy__Extensions__Filters__Network__HttpConnectionManager__V3__ScopedRoutes__ScopeKeyBuilder__FragmentBuilder__HeaderValueExtractor__KvElement *element;
+  };
+};
+#define ENVOY__EXTENSIONS__FILTERS__NETWORK__HTTP_CONNECTION_MANAGER__V3__SCOPED_ROUTES__SCOPE_KEY_BUILDER__FRAGMENT_BUILDER__HEADER_VALUE_EXTRACTOR__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&envoy__extensions__filters__network__http_connection_manager__v3__scoped_routes__scope_key_builder__fragment_builder__header_value_extractor__descriptor) \
+    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, ENVOY__EXTENSIONS__FILTERS__NETWORK__HTTP_CONNECTION_MANAGER__V3__SCOPED_ROUTES__SCOPE_KEY_BUILDER__FRAGMENT_BUILDER__HEADER_VALUE_EXTRACTOR__EXTRACT_TYPE__NOT_SET, {0} }
+
+
+typedef enum {
+  ENVOY__EXTENSIONS__FILTERS__NETWORK__HTTP_CONNECTION_MANAGER__V3__SCOPED_ROUTES__SCOPE_KEY_BUILDER__FRAGMENT_BUILDER__TYPE__NOT_SET = 0,
+  ENVOY__EXTENSIONS__FILTERS__NETWORK__HTTP_CONNECTION_MANAGER__V3__SCOPED_ROUTES__SCOPE_KEY_BUILDER__FRAGMENT_BUILDER__TYPE_HEADER_VALUE_EXTRACTOR = 1
+    PROTOBUF_C__FORCE_ENUM_TO_BE_INT_SIZE(ENVOY__EXTENSIONS__FILTERS__NETWORK__HTTP_CONNECTION_MANAGER__V3__SCOPED_ROUTES__SCOPE_KEY_BUILDER__FRAGMENT_BUILDER__TYPE__CASE)
+} Envoy__Extensions__Filters__Network__HttpConnectionManager__V3__ScopedRoutes__ScopeKeyBuilder__FragmentBuilder__TypeCase;
+
+struct  Envoy__Extensions__Filters__Network__HttpConnectionManager__V3__ScopedRoutes__ScopeKeyBuilder__FragmentBuilder
+{
+  ProtobufCMessage base;
+  Envoy__Extensions__Filters__Network__HttpConnectionManager__V3__ScopedRoutes__ScopeKeyBuilder__FragmentBuilder__TypeCase type_case;
+  union {
+    Envoy__Extensions__Filters__Network__HttpConnectionManager__V3__ScopedRoutes__ScopeKeyBuilder__FragmentBuilder__HeaderValueExtractor *header_value_extractor;
+  };
+};
+#define ENVOY__EXTENSIONS__FILTERS__NETWORK__HTTP_CONNECTION_MANAGER__V3__SCOPED_ROUTES__SCOPE_KEY_BUILDER__FRAGMENT_BUILDER__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&envoy__extensions__filters__network__http_connection_manager__v3__scoped_routes__scope_key_builder__fragment_builder__descriptor) \
+    , ENVOY__EXTENSIONS__FILTERS__NETWORK__HTTP_CONNECTION_MANAGER__V3__SCOPED_ROUTES__SCOPE_KEY_BUILDER__FRAGMENT_BUILDER__TYPE__NOT_SET, {0} }
+
+
+struct  Envoy__Extensions__Filters__Network__HttpConnectionManager__V3__ScopedRoutes__ScopeKeyBuilder
+{
+  ProtobufCMessage base;
+  size_t n_fragments;
+  Envoy__Extensions__Filters__Network__HttpConnectionManager__V3__ScopedRoutes__ScopeKeyBuilder__FragmentBuilder **fragments;
+};
+#define ENVOY__EXTENSIONS__FILTERS__NETWORK__HTTP_CONNECTION_MANAGER__V3__SCOPED_ROUTES__SCOPE_KEY_BUILDER__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&envoy__extensions__filters__network__http_connection_manager__v3__scoped_routes__scope_key_builder__descriptor) \
+    , 0,NULL }
+
+
+typedef enum {
+  ENVOY__EXTENSIONS__FILTERS__NETWORK__HTTP_CONNECTION_MANAGER__V3__SCOPED_ROUTES__CONFIG_SPECIFIER__NOT_SET = 0,
+  ENVOY__EXTENSIONS__FILTERS__NETWORK__HTTP_CONNECTION_MANAGER__V3__SCOPED_ROUTES__CONFIG_SPECIFIER_SCOPED_RDS = 5
+    PROTOBUF_C__FORCE_ENUM_TO_BE_INT_SIZE(ENVOY__EXTENSIONS__FILTERS__NETWORK__HTTP_CONNECTION_MANAGER__V3__SCOPED_ROUTES__CONFIG_SPECIFIER__CASE)
+} Envoy__Extensions__Filters__Network__HttpConnectionManager__V3__ScopedRoutes__ConfigSpecifierCase;
+
+/*
+ * Omitted from ScopedRoutes: scoped_route_configurations_list (inline scopes).
+ */
+struct  Envoy__Extensions__Filters__Network__HttpConnectionManager__V3__ScopedRoutes
+{
+  ProtobufCMessage base;
+  char *name;
+  Envoy__Extensions__Filters__Network__HttpConnectionManager__V3__ScopedRoutes__ScopeKeyBuilder *scope_key_builder;
+  Envoy__Config__Core__V3__ConfigSource *rds_config_source;
+  Envoy__Extensions__Filters__Network__HttpConnectionManager__V3__ScopedRoutes__ConfigSpecifierCase config_specifier_case;
+  union {
+    Envoy__Extensions__Filters__Network__HttpConnectionManager__V3__ScopedRds *scoped_rds;
+  };
+};
+#define ENVOY__EXTENSIONS__FILTERS__NETWORK__HTTP_CONNECTION_MANAGER__V3__SCOPED_ROUTES__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&envoy__extensions__filters__network__http_connection_manager__v3__scoped_routes__descriptor) \
+    , (char *)protobuf_c_empty_string, NULL, NULL, ENVOY__EXTENSIONS__FILTERS__NETWORK__HTTP_CONNECTION_MANAGER__V3__SCOPED_ROUTES__CONFIG_SPECIFIER__NOT_SET, {0} }
+
+
+struct  Envoy__Extensions__Filters__Network__HttpConnectionManager__V3__ScopedRds
+{
+  ProtobufCMessage base;
+  Envoy__Config__Core__V3__ConfigSource *scoped_rds_config_source;
+  char *srds_resources_locator;
+};
+#define ENVOY__EXTENSIONS__FILTERS__NETWORK__HTTP_CONNECTION_MANAGER__V3__SCOPED_RDS__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&envoy__extensions__filters__network__http_connection_manager__v3__scoped_rds__descriptor) \
     , NULL, (char *)protobuf_c_empty_string }
 
 
@@ -255,6 +363,56 @@ Envoy__Extensions__Filters__Network__HttpConnectionManager__V3__Rds *
 void   envoy__extensions__filters__network__http_connection_manager__v3__rds__free_unpacked
                      (Envoy__Extensions__Filters__Network__HttpConnectionManager__V3__Rds *message,
                       ProtobufCAllocator *allocator);
+/* Envoy__Extensions__Filters__Network__HttpConnectionManager__V3__ScopedRoutes__ScopeKeyBuilder__FragmentBuilder__HeaderValueExtractor__KvElement methods */
+void   envoy__extensions__filters__network__http_connection_manager__v3__scoped_routes__scope_key_builder__fragment_builder__header_value_extractor__kv_element__init
+                     (Envoy__Extensions__Filters__Network__HttpConnectionManager__V3__ScopedRoutes__ScopeKeyBuilder__FragmentBuilder__HeaderValueExtractor__KvElement         *message);
+/* Envoy__Extensions__Filters__Network__HttpConnectionManager__V3__ScopedRoutes__ScopeKeyBuilder__FragmentBuilder__HeaderValueExtractor methods */
+void   envoy__extensions__filters__network__http_connection_manager__v3__scoped_routes__scope_key_builder__fragment_builder__header_value_extractor__init
+                     (Envoy__Extensions__Filters__Network__HttpConnectionManager__V3__ScopedRoutes__ScopeKeyBuilder__FragmentBuilder__HeaderValueExtractor         *message);
+/* Envoy__Extensions__Filters__Network__HttpConnectionManager__V3__ScopedRoutes__ScopeKeyBuilder__FragmentBuilder methods */
+void   envoy__extensions__filters__network__http_connection_manager__v3__scoped_routes__scope_key_builder__fragment_builder__init
+                     (Envoy__Extensions__Filters__Network__HttpConnectionManager__V3__ScopedRoutes__ScopeKeyBuilder__FragmentBuilder         *message);
+/* Envoy__Extensions__Filters__Network__HttpConnectionManager__V3__ScopedRoutes__ScopeKeyBuilder methods */
+void   envoy__extensions__filters__network__http_connection_manager__v3__scoped_routes__scope_key_builder__init
+                     (Envoy__Extensions__Filters__Network__HttpConnectionManager__V3__ScopedRoutes__ScopeKeyBuilder         *message);
+/* Envoy__Extensions__Filters__Network__HttpConnectionManager__V3__ScopedRoutes methods */
+void   envoy__extensions__filters__network__http_connection_manager__v3__scoped_routes__init
+                     (Envoy__Extensions__Filters__Network__HttpConnectionManager__V3__ScopedRoutes         *message);
+size_t envoy__extensions__filters__network__http_connection_manager__v3__scoped_routes__get_packed_size
+                     (const Envoy__Extensions__Filters__Network__HttpConnectionManager__V3__ScopedRoutes   *message);
+size_t envoy__extensions__filters__network__http_connection_manager__v3__scoped_routes__pack
+                     (const Envoy__Extensions__Filters__Network__HttpConnectionManager__V3__ScopedRoutes   *message,
+                      uint8_t             *out);
+size_t envoy__extensions__filters__network__http_connection_manager__v3__scoped_routes__pack_to_buffer
+                     (const Envoy__Extensions__Filters__Network__HttpConnectionManager__V3__ScopedRoutes   *message,
+                      ProtobufCBuffer     *buffer);
+Envoy__Extensions__Filters__Network__HttpConnectionManager__V3__ScopedRoutes *
+       envoy__extensions__filters__network__http_connection_manager__v3__scoped_routes__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   envoy__extensions__filters__network__http_connection_manager__v3__scoped_routes__free_unpacked
+                     (Envoy__Extensions__Filters__Network__HttpConnectionManager__V3__ScopedRoutes *message,
+                      ProtobufCAllocator *allocator);
+/* Envoy__Extensions__Filters__Network__HttpConnectionManager__V3__ScopedRds methods */
+void   envoy__extensions__filters__network__http_connection_manager__v3__scoped_rds__init
+                     (Envoy__Extensions__Filters__Network__HttpConnectionManager__V3__ScopedRds         *message);
+size_t envoy__extensions__filters__network__http_connection_manager__v3__scoped_rds__get_packed_size
+                     (const Envoy__Extensions__Filters__Network__HttpConnectionManager__V3__ScopedRds   *message);
+size_t envoy__extensions__filters__network__http_connection_manager__v3__scoped_rds__pack
+                     (const Envoy__Extensions__Filters__Network__HttpConnectionManager__V3__ScopedRds   *message,
+                      uint8_t             *out);
+size_t envoy__extensions__filters__network__http_connection_manager__v3__scoped_rds__pack_to_buffer
+                     (const Envoy__Extensions__Filters__Network__HttpConnectionManager__V3__ScopedRds   *message,
+                      ProtobufCBuffer     *buffer);
+Envoy__Extensions__Filters__Network__HttpConnectionManager__V3__ScopedRds *
+       envoy__extensions__filters__network__http_connection_manager__v3__scoped_rds__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   envoy__extensions__filters__network__http_connection_manager__v3__scoped_rds__free_unpacked
+                     (Envoy__Extensions__Filters__Network__HttpConnectionManager__V3__ScopedRds *message,
+                      ProtobufCAllocator *allocator);
 /* Envoy__Extensions__Filters__Network__HttpConnectionManager__V3__HttpFilter methods */
 void   envoy__extensions__filters__network__http_connection_manager__v3__http_filter__init
                      (Envoy__Extensions__Filters__Network__HttpConnectionManager__V3__HttpFilter         *message);
@@ -291,6 +449,24 @@ typedef void (*Envoy__Extensions__Filters__Network__HttpConnectionManager__V3__H
 typedef void (*Envoy__Extensions__Filters__Network__HttpConnectionManager__V3__Rds_Closure)
                  (const Envoy__Extensions__Filters__Network__HttpConnectionManager__V3__Rds *message,
                   void *closure_data);
+typedef void (*Envoy__Extensions__Filters__Network__HttpConnectionManager__V3__ScopedRoutes__ScopeKeyBuilder__FragmentBuilder__HeaderValueExtractor__KvElement_Closure)
+                 (const Envoy__Extensions__Filters__Network__HttpConnectionManager__V3__ScopedRoutes__ScopeKeyBuilder__FragmentBuilder__HeaderValueExtractor__KvElement *message,
+                  void *closure_data);
+typedef void (*Envoy__Extensions__Filters__Network__HttpConnectionManager__V3__ScopedRoutes__ScopeKeyBuilder__FragmentBuilder__HeaderValueExtractor_Closure)
+                 (const Envoy__Extensions__Filters__Network__HttpConnectionManager__V3__ScopedRoutes__ScopeKeyBuilder__FragmentBuilder__HeaderValueExtractor *message,
+                  void *closure_data);
+typedef void (*Envoy__Extensions__Filters__Network__HttpConnectionManager__V3__ScopedRoutes__ScopeKeyBuilder__FragmentBuilder_Closure)
+                 (const Envoy__Extensions__Filters__Network__HttpConnectionManager__V3__ScopedRoutes__ScopeKeyBuilder__FragmentBuilder *message,
+                  void *closure_data);
+typedef void (*Envoy__Extensions__Filters__Network__HttpConnectionManager__V3__ScopedRoutes__ScopeKeyBuilder_Closure)
+                 (const Envoy__Extensions__Filters__Network__HttpConnectionManager__V3__ScopedRoutes__ScopeKeyBuilder *message,
+                  void *closure_data);
+typedef void (*Envoy__Extensions__Filters__Network__HttpConnectionManager__V3__ScopedRoutes_Closure)
+                 (const Envoy__Extensions__Filters__Network__HttpConnectionManager__V3__ScopedRoutes *message,
+                  void *closure_data);
+typedef void (*Envoy__Extensions__Filters__Network__HttpConnectionManager__V3__ScopedRds_Closure)
+                 (const Envoy__Extensions__Filters__Network__HttpConnectionManager__V3__ScopedRds *message,
+                  void *closure_data);
 typedef void (*Envoy__Extensions__Filters__Network__HttpConnectionManager__V3__HttpFilter_Closure)
                  (const Envoy__Extensions__Filters__Network__HttpConnectionManager__V3__HttpFilter *message,
                   void *closure_data);
@@ -309,6 +485,12 @@ extern const ProtobufCEnumDescriptor    envoy__extensions__filters__network__htt
 extern const ProtobufCEnumDescriptor    envoy__extensions__filters__network__http_connection_manager__v3__http_connection_manager__forward_client_cert_details__descriptor;
 extern const ProtobufCEnumDescriptor    envoy__extensions__filters__network__http_connection_manager__v3__http_connection_manager__path_with_escaped_slashes_action__descriptor;
 extern const ProtobufCMessageDescriptor envoy__extensions__filters__network__http_connection_manager__v3__rds__descriptor;
+extern const ProtobufCMessageDescriptor envoy__extensions__filters__network__http_connection_manager__v3__scoped_routes__descriptor;
+extern const ProtobufCMessageDescriptor envoy__extensions__filters__network__http_connection_manager__v3__scoped_routes__scope_key_builder__descriptor;
+extern const ProtobufCMessageDescriptor envoy__extensions__filters__network__http_connection_manager__v3__scoped_routes__scope_key_builder__fragment_builder__descriptor;
+extern const ProtobufCMessageDescriptor envoy__extensions__filters__network__http_connection_manager__v3__scoped_routes__scope_key_builder__fragment_builder__header_value_extractor__descriptor;
+extern const ProtobufCMessageDescriptor envoy__extensions__filters__network__http_connection_manager__v3__scoped_routes__scope_key_builder__fragment_builder__header_value_extractor__kv_element__descriptor;
+extern const ProtobufCMessageDescriptor envoy__extensions__filters__network__http_connection_manager__v3__scoped_rds__descriptor;
 extern const ProtobufCMessageDescriptor envoy__extensions__filters__network__http_connection_manager__v3__http_filter__descriptor;
 
 PROTOBUF_C__END_DECLS
