@@ -131,10 +131,21 @@ public enum ConfigurationLoader {
         }
         var seen: Set<String> = []
         let ordered = files.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }.filter { seen.insert($0).inserted }
-        for file in ordered {
+        let read = ordered.map { ManifestFileReader.read($0, limits: limits) }
+        // Files not replayed from the cache are parsed on every core first (see ConcurrentFileParsing).
+        let toParse = read.compactMap { result -> ManifestSource? in
+            guard case .success(let source) = result, source.bytes.count <= limits.maxFileSize,
+                  !(cache?.contains(file: source.name, digest: SHA256Digest.hex(of: source.bytes)) ?? false) else { return nil }
+            return source
+        }
+        var parsed: [String: ConcurrentFileParsing.Parsed] = [:]
+        if toParse.count > 1 {
+            for (source, result) in zip(toParse, ConcurrentFileParsing.parse(toParse, limits: limits)) { parsed[source.name] = result }
+        }
+        for (file, result) in zip(ordered, read) {
             accumulator.register(file: file)
-            switch ManifestFileReader.read(file, limits: limits) {
-            case .success(let source): accumulator.add(source)
+            switch result {
+            case .success(let source): accumulator.add(source, parsed: parsed[file])
             case .failure(let error): accumulator.add(fileError: error)
             }
         }
@@ -183,10 +194,11 @@ struct ConfigurationAccumulator {
         if fileOrder[file] == nil { fileOrder[file] = fileOrder.count }
     }
 
-    mutating func add(_ source: ManifestSource) {
+    /// With `parsed`, the file's outcomes come from a parse done beforehand (on another core).
+    mutating func add(_ source: ManifestSource, parsed: ConcurrentFileParsing.Parsed? = nil) {
         register(file: source.name)
         configuration.files.append(source.name)
-        configuration.digests.files[source.name] = SHA256Digest.hex(of: source.bytes)
+        configuration.digests.files[source.name] = parsed?.digest ?? SHA256Digest.hex(of: source.bytes)
         guard source.bytes.count <= limits.maxFileSize else {
             add(fileError: ManifestFileReader.tooLarge(source.name, size: source.bytes.count, limit: limits.maxFileSize))
             return
@@ -194,7 +206,7 @@ struct ConfigurationAccumulator {
         fileErrors = ErrorBudget(limit: limits.maxErrorsPerFile, scope: .file)
         let digest = configuration.digests.files[source.name]!
         var streamError: LoadError?
-        if let cached = cache?.entry(file: source.name, digest: digest) {
+        if let cached = parsed?.entry ?? cache?.entry(file: source.name, digest: digest) {
             // The same outcomes, fed through the same steps as a parse, with the same stop.
             var stopped = false
             for recorded in cached.outcomes {
@@ -206,6 +218,7 @@ struct ConfigurationAccumulator {
             }
             // A parse stopped by its callback reports no stream error.
             streamError = stopped ? nil : cached.streamError
+            if let parsed, parsed.complete { cache?.store(parsed.entry, file: source.name, digest: digest) }
         } else {
             var recorded: [(outcome: DocumentOutcome, objectDigest: String?)] = []
             var complete = true

@@ -25,6 +25,11 @@ public final class ParsedFileCache: Sendable {
 
     public init() {}
 
+    /// Whether a file's outcomes are kept (without counting a hit or keeping them for the next load).
+    func contains(file: String, digest: String) -> Bool {
+        entries.withLock { $0.current[Key(file: file, digest: digest)] != nil || $0.next[Key(file: file, digest: digest)] != nil }
+    }
+
     func entry(file: String, digest: String) -> Entry? {
         entries.withLock { state in
             let key = Key(file: file, digest: digest)

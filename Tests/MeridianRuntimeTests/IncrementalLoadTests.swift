@@ -114,4 +114,36 @@ struct IncrementalLoadTests {
         #expect(encoded.hits > 300, "pieces taken from the encoding cache: \(encoded.hits)")
         print("figure: 200 random edits, \(cache.hits) files replayed from the cache, \(encoded.hits) encoded pieces reused, every build equal to the build from scratch")
     }
+
+    @Test("Files parsed on every core load exactly as files parsed in order, duplicates and error budgets included")
+    func concurrentParsingEqualsSequential() throws {
+        let directory = try RepositoryPaths.makeScratchDirectory("concurrent-load")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        // A budget of two errors per file: duplicates across files (counted only when added in
+        // order) often stop a file early, the case where order could matter.
+        let limits = LoadLimits(maxErrorsPerFile: 2)
+        var random = Seeded(state: 0xc0ffee)
+        var stoppedEarly = 0
+        for step in 0..<60 {
+            for index in 0..<6 {
+                let file = directory.appendingPathComponent("part\(index).yaml")
+                // Several documents per file, so one file can hold more errors than its budget.
+                let text = (0..<3).map { _ in Self.randomFile(&random) }.joined(separator: "---\n")
+                try text.write(to: file, atomically: true, encoding: .utf8)
+            }
+            let files = (0..<6).map { directory.appendingPathComponent("part\($0).yaml").path }.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
+            let concurrent = ConfigurationLoader.load(paths: [directory.path], limits: limits)
+            let sequential = ConfigurationLoader.load(sources: try files.map { ManifestSource(name: $0, bytes: Array(try Data(contentsOf: URL(fileURLWithPath: $0)))) }, limits: limits)
+            let describe = { (loaded: LoadedConfiguration) -> String in
+                (loaded.errors.map { "error \($0)" } + loaded.unreadableFiles.map { "unreadable \($0)" } + loaded.files.map { "file \($0)" }
+                    + loaded.digests.objects.sorted { $0.key < $1.key }.map { "object \($0.key) \($0.value)" }
+                    + loaded.rejected.map { "rejected \($0.kind) \($0.qualifiedName)" }
+                    + ["routes \(loaded.httpRoutes.count) services \(loaded.services.count) gateways \(loaded.gateways.count)"]).joined(separator: "\n")
+            }
+            #expect(describe(concurrent) == describe(sequential), "step \(step)")
+            stoppedEarly += concurrent.errors.filter { $0.code == .errorLimit }.count
+        }
+        // The comparison covered files whose reading stopped at their error budget.
+        #expect(stoppedEarly > 10, "files stopped by their error budget: \(stoppedEarly)")
+    }
 }
