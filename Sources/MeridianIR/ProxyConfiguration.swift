@@ -117,6 +117,17 @@ public struct VirtualHost: Sendable, Hashable {
         self.domains = domains
         self.routes = routes
     }
+
+    /// Hashes the names only: equal virtual hosts still hash alike (what `Hashable` requires),
+    /// and a whole route's fields, hashed for thousands of virtual hosts on every build
+    /// (`EncodingCache` looks them up), cost as much as encoding them. Equality still
+    /// compares everything.
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(name)
+        hasher.combine(domains)
+        hasher.combine(routes.count)
+        for route in routes { hasher.combine(route.name) }
+    }
 }
 
 /// One routing rule: what a request must look like, and what happens to it.

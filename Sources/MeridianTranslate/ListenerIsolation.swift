@@ -55,6 +55,13 @@ enum ListenerIsolation {
     /// two parent references). Equal routes have equal names, so only routes sharing a name
     /// are compared whole: hashing every route of every virtual host would cost more.
     static func uniqued(_ routes: [Route]) -> [Route] {
+        // Most virtual hosts hold a few routes: compared pairwise, without a dictionary.
+        if routes.count <= 8 {
+            var kept: [Route] = []
+            kept.reserveCapacity(routes.count)
+            for route in routes where !kept.contains(where: { $0.name == route.name && $0 == route }) { kept.append(route) }
+            return kept
+        }
         var seen: [String: [Route]] = [:]
         return routes.filter { route in
             if seen[route.name]?.contains(route) == true { return false }

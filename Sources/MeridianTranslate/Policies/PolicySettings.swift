@@ -2,13 +2,13 @@ import MeridianIR
 
 /// One mergeable field of a settings type: policies are merged field by field, so a
 /// more specific policy that sets `retry` leaves a less specific one's `timeout` in effect.
-struct SettingsField<Settings> {
+struct SettingsField<Settings>: Sendable {
     let name: String
-    let isSet: (Settings) -> Bool
+    let isSet: @Sendable (Settings) -> Bool
     /// Copies this field from the first value into the second.
-    let copy: (Settings, inout Settings) -> Void
+    let copy: @Sendable (Settings, inout Settings) -> Void
 
-    init<Value>(_ name: String, _ keyPath: WritableKeyPath<Settings, Value?>) {
+    init<Value>(_ name: String, _ keyPath: WritableKeyPath<Settings, Value?> & Sendable) {
         self.name = name
         isSet = { $0[keyPath: keyPath] != nil }
         copy = { source, target in target[keyPath: keyPath] = source[keyPath: keyPath] }
@@ -18,6 +18,7 @@ struct SettingsField<Settings> {
 /// Settings a policy contributes; every field optional, nil meaning "not set by this policy".
 protocol PolicySettings: Hashable, Sendable {
     init()
+    /// Built once per type (`static let`): asked for every rule of every route.
     static var fields: [SettingsField<Self>] { get }
 }
 
@@ -42,18 +43,16 @@ struct RouteSettings: PolicySettings {
     /// The proxy answers by itself (kgateway's DirectResponse).
     var directResponse: DirectResponseAction?
 
-    static var fields: [SettingsField<RouteSettings>] {
-        [
-            SettingsField("timeouts.request", \.timeout),
-            SettingsField("timeouts.idle", \.idleTimeout),
-            SettingsField("retry", \.retry),
-            SettingsField("retry.perTryTimeout", \.perTryTimeout),
-            SettingsField("rateLimit", \.rateLimit),
-            SettingsField("sessionPersistence", \.sessionPersistence),
-            SettingsField("hashPolicies", \.hashPolicies),
-            SettingsField("directResponse", \.directResponse),
-        ]
-    }
+    static let fields: [SettingsField<RouteSettings>] = [
+        SettingsField("timeouts.request", \.timeout),
+        SettingsField("timeouts.idle", \.idleTimeout),
+        SettingsField("retry", \.retry),
+        SettingsField("retry.perTryTimeout", \.perTryTimeout),
+        SettingsField("rateLimit", \.rateLimit),
+        SettingsField("sessionPersistence", \.sessionPersistence),
+        SettingsField("hashPolicies", \.hashPolicies),
+        SettingsField("directResponse", \.directResponse),
+    ]
 }
 
 /// A status and body the proxy answers with.
@@ -85,26 +84,24 @@ struct BackendSettings: PolicySettings {
     /// Endpoints that take over, at priority 1, when this backend's are unhealthy.
     var failover: FailoverTarget?
 
-    static var fields: [SettingsField<BackendSettings>] {
-        [
-            SettingsField("connectTimeout", \.connectTimeout),
-            SettingsField("loadBalancer", \.loadBalancer),
-            SettingsField("circuitBreakers.maxConnections", \.maxConnections),
-            SettingsField("circuitBreakers.maxPendingRequests", \.maxPendingRequests),
-            SettingsField("circuitBreakers.maxRequests", \.maxRequests),
-            SettingsField("circuitBreakers.maxRetries", \.maxRetries),
-            SettingsField("outlierDetection", \.outlierDetection),
-            SettingsField("healthCheck", \.healthChecks),
-            SettingsField("http.maxRequestsPerConnection", \.maxRequestsPerConnection),
-            SettingsField("http.idleTimeout", \.idleTimeout),
-            SettingsField("http.maxConnectionDuration", \.maxConnectionDuration),
-            SettingsField("http.maxHeadersCount", \.maxHeadersCount),
-            SettingsField("http2", \.http2),
-            SettingsField("sessionPersistence", \.sessionPersistence),
-            SettingsField("hashPolicies", \.hashPolicies),
-            SettingsField("fallback", \.failover),
-        ]
-    }
+    static let fields: [SettingsField<BackendSettings>] = [
+        SettingsField("connectTimeout", \.connectTimeout),
+        SettingsField("loadBalancer", \.loadBalancer),
+        SettingsField("circuitBreakers.maxConnections", \.maxConnections),
+        SettingsField("circuitBreakers.maxPendingRequests", \.maxPendingRequests),
+        SettingsField("circuitBreakers.maxRequests", \.maxRequests),
+        SettingsField("circuitBreakers.maxRetries", \.maxRetries),
+        SettingsField("outlierDetection", \.outlierDetection),
+        SettingsField("healthCheck", \.healthChecks),
+        SettingsField("http.maxRequestsPerConnection", \.maxRequestsPerConnection),
+        SettingsField("http.idleTimeout", \.idleTimeout),
+        SettingsField("http.maxConnectionDuration", \.maxConnectionDuration),
+        SettingsField("http.maxHeadersCount", \.maxHeadersCount),
+        SettingsField("http2", \.http2),
+        SettingsField("sessionPersistence", \.sessionPersistence),
+        SettingsField("hashPolicies", \.hashPolicies),
+        SettingsField("fallback", \.failover),
+    ]
 }
 
 /// A Service (in the policy's namespace) whose endpoints back up another's.
