@@ -80,7 +80,7 @@ public struct RejectedObject: Sendable, Hashable {
 }
 
 /// The policy kinds (and kgateway's Backend), each loaded through `YAMLObjectDecoder`.
-public struct LoadedPolicies: Sendable {
+public struct LoadedPolicies: Sendable, Hashable {
     /// Valid `RetryPolicy` objects (`kgateway.dev/v1alpha1`).
     public var retryPolicies: [KgatewayRetryPolicy] = []
     /// Valid `CircuitBreakerPolicy` objects (`kgateway.dev/v1alpha1`).

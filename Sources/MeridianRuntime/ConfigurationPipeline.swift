@@ -40,27 +40,32 @@ public struct ConfigurationBuild: Sendable {
 public enum ConfigurationPipeline {
     /// Builds from files. With `previous` (what is served), a rejected object keeps the version
     /// it had there, as `kubectl apply` keeps an object whose update was refused. With
-    /// `parsed`, files unchanged since its last load are not parsed again; with `encoded`,
-    /// resources unchanged since the last build are not encoded again.
-    public static func build(paths: [String], options: TranslationOptions, previous: LoadedConfiguration? = nil, parsed: ParsedFileCache? = nil, encoded: EncodingCache? = nil) -> ConfigurationBuild {
+    /// `parsed`, files unchanged since its last load are not parsed again; with `translated`,
+    /// routes unchanged since the last build (while nothing else changed) are not compiled
+    /// and placed again; with `encoded`, resources unchanged since the last build are not
+    /// encoded again. The result is the same with or without them.
+    public static func build(
+        paths: [String], options: TranslationOptions, previous: LoadedConfiguration? = nil,
+        parsed: ParsedFileCache? = nil, translated: TranslationMemo? = nil, encoded: EncodingCache? = nil
+    ) -> ConfigurationBuild {
         let clock = ContinuousClock()
         let start = clock.now
         var loaded = ConfigurationLoader.load(paths: paths, cache: parsed)
         let kept = previous.map { loaded.keepingLastGoodVersions(from: $0) } ?? []
         let loadTime = clock.now - start
-        var build = build(loaded, options: options, encoded: encoded)
+        var build = build(loaded, options: options, translated: translated, encoded: encoded)
         build.keptObjects = kept
         build.timings.load = loadTime
         return build
     }
 
     /// Builds from loaded objects.
-    public static func build(_ loaded: LoadedConfiguration, options: TranslationOptions, encoded: EncodingCache? = nil) -> ConfigurationBuild {
+    public static func build(_ loaded: LoadedConfiguration, options: TranslationOptions, translated: TranslationMemo? = nil, encoded: EncodingCache? = nil) -> ConfigurationBuild {
         let clock = ContinuousClock()
         let start = clock.now
         var input = TranslationInput(loaded)
         input.rejectedObjects = loaded.rejected
-        let translation = GatewayTranslator.translate(input, options: options)
+        let translation = GatewayTranslator.translate(input, options: options, memo: translated)
         let translated = clock.now
         var snapshots: [String: Snapshot] = [:]
         var errors: [String: SnapshotError] = [:]

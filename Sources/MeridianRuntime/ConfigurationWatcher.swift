@@ -62,6 +62,7 @@ public final class ConfigurationWatcher: Sendable {
     private let allowsEmpty: Bool
     /// Files unchanged since the last reload are not parsed again.
     private let parsedFiles = ParsedFileCache()
+    private let translatedRoutes = TranslationMemo()
     private let encodedResources = EncodingCache()
 
     /// - Parameter allowsEmpty: serve a configuration with no readable `*.yaml`/`*.yml` file
@@ -87,7 +88,7 @@ public final class ConfigurationWatcher: Sendable {
     @discardableResult
     public func reload() -> Bool {
         lastLoadedFiles.withLock { $0 = FileSetFingerprint(paths: paths) }
-        let build = ConfigurationPipeline.build(paths: paths, options: options, previous: servedBuild?.loaded, parsed: parsedFiles, encoded: encodedResources)
+        let build = ConfigurationPipeline.build(paths: paths, options: options, previous: servedBuild?.loaded, parsed: parsedFiles, translated: translatedRoutes, encoded: encodedResources)
         lastAttempt.withLock { $0 = build }
         // Every file removed (or none readable) is far more often a mistake (a deploy that
         // wiped the directory, a wrong path) than a wish to serve nothing.

@@ -102,16 +102,27 @@ public enum GatewayTranslator {
 
     /// Runs the passes in order: listeners; policies (targets); rules and backends;
     /// attachment with policy merging; assembly; status.
-    public static func translate(_ input: TranslationInput, options: TranslationOptions = TranslationOptions()) -> Translation {
+    /// With `memo`, routes unchanged since the memo's last build, while nothing but routes
+    /// changed, are not compiled and placed again (see `TranslationMemo`): the result is the same.
+    public static func translate(_ input: TranslationInput, options: TranslationOptions = TranslationOptions(), memo: TranslationMemo? = nil) -> Translation {
         let context = TranslationContext(input: input, options: options)
         var policies = PolicyAttachment(context: context, descriptions: PolicyPlugins.describeAll(context))
         var listeners = ListenerPlanning(context, policies: policies)
         var placement = RoutePlacement(context: context)
+        let memoContext = memo.map { _ in TranslationMemo.Context(input, options: options) }
+        if let memo, let memoContext {
+            placement.previous = memo.take(for: memoContext)
+            placement.recorded = [:]
+        }
         // Oldest first: where an HTTPRoute and a GRPCRoute would share a host name on a
         // listener, the one attached first keeps it.
-        let routes = (input.httpRoutes.map(RouteSource.init) + input.grpcRoutes.map(RouteSource.init)).sorted { $0.age < $1.age }
-        let routeStatuses = routes.map { route in
-            placement.translate(route, listeners: &listeners, policies: &policies)
+        let routes = (input.httpRoutes.map { (RouteSource($0), TranslationMemo.RouteKey.http($0)) }
+            + input.grpcRoutes.map { (RouteSource($0), TranslationMemo.RouteKey.grpc($0)) }).sorted { $0.0.age < $1.0.age }
+        let routeStatuses = routes.map { route, key in
+            placement.translate(route, key: memo == nil ? nil : key, listeners: &listeners, policies: &policies)
+        }
+        if let memo, let memoContext, let recorded = placement.recorded {
+            memo.store(recorded, context: memoContext, hits: placement.memoHits)
         }
 
         var proxies: [ProxyConfiguration] = []

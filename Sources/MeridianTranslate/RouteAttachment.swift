@@ -1,7 +1,7 @@
 import MeridianLoad
 
 /// Where an attached route is served: one listener, on these host names.
-struct Placement {
+struct Placement: Hashable {
     var gateway: String
     var listenerName: String
     /// The Envoy listener's port (the Gateway's, moved by `--privileged-port-offset`).

@@ -8,16 +8,28 @@ struct RoutePlacement {
     var assembly = ProxyAssembly()
     /// Merged backend settings, per Gateway and backend, computed once.
     private var backendSettings: [String: [BackendKey: BackendSettings]] = [:]
+    /// The last build's route translations (see `TranslationMemo`), and this build's, kept
+    /// only when a memo is in use.
+    var previous: [String: TranslationMemo.Entry] = [:]
+    var recorded: [String: TranslationMemo.Entry]?
+    private(set) var memoHits = 0
 
     init(context: TranslationContext) {
         self.context = context
     }
 
-    mutating func translate(_ route: RouteSource, listeners: inout ListenerPlanning, policies: inout PolicyAttachment) -> ResourceStatus {
+    mutating func translate(_ route: RouteSource, key: TranslationMemo.RouteKey? = nil, listeners: inout ListenerPlanning, policies: inout PolicyAttachment) -> ResourceStatus {
         let namespace = route.namespace
-        var problems = RuleProblems()
-        let rules = route.rules.enumerated().map { index, rule in
+        let name = key?.name
+        let reused = name.flatMap { previous[$0] }.flatMap { $0.route == key ? $0 : nil }
+        var problems = reused?.problems ?? RuleProblems()
+        let rules = reused?.rules ?? route.rules.enumerated().map { index, rule in
             RuleCompilation.compile(rule, ruleIndex: index, kind: route.kind, namespace: namespace, context: context, policies: policies, problems: &problems)
+        }
+        if reused != nil { memoHits += 1 }
+        var placedNow: [Placement: TranslationMemo.Placed] = [:]
+        defer {
+            if let key, let name, recorded != nil { recorded?[name] = TranslationMemo.Entry(route: key, rules: rules, problems: problems, placements: placedNow) }
         }
         var status = ResourceStatus(kind: route.kind.rawValue, namespace: route.metadata.namespace, name: route.metadata.name, location: route.location)
         status.generation = route.metadata.generation
@@ -33,7 +45,12 @@ struct RoutePlacement {
                 let refusedElsewhere = crossServing.isEmpty ? "" : "; not attached where " + crossServing.joined(separator: "; ")
                 parent.conditions.append(Condition(.accepted, true, reason: .accepted, message: "attached to \(placements.map(\.listenerName).uniqued().joined(separator: ", "))\(refusedElsewhere)"))
                 for placement in placements where placement.programmed {
-                    place(route, rules: rules, on: placement, policies: &policies)
+                    if let placed = reused?.placements[placement] {
+                        replay(placed, on: placement, policies: &policies)
+                        placedNow[placement] = placed
+                    } else if let placed = place(route, rules: rules, on: placement, policies: &policies) {
+                        placedNow[placement] = placed
+                    }
                 }
             }
             if let first = problems.unresolvedBackends.first {
@@ -49,10 +66,26 @@ struct RoutePlacement {
         return status
     }
 
-    /// Puts every rule of an attached route on the placement, one Envoy route per match,
-    /// with the policies in effect there.
-    private mutating func place(_ route: RouteSource, rules: [CompiledRule], on placement: Placement, policies: inout PolicyAttachment) {
+    /// Does again what placing a route did in the last build (see `TranslationMemo`).
+    private mutating func replay(_ placed: TranslationMemo.Placed, on placement: Placement, policies: inout PolicyAttachment) {
         guard let gateway = context.gateways[placement.gateway] else { return }
+        for (backend, cluster) in placed.clusters {
+            // Asked again for what it records in the policy ledger (computed once per backend).
+            _ = settings(for: backend, gateway: gateway, policies: &policies)
+            assembly.add(cluster, gateway: placement.gateway)
+        }
+        for (route, precedence) in placed.routes {
+            assembly.place(route, precedence: precedence, on: placement)
+        }
+    }
+
+    /// Puts every rule of an attached route on the placement, one Envoy route per match,
+    /// with the policies in effect there. Returns what it did, for `TranslationMemo`, unless a
+    /// policy took part (its ledger records must be made again on every build).
+    private mutating func place(_ route: RouteSource, rules: [CompiledRule], on placement: Placement, policies: inout PolicyAttachment) -> TranslationMemo.Placed? {
+        guard let gateway = context.gateways[placement.gateway] else { return nil }
+        var placed = TranslationMemo.Placed()
+        var fromPolicies = false
         for (ruleIndex, rule) in route.rules.enumerated() {
             let compiled = rules[ruleIndex]
             var backendSide = RouteSettings()
@@ -60,20 +93,23 @@ struct RoutePlacement {
                 var cluster = cluster
                 apply(settings(for: backend, gateway: gateway, policies: &policies), to: &cluster)
                 assembly.add(cluster, gateway: placement.gateway)
+                placed.clusters.append((backend, cluster))
             }
             for (backend, cluster) in compiled.clusters {
                 let settings = settings(for: backend, gateway: gateway, policies: &policies)
                 var cluster = cluster
                 apply(settings, to: &cluster)
                 assembly.add(cluster, gateway: placement.gateway)
+                placed.clusters.append((backend, cluster))
                 // What a backend asks of the routes sending to it: the first backend's, in rule order.
                 backendSide.sessionPersistence = backendSide.sessionPersistence ?? settings.sessionPersistence
                 backendSide.hashPolicies = backendSide.hashPolicies ?? settings.hashPolicies
             }
-            let (merged, gatewayRateLimit) = policies.routeSettings(
+            let (merged, gatewayRateLimit, ruleFromPolicies) = policies.routeSettings(
                 route: route, ruleName: rule.name, placement: placement,
                 own: compiled.ownSettings, extensionPolicies: compiled.extensionPolicies, backendSide: backendSide
             )
+            fromPolicies = fromPolicies || ruleFromPolicies
             if let gatewayRateLimit { assembly.setListenerRateLimit(gatewayRateLimit, gateway: placement.gateway, port: placement.port) }
             // Every match of the rule counts under the rule's name: dashboards show rules, not matches.
             let ruleName = "\(route.kind == .grpc ? "grpc:" : "")\(route.qualifiedName)/rule\(ruleIndex)"
@@ -93,8 +129,10 @@ struct RoutePlacement {
                 }
                 let precedence = RoutePrecedence(specificity: specificity, route: route, ruleIndex: ruleIndex, matchIndex: matchIndex)
                 assembly.place(irRoute, precedence: precedence, on: placement)
+                placed.routes.append((irRoute, precedence))
             }
         }
+        return fromPolicies ? nil : placed
     }
 
     private mutating func settings(for backend: BackendKey, gateway: Gateway, policies: inout PolicyAttachment) -> BackendSettings {

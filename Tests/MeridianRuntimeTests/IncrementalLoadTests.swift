@@ -47,7 +47,19 @@ struct IncrementalLoadTests {
 
     static func route(_ name: String, gateway: String, path: String, backend: String, hostname: String?) -> String {
         let hostnames = hostname.map { "  hostnames: [\($0)]\n" } ?? ""
-        return "apiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute\nmetadata: {name: \(name), namespace: ns}\nspec:\n\(hostnames)  parentRefs: [{name: \(gateway)}]\n  rules:\n    - matches: [{path: {type: PathPrefix, value: \(path)}}]\n      backendRefs: [{name: \(backend), port: 80}]\n"
+        let labels = name.hasSuffix("1") || name.hasSuffix("3") ? ", labels: {tier: gold}" : ""
+        return "apiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute\nmetadata: {name: \(name), namespace: ns\(labels)}\nspec:\n\(hostnames)  parentRefs: [{name: \(gateway)}]\n  rules:\n    - matches: [{path: {type: PathPrefix, value: \(path)}}]\n      backendRefs: [{name: \(backend), port: 80}]\n"
+    }
+
+    /// A kgateway TrafficPolicy on a route, on rules with a label, or on a Gateway: routes it
+    /// reaches cannot be taken from the translation memo (the policy ledger records them).
+    static func policy(_ n: Int, random: inout Seeded) -> String {
+        let target = [
+            "targetRefs: [{group: gateway.networking.k8s.io, kind: HTTPRoute, name: r\(n)}]",
+            "targetRefs: [{group: gateway.networking.k8s.io, kind: Gateway, name: gw\(n % 2)}]",
+            "targetSelectors: [{group: gateway.networking.k8s.io, kind: HTTPRoute, matchLabels: {tier: gold}}]",
+        ].randomElement(using: &random)!
+        return "apiVersion: gateway.kgateway.dev/v1alpha1\nkind: TrafficPolicy\nmetadata: {name: p\(n), namespace: ns}\nspec:\n  \(target)\n  timeouts: {request: \(Int.random(in: 1...3, using: &random))s}\n"
     }
 
     /// Host names that cover each other (exact, wildcard, none), so virtual hosts share routes.
@@ -62,7 +74,7 @@ struct IncrementalLoadTests {
             case 0: documents.append(gateway("gw\(n % 2)", port: 8000 + n))
             case 1, 2: documents.append(service("svc\(n)", port: 9000 + n))
             case 3: documents.append("apiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute\nmetadata: {name: broken\(n), namespace: ns}\nspec:\n  parentRefs: [{name: gw0}]\n  rulez: []\n")
-            case 4: documents.append("kind: [unclosed\n")
+            case 4: documents.append(n.isMultiple(of: 2) ? "kind: [unclosed\n" : Self.policy(n, random: &random))
             default: documents.append(route("r\(n)", gateway: "gw\(n % 2)", path: "/p\(Int.random(in: 0..<4, using: &random))", backend: "svc\(Int.random(in: 0..<6, using: &random))", hostname: Self.hostnames.randomElement(using: &random)!))
             }
         }
@@ -89,6 +101,7 @@ struct IncrementalLoadTests {
             .write(to: directory.appendingPathComponent("class.yaml"), atomically: true, encoding: .utf8)
         var random = Seeded(state: 0x5eed)
         let cache = ParsedFileCache()
+        let translated = TranslationMemo()
         let encoded = EncodingCache()
         var previous: LoadedConfiguration?
         for step in 0..<200 {
@@ -101,7 +114,7 @@ struct IncrementalLoadTests {
                     try Self.randomFile(&random).write(to: file, atomically: true, encoding: .utf8)
                 }
             }
-            let incremental = ConfigurationPipeline.build(paths: [directory.path], options: TranslationOptions(), previous: previous, parsed: cache, encoded: encoded)
+            let incremental = ConfigurationPipeline.build(paths: [directory.path], options: TranslationOptions(), previous: previous, parsed: cache, translated: translated, encoded: encoded)
             let scratch = ConfigurationPipeline.build(paths: [directory.path], options: TranslationOptions(), previous: previous)
             let (a, b) = (Self.summary(incremental), Self.summary(scratch))
             #expect(a == b, "step \(step): the incremental build differs from the build from scratch")
@@ -112,7 +125,9 @@ struct IncrementalLoadTests {
         #expect(cache.hits > 400, "files replayed from the cache: \(cache.hits)")
         // And most virtual hosts, clusters and load assignments were taken from the last build.
         #expect(encoded.hits > 300, "pieces taken from the encoding cache: \(encoded.hits)")
-        print("figure: 200 random edits, \(cache.hits) files replayed from the cache, \(encoded.hits) encoded pieces reused, every build equal to the build from scratch")
+        // And routes unchanged while nothing else changed were not compiled and placed again.
+        #expect(translated.hits > 50, "routes taken from the translation memo: \(translated.hits)")
+        print("figure: 200 random edits, \(cache.hits) files replayed from the cache, \(translated.hits) routes and \(encoded.hits) encoded pieces reused, every build equal to the build from scratch")
     }
 
     @Test("Files parsed on every core load exactly as files parsed in order, duplicates and error budgets included")
@@ -145,5 +160,38 @@ struct IncrementalLoadTests {
         }
         // The comparison covered files whose reading stopped at their error budget.
         #expect(stoppedEarly > 10, "files stopped by their error budget: \(stoppedEarly)")
+    }
+
+    @Test("300 route-only edits beside fixed Gateways, Services and policies: the translation memo serves most routes, and every build equals the build from scratch")
+    func routeOnlyEdits() throws {
+        let directory = try RepositoryPaths.makeScratchDirectory("incremental-routes")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        var random = Seeded(state: 0xfeed)
+        var fixed = "apiVersion: gateway.networking.k8s.io/v1\nkind: GatewayClass\nmetadata: {name: meridian}\nspec: {controllerName: meridian.dev/gateway-controller}\n---\n"
+        fixed += [Self.gateway("gw0", port: 8000), Self.gateway("gw1", port: 8001)].joined(separator: "---\n") + "---\n"
+        fixed += (0..<6).map { Self.service("svc\($0)", port: 9000 + $0) }.joined(separator: "---\n") + "---\n"
+        fixed += [Self.policy(1, random: &random), Self.policy(2, random: &random)].joined(separator: "---\n")
+        try fixed.write(to: directory.appendingPathComponent("fixed.yaml"), atomically: true, encoding: .utf8)
+        let translated = TranslationMemo()
+        let encoded = EncodingCache()
+        var previous: LoadedConfiguration?
+        for step in 0..<300 {
+            // One route file rewritten: routes added, changed, moved between files, or removed.
+            let file = directory.appendingPathComponent("routes\(Int.random(in: 0..<4, using: &random)).yaml")
+            let routes = (0..<Int.random(in: 0...3, using: &random)).map { _ in
+                let n = Int.random(in: 0..<12, using: &random)
+                return Self.route("r\(n)", gateway: "gw\(n % 2)", path: "/p\(Int.random(in: 0..<4, using: &random))",
+                                  backend: "svc\(Int.random(in: 0..<6, using: &random))", hostname: Self.hostnames.randomElement(using: &random)!)
+            }
+            try routes.joined(separator: "---\n").write(to: file, atomically: true, encoding: .utf8)
+            let incremental = ConfigurationPipeline.build(paths: [directory.path], options: TranslationOptions(), previous: previous, translated: translated, encoded: encoded)
+            let scratch = ConfigurationPipeline.build(paths: [directory.path], options: TranslationOptions(), previous: previous)
+            let (a, b) = (Self.summary(incremental), Self.summary(scratch))
+            #expect(a == b, "step \(step): the build with the memo differs from the build from scratch")
+            if a != b { return }
+            if incremental.isServable { previous = incremental.loaded }
+        }
+        #expect(translated.hits > 400, "routes taken from the translation memo: \(translated.hits)")
+        print("figure: 300 route-only edits, \(translated.hits) routes taken from the translation memo, every build equal to the build from scratch")
     }
 }

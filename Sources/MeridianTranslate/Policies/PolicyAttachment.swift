@@ -153,7 +153,7 @@ struct PolicyAttachment {
         own: RouteSettings,
         extensionPolicies: [Int],
         backendSide: RouteSettings
-    ) -> (settings: RouteSettings, gatewayRateLimit: LocalRateLimit?) {
+    ) -> (settings: RouteSettings, gatewayRateLimit: LocalRateLimit?, fromPolicies: Bool) {
         typealias Contribution = PolicyLedger.Contribution<RouteSettings>
         var contributions: [Contribution] = [Contribution(policy: nil, level: .routeField, settings: own)]
         for index in extensionPolicies {
@@ -170,11 +170,13 @@ struct PolicyAttachment {
         if !backendSide.isEmpty {
             contributions.append(Contribution(policy: nil, level: .backend, settings: backendSide))
         }
+        // Whether a policy took part: the ledger then records it (a memo may not skip this).
+        let fromPolicies = contributions.contains { $0.policy != nil }
         var (settings, levels) = ledger.merge(contributions, ancestor: .gateway(placement.gateway))
-        guard levels["rateLimit"] == .gateway else { return (settings, nil) }
+        guard levels["rateLimit"] == .gateway else { return (settings, nil, fromPolicies) }
         let limit = settings.rateLimit
         settings.rateLimit = nil
-        return (settings, limit)
+        return (settings, limit, fromPolicies)
     }
 
     /// The backend settings in effect for one backend of one Gateway: the Gateway's class
