@@ -9,6 +9,7 @@ import Foundation
 public final class SerializedMessage: Sendable, Hashable, CustomStringConvertible {
     // Immutable after init: the buffer is written once and only read afterwards.
     private let storage: UnsafeMutableRawBufferPointer.Sendable
+    private let digest: [UInt8]
 
     public init(_ bytes: some Collection<UInt8>) {
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: max(bytes.count, 1), alignment: 1)
@@ -21,6 +22,9 @@ public final class SerializedMessage: Sendable, Hashable, CustomStringConvertibl
             _ = buffer.initializeMemory(as: UInt8.self, from: bytes)
         }
         storage = .init(buffer: UnsafeMutableRawBufferPointer(rebasing: buffer[0..<bytes.count]), base: buffer)
+        var digest = SHA256Digest()
+        digest.update(UnsafeRawBufferPointer(storage.buffer))
+        self.digest = digest.finalize()
     }
 
     deinit {
@@ -41,12 +45,9 @@ public final class SerializedMessage: Sendable, Hashable, CustomStringConvertibl
         storage.buffer.baseAddress?.assumingMemoryBound(to: UInt8.self)
     }
 
-    /// The SHA-256 of the bytes.
-    public func sha256() -> [UInt8] {
-        var digest = SHA256Digest()
-        digest.update(UnsafeRawBufferPointer(storage.buffer))
-        return digest.finalize()
-    }
+    /// The SHA-256 of the bytes (computed once: a message reused by the next snapshot is not
+    /// hashed again).
+    public func sha256() -> [UInt8] { digest }
 
     public static func == (lhs: SerializedMessage, rhs: SerializedMessage) -> Bool {
         lhs === rhs || lhs.storage.buffer.elementsEqual(rhs.storage.buffer)

@@ -1,5 +1,6 @@
-import Synchronization
+import EnvoyAPI
 import MeridianIR
+import Synchronization
 
 /// The bytes the last build encoded, keyed by the IR they came from, so that a rebuild
 /// encodes only what changed: one new route in a table of thousands encodes one virtual host.
@@ -11,10 +12,11 @@ import MeridianIR
 public final class EncodingCache: Sendable {
     struct Entries: Sendable {
         var virtualHosts: [VirtualHost: [UInt8]] = [:]
-        var clusters: [Cluster: [UInt8]] = [:]
-        var loadAssignments: [LoadAssignmentKey: [UInt8]] = [:]
-        var listeners: [ListenerEncoding.Key: [UInt8]] = [:]
-        var scopes: [ScopeKey: [UInt8]] = [:]
+        /// Whole resources, as the messages snapshots hold (their digest computed once).
+        var clusters: [Cluster: SerializedMessage] = [:]
+        var loadAssignments: [LoadAssignmentKey: SerializedMessage] = [:]
+        var listeners: [ListenerEncoding.Key: SerializedMessage] = [:]
+        var scopes: [ScopeKey: SerializedMessage] = [:]
     }
 
     struct ScopeKey: Hashable, Sendable {
@@ -62,20 +64,21 @@ struct EncodingMemo {
         self.previous = previous
     }
 
-    mutating func bytes<Key: Hashable>(
+    mutating func bytes<Key: Hashable, Value>(
         _ key: Key,
-        in table: WritableKeyPath<EncodingCache.Entries, [Key: [UInt8]]>,
-        encode: (Key) -> [UInt8]
-    ) -> [UInt8] {
-        if let bytes = current[keyPath: table][key] { return bytes }
-        let bytes: [UInt8]
+        in table: WritableKeyPath<EncodingCache.Entries, [Key: Value]>,
+        encode: (Key) -> Value
+    ) -> Value {
+        if let value = current[keyPath: table][key] { return value }
+        let value: Value
         if let cached = previous[keyPath: table].removeValue(forKey: key) {
-            bytes = cached
+            value = cached
             hits += 1
         } else {
-            bytes = encode(key)
+            value = encode(key)
         }
-        current[keyPath: table][key] = bytes
-        return bytes
+        current[keyPath: table][key] = value
+        return value
     }
 }
+

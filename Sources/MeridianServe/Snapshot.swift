@@ -49,13 +49,13 @@ public struct Snapshot: Sendable, Equatable {
             sorted[type] = ofType
             var typeDigest = SHA256Digest()
             for resource in ofType {
-                let resourceDigest = ResourceDigest(resource.message.sha256())
-                digests[type, default: [:]][resource.name] = resourceDigest
+                let digestBytes = resource.message.sha256()
+                digests[type, default: [:]][resource.name] = ResourceDigest(digestBytes)
                 version.update(delimited: type.typeURL)
                 version.update(delimited: resource.name)
-                version.update(resourceDigest.bytes)
+                version.update(digestBytes)
                 typeDigest.update(delimited: resource.name)
-                typeDigest.update(resourceDigest.bytes)
+                typeDigest.update(digestBytes)
             }
             typeDigests[type] = ResourceDigest(typeDigest.finalize())
         }
