@@ -69,7 +69,6 @@ public struct RouteTable: Sendable, Hashable {
     /// routes): a change to one host name's routes then makes Envoy rebuild only that host
     /// name's table. Only for tables whose every virtual host names exact host names.
     public var splitByHost: Bool
-
     public init(name: String, virtualHosts: [VirtualHost], splitByHost: Bool = false) {
         self.name = name
         self.virtualHosts = virtualHosts

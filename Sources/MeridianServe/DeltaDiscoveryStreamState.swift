@@ -229,7 +229,10 @@ public struct DeltaDiscoveryStreamState: Sendable {
     }
 
     /// The types whose removals wait until listeners and routes stop naming them.
-    private static let removedLast: [ResourceType] = [.cluster, .endpoint, .secret]
+    /// Types whose removals wait until listeners and route tables are ACKed as the snapshot has
+    /// them: what those may still name (clusters and theirs), and scopes, which a listener that
+    /// leaves scoped routes serves with until its new route table has warmed.
+    private static let removedLast: [ResourceType] = [.cluster, .endpoint, .secret, .scopedRoute]
 
     /// Which part of a difference a response carries.
     private enum Part {

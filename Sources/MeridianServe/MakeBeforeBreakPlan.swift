@@ -13,7 +13,9 @@ import EnvoyAPI
 ///   version says `-partial`.
 /// - **Removals after references.** A cluster the snapshot dropped stays in CDS while any
 ///   listener or route table the proxy may hold names it: the one it ACKed, one in flight,
-///   or one it rejected (Envoy may have applied part of a rejected RDS response).
+///   or one it rejected (Envoy may have applied part of a rejected RDS response). Scopes
+///   (route tables split by host) the snapshot dropped stay until the proxy ACKed the
+///   listeners and route tables as the snapshot has them.
 /// - **After a NACK** the proxy keeps its last ACKed content; the rejected content is not
 ///   sent again as it is. It is retried only when the content changes (a new snapshot that
 ///   differs for that type), or on a new stream (a restarted proxy starts from nothing).
@@ -96,10 +98,18 @@ extension DiscoveryStreamState {
                 }
             }
             return heldBack ? ResourceSet(desired) : target
-        case .endpoint, .secret, .scopedRoute:
-            // Nothing in them names a cluster: sent as soon as asked. (A scope names a route
-            // table; Envoy subscribes to it when the scope arrives, and the table itself waits
-            // for its clusters like any other.)
+        case .scopedRoute:
+            // New scopes go at once: Envoy subscribes to a scope's route table when it arrives,
+            // and the table waits for its clusters like any other. Scopes leave only once the
+            // listeners and their route tables are ACKed as the snapshot has them: a listener
+            // leaving scoped routes for one table keeps serving with its scopes until the new
+            // one has warmed on its table.
+            guard let held = state.sent ?? state.acked, !routingSettled(snapshot) else { return target }
+            let kept = held.entries.filter { target[$0.key] == nil }
+            guard !kept.isEmpty else { return target }
+            return ResourceSet(target.entries.merging(kept) { wanted, _ in wanted })
+        case .endpoint, .secret:
+            // Nothing in them names another resource: sent as soon as asked.
             return target
         }
     }
@@ -133,6 +143,16 @@ extension DiscoveryStreamState {
                 guard let needed = snapshot.digests[dependency.type]?[dependency.name],
                       dependencyState.acked?[dependency.name]?.digest == needed else { return false }
             }
+        }
+        return true
+    }
+
+    /// Whether the proxy ACKed its listeners and route tables as the snapshot has them, with
+    /// nothing of them in flight.
+    private func routingSettled(_ snapshot: Snapshot) -> Bool {
+        for type in [ResourceType.listener, .route] {
+            guard let state = types[type] else { continue }
+            if state.acked != state.sent || state.acked != target(type, state: state, in: snapshot) { return false }
         }
         return true
     }

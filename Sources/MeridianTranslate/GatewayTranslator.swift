@@ -110,19 +110,22 @@ public enum GatewayTranslator {
         var listeners = ListenerPlanning(context, policies: policies)
         var placement = RoutePlacement(context: context)
         let memoContext = memo.map { _ in TranslationMemo.Context(input, options: options) }
+        var hosts: ListenerIsolation.HostMemo?
         if let memo, let memoContext {
-            placement.previous = memo.take(for: memoContext)
+            let taken = memo.take(for: memoContext)
+            placement.previous = taken.entries
             placement.recorded = [:]
+            hosts = ListenerIsolation.HostMemo(previous: taken.hosts)
         }
         // Oldest first: where an HTTPRoute and a GRPCRoute would share a host name on a
         // listener, the one attached first keeps it.
-        let routes = (input.httpRoutes.map { (RouteSource($0), TranslationMemo.RouteKey.http($0)) }
-            + input.grpcRoutes.map { (RouteSource($0), TranslationMemo.RouteKey.grpc($0)) }).sorted { $0.0.age < $1.0.age }
-        let routeStatuses = routes.map { route, key in
-            placement.translate(route, key: memo == nil ? nil : key, listeners: &listeners, policies: &policies)
-        }
-        if let memo, let memoContext, let recorded = placement.recorded {
-            memo.store(recorded, context: memoContext, hits: placement.memoHits)
+        let routes = input.httpRoutes.map { (RouteSource($0), TranslationMemo.RouteKey.http($0)) }
+            + input.grpcRoutes.map { (RouteSource($0), TranslationMemo.RouteKey.grpc($0)) }
+        // Sorted by index: moving thousands of (route, key) pairs around costs more than the comparisons.
+        let ages = routes.map(\.0.age)
+        let order = routes.indices.sorted { ages[$0] < ages[$1] || (!(ages[$1] < ages[$0]) && $0 < $1) }
+        let routeStatuses = order.map { index in
+            placement.translate(routes[index].0, key: memo == nil ? nil : routes[index].1, listeners: &listeners, policies: &policies)
         }
 
         var proxies: [ProxyConfiguration] = []
@@ -136,9 +139,15 @@ public enum GatewayTranslator {
             }
             gatewayStatuses.append(status)
             guard let planned = listeners.plans[gateway.qualifiedName], planned.contains(where: \.programmable) else { continue }
-            var configuration = placement.assembly.configuration(for: gateway, listeners: planned.filter(\.programmable), listenerAddress: options.listenerAddress, splitsByHost: options.splitsRouteTablesByHost)
+            var configuration = placement.assembly.configuration(
+                for: gateway, listeners: planned.filter(\.programmable), listenerAddress: options.listenerAddress,
+                splitsByHost: options.splitsRouteTablesByHost, hosts: &hosts
+            )
             BackendClientCertificate.apply(clientCertificate, to: &configuration)
             proxies.append(configuration)
+        }
+        if let memo, let memoContext, let recorded = placement.recorded {
+            memo.store(recorded, hosts: hosts?.current ?? [:], context: memoContext, hits: placement.memoHits)
         }
         let listenerSetStatuses = input.listenerSets.sorted { $0.qualifiedName < $1.qualifiedName }.map(listeners.finishedStatus(of:))
         let policyStatuses = policies.statuses() + context.backendTLS.statuses(context)

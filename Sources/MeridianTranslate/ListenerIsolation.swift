@@ -12,7 +12,7 @@ import MeridianIR
 /// matches no more specific domain, so the listeners and route host names matching it are
 /// exactly those covering D (all of them are domains too).
 enum ListenerIsolation {
-    struct PlacedRoute {
+    struct PlacedRoute: Equatable, Sendable {
         /// The host name of the listener that placed the route (`*` for none).
         var listenerHostname: String
         /// The route's host name there (its intersection with the listener's).
@@ -23,7 +23,23 @@ enum ListenerIsolation {
         var scheme: String
     }
 
-    static func virtualHosts(_ placed: [PlacedRoute], listenerHostnames: [String]) -> [VirtualHost] {
+    /// Virtual hosts of the last build, by table and domain, with the routes they were made
+    /// from: a domain whose routes are equal gets the same virtual host without sorting and
+    /// rewriting them again. (A virtual host is a function of its domain, the listener host
+    /// name chosen for it and those routes alone, so no other input can make it stale.)
+    struct HostMemo: Sendable {
+        struct Entry: Sendable {
+            var listener: String?
+            var routes: [PlacedRoute]
+            var host: VirtualHost
+        }
+
+        var previous: [String: Entry] = [:]
+        var current: [String: Entry] = [:]
+        var hits = 0
+    }
+
+    static func virtualHosts(_ placed: [PlacedRoute], listenerHostnames: [String], table: String = "", memo: inout HostMemo?) -> [VirtualHost] {
         var domains = Set(placed.map(\.hostname))
         if Set(listenerHostnames).count > 1 { domains.formUnion(listenerHostnames) }
         // Routes by (listener host name, route host name), in placement order: a domain looks up
@@ -41,14 +57,27 @@ enum ListenerIsolation {
                     .map { placed[$0] }
                     .filter { covers($0.hostname, domain) }
             } ?? []
+            let key = "\(table) \(domain)"
+            if let entry = memo?.previous[key], entry.listener == listener, entry.routes == candidates {
+                memo?.current[key] = entry
+                memo?.hits += 1
+                return entry.host
+            }
             let routes = candidates
                 .sorted { lhs, rhs in
                     let (left, right) = (specificity(lhs.hostname), specificity(rhs.hostname))
                     return left != right ? left > right : lhs.precedence < rhs.precedence
                 }
                 .map { RedirectPorts.route($0.route, onVirtualHost: domain, listenerScheme: $0.scheme) }
-            return VirtualHost(name: domain == "*" ? "any-host" : domain, domains: [domain], routes: uniqued(routes))
+            let host = VirtualHost(name: domain == "*" ? "any-host" : domain, domains: [domain], routes: uniqued(routes))
+            memo?.current[key] = HostMemo.Entry(listener: listener, routes: candidates, host: host)
+            return host
         }
+    }
+
+    static func virtualHosts(_ placed: [PlacedRoute], listenerHostnames: [String]) -> [VirtualHost] {
+        var memo: HostMemo?
+        return virtualHosts(placed, listenerHostnames: listenerHostnames, memo: &memo)
     }
 
     /// The routes in order, each first occurrence only (a rule placed twice on one domain, by

@@ -38,7 +38,7 @@ struct ProxyAssembly {
     /// Listeners by port; virtual hosts in name order, routes by precedence, clusters and secrets by name.
     /// `listeners`: the Gateway's programmed listeners.
     /// `splitsByHost`: plain HTTP route tables that can be are split by host name.
-    func configuration(for gateway: Gateway, listeners planned: [PlannedListener], listenerAddress: String, splitsByHost: Bool = false) -> ProxyConfiguration {
+    func configuration(for gateway: Gateway, listeners planned: [PlannedListener], listenerAddress: String, splitsByHost: Bool = false, hosts: inout ListenerIsolation.HostMemo?) -> ProxyConfiguration {
         let routes = placed[gateway.qualifiedName] ?? [:]
         var listeners: [MeridianIR.Listener] = []
         var tables: [RouteTable] = []
@@ -52,7 +52,7 @@ struct ProxyAssembly {
                 // Plain HTTP: every listener of the port shares one route table, isolated by host name.
                 let name = "http-\(port)"
                 listeners.append(MeridianIR.Listener(name: name, address: listenerAddress, port: port, routeTableName: name, localRateLimit: rateLimit))
-                var table = RouteTable(name: name, virtualHosts: ListenerIsolation.virtualHosts(routes[port] ?? [], listenerHostnames: hostnames))
+                var table = RouteTable(name: name, virtualHosts: ListenerIsolation.virtualHosts(routes[port] ?? [], listenerHostnames: hostnames, table: "\(gateway.qualifiedName) \(name)", memo: &hosts))
                 table.splitByHost = splitsByHost && table.canSplitByHost
                 tables.append(table)
                 continue

@@ -78,6 +78,8 @@ public final class TranslationMemo: Sendable {
     struct State: Sendable {
         var context: Context?
         var entries: [String: Entry] = [:]
+        /// Kept whatever the context: see `ListenerIsolation.HostMemo`.
+        var hosts: [String: ListenerIsolation.HostMemo.Entry] = [:]
     }
 
     private let state = Mutex(State())
@@ -89,15 +91,15 @@ public final class TranslationMemo: Sendable {
     public var hits: Int { hitCount.load(ordering: .relaxed) }
 
     /// The entries of the last build, if its context is `context`; the memo is empty after.
-    func take(for context: Context) -> [String: Entry] {
+    func take(for context: Context) -> (entries: [String: Entry], hosts: [String: ListenerIsolation.HostMemo.Entry]) {
         state.withLock { state in
             defer { state = State() }
-            return state.context == context ? state.entries : [:]
+            return (state.context == context ? state.entries : [:], state.hosts)
         }
     }
 
-    func store(_ entries: [String: Entry], context: Context, hits: Int) {
+    func store(_ entries: [String: Entry], hosts: [String: ListenerIsolation.HostMemo.Entry], context: Context, hits: Int) {
         hitCount.add(hits, ordering: .relaxed)
-        state.withLock { $0 = State(context: context, entries: entries) }
+        state.withLock { $0 = State(context: context, entries: entries, hosts: hosts) }
     }
 }
