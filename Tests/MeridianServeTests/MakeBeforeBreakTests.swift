@@ -114,4 +114,31 @@ struct MakeBeforeBreakTests {
         #expect(proxy.routedClusters["routes"] == ["c"])
         #expect(proxy.clusters.keys.sorted() == ["c"], "a and b leave once the accepted route table names neither")
     }
+
+    /// One listener on port 8080 whose route table has virtual hosts a.example.com and
+    /// b.example.com, split by host (scoped routes) or not.
+    static func hostSnapshot(split: Bool) throws -> Snapshot {
+        var configuration = SampleConfigurations.singleBackend(listenerPort: 8080, routeTable: "http-8080", cluster: "a", endpoints: [Endpoint(address: "127.0.0.1", port: 8080)])
+        let route = configuration.routeTables[0].virtualHosts[0].routes[0]
+        configuration.routeTables[0] = RouteTable(name: "http-8080", virtualHosts: ["a.example.com", "b.example.com"].map {
+            VirtualHost(name: $0, domains: [$0], routes: [route])
+        }, splitByHost: split)
+        return try SampleConfigurations.snapshot(configuration)
+    }
+
+    @Test("scopes a listener leaves go only after the proxy ACKed the listener and its new route table")
+    func scopesLeaveLast() throws {
+        var proxy = SimulatedProxy(try Self.hostSnapshot(split: true))
+        proxy.subscribe(.scopedRoute)
+        #expect(proxy.scopes.keys.sorted() == ["http-8080/a.example.com", "http-8080/b.example.com"])
+        #expect(proxy.routes.keys.sorted() == ["http-8080/a.example.com", "http-8080/b.example.com"])
+        let synced = proxy.received.count
+        proxy.push(try Self.hostSnapshot(split: false))
+        // The old listener serves with its scopes until the new one has its table: the scopes'
+        // removal is the last response, after the listener and the route table it names.
+        #expect(proxy.received.dropFirst(synced).map(\.type) == [.listener, .route, .scopedRoute], "\(proxy.received.dropFirst(synced).map { "\($0.type) \($0.names)" })")
+        #expect(proxy.scopes.isEmpty)
+        #expect(proxy.routes["http-8080"] != nil)
+        #expect(proxy.violations.isEmpty)
+    }
 }

@@ -39,6 +39,13 @@ struct SimulatedProxy {
         run(more)
     }
 
+    /// Subscribes to every resource of `type` (as Envoy does to scopes when a listener with
+    /// scoped routes arrives) and runs to quiet.
+    mutating func subscribe(_ type: ResourceType) {
+        names[type] = []
+        run(send(type, version: "", nonce: ""))
+    }
+
     /// Delivers a new snapshot and runs every exchange it causes.
     mutating func push(_ snapshot: Snapshot) {
         run(state.update(snapshot))
