@@ -67,15 +67,6 @@ struct RouteTablesByHostServeTests {
         return false
     }
 
-    final class Tally: Sendable {
-        // Shared by the traffic workers; every access takes the lock.
-        let counts = Mutex<[String: Int]>([:])
-        let running = Atomic<Bool>(true)
-        func record(_ outcome: String) { counts.withLock { $0[outcome, default: 0] += 1 } }
-        var failures: [String: Int] { counts.withLock { $0.filter { $0.key != "200" } } }
-        var total: Int { counts.withLock { $0.values.reduce(0, +) } }
-    }
-
     @Test("host names routed by their own tables; added, swapped and deleted under traffic; a wildcard switches to one table and back; no request to a host present throughout fails", arguments: XDSProtocol.allCases)
     func scopedRoutesUnderChange(_ xdsProtocol: XDSProtocol) async throws {
         let fixture = try await ServeFixture(
@@ -101,7 +92,7 @@ struct RouteTablesByHostServeTests {
         #expect(await send("step-0.example.com", "/elsewhere")?.status == 404)
         #expect(await send("unknown.example.com")?.status == 404)
 
-        let tally = Tally()
+        let tally = TrafficTally()
         let traffic = Task {
             await withTaskGroup(of: Void.self) { group in
                 for worker in 0..<4 {

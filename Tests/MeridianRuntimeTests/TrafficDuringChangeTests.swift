@@ -34,15 +34,6 @@ struct TrafficDuringChangeTests {
         """
     }
 
-    final class Tally: Sendable {
-        // Shared by the traffic workers; every access takes the lock.
-        let counts = Mutex<[String: Int]>([:])
-        let running = Atomic<Bool>(true)
-        func record(_ outcome: String) { counts.withLock { $0[outcome, default: 0] += 1 } }
-        var failures: [String: Int] { counts.withLock { $0.filter { $0.key != "200" } } }
-        var total: Int { counts.withLock { $0.values.reduce(0, +) } }
-    }
-
     @Test("eight switches to a new Service, each deleting the old one: not one request fails", arguments: XDSProtocol.allCases)
     func switchAndDelete(_ xdsProtocol: XDSProtocol) async throws {
         let fixture = try await ServeFixture("traffic-switch-\(xdsProtocol)", backendNames: ["a", "b"], routes: "", xdsProtocol: xdsProtocol)
@@ -51,7 +42,7 @@ struct TrafficDuringChangeTests {
         try fixture.writeRoutes(Self.routes(service: "svc-0", backend: a))
         #expect(await eventually(timeout: .seconds(15)) { await fixture.request()?.backend == "a" }, "\(fixture.meridianLog)")
 
-        let tally = Tally()
+        let tally = TrafficTally()
         let port = fixture.listenerPort
         let traffic = Task {
             await withTaskGroup(of: Void.self) { group in
@@ -127,7 +118,7 @@ struct TrafficDuringChangeTests {
         defer { fixture.stop() }
         #expect(await eventually(timeout: .seconds(15)) { await fixture.request(path: "/stable-7")?.backend == "a" }, "\(fixture.meridianLog)")
 
-        let tally = Tally()
+        let tally = TrafficTally()
         let port = fixture.listenerPort
         let traffic = Task {
             await withTaskGroup(of: Void.self) { group in
