@@ -48,21 +48,28 @@ enum ListenerIsolation {
         for (index, route) in placed.enumerated() {
             indices[HostKey(listener: route.listenerHostname, hostname: route.hostname), default: []].append(index)
         }
+        // The wildcard host names in use: with few of them, a domain checks each instead of
+        // building every pattern that could cover it.
+        let wildcards = Set(placed.lazy.map(\.hostname).filter { $0.hasPrefix("*") }).sorted()
         return domains.sorted().map { domain in
             let listener = listenerHostnames.filter { covers($0, domain) }.max { specificity($0) < specificity($1) }
-            let candidates = listener.map { listener in
-                coveringPatterns(of: domain)
+            var found: [Int] = []
+            if let listener {
+                let patterns = wildcards.count <= 16 ? [domain] + wildcards.filter { $0 != domain } : coveringPatterns(of: domain)
+                found = patterns
                     .flatMap { indices[HostKey(listener: listener, hostname: $0)] ?? [] }
                     .sorted()
-                    .map { placed[$0] }
-                    .filter { covers($0.hostname, domain) }
-            } ?? []
+                    .filter { covers(placed[$0].hostname, domain) }
+            }
             let key = "\(table) \(domain)"
-            if let entry = memo?.previous[key], entry.listener == listener, entry.routes == candidates {
+            // Compared in place: a domain whose routes did not change costs no copies.
+            if let entry = memo?.previous[key], entry.listener == listener, entry.routes.count == found.count,
+               zip(entry.routes, found).allSatisfy({ route, index in route == placed[index] }) {
                 memo?.current[key] = entry
                 memo?.hits += 1
                 return entry.host
             }
+            let candidates = found.map { placed[$0] }
             let routes = candidates
                 .sorted { lhs, rhs in
                     let (left, right) = (specificity(lhs.hostname), specificity(rhs.hostname))
