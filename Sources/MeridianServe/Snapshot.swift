@@ -30,12 +30,17 @@ public struct Snapshot: Sendable, Equatable {
             }
             index[resource.type, default: [:]][resource.name] = resource
         }
-        for resource in resources.sorted(by: { ($0.type, $0.name) < ($1.type, $1.name) }) {
-            for reference in resource.references where index[reference.type]?[reference.name] == nil {
-                throw SnapshotError(
-                    code: .missingReference,
-                    message: "\(resource.type) \"\(resource.name)\" refers to \(reference.type) \"\(reference.name)\", which the snapshot does not contain"
-                )
+        // Checked in any order first; the first dangling reference in (type, name) order is
+        // looked for only when there is one, so the error does not depend on the input's order.
+        let dangling = { (resource: XDSResource) in resource.references.first { index[$0.type]?[$0.name] == nil } }
+        if resources.contains(where: { dangling($0) != nil }) {
+            for resource in resources.sorted(by: { ($0.type, $0.name) < ($1.type, $1.name) }) {
+                if let reference = dangling(resource) {
+                    throw SnapshotError(
+                        code: .missingReference,
+                        message: "\(resource.type) \"\(resource.name)\" refers to \(reference.type) \"\(reference.name)\", which the snapshot does not contain"
+                    )
+                }
             }
         }
         // Each resource's bytes are hashed once, here; streams then compare these
@@ -45,7 +50,9 @@ public struct Snapshot: Sendable, Equatable {
         var typeDigests: [ResourceType: ResourceDigest] = [:]
         var version = SHA256Digest()
         for type in ResourceType.allCases.sorted() {
-            let ofType = (index[type] ?? [:]).values.sorted { $0.name < $1.name }
+            // Usually already in name order (the encoder sorts): then only checked, not sorted.
+            let unsorted = resources.filter { $0.type == type }
+            let ofType = zip(unsorted, unsorted.dropFirst()).allSatisfy({ $0.name < $1.name }) ? unsorted : unsorted.sorted { $0.name < $1.name }
             sorted[type] = ofType
             var typeDigest = SHA256Digest()
             for resource in ofType {
