@@ -87,8 +87,11 @@ final class ServeFixture: Sendable {
                 "--listener-address", "127.0.0.1", "--log-level", "debug",
             ] + stateArguments + extraArguments
         }
-        // Port 0: the kernel picks free ports, read back from the log (ServeLogPorts).
-        let first = try ChildProcess(executable: try Self.meridianBinary, arguments: arguments(0, 0), logFile: directory.appendingPathComponent("meridian.log"))
+        // Ports below the ephemeral range (`freeListenerPort`), read back from the log
+        // (ServeLogPorts): a restart binds them again, and a kernel-picked (ephemeral) port can
+        // be taken in between by any outgoing connection of a busy parallel run ("address is
+        // in use" on the restart, seen once).
+        let first = try ChildProcess(executable: try Self.meridianBinary, arguments: arguments(try freeListenerPort(), try freeListenerPort()), logFile: directory.appendingPathComponent("meridian.log"))
         let ports = try ServeLogPorts.wait(for: first)
         (xdsPort, adminPort) = (ports.xds, ports.admin)
         // A restart binds the same ports again, so Envoy and the tests keep their addresses.
