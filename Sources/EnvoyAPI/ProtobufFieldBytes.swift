@@ -9,41 +9,11 @@ enum ProtobufFieldBytes {
     /// of `message` (proto3: the last one wins), or nil when absent or when the
     /// framing is invalid (protobuf-c has already accepted the message by then).
     static func last(field: UInt64, in message: [UInt8]) -> ArraySlice<UInt8>? {
-        var index = 0
         var found: ArraySlice<UInt8>?
-        while index < message.count {
-            guard let key = varint(message, &index) else { return nil }
-            switch key & 7 {
-            case 0:
-                guard varint(message, &index) != nil else { return nil }
-            case 1:
-                index += 8
-            case 5:
-                index += 4
-            case 2:
-                guard let length = varint(message, &index), length <= UInt64(message.count - index) else { return nil }
-                let end = index + Int(length)
-                if key >> 3 == field { found = message[index..<end] }
-                index = end
-            default:
-                // Groups (3, 4) are not used by the xDS messages.
-                return nil
-            }
+        let complete = ProtobufScan.forEachField(of: message[...]) { each in
+            if each.number == field, let bytes = each.bytes { found = bytes }
         }
-        return index == message.count ? found : nil
-    }
-
-    private static func varint(_ bytes: [UInt8], _ index: inout Int) -> UInt64? {
-        var value: UInt64 = 0
-        var shift: UInt64 = 0
-        while index < bytes.count, shift < 64 {
-            let byte = bytes[index]
-            index += 1
-            value |= UInt64(byte & 0x7F) << shift
-            if byte & 0x80 == 0 { return value }
-            shift += 7
-        }
-        return nil
+        return complete ? found : nil
     }
 }
 

@@ -1,3 +1,4 @@
+import EnvoyAPI
 import Foundation
 import GRPCCoreTransport
 import Synchronization
