@@ -1,4 +1,3 @@
-import ContentDigest
 import Dispatch
 import Synchronization
 
@@ -14,7 +13,6 @@ import Synchronization
 /// parse done in order would, or earlier, and never needs a document the parse did not reach.
 enum ConcurrentFileParsing {
     struct Parsed: Sendable {
-        var digest: String
         var entry: ParsedFileCache.Entry
         /// Whether the file was read to its end (only then may the cache keep it).
         var complete: Bool
@@ -47,6 +45,6 @@ enum ConcurrentFileParsing {
             if !goOn { complete = false }
             return goOn
         }
-        return Parsed(digest: SHA256Digest.hex(of: source.bytes), entry: .init(outcomes: outcomes, streamError: streamError), complete: complete)
+        return Parsed(entry: .init(outcomes: outcomes, streamError: streamError), complete: complete)
     }
 }

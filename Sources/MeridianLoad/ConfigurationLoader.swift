@@ -131,12 +131,15 @@ public enum ConfigurationLoader {
         }
         var seen: Set<String> = []
         let ordered = files.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }.filter { seen.insert($0).inserted }
-        let read = ordered.map { ManifestFileReader.read($0, limits: limits) }
+        // Each file read and hashed once.
+        let read = ordered.map { file in
+            ManifestFileReader.read(file, limits: limits).map { (source: $0, digest: SHA256Digest.hex(of: $0.bytes)) }
+        }
         // Files not replayed from the cache are parsed on every core first (see ConcurrentFileParsing).
         let toParse = read.compactMap { result -> ManifestSource? in
-            guard case .success(let source) = result, source.bytes.count <= limits.maxFileSize,
-                  !(cache?.contains(file: source.name, digest: SHA256Digest.hex(of: source.bytes)) ?? false) else { return nil }
-            return source
+            guard case .success(let file) = result, file.source.bytes.count <= limits.maxFileSize,
+                  !(cache?.contains(file: file.source.name, digest: file.digest) ?? false) else { return nil }
+            return file.source
         }
         var parsed: [String: ConcurrentFileParsing.Parsed] = [:]
         if toParse.count > 1 {
@@ -145,7 +148,7 @@ public enum ConfigurationLoader {
         for (file, result) in zip(ordered, read) {
             accumulator.register(file: file)
             switch result {
-            case .success(let source): accumulator.add(source, parsed: parsed[file])
+            case .success(let read): accumulator.add(read.source, digest: read.digest, parsed: parsed[file])
             case .failure(let error): accumulator.add(fileError: error)
             }
         }
@@ -194,11 +197,12 @@ struct ConfigurationAccumulator {
         if fileOrder[file] == nil { fileOrder[file] = fileOrder.count }
     }
 
-    /// With `parsed`, the file's outcomes come from a parse done beforehand (on another core).
-    mutating func add(_ source: ManifestSource, parsed: ConcurrentFileParsing.Parsed? = nil) {
+    /// `digest`: of the source's bytes, when already computed. With `parsed`, the file's
+    /// outcomes come from a parse done beforehand (on another core).
+    mutating func add(_ source: ManifestSource, digest: String? = nil, parsed: ConcurrentFileParsing.Parsed? = nil) {
         register(file: source.name)
         configuration.files.append(source.name)
-        configuration.digests.files[source.name] = parsed?.digest ?? SHA256Digest.hex(of: source.bytes)
+        configuration.digests.files[source.name] = digest ?? SHA256Digest.hex(of: source.bytes)
         guard source.bytes.count <= limits.maxFileSize else {
             add(fileError: ManifestFileReader.tooLarge(source.name, size: source.bytes.count, limit: limits.maxFileSize))
             return
