@@ -92,16 +92,30 @@ grpc_call_error mgrpc_call_recv_close_on_server(mgrpc_call *call, void *tag) {
 
 int mgrpc_call_was_cancelled(const mgrpc_call *call) { return call->cancelled; }
 
+// Begins a batch with the initial metadata when it has not gone out yet (a server's goes with
+// its first message or its status); returns how many of `ops` it used.
+static size_t begin_ops(mgrpc_call *call, grpc_op ops[2]) {
+    memset(ops, 0, 2 * sizeof(grpc_op));
+    if (call->sent_initial_metadata) return 0;
+    ops[0].op = GRPC_OP_SEND_INITIAL_METADATA;
+    call->sent_initial_metadata = 1;
+    return 1;
+}
+
+// Sends `call->send_buffer` (released by mgrpc_call_finish_send once the batch completes).
+static grpc_call_error start_send_message(mgrpc_call *call, void *tag) {
+    grpc_op ops[2];
+    size_t count = begin_ops(call, ops);
+    ops[count].op = GRPC_OP_SEND_MESSAGE;
+    ops[count].data.send_message.send_message = call->send_buffer;
+    count++;
+    return grpc_call_start_batch(call->call, ops, count, tag, NULL);
+}
+
 grpc_call_error mgrpc_call_send_status(mgrpc_call *call, grpc_status_code code,
                                        const char *details, void *tag) {
     grpc_op ops[2];
-    size_t count = 0;
-    memset(ops, 0, sizeof(ops));
-    if (!call->sent_initial_metadata) {
-        ops[count].op = GRPC_OP_SEND_INITIAL_METADATA;
-        count++;
-        call->sent_initial_metadata = 1;
-    }
+    size_t count = begin_ops(call, ops);
     if (call->has_send_status_details) grpc_slice_unref(call->send_status_details);
     call->send_status_details = grpc_slice_from_copied_string(details != NULL ? details : "");
     call->has_send_status_details = 1;
@@ -214,21 +228,10 @@ void mgrpc_call_take_message(mgrpc_call *call, uint8_t *destination) {
 }
 
 grpc_call_error mgrpc_call_send_message(mgrpc_call *call, const uint8_t *data, size_t length, void *tag) {
-    grpc_op ops[2];
-    size_t count = 0;
-    memset(ops, 0, sizeof(ops));
-    if (!call->sent_initial_metadata) {
-        ops[count].op = GRPC_OP_SEND_INITIAL_METADATA;
-        count++;
-        call->sent_initial_metadata = 1;
-    }
     grpc_slice slice = grpc_slice_from_copied_buffer((const char *)data, length);
     call->send_buffer = grpc_raw_byte_buffer_create(&slice, 1);
     grpc_slice_unref(slice);
-    ops[count].op = GRPC_OP_SEND_MESSAGE;
-    ops[count].data.send_message.send_message = call->send_buffer;
-    count++;
-    return grpc_call_start_batch(call->call, ops, count, tag, NULL);
+    return start_send_message(call, tag);
 }
 
 struct mgrpc_shared_message {
@@ -254,14 +257,6 @@ void mgrpc_shared_message_destroy(mgrpc_shared_message *message) {
 
 grpc_call_error mgrpc_call_send_shared_message(mgrpc_call *call, const mgrpc_shared_message *shared,
                                                const uint8_t *tail, size_t tail_length, void *tag) {
-    grpc_op ops[2];
-    size_t count = 0;
-    memset(ops, 0, sizeof(ops));
-    if (!call->sent_initial_metadata) {
-        ops[count].op = GRPC_OP_SEND_INITIAL_METADATA;
-        count++;
-        call->sent_initial_metadata = 1;
-    }
     // The byte buffer takes its own reference to each slice; the shared bytes are not copied.
     grpc_slice slices[2];
     slices[0] = grpc_slice_ref(shared->slice);
@@ -269,10 +264,7 @@ grpc_call_error mgrpc_call_send_shared_message(mgrpc_call *call, const mgrpc_sha
     call->send_buffer = grpc_raw_byte_buffer_create(slices, tail_length > 0 ? 2 : 1);
     grpc_slice_unref(slices[0]);
     grpc_slice_unref(slices[1]);
-    ops[count].op = GRPC_OP_SEND_MESSAGE;
-    ops[count].data.send_message.send_message = call->send_buffer;
-    count++;
-    return grpc_call_start_batch(call->call, ops, count, tag, NULL);
+    return start_send_message(call, tag);
 }
 
 void mgrpc_call_finish_send(mgrpc_call *call) {
