@@ -29,7 +29,7 @@ final class ConnectionAcceptor: Sendable {
     private let server: CoreServer
     private let budget: DescriptorBudget
     private let stopping = Atomic<Bool>(false)
-    private let stopped = Mutex<[CheckedContinuation<Void, Never>]?>([])
+    private let stopped = ThreadEnd()
     /// Peer addresses by descriptor: gRPC core names a handed-over connection "fd:N", and
     /// /proxies and the logs want the address. An entry is overwritten when its descriptor
     /// is reused, which can only happen after that connection (and its calls) ended.
@@ -73,14 +73,7 @@ final class ConnectionAcceptor: Sendable {
         // Wakes the thread's poll at once (Linux reports a shut-down listener readable);
         // the thread closes the socket.
         _ = shutdown(listenDescriptor, Int32(SHUT_RDWR))
-        await withCheckedContinuation { continuation in
-            let done = stopped.withLock { waiters -> Bool in
-                guard waiters != nil else { return true }
-                waiters!.append(continuation)
-                return false
-            }
-            if done { continuation.resume() }
-        }
+        await stopped.wait()
     }
 
     private func run() {
@@ -124,10 +117,6 @@ final class ConnectionAcceptor: Sendable {
             mgrpc_server_add_connection_fd(server.pointer, result)
         }
         close(listenDescriptor)
-        let waiters = stopped.withLock { waiters in
-            defer { waiters = nil }
-            return waiters ?? []
-        }
-        for waiter in waiters { waiter.resume() }
+        stopped.finish()
     }
 }

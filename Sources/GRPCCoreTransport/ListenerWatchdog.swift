@@ -18,7 +18,7 @@ final class ListenerWatchdog: Sendable {
     private let headroom: Int
     private let rebind: @Sendable () -> Bool
     private let stopping = Atomic<Bool>(false)
-    private let stopped = Mutex<[CheckedContinuation<Void, Never>]?>([])
+    private let stopped = ThreadEnd()
 
     /// Watches `port` of the listening `host` (a wildcard address is probed on loopback);
     /// `rebind` replaces the listener and says whether the new one listens.
@@ -42,14 +42,7 @@ final class ListenerWatchdog: Sendable {
     /// Stops watching; returns once the thread (and any rebind it was doing) has ended.
     func stop() async {
         stopping.store(true, ordering: .releasing)
-        await withCheckedContinuation { continuation in
-            let done = stopped.withLock { waiters -> Bool in
-                guard waiters != nil else { return true }
-                waiters!.append(continuation)
-                return false
-            }
-            if done { continuation.resume() }
-        }
+        await stopped.wait()
     }
 
     private func run() {
@@ -85,10 +78,6 @@ final class ListenerWatchdog: Sendable {
             }
             if silentProbes >= 2, rebind() { silentProbes = 0 }
         }
-        let waiters = stopped.withLock { waiters in
-            defer { waiters = nil }
-            return waiters ?? []
-        }
-        for waiter in waiters { waiter.resume() }
+        stopped.finish()
     }
 }
