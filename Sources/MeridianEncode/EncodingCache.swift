@@ -64,7 +64,7 @@ struct EncodingMemo {
         self.previous = previous
     }
 
-    mutating func bytes<Key: Hashable, Value>(
+    mutating func value<Key: Hashable, Value>(
         _ key: Key,
         in table: WritableKeyPath<EncodingCache.Entries, [Key: Value]>,
         encode: (Key) -> Value

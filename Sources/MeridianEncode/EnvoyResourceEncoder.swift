@@ -20,7 +20,7 @@ public enum EnvoyResourceEncoder {
             resources.append(XDSResource(
                 type: .listener,
                 name: listener.name,
-                message: memo.bytes(ListenerEncoding.Key(listener: listener, splitTables: splitTables), in: \.listeners) { SerializedMessage(ListenerEncoding.encode($0)) },
+                message: memo.value(ListenerEncoding.Key(listener: listener, splitTables: splitTables), in: \.listeners) { SerializedMessage(ListenerEncoding.encode($0)) },
                 // A chain with scoped routes names no table itself: its scopes do.
                 references: listener.routeTableNames.filter { !splitTables.contains($0) }.map { .init(type: .route, name: $0) }
                     + listener.secretNames.map { .init(type: .secret, name: $0) }
@@ -34,7 +34,7 @@ public enum EnvoyResourceEncoder {
                 resources.append(XDSResource(
                     type: .scopedRoute,
                     name: scope.name,
-                    message: memo.bytes(.init(name: scope.name, domain: scope.domain, table: scope.table), in: \.scopes) {
+                    message: memo.value(.init(name: scope.name, domain: scope.domain, table: scope.table), in: \.scopes) {
                         SerializedMessage(ScopedRouteEncoding.scope(name: $0.name, domain: $0.domain, table: $0.table))
                     },
                     references: [.init(type: .route, name: scope.table)]
@@ -63,7 +63,7 @@ public enum EnvoyResourceEncoder {
                 resources.append(XDSResource(
                     type: .endpoint,
                     name: cluster.name,
-                    message: memo.bytes(.init(clusterName: cluster.name, endpoints: endpoints), in: \.loadAssignments) {
+                    message: memo.value(.init(clusterName: cluster.name, endpoints: endpoints), in: \.loadAssignments) {
                         SerializedMessage(EndpointEncoding.encode(clusterName: $0.clusterName, endpoints: $0.endpoints))
                     }
                 ))
@@ -73,7 +73,7 @@ public enum EnvoyResourceEncoder {
             resources.append(XDSResource(
                 type: .cluster,
                 name: cluster.name,
-                message: memo.bytes(cluster, in: \.clusters) { SerializedMessage(ClusterEncoding.encode($0)) },
+                message: memo.value(cluster, in: \.clusters) { SerializedMessage(ClusterEncoding.encode($0)) },
                 references: (usesEDS ? [.init(type: .endpoint, name: cluster.name)] : [])
                     + (cluster.upstreamTLS?.clientCertificateSecret.map { [.init(type: .secret, name: $0)] } ?? [])
             ))

@@ -19,7 +19,7 @@ enum ListenerEncoding {
         encode(key.listener, splitTables: key.splitTables)
     }
 
-    static func encode(_ listener: Listener, splitTables: Set<String> = []) -> [UInt8] {
+    private static func encode(_ listener: Listener, splitTables: Set<String>) -> [UInt8] {
         let arena = ProtobufArena()
         let chains = listener.filterChains.map { filterChain(arena, $0, listener: listener, splitByHost: splitTables.contains($0.routeTableName)) }
         let usesTLS = listener.filterChains.contains { $0.tls != nil }

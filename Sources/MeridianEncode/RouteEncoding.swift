@@ -4,18 +4,13 @@ import MeridianIR
 
 /// `RouteConfiguration`: virtual hosts and their ordered routes.
 enum RouteEncoding {
-    static func encode(_ table: RouteTable) -> [UInt8] {
-        var memo = EncodingMemo(previous: .init())
-        return encode(table, memo: &memo)
-    }
-
     /// The message is assembled from its virtual hosts' bytes (a repeated message field is its
     /// elements' fields one after another), so an unchanged virtual host is not encoded again.
     /// Fields go in field-number order, as protobuf-c packs them: `name` (1), `virtual_hosts`
     /// (2), `ignore_port_in_host_matching` (14). `RouteTableSplicingTests` checks the bytes
     /// against protobuf-c's own.
     static func encode(_ table: RouteTable, memo: inout EncodingMemo) -> [UInt8] {
-        let hosts = table.virtualHosts.map { memo.bytes($0, in: \.virtualHosts, encode: encode(virtualHost:)) }
+        let hosts = table.virtualHosts.map { memo.value($0, in: \.virtualHosts, encode: encode(virtualHost:)) }
         var bytes: [UInt8] = []
         bytes.reserveCapacity(table.name.utf8.count + hosts.reduce(16) { $0 + $1.count + 6 })
         if !table.name.isEmpty { ProtobufWire.appendLengthDelimitedField(1, table.name.utf8, to: &bytes) }
