@@ -60,6 +60,32 @@ public struct DeltaDiscoveryStreamState: Sendable {
         /// wants any refused version, an empty response says the proxy's state is current (so
         /// its status leaves NACKED), even though nothing differs.
         var confirmAfterRejection = false
+        /// Names that may need sending or removing: a superset of every name whose held version
+        /// differs from the snapshot's (or that is held and gone, or subscribed, absent and not
+        /// yet said so). Responses look only at these, so an ACK costs what changed, not every
+        /// resource of the type.
+        var unsent: Set<String> = []
+        /// Names whose ACKed version may differ from the snapshot's (a superset): what
+        /// `referencesSettled` looks at.
+        var unconfirmed: Set<String> = []
+
+        /// Marks `names` as possibly needing a response and a confirmation.
+        mutating func mark<Names: Sequence<String>>(_ names: Names) {
+            unsent.formUnion(names)
+            unconfirmed.formUnion(names)
+        }
+
+        func isWanted(_ name: String, versions: [String: String]) -> Bool {
+            names.contains(name) || (wildcard && versions[name] != nil)
+        }
+
+        /// Whether `name` still calls for a response: the counterpart of `unsent`.
+        func needsResponse(_ name: String, versions: [String: String]) -> Bool {
+            guard let version = versions[name] else {
+                return held[name] != nil || (names.contains(name) && !toldAbsent.contains(name))
+            }
+            return isWanted(name, versions: versions) && held[name] != version
+        }
     }
 
     /// A response not yet ACKed or NACKed: what it changed, to undo on a NACK.
@@ -74,11 +100,18 @@ public struct DeltaDiscoveryStreamState: Sendable {
     private var pending: [String: Pending] = [:]
     private var snapshot: Snapshot?
     private var nonceCounter = 0
+    /// Tests only: consider every name on every response (as before names were tracked), so a
+    /// test can compare the tracked sets with a full scan.
+    private let scansEveryName: Bool
 
     /// How many unanswered responses are remembered (for undoing a NACK); the oldest go first.
     static let pendingLimit = 256
 
-    public init() {}
+    public init() { scansEveryName = false }
+
+    /// A state that looks at every name of a type on every response instead of the names that
+    /// changed: slower, the same responses; for tests comparing the two.
+    package init(scanningEveryName: Bool) { scansEveryName = scanningEveryName }
 
     /// The per-resource version string: the first 16 hex digits of the resource's SHA-256,
     /// derived from content alone, so it is the same after a restart and on every replica
@@ -94,9 +127,11 @@ public struct DeltaDiscoveryStreamState: Sendable {
         }
         let isFirst = types[type] == nil
         var state = types[type] ?? TypeState()
+        let wasWildcard = state.wildcard
         if isFirst {
             state.held = request.initialResourceVersions
             state.acked = request.initialResourceVersions
+            state.mark(request.initialResourceVersions.keys)
             // A proxy presenting what it holds is reconnecting, past its initial fetch: when
             // nothing differs it is sent nothing at all, not even an empty response.
             state.answered = !request.initialResourceVersions.isEmpty
@@ -113,11 +148,17 @@ public struct DeltaDiscoveryStreamState: Sendable {
             if !isFirst, !state.names.contains(name) { state.held[name] = nil }
             state.names.insert(name)
             state.toldAbsent.remove(name)
+            state.mark(CollectionOfOne(name))
         }
+        if state.wildcard, !wasWildcard, let versions = snapshot?.resourceVersions[type] { state.mark(versions.keys) }
+        var unsubscribed = false
         for name in request.resourceNamesUnsubscribe {
+            unsubscribed = true
             if name == "*" { state.wildcard = false } else { state.names.remove(name) }
         }
-        if !state.wildcard {
+        // Only names the proxy holds can leave it; a NACK undoes nothing for a name dropped here
+        // (it undoes only what is still held as sent), so filtering after an unsubscription is enough.
+        if !state.wildcard, isFirst || unsubscribed {
             // The proxy drops what it no longer subscribes to; so do we.
             state.held = state.held.filter { state.names.contains($0.key) }
             state.acked = state.acked.filter { state.names.contains($0.key) }
@@ -136,9 +177,12 @@ public struct DeltaDiscoveryStreamState: Sendable {
                     for (name, change) in answered.changes where change.after != nil && state.held[name] == change.after {
                         state.held[name] = change.before
                         if let after = change.after { state.rejected[name] = after }
+                        state.mark(CollectionOfOne(name))
                     }
                 } else {
                     outcome = .acknowledged(type, version: answered.version)
+                    // No name needs marking: one ACKed at the snapshot's version is settled, and one
+                    // ACKed at an older version was marked when the snapshot moved on.
                     for (name, change) in answered.changes { state.acked[name] = change.after }
                 }
             } else {
@@ -159,8 +203,23 @@ public struct DeltaDiscoveryStreamState: Sendable {
     /// Takes a new snapshot; returns responses for every subscribed type whose content changed,
     /// in make-before-break order (see `plan`).
     public mutating func update(_ snapshot: Snapshot) -> [Response] {
+        let previous = self.snapshot
         self.snapshot = snapshot
+        for (type, var state) in types {
+            state.mark(Self.changedNames(type, from: previous, to: snapshot))
+            types[type] = state
+        }
         return plan(confirmsRejection: true)
+    }
+
+    /// The names of `type` whose version differs between two snapshots (added, changed or gone).
+    private static func changedNames(_ type: ResourceType, from old: Snapshot?, to new: Snapshot) -> [String] {
+        let before = old?.resourceVersions[type] ?? [:]
+        let after = new.resourceVersions[type] ?? [:]
+        var names: [String] = []
+        for (name, version) in after where before[name] != version { names.append(name) }
+        for name in before.keys where after[name] == nil { names.append(name) }
+        return names
     }
 
     /// Every response the state calls for, make-before-break, as in state of the world
@@ -197,16 +256,20 @@ public struct DeltaDiscoveryStreamState: Sendable {
 
     /// Whether the proxy ACKed every listener and route table exactly as the snapshot has them,
     /// with nothing in flight: only then can nothing it holds name a cluster that leaves.
-    private func referencesSettled(_ snapshot: Snapshot) -> Bool {
+    private mutating func referencesSettled(_ snapshot: Snapshot) -> Bool {
         for type in [ResourceType.listener, .route] {
-            guard let state = types[type] else { continue }
+            guard var state = types[type] else { continue }
             if pending.values.contains(where: { $0.type == type }) { return false }
-            let digests = snapshot.digests[type] ?? [:]
-            let wanted = state.wildcard ? state.names.union(digests.keys) : state.names
-            for name in wanted {
-                let target = snapshot.resourceVersions[type]?[name]
-                if state.acked[name] != target { return false }
+            let versions = snapshot.resourceVersions[type] ?? [:]
+            let candidates = scansEveryName ? state.names.union(state.wildcard ? Set(versions.keys) : []) : state.unconfirmed
+            for name in candidates {
+                if (state.names.contains(name) || (state.wildcard && versions[name] != nil)), state.acked[name] != versions[name] {
+                    types[type] = state
+                    return false
+                }
+                state.unconfirmed.remove(name)
             }
+            types[type] = state
         }
         return true
     }
@@ -247,43 +310,55 @@ public struct DeltaDiscoveryStreamState: Sendable {
     /// NACKs every response would otherwise get an endless exchange of empty ones.
     private mutating func respond(_ type: ResourceType, snapshot: Snapshot, forceEndpoints: Set<String>, part: Part, confirmsRejection: Bool = false) -> Response? {
         guard var state = types[type] else { return nil }
-        let digests = snapshot.digests[type] ?? [:]
-        let wanted = state.wildcard ? state.names.union(digests.keys) : state.names
+        let versions = snapshot.resourceVersions[type] ?? [:]
+        var candidates = scansEveryName ? state.names.union(state.held.keys).union(state.wildcard ? Set(versions.keys) : []) : state.unsent
+        candidates.formUnion(forceEndpoints)
         var changes: [String: (before: String?, after: String?)] = [:]
         var sent: [VersionedResource] = []
-        var keptRejected = false
-        for name in wanted.sorted() where part != .removals {
-            if let version = snapshot.resourceVersions[type]?[name], let resource = snapshot.resource(type, named: name) {
-                let forced = forceEndpoints.contains(name) && state.held[name] == version
-                if state.rejected[name] == version, state.held[name] != version {
-                    keptRejected = true
-                    continue
-                }
-                guard state.held[name] != version || forced else { continue }
-                // Make-before-break: a listener or route table waits for the clusters it names.
-                if type == .listener || type == .route, !clustersReady(resource, snapshot: snapshot) { continue }
-                changes[name] = (state.held[name], version)
-                state.held[name] = version
-                state.toldAbsent.remove(name)
-                sent.append(VersionedResource(resource: resource, version: version))
-            }
-        }
-        // Held but gone (or no longer wanted), and subscribed names that do not exist: the
-        // protocol document has the server say so in `removed_resources` rather than leave the
-        // proxy to wait for its initial-fetch timeout.
         var removed: [String] = []
-        for name in state.held.keys.sorted() where part != .additions && digests[name] == nil {
-            changes[name] = (state.held[name], nil)
-            state.held[name] = nil
-            removed.append(name)
+        var keptRejected = false
+        var unsent: Set<String> = []
+        // Sorted, so responses list resources by name whatever the order of the changes.
+        for name in candidates.sorted() {
+            defer { if state.needsResponse(name, versions: versions) { unsent.insert(name) } }
+            guard let version = versions[name] else {
+                // Held but gone: the protocol document has the server say so in
+                // `removed_resources` rather than leave the proxy holding it.
+                if state.held[name] != nil {
+                    guard part != .additions else { continue }
+                    changes[name] = (state.held[name], nil)
+                    state.held[name] = nil
+                    removed.append(name)
+                }
+                // A subscribed name that does not exist is said at once (rather than leaving the
+                // proxy to wait for its initial-fetch timeout), not held back like a removal.
+                if part != .removals, state.names.contains(name), !state.toldAbsent.contains(name) {
+                    state.toldAbsent.insert(name)
+                    if removed.last != name { removed.append(name) }
+                }
+                continue
+            }
+            guard part != .removals, state.isWanted(name, versions: versions), let resource = snapshot.resource(type, named: name) else { continue }
+            let forced = forceEndpoints.contains(name) && state.held[name] == version
+            if state.rejected[name] == version, state.held[name] != version {
+                keptRejected = true
+                continue
+            }
+            guard state.held[name] != version || forced else { continue }
+            // Make-before-break: a listener or route table waits for the clusters it names.
+            if type == .listener || type == .route, !clustersReady(resource, snapshot: snapshot) { continue }
+            changes[name] = (state.held[name], version)
+            state.held[name] = version
+            state.toldAbsent.remove(name)
+            sent.append(VersionedResource(resource: resource, version: version))
         }
-        // Names that never existed are not removals of anything held: said at once, not held back.
-        for name in state.names.sorted() where part != .removals && digests[name] == nil && state.held[name] == nil && !state.toldAbsent.contains(name) {
-            state.toldAbsent.insert(name)
-            if !removed.contains(name) { removed.append(name) }
-        }
+        state.unsent = unsent
         let confirm = part != .removals && (!state.answered || (confirmsRejection && state.confirmAfterRejection && !keptRejected))
-        guard !sent.isEmpty || !removed.isEmpty || confirm else { return nil }
+        guard !sent.isEmpty || !removed.isEmpty || confirm else {
+            // Nothing held or told changed; only what is left to send was narrowed.
+            types[type] = state
+            return nil
+        }
         state.answered = true
         state.confirmAfterRejection = false
         types[type] = state
@@ -292,6 +367,6 @@ public struct DeltaDiscoveryStreamState: Sendable {
         pending[nonce] = Pending(type: type, version: snapshot.version, changes: changes)
         // A proxy answers every response; one that does not cannot make this grow without bound.
         if pending.count > Self.pendingLimit, let oldest = pending.keys.min(by: { Int($0) ?? 0 < Int($1) ?? 0 }) { pending[oldest] = nil }
-        return Response(type: type, version: snapshot.version, nonce: nonce, resources: sent, removed: removed.sorted())
+        return Response(type: type, version: snapshot.version, nonce: nonce, resources: sent, removed: removed)
     }
 }

@@ -12,18 +12,6 @@ import Testing
 /// bad fields, duplicates across files) mixed in.
 @Suite("incremental loading equals loading from scratch")
 struct IncrementalLoadTests {
-    /// A reproducible random sequence (SplitMix64), so a failing step can be replayed.
-    struct Seeded: RandomNumberGenerator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9e37_79b9_7f4a_7c15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xbf58_476d_1ce4_e5b9
-            z = (z ^ (z >> 27)) &* 0x94d0_49bb_1331_11eb
-            return z ^ (z >> 31)
-        }
-    }
-
     static func gateway(_ name: String, port: Int) -> String {
         "apiVersion: gateway.networking.k8s.io/v1\nkind: Gateway\nmetadata: {name: \(name), namespace: ns}\nspec:\n  gatewayClassName: meridian\n  listeners: [{name: http, protocol: HTTP, port: \(port)}]\n"
     }
@@ -53,7 +41,7 @@ struct IncrementalLoadTests {
 
     /// A kgateway TrafficPolicy on a route, on rules with a label, or on a Gateway: routes it
     /// reaches cannot be taken from the translation memo (the policy ledger records them).
-    static func policy(_ n: Int, random: inout Seeded) -> String {
+    static func policy(_ n: Int, random: inout SeededGenerator) -> String {
         let target = [
             "targetRefs: [{group: gateway.networking.k8s.io, kind: HTTPRoute, name: r\(n)}]",
             "targetRefs: [{group: gateway.networking.k8s.io, kind: Gateway, name: gw\(n % 2)}]",
@@ -66,7 +54,7 @@ struct IncrementalLoadTests {
     static let hostnames: [String?] = [nil, "a.example.com", "b.example.com", "*.example.com", "c.other.org"]
 
     /// One random file: a few documents of the kinds above, sometimes broken.
-    static func randomFile(_ random: inout Seeded) -> String {
+    static func randomFile(_ random: inout SeededGenerator) -> String {
         var documents: [String] = []
         for _ in 0..<Int.random(in: 1...4, using: &random) {
             let n = Int.random(in: 0..<6, using: &random)
@@ -99,7 +87,7 @@ struct IncrementalLoadTests {
         defer { try? FileManager.default.removeItem(at: directory) }
         try "apiVersion: gateway.networking.k8s.io/v1\nkind: GatewayClass\nmetadata: {name: meridian}\nspec: {controllerName: meridian.dev/gateway-controller}\n"
             .write(to: directory.appendingPathComponent("class.yaml"), atomically: true, encoding: .utf8)
-        var random = Seeded(state: 0x5eed)
+        var random = SeededGenerator(seed: 0x5eed)
         let cache = ParsedFileCache()
         let translated = TranslationMemo()
         let encoded = EncodingCache()
@@ -137,7 +125,7 @@ struct IncrementalLoadTests {
         // A budget of two errors per file: duplicates across files (counted only when added in
         // order) often stop a file early, the case where order could matter.
         let limits = LoadLimits(maxErrorsPerFile: 2)
-        var random = Seeded(state: 0xc0ffee)
+        var random = SeededGenerator(seed: 0xc0ffee)
         var stoppedEarly = 0
         for step in 0..<60 {
             for index in 0..<6 {
@@ -166,7 +154,7 @@ struct IncrementalLoadTests {
     func routeOnlyEdits() throws {
         let directory = try RepositoryPaths.makeScratchDirectory("incremental-routes")
         defer { try? FileManager.default.removeItem(at: directory) }
-        var random = Seeded(state: 0xfeed)
+        var random = SeededGenerator(seed: 0xfeed)
         var fixed = "apiVersion: gateway.networking.k8s.io/v1\nkind: GatewayClass\nmetadata: {name: meridian}\nspec: {controllerName: meridian.dev/gateway-controller}\n---\n"
         fixed += [Self.gateway("gw0", port: 8000), Self.gateway("gw1", port: 8001)].joined(separator: "---\n") + "---\n"
         fixed += (0..<6).map { Self.service("svc\($0)", port: 9000 + $0) }.joined(separator: "---\n") + "---\n"
