@@ -50,7 +50,7 @@ public struct SHA256Digest: ~Copyable {
     }
 
     /// Lowercase hex of any bytes.
-    public static func hexString(_ bytes: [UInt8]) -> String {
+    public static func hexString(_ bytes: some Collection<UInt8>) -> String {
         let digits = Array("0123456789abcdef".utf8)
         var characters: [UInt8] = []
         characters.reserveCapacity(bytes.count * 2)

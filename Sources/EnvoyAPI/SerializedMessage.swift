@@ -10,6 +10,8 @@ public final class SerializedMessage: Sendable, Hashable, CustomStringConvertibl
     // Immutable after init: the buffer is written once and only read afterwards.
     private let storage: UnsafeMutableRawBufferPointer.Sendable
     private let digest: [UInt8]
+    /// The first 16 hex digits of the SHA-256: the resource's version in delta xDS.
+    public let digestPrefix: String
 
     public init(_ bytes: some Collection<UInt8>) {
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: max(bytes.count, 1), alignment: 1)
@@ -25,6 +27,7 @@ public final class SerializedMessage: Sendable, Hashable, CustomStringConvertibl
         var digest = SHA256Digest()
         digest.update(UnsafeRawBufferPointer(storage.buffer))
         self.digest = digest.finalize()
+        digestPrefix = SHA256Digest.hexString(self.digest.prefix(8))
     }
 
     deinit {

@@ -12,6 +12,9 @@ import Synchronization
 public final class EncodingCache: Sendable {
     struct Entries: Sendable {
         var virtualHosts: [VirtualHost: [UInt8]] = [:]
+        /// The route tables of a table split by host name, one virtual host each, whole: a
+        /// host name whose routes did not change costs one lookup, no splice and no digest.
+        var hostTables: [RouteTable: SerializedMessage] = [:]
         /// Whole resources, as the messages snapshots hold (their digest computed once).
         var clusters: [Cluster: SerializedMessage] = [:]
         var loadAssignments: [LoadAssignmentKey: SerializedMessage] = [:]
@@ -62,6 +65,13 @@ struct EncodingMemo {
 
     init(previous: EncodingCache.Entries) {
         self.previous = previous
+        // A rebuild mostly uses what the last one did: no rehashing as the tables grow.
+        current.virtualHosts.reserveCapacity(previous.virtualHosts.count)
+        current.hostTables.reserveCapacity(previous.hostTables.count)
+        current.clusters.reserveCapacity(previous.clusters.count)
+        current.loadAssignments.reserveCapacity(previous.loadAssignments.count)
+        current.listeners.reserveCapacity(previous.listeners.count)
+        current.scopes.reserveCapacity(previous.scopes.count)
     }
 
     mutating func value<Key: Hashable, Value>(
@@ -69,16 +79,24 @@ struct EncodingMemo {
         in table: WritableKeyPath<EncodingCache.Entries, [Key: Value]>,
         encode: (Key) -> Value
     ) -> Value {
-        if let value = current[keyPath: table][key] { return value }
-        let value: Value
-        if let cached = previous[keyPath: table].removeValue(forKey: key) {
-            value = cached
-            hits += 1
-        } else {
-            value = encode(key)
-        }
-        current[keyPath: table][key] = value
+        if let value = reused(key, in: table) { return value }
+        let value = encode(key)
+        record(value, for: key, in: table)
         return value
     }
-}
 
+    /// What this build or the last one made for `key` (recorded for the next build).
+    mutating func reused<Key: Hashable, Value>(_ key: Key, in table: WritableKeyPath<EncodingCache.Entries, [Key: Value]>) -> Value? {
+        if let value = current[keyPath: table][key] { return value }
+        // Read, not removed: the previous entries are dropped whole after the build.
+        guard let cached = previous[keyPath: table][key] else { return nil }
+        hits += 1
+        current[keyPath: table][key] = cached
+        return cached
+    }
+
+    /// Records what this build made for `key`.
+    mutating func record<Key: Hashable, Value>(_ value: Value, for key: Key, in table: WritableKeyPath<EncodingCache.Entries, [Key: Value]>) {
+        current[keyPath: table][key] = value
+    }
+}

@@ -26,10 +26,11 @@ public enum EnvoyResourceEncoder {
                     + listener.secretNames.map { .init(type: .secret, name: $0) }
             ))
         }
-        var routeTables = configuration.routeTables.filter { !$0.splitByHost }
+        let routeTables = configuration.routeTables.filter { !$0.splitByHost }
+        var hostTables: [RouteTable] = []
         for table in split {
             let (tables, scopes) = ScopedRouteEncoding.split(table)
-            routeTables += tables
+            hostTables += tables
             for scope in scopes {
                 resources.append(XDSResource(
                     type: .scopedRoute,
@@ -48,11 +49,18 @@ public enum EnvoyResourceEncoder {
         // after it (make-before-break); a backend with no cluster (answered 500 or 503 by
         // `cluster_not_found_response_code`) names one that does not exist on purpose.
         let clusterNames = Set(configuration.clusters.map(\.name))
-        for table in routeTables {
+        for table in routeTables + hostTables {
+            let message: SerializedMessage
+            if table.virtualHosts.count == 1, let reused = memo.reused(table, in: \.hostTables) {
+                message = reused
+            } else {
+                message = SerializedMessage(RouteEncoding.encode(table, memo: &memo))
+                if table.virtualHosts.count == 1 { memo.record(message, for: table, in: \.hostTables) }
+            }
             resources.append(XDSResource(
                 type: .route,
                 name: table.name,
-                message: SerializedMessage(RouteEncoding.encode(table, memo: &memo)),
+                message: message,
                 references: table.clusterNames.filter(clusterNames.contains).map { .init(type: .cluster, name: $0) }
             ))
         }

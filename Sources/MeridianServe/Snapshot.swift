@@ -23,12 +23,15 @@ public struct Snapshot: Sendable, Equatable {
 
     /// Builds a snapshot, refusing duplicate names and dangling references.
     public init(resources: [XDSResource]) throws(SnapshotError) {
+        // One pass groups by type and indexes by name (thousands of resources per edit).
         var index: [ResourceType: [String: XDSResource]] = [:]
+        var grouped: [ResourceType: [XDSResource]] = [:]
         for resource in resources {
-            if index[resource.type, default: [:]][resource.name] != nil {
+            let added = index[resource.type, default: [:]].updateValue(resource, forKey: resource.name) == nil
+            guard added else {
                 throw SnapshotError(code: .duplicateResource, message: "\(resource.type) \"\(resource.name)\" appears more than once")
             }
-            index[resource.type, default: [:]][resource.name] = resource
+            grouped[resource.type, default: []].append(resource)
         }
         // Checked in any order first; the first dangling reference in (type, name) order is
         // looked for only when there is one, so the error does not depend on the input's order.
@@ -43,32 +46,42 @@ public struct Snapshot: Sendable, Equatable {
                 }
             }
         }
-        // Each resource's bytes are hashed once, here; streams then compare these
-        // digests instead of the bytes, and the version is a digest of the digests.
+        // Each resource's bytes were hashed once, when encoded; streams compare these digests
+        // instead of the bytes, and the version is a digest of the digests.
         var sorted: [ResourceType: [XDSResource]] = [:]
         var digests: [ResourceType: [String: ResourceDigest]] = [:]
+        var versions: [ResourceType: [String: String]] = [:]
         var typeDigests: [ResourceType: ResourceDigest] = [:]
         var version = SHA256Digest()
         for type in ResourceType.allCases.sorted() {
             // Usually already in name order (the encoder sorts): then only checked, not sorted.
-            let unsorted = resources.filter { $0.type == type }
+            let unsorted = grouped[type] ?? []
             let ofType = zip(unsorted, unsorted.dropFirst()).allSatisfy({ $0.name < $1.name }) ? unsorted : unsorted.sorted { $0.name < $1.name }
             sorted[type] = ofType
             var typeDigest = SHA256Digest()
+            var digestsOfType: [String: ResourceDigest] = [:]
+            var versionsOfType: [String: String] = [:]
+            digestsOfType.reserveCapacity(ofType.count)
+            versionsOfType.reserveCapacity(ofType.count)
             for resource in ofType {
                 let digestBytes = resource.message.sha256()
-                digests[type, default: [:]][resource.name] = ResourceDigest(digestBytes)
+                digestsOfType[resource.name] = ResourceDigest(digestBytes)
+                versionsOfType[resource.name] = resource.message.digestPrefix
                 version.update(delimited: type.typeURL)
                 version.update(delimited: resource.name)
                 version.update(digestBytes)
                 typeDigest.update(delimited: resource.name)
                 typeDigest.update(digestBytes)
             }
+            if !ofType.isEmpty {
+                digests[type] = digestsOfType
+                versions[type] = versionsOfType
+            }
             typeDigests[type] = ResourceDigest(typeDigest.finalize())
         }
         self.resources = sorted
         self.typeDigests = typeDigests
-        resourceVersions = digests.mapValues { $0.mapValues(Self.resourceVersion(of:)) }
+        resourceVersions = versions
         self.index = index
         self.digests = digests
         self.version = SHA256Digest.hexString(version.finalize())
@@ -77,7 +90,7 @@ public struct Snapshot: Sendable, Equatable {
     /// A resource's delta xDS version: the first 16 hex digits of its SHA-256, from content
     /// alone, so it is the same after a restart and on every replica.
     public static func resourceVersion(of digest: ResourceDigest) -> String {
-        String(SHA256Digest.hexString(digest.bytes).prefix(16))
+        SHA256Digest.hexString(digest.bytes.prefix(8))
     }
 
     /// Two snapshots are equal when their content is: the version is its digest.
@@ -103,7 +116,9 @@ public struct ResourceDigest: Sendable, Hashable {
 
     init(_ bytes: [UInt8]) {
         func word(_ offset: Int) -> UInt64 {
-            bytes[offset..<offset + 8].reduce(0) { $0 << 8 | UInt64($1) }
+            var word: UInt64 = 0
+            for index in offset..<offset + 8 { word = word << 8 | UInt64(bytes[index]) }
+            return word
         }
         words = (word(0), word(8), word(16), word(24))
     }

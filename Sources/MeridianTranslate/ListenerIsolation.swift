@@ -45,8 +45,9 @@ enum ListenerIsolation {
         // Routes by (listener host name, route host name), in placement order: a domain looks up
         // only the host names that can cover it, so thousands of host names stay linear.
         var indices: [HostKey: [Int]] = [:]
-        for (index, route) in placed.enumerated() {
-            indices[HostKey(listener: route.listenerHostname, hostname: route.hostname), default: []].append(index)
+        // By index: enumerating would copy every placed route (each holds a whole Route).
+        for index in placed.indices {
+            indices[HostKey(listener: placed[index].listenerHostname, hostname: placed[index].hostname), default: []].append(index)
         }
         // The wildcard host names in use: with few of them, a domain checks each instead of
         // building every pattern that could cover it.
