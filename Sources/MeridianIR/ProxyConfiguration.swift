@@ -82,9 +82,15 @@ public struct RouteTable: Sendable, Hashable {
         var seen: Set<String> = []
         return !virtualHosts.isEmpty && virtualHosts.allSatisfy { host in
             !host.domains.isEmpty && host.domains.allSatisfy { domain in
-                !domain.isEmpty && !domain.contains("*") && domain == domain.lowercased() && seen.insert(domain).inserted
+                !domain.isEmpty && !domain.contains("*") && Self.isLowercase(domain) && seen.insert(domain).inserted
             }
         }
+    }
+
+    /// Without allocating for the usual ASCII host name (this runs over thousands per build).
+    private static func isLowercase(_ domain: String) -> Bool {
+        let ascii = domain.utf8.allSatisfy { $0 < 0x80 }
+        return ascii ? !domain.utf8.contains { (0x41...0x5A).contains($0) } : domain == domain.lowercased()
     }
 
     /// The name of the route table serving one virtual host of a table split by host.

@@ -119,13 +119,15 @@ public enum GatewayTranslator {
         }
         // Oldest first: where an HTTPRoute and a GRPCRoute would share a host name on a
         // listener, the one attached first keeps it.
-        let routes = input.httpRoutes.map { (RouteSource($0), TranslationMemo.RouteKey.http($0)) }
-            + input.grpcRoutes.map { (RouteSource($0), TranslationMemo.RouteKey.grpc($0)) }
-        // Sorted by index: moving thousands of (route, key) pairs around costs more than the comparisons.
-        let ages = routes.map(\.0.age)
+        // Two arrays, not one of (route, key) pairs: reading a pair copies it whole.
+        let routes = input.httpRoutes.map(RouteSource.init) + input.grpcRoutes.map(RouteSource.init)
+        let keys = memo == nil ? [] : input.httpRoutes.map(TranslationMemo.RouteKey.http) + input.grpcRoutes.map(TranslationMemo.RouteKey.grpc)
+        // Sorted by index: moving thousands of routes around costs more than the comparisons.
+        let ages = routes.map(\.age)
         let order = routes.indices.sorted { ages[$0] < ages[$1] || (!(ages[$1] < ages[$0]) && $0 < $1) }
+        placement.recorded?.reserveCapacity(routes.count)
         let routeStatuses = order.map { index in
-            placement.translate(routes[index].0, key: memo == nil ? nil : routes[index].1, listeners: &listeners, policies: &policies)
+            placement.translate(routes[index], key: keys.isEmpty ? nil : keys[index], listeners: &listeners, policies: &policies)
         }
 
         var proxies: [ProxyConfiguration] = []
@@ -151,6 +153,8 @@ public enum GatewayTranslator {
         }
         let listenerSetStatuses = input.listenerSets.sorted { $0.qualifiedName < $1.qualifiedName }.map(listeners.finishedStatus(of:))
         let policyStatuses = policies.statuses() + context.backendTLS.statuses(context)
-        return Translation(proxies: proxies, statuses: listeners.classStatuses + gatewayStatuses + listenerSetStatuses + routeStatuses + policyStatuses)
+        let translation = Translation(proxies: proxies, statuses: listeners.classStatuses + gatewayStatuses + listenerSetStatuses + routeStatuses + policyStatuses)
+        ReleaseElsewhere.release((placement, hosts, listeners, policies))
+        return translation
     }
 }

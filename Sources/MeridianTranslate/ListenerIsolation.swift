@@ -40,32 +40,40 @@ enum ListenerIsolation {
     }
 
     static func virtualHosts(_ placed: [PlacedRoute], listenerHostnames: [String], table: String = "", memo: inout HostMemo?) -> [VirtualHost] {
-        var domains = Set(placed.map(\.hostname))
-        if Set(listenerHostnames).count > 1 { domains.formUnion(listenerHostnames) }
+        // One pass by index, reading fields in place: mapping or enumerating would copy every
+        // placed route (each holds a whole Route).
+        var domains: Set<String> = []
+        domains.reserveCapacity(placed.count)
+        var wildcardSet: Set<String> = []
         // Routes by (listener host name, route host name), in placement order: a domain looks up
         // only the host names that can cover it, so thousands of host names stay linear.
         var indices: [HostKey: [Int]] = [:]
-        // By index: enumerating would copy every placed route (each holds a whole Route).
+        indices.reserveCapacity(placed.count)
         for index in placed.indices {
-            indices[HostKey(listener: placed[index].listenerHostname, hostname: placed[index].hostname), default: []].append(index)
+            let hostname = placed[index].hostname
+            domains.insert(hostname)
+            if hostname.hasPrefix("*") { wildcardSet.insert(hostname) }
+            indices[HostKey(listener: placed[index].listenerHostname, hostname: hostname), default: []].append(index)
         }
+        if Set(listenerHostnames).count > 1 { domains.formUnion(listenerHostnames) }
         // The wildcard host names in use: with few of them, a domain checks each instead of
         // building every pattern that could cover it.
-        let wildcards = Set(placed.lazy.map(\.hostname).filter { $0.hasPrefix("*") }).sorted()
+        let wildcards = wildcardSet.sorted()
         return domains.sorted().map { domain in
             let listener = listenerHostnames.filter { covers($0, domain) }.max { specificity($0) < specificity($1) }
             var found: [Int] = []
             if let listener {
                 let patterns = wildcards.count <= 16 ? [domain] + wildcards.filter { $0 != domain } : coveringPatterns(of: domain)
-                found = patterns
-                    .flatMap { indices[HostKey(listener: listener, hostname: $0)] ?? [] }
-                    .sorted()
-                    .filter { covers(placed[$0].hostname, domain) }
+                for pattern in patterns {
+                    for index in indices[HostKey(listener: listener, hostname: pattern)] ?? [] where covers(placed[index].hostname, domain) {
+                        found.append(index)
+                    }
+                }
+                if patterns.count > 1 { found.sort() }
             }
             let key = "\(table) \(domain)"
             // Compared in place: a domain whose routes did not change costs no copies.
-            if let entry = memo?.previous[key], entry.listener == listener, entry.routes.count == found.count,
-               zip(entry.routes, found).allSatisfy({ route, index in route == placed[index] }) {
+            if let entry = memo?.previous[key], entry.listener == listener, Self.same(entry.routes, as: found, in: placed) {
                 memo?.current[key] = entry
                 memo?.hits += 1
                 return entry.host
@@ -80,6 +88,17 @@ enum ListenerIsolation {
             let host = VirtualHost(name: domain == "*" ? "any-host" : domain, domains: [domain], routes: uniqued(routes))
             memo?.current[key] = HostMemo.Entry(listener: listener, routes: candidates, host: host)
             return host
+        }
+    }
+
+    /// Whether `routes` are the placed routes at `indices`, compared in place (no copies).
+    private static func same(_ routes: [PlacedRoute], as indices: [Int], in placed: [PlacedRoute]) -> Bool {
+        guard routes.count == indices.count else { return false }
+        return placed.withUnsafeBufferPointer { placed in
+            routes.withUnsafeBufferPointer { routes in
+                for offset in routes.indices where routes[offset] != placed[indices[offset]] { return false }
+                return true
+            }
         }
     }
 
