@@ -104,7 +104,7 @@ struct PolicyDescription {
 
 /// Turns the loaded objects of one policy kind into descriptions: the one place that knows
 /// the kind's fields. Plugins are listed in `PolicyPlugins.all`.
-protocol PolicyPlugin {
+protocol PolicyPlugin: SendableMetatype {
     static func describe(_ context: TranslationContext) -> [PolicyDescription]
 }
 
