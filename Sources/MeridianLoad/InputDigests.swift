@@ -35,12 +35,12 @@ public struct InputDigests: Sendable, Hashable {
     /// encode alike. Mapping entries are sorted by key (their order carries no meaning).
     private static func canonical(_ node: YAMLNode, into bytes: inout [UInt8]) {
         func append(_ text: String) {
-            let utf8 = Array(text.utf8)
-            append(count: utf8.count)
-            bytes += utf8
+            append(count: text.utf8.count)
+            bytes.append(contentsOf: text.utf8)
         }
         func append(count: Int) {
-            for shift in stride(from: 56, through: 0, by: -8) { bytes.append(UInt8(truncatingIfNeeded: UInt64(count) >> UInt64(shift))) }
+            // Eight bytes, big-endian, in one append.
+            withUnsafeBytes(of: UInt64(count).bigEndian) { bytes.append(contentsOf: $0) }
         }
         switch node.content {
         case .scalar(let scalar):
@@ -61,16 +61,22 @@ public struct InputDigests: Sendable, Hashable {
             append(node.tag ?? "")
             bytes.append(UInt8(ascii: "m"))
             append(count: entries.count)
-            let encoded = entries.map { entry -> (key: [UInt8], value: [UInt8]) in
-                var key: [UInt8] = []
-                var value: [UInt8] = []
-                canonical(entry.key, into: &key)
-                canonical(entry.value, into: &value)
-                return (key, value)
+            // Every entry's key and value encoded into one scratch buffer (not two arrays per
+            // entry), then copied out in key order.
+            var scratch: [UInt8] = []
+            var ranges: [(key: Range<Int>, value: Range<Int>)] = []
+            ranges.reserveCapacity(entries.count)
+            for entry in entries {
+                let keyStart = scratch.count
+                canonical(entry.key, into: &scratch)
+                let valueStart = scratch.count
+                canonical(entry.value, into: &scratch)
+                ranges.append((keyStart..<valueStart, valueStart..<scratch.count))
             }
-            for entry in encoded.sorted(by: { $0.key.lexicographicallyPrecedes($1.key) }) {
-                bytes += entry.key
-                bytes += entry.value
+            ranges.sort { scratch[$0.key].lexicographicallyPrecedes(scratch[$1.key]) }
+            for range in ranges {
+                bytes += scratch[range.key]
+                bytes += scratch[range.value]
             }
         }
     }

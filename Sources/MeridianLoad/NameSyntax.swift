@@ -57,24 +57,31 @@ enum NameSyntax {
     }
 
     private static func hostnameProblem(_ text: String, allowWildcard: Bool) -> String? {
-        let prefix = "invalid hostname \(quoted(text)): "
-        if text.utf8.count > maxSubdomainLength { return prefix + "must be at most \(maxSubdomainLength) characters long" }
-        if IPAddressSyntax.isIPv4(text) || IPAddressSyntax.isIPv6(text) { return prefix + "IP addresses are not allowed" }
+        // Built only for a problem: this runs for every host name of every route.
+        func problem(_ reason: String) -> String { "invalid hostname \(quoted(text)): " + reason }
+        if text.utf8.count > maxSubdomainLength { return problem("must be at most \(maxSubdomainLength) characters long") }
+        if IPAddressSyntax.isIPv4(text) || IPAddressSyntax.isIPv6(text) { return problem("IP addresses are not allowed") }
         var name = Substring(text)
-        if text.contains("*") {
-            guard allowWildcard else { return prefix + "wildcards are not allowed here" }
+        if text.utf8.contains(UInt8(ascii: "*")) {
+            guard allowWildcard else { return problem("wildcards are not allowed here") }
             guard text.hasPrefix("*."), text.dropFirst(2).contains("*") == false else {
-                return prefix + "a wildcard is only allowed as the entire first label (\"*.example.com\")"
+                return problem("a wildcard is only allowed as the entire first label (\"*.example.com\")")
             }
             name = text.dropFirst(2)
         }
-        if text.contains(where: \.isUppercase) { return prefix + "must be lowercase" }
+        if hasUppercase(text) { return problem("must be lowercase") }
         let labels = name.split(separator: ".", omittingEmptySubsequences: false)
         if labels.contains(where: { $0.utf8.count > maxLabelLength }) {
-            return prefix + "each label must be at most \(maxLabelLength) characters long"
+            return problem("each label must be at most \(maxLabelLength) characters long")
         }
         if labels.allSatisfy({ isRFC1123Label($0) }) { return nil }
-        return prefix + "each dot-separated label must consist of a-z, 0-9 and '-' and start and end with a letter or digit"
+        return problem("each dot-separated label must consist of a-z, 0-9 and '-' and start and end with a letter or digit")
+    }
+
+    /// Byte by byte for ASCII (the usual host name); by Unicode properties otherwise.
+    private static func hasUppercase(_ text: String) -> Bool {
+        if text.utf8.allSatisfy({ $0 < 0x80 }) { return text.utf8.contains { (0x41...0x5A).contains($0) } }
+        return text.contains(where: \.isUppercase)
     }
 
     /// API groups: empty (the core group) or an RFC 1123 subdomain.

@@ -21,12 +21,6 @@ enum YAMLScalarResolution: Equatable {
     /// Anything else, and every quoted or block scalar.
     case string(String)
 
-    private static let nulls: Set<String> = ["", "~", "null", "Null", "NULL"]
-    private static let trues: Set<String> = ["true", "True", "TRUE"]
-    private static let falses: Set<String> = ["false", "False", "FALSE"]
-    private static let yaml11Trues: Set<String> = ["y", "Y", "yes", "Yes", "YES", "on", "On", "ON"]
-    private static let yaml11Falses: Set<String> = ["n", "N", "no", "No", "NO", "off", "Off", "OFF"]
-
     /// Resolves a scalar given its explicit tag (nil when untagged).
     static func resolve(_ scalar: YAMLScalar, tag: String?) -> YAMLScalarResolution {
         switch tag {
@@ -62,22 +56,36 @@ enum YAMLScalarResolution: Equatable {
 
     /// Resolves the text of an untagged plain scalar.
     static func resolvePlain(_ text: String) -> YAMLScalarResolution {
-        if nulls.contains(text) { return .null }
-        if trues.contains(text) { return .bool(true) }
-        if falses.contains(text) { return .bool(false) }
-        if yaml11Trues.contains(text) { return .yaml11Bool(true) }
-        if yaml11Falses.contains(text) { return .yaml11Bool(false) }
+        // Every null and boolean spelling is at most 5 bytes: longer text (most of a manifest)
+        // is only checked for a number.
+        if text.utf8.count <= 5 { return resolveShort(text) }
         if let number = resolveNumber(text) { return number }
         return .string(text)
     }
 
+    private static func resolveShort(_ text: String) -> YAMLScalarResolution {
+        // Every spelling begins with one of these (or is empty): other words skip the comparisons.
+        if let first = text.utf8.first, !"~nNtTfFyYoO".utf8.contains(first) {
+            return resolveNumber(text) ?? .string(text)
+        }
+        // Compared as literals (small strings compare in a word or two), not hashed.
+        switch text {
+        case "", "~", "null", "Null", "NULL": return .null
+        case "true", "True", "TRUE": return .bool(true)
+        case "false", "False", "FALSE": return .bool(false)
+        case "y", "Y", "yes", "Yes", "YES", "on", "On", "ON": return .yaml11Bool(true)
+        case "n", "N", "no", "No", "NO", "off", "Off", "OFF": return .yaml11Bool(false)
+        default: return resolveNumber(text) ?? .string(text)
+        }
+    }
+
     private static func resolveNumber(_ text: String) -> YAMLScalarResolution? {
-        let bytes = Array(text.utf8)
-        guard let first = bytes.first else { return nil }
-        // Fast exit for the common case: ordinary words.
+        guard let first = text.utf8.first else { return nil }
+        // Fast exit for the common case: ordinary words (before copying the bytes).
         guard first == UInt8(ascii: "-") || first == UInt8(ascii: "+") || first == UInt8(ascii: ".") || isDigit(first) else {
             return nil
         }
+        let bytes = Array(text.utf8)
         var body = bytes[...]
         if first == UInt8(ascii: "-") || first == UInt8(ascii: "+") { body = body.dropFirst() }
         guard !body.isEmpty else { return nil }
