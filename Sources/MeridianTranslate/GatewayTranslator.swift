@@ -113,8 +113,7 @@ public enum GatewayTranslator {
         var hosts: ListenerIsolation.HostMemo?
         if let memo, let memoContext {
             let taken = memo.take(for: memoContext)
-            placement.previous = taken.entries
-            placement.recorded = [:]
+            placement.reuse(taken.entries)
             hosts = ListenerIsolation.HostMemo(previous: taken.hosts)
         }
         // Oldest first: where an HTTPRoute and a GRPCRoute would share a host name on a
@@ -129,6 +128,8 @@ public enum GatewayTranslator {
         let routeStatuses = order.map { index in
             placement.translate(routes[index], key: keys.isEmpty ? nil : keys[index], listeners: &listeners, policies: &policies)
         }
+        placement.finishChangedHostnames()
+        hosts?.changedHostnames = placement.changedHostnames
 
         var proxies: [ProxyConfiguration] = []
         var gatewayStatuses: [ResourceStatus] = []
@@ -149,7 +150,7 @@ public enum GatewayTranslator {
             proxies.append(configuration)
         }
         if let memo, let memoContext, let recorded = placement.recorded {
-            memo.store(recorded, hosts: hosts?.current ?? [:], context: memoContext, hits: placement.memoHits)
+            memo.store(recorded, hosts: hosts, context: memoContext, hits: placement.memoHits)
         }
         let listenerSetStatuses = input.listenerSets.sorted { $0.qualifiedName < $1.qualifiedName }.map(listeners.finishedStatus(of:))
         let policyStatuses = policies.statuses() + context.backendTLS.statuses(context)

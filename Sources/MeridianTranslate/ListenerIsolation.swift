@@ -37,41 +37,79 @@ enum ListenerIsolation {
         var previous: [String: Entry] = [:]
         var current: [String: Entry] = [:]
         var hits = 0
+        /// Of `hits`, those taken by `unchanged(_:)` alone.
+        var unchangedHits = 0
+        /// The route host names whose placed routes may differ from the last build's (routes
+        /// added, removed, changed or placed afresh); nil when not known. A domain that none
+        /// of them covers has the same routes as last time, so its virtual host is taken
+        /// without gathering and comparing them.
+        var changedHostnames: Set<String>?
+
+        /// Whether the routes of `domain` are known to be the last build's.
+        func unchanged(_ domain: String) -> Bool {
+            guard let changedHostnames else { return false }
+            return !changedHostnames.contains(where: { ListenerIsolation.covers($0, domain) })
+        }
     }
 
-    static func virtualHosts(_ placed: [PlacedRoute], listenerHostnames: [String], table: String = "", memo: inout HostMemo?) -> [VirtualHost] {
+    /// `linearScans`: how many domains gather their routes by scanning every placed route
+    /// before an index is built (tests set it to compare the two ways).
+    static func virtualHosts(_ placed: [PlacedRoute], listenerHostnames: [String], table: String = "", memo: inout HostMemo?, linearScans: Int = 8) -> [VirtualHost] {
         // One pass by index, reading fields in place: mapping or enumerating would copy every
         // placed route (each holds a whole Route).
         var domains: Set<String> = []
         domains.reserveCapacity(placed.count)
         var wildcardSet: Set<String> = []
-        // Routes by (listener host name, route host name), in placement order: a domain looks up
-        // only the host names that can cover it, so thousands of host names stay linear.
-        var indices: [HostKey: [Int]] = [:]
-        indices.reserveCapacity(placed.count)
         for index in placed.indices {
             let hostname = placed[index].hostname
             domains.insert(hostname)
             if hostname.hasPrefix("*") { wildcardSet.insert(hostname) }
-            indices[HostKey(listener: placed[index].listenerHostname, hostname: hostname), default: []].append(index)
         }
         if Set(listenerHostnames).count > 1 { domains.formUnion(listenerHostnames) }
         // The wildcard host names in use: with few of them, a domain checks each instead of
         // building every pattern that could cover it.
         let wildcards = wildcardSet.sorted()
+        // Routes by (listener host name, route host name), in placement order: a domain looks up
+        // only the host names that can cover it, so thousands of host names stay linear. Built
+        // only once more than a few domains need their routes gathered: after a route-only
+        // edit most domains are unchanged, and a scan of the placed routes for each of the
+        // others costs less than indexing all of them.
+        var indices: [HostKey: [Int]]?
+        var scans = 0
+        func routes(covering domain: String, placedBy listener: String) -> [Int] {
+            if indices == nil, scans < linearScans {
+                scans += 1
+                return placed.indices.filter { placed[$0].listenerHostname == listener && covers(placed[$0].hostname, domain) }
+            }
+            if indices == nil {
+                var built: [HostKey: [Int]] = [:]
+                built.reserveCapacity(placed.count)
+                for index in placed.indices {
+                    built[HostKey(listener: placed[index].listenerHostname, hostname: placed[index].hostname), default: []].append(index)
+                }
+                indices = built
+            }
+            var found: [Int] = []
+            let patterns = wildcards.count <= 16 ? [domain] + wildcards.filter { $0 != domain } : coveringPatterns(of: domain)
+            for pattern in patterns {
+                for index in indices?[HostKey(listener: listener, hostname: pattern)] ?? [] where covers(placed[index].hostname, domain) {
+                    found.append(index)
+                }
+            }
+            if patterns.count > 1 { found.sort() }
+            return found
+        }
         return domains.sorted().map { domain in
             let listener = listenerHostnames.filter { covers($0, domain) }.max { specificity($0) < specificity($1) }
-            var found: [Int] = []
-            if let listener {
-                let patterns = wildcards.count <= 16 ? [domain] + wildcards.filter { $0 != domain } : coveringPatterns(of: domain)
-                for pattern in patterns {
-                    for index in indices[HostKey(listener: listener, hostname: pattern)] ?? [] where covers(placed[index].hostname, domain) {
-                        found.append(index)
-                    }
-                }
-                if patterns.count > 1 { found.sort() }
-            }
             let key = "\(table) \(domain)"
+            // No changed host name covers the domain: the same routes as last time.
+            if let entry = memo?.previous[key], entry.listener == listener, memo?.unchanged(domain) == true {
+                memo?.current[key] = entry
+                memo?.hits += 1
+                memo?.unchangedHits += 1
+                return entry.host
+            }
+            let found = listener.map { routes(covering: domain, placedBy: $0) } ?? []
             // Compared in place: a domain whose routes did not change costs no copies.
             if let entry = memo?.previous[key], entry.listener == listener, Self.same(entry.routes, as: found, in: placed) {
                 memo?.current[key] = entry

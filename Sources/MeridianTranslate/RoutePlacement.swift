@@ -13,6 +13,26 @@ struct RoutePlacement {
     var previous: [String: TranslationMemo.Entry] = [:]
     var recorded: [String: TranslationMemo.Entry]?
     private(set) var memoHits = 0
+    /// Route host names whose placed routes may differ from the last build's (see
+    /// `ListenerIsolation.HostMemo.changedHostnames`); nil when the last build's routes are
+    /// not known (no memo, or anything but routes changed).
+    private(set) var changedHostnames: Set<String>?
+
+    /// Starts from the last build's route translations.
+    mutating func reuse(_ entries: [String: TranslationMemo.Entry]) {
+        previous = entries
+        recorded = [:]
+        changedHostnames = entries.isEmpty ? nil : []
+    }
+
+    /// Adds the host names of routes the last build placed and this one did not visit
+    /// (deleted, or no longer attached): call after every route was translated.
+    mutating func finishChangedHostnames() {
+        guard changedHostnames != nil, let recorded else { return }
+        for (name, entry) in previous where recorded[name] == nil {
+            for placement in entry.placed { changedHostnames?.formUnion(placement.hostnames) }
+        }
+    }
 
     init(context: TranslationContext) {
         self.context = context
@@ -28,8 +48,18 @@ struct RoutePlacement {
         }
         if reused != nil { memoHits += 1 }
         var placedNow: [Placement: TranslationMemo.Placed] = [:]
+        var placedKeys: [Placement] = []
         defer {
-            if let key, let name, recorded != nil { recorded?[name] = TranslationMemo.Entry(route: key, rules: rules, problems: problems, placements: placedNow) }
+            if let key, let name, recorded != nil {
+                recorded?[name] = TranslationMemo.Entry(route: key, rules: rules, problems: problems, placements: placedNow, placed: placedKeys)
+            }
+            // What the route had last build and not now: a changed route's old placements,
+            // and placements it no longer has (or that were made afresh).
+            if changedHostnames != nil, let name, let before = previous[name] {
+                for placement in before.placed where reused == nil || placedNow[placement] == nil {
+                    changedHostnames?.formUnion(placement.hostnames)
+                }
+            }
         }
         var status = ResourceStatus(kind: route.kind.rawValue, namespace: route.metadata.namespace, name: route.metadata.name, location: route.location)
         status.generation = route.metadata.generation
@@ -45,11 +75,15 @@ struct RoutePlacement {
                 let refusedElsewhere = crossServing.isEmpty ? "" : "; not attached where " + crossServing.joined(separator: "; ")
                 parent.conditions.append(Condition(.accepted, true, reason: .accepted, message: "attached to \(placements.map(\.listenerName).uniqued().joined(separator: ", "))\(refusedElsewhere)"))
                 for placement in placements where placement.programmed {
+                    placedKeys.append(placement)
                     if let placed = reused?.placements[placement] {
                         replay(placed, on: placement, policies: &policies)
                         placedNow[placement] = placed
-                    } else if let placed = place(route, rules: rules, on: placement, policies: &policies) {
-                        placedNow[placement] = placed
+                    } else {
+                        changedHostnames?.formUnion(placement.hostnames)
+                        if let placed = place(route, rules: rules, on: placement, policies: &policies) {
+                            placedNow[placement] = placed
+                        }
                     }
                 }
             }

@@ -73,6 +73,9 @@ public final class TranslationMemo: Sendable {
         var rules: [CompiledRule]
         var problems: RuleProblems
         var placements: [Placement: Placed]
+        /// Every placement made, also those a policy took part in (not kept in `placements`):
+        /// where the route was, for `ListenerIsolation.HostMemo.changedHostnames`.
+        var placed: [Placement] = []
     }
 
     struct State: Sendable {
@@ -90,6 +93,11 @@ public final class TranslationMemo: Sendable {
     /// Routes whose compiled rules were taken from the memo, since it was made.
     public var hits: Int { hitCount.load(ordering: .relaxed) }
 
+    /// Virtual hosts taken without looking at their routes (no changed host name covers
+    /// them), since the memo was made.
+    public var unchangedHosts: Int { unchangedHostCount.load(ordering: .relaxed) }
+    private let unchangedHostCount = Atomic<Int>(0)
+
     /// The entries of the last build, if its context is `context`; the memo is empty after.
     func take(for context: Context) -> (entries: [String: Entry], hosts: [String: ListenerIsolation.HostMemo.Entry]) {
         state.withLock { state in
@@ -98,8 +106,10 @@ public final class TranslationMemo: Sendable {
         }
     }
 
-    func store(_ entries: [String: Entry], hosts: [String: ListenerIsolation.HostMemo.Entry], context: Context, hits: Int) {
+    func store(_ entries: [String: Entry], hosts: ListenerIsolation.HostMemo?, context: Context, hits: Int) {
         hitCount.add(hits, ordering: .relaxed)
+        unchangedHostCount.add(hosts?.unchangedHits ?? 0, ordering: .relaxed)
+        let hosts = hosts?.current ?? [:]
         state.withLock { $0 = State(context: context, entries: entries, hosts: hosts) }
     }
 }

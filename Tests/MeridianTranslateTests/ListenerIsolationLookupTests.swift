@@ -1,3 +1,5 @@
+import MeridianIR
+import MeridianLoad
 @testable import MeridianTranslate
 import Testing
 
@@ -43,5 +45,45 @@ struct ListenerIsolationLookupTests {
     ])
     func coveringPatterns(domain: String, expected: [String]) {
         #expect(ListenerIsolation.coveringPatterns(of: domain).sorted() == expected)
+    }
+
+    /// Routes placed on every host name of the alphabet by listeners with and without host
+    /// names, each rule its own route.
+    static func placed() throws -> [ListenerIsolation.PlacedRoute] {
+        let yaml = """
+        apiVersion: gateway.networking.k8s.io/v1
+        kind: HTTPRoute
+        metadata: {name: r, namespace: ns}
+        spec:
+          parentRefs: [{name: gw}]
+          rules: [{matches: [{path: {type: PathPrefix, value: /}}]}]
+
+        """
+        let route = try #require(ConfigurationLoader.load(yaml: yaml, fileName: "r.yaml").httpRoutes.first)
+        let source = RouteSource(route)
+        var placed: [ListenerIsolation.PlacedRoute] = []
+        for (index, hostname) in hostnames().enumerated() {
+            for listener in ["*", "*.example.com", "a.example.com"] where ListenerIsolation.covers(listener, hostname) || ListenerIsolation.covers(hostname, listener) {
+                placed.append(ListenerIsolation.PlacedRoute(
+                    listenerHostname: listener, hostname: hostname,
+                    precedence: RoutePrecedence(specificity: [index % 7], route: source, ruleIndex: index, matchIndex: 0),
+                    route: Route(name: "\(listener) \(hostname)", match: RouteMatch(path: .prefix("/\(index % 5)")), action: .directResponse(status: 200, body: hostname)),
+                    scheme: "http"
+                ))
+            }
+        }
+        return placed
+    }
+
+    @Test("Routes gathered by scanning and by the index make the same virtual hosts")
+    func scanningAndIndexAgree() throws {
+        let placed = try Self.placed()
+        let listeners = ["*", "*.example.com", "a.example.com"]
+        var none: ListenerIsolation.HostMemo?
+        let scanned = ListenerIsolation.virtualHosts(placed, listenerHostnames: listeners, memo: &none, linearScans: .max)
+        let indexed = ListenerIsolation.virtualHosts(placed, listenerHostnames: listeners, memo: &none, linearScans: 0)
+        #expect(scanned == indexed)
+        // A rich case: many domains, most with several routes from covering host names.
+        #expect(scanned.count > 100 && scanned.filter { $0.routes.count > 1 }.count > 50, "\(scanned.count) domains")
     }
 }
