@@ -64,6 +64,8 @@ public final class ConfigurationWatcher: Sendable {
     private let parsedFiles = ParsedFileCache()
     private let translatedRoutes = TranslationMemo()
     private let encodedResources = EncodingCache()
+    /// Problems are logged when they appear, not again on every reload.
+    private let problemLog = Mutex(ProblemLog())
 
     /// - Parameter allowsEmpty: serve a configuration with no readable `*.yaml`/`*.yml` file
     ///   (every proxy then gets nothing); by default it is refused and the last good snapshot kept.
@@ -122,8 +124,15 @@ public final class ConfigurationWatcher: Sendable {
             let unreadable = build.loaded.unreadableFiles.contains(error.location.file)
             logger.error(unreadable ? "file set aside; what it held keeps its last good version" : "document set aside; everything else is served", metadata: ["error": "\(error)"])
         }
-        for line in StatusReport.problemLines(build) {
+        let problems = problemLog.withLock { $0.update(StatusReport.problemLines(build)) }
+        for line in problems.new {
             logger.notice("not everything is served", metadata: ["status": "\(line)"])
+        }
+        if problems.omitted > 0 {
+            logger.notice("not everything is served: more new problems than are logged at once; GET /status lists every one", metadata: ["not-logged": "\(problems.omitted)"])
+        }
+        if problems.resolved > 0 {
+            logger.info("problems resolved since the last reload", metadata: ["count": "\(problems.resolved)"])
         }
         let served: [String: Snapshot]
         if let history {
