@@ -124,16 +124,6 @@ public final class ConfigurationWatcher: Sendable {
             let unreadable = build.loaded.unreadableFiles.contains(error.location.file)
             logger.error(unreadable ? "file set aside; what it held keeps its last good version" : "document set aside; everything else is served", metadata: ["error": "\(error)"])
         }
-        let problems = problemLog.withLock { $0.update(StatusReport.problemLines(build)) }
-        for line in problems.new {
-            logger.notice("not everything is served", metadata: ["status": "\(line)"])
-        }
-        if problems.omitted > 0 {
-            logger.notice("not everything is served: more new problems than are logged at once; GET /status lists every one", metadata: ["not-logged": "\(problems.omitted)"])
-        }
-        if problems.resolved > 0 {
-            logger.info("problems resolved since the last reload", metadata: ["count": "\(problems.resolved)"])
-        }
         let served: [String: Snapshot]
         if let history {
             served = history.record(build.snapshots, inputs: build.loaded.digests)
@@ -146,6 +136,17 @@ public final class ConfigurationWatcher: Sendable {
         metrics.record(build, served: served)
         for (group, snapshot) in served.sorted(by: { $0.key < $1.key }) {
             logger.info("serving snapshot", metadata: ["group": "\(group)", "version": "\(snapshot.version)", "resources": "\(snapshot.resourceCount)"])
+        }
+        // After the snapshot is out: finding what to say costs a line per problem.
+        let problems = problemLog.withLock { $0.update(StatusReport.problemLines(build)) }
+        for line in problems.new {
+            logger.notice("not everything is served", metadata: ["status": "\(line)"])
+        }
+        if problems.omitted > 0 {
+            logger.notice("not everything is served: more new problems than are logged at once; GET /status lists every one", metadata: ["not-logged": "\(problems.omitted)"])
+        }
+        if problems.resolved > 0 {
+            logger.info("problems resolved since the last reload", metadata: ["count": "\(problems.resolved)"])
         }
         return true
     }
