@@ -263,7 +263,7 @@ public struct DeltaDiscoveryStreamState: Sendable {
             let versions = snapshot.resourceVersions[type] ?? [:]
             let candidates = scansEveryName ? state.names.union(state.wildcard ? Set(versions.keys) : []) : state.unconfirmed
             for name in candidates {
-                if (state.names.contains(name) || (state.wildcard && versions[name] != nil)), state.acked[name] != versions[name] {
+                if state.isWanted(name, versions: versions), state.acked[name] != versions[name] {
                     types[type] = state
                     return false
                 }
