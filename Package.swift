@@ -56,6 +56,8 @@ let package = Package(
         .target(name: "MeridianLoad", dependencies: ["CYAML", "RegexCheck", "ContentDigest"]),
         .target(name: "MeridianIR"),
         .target(name: "MeridianTranslate", dependencies: ["MeridianLoad", "MeridianIR", "TLSCertificates"]),
+        // The Kubernetes source: list and watch of the API server's collections.
+        .target(name: "MeridianKubernetes"),
         // `meridian explain`: Envoy's routing decision for one request, on the translated IR.
         .target(name: "MeridianExplain", dependencies: ["MeridianLoad", "MeridianTranslate", "MeridianIR", "RegexCheck"]),
         .target(name: "MeridianEncode", dependencies: ["MeridianIR", "EnvoyAPI", "CEnvoyAPI", "ContentDigest"]),
@@ -133,6 +135,7 @@ let package = Package(
         ),
 
         .testTarget(name: "MeridianLoadTests", dependencies: ["MeridianLoad"]),
+        .testTarget(name: "MeridianKubernetesTests", dependencies: ["MeridianKubernetes"]),
         .testTarget(name: "MeridianExplainTests", dependencies: ["MeridianExplain", "MeridianLoad", "MeridianTranslate", "MeridianIR", "MeridianTestSupport"]),
         .testTarget(name: "MeridianTranslateTests", dependencies: ["MeridianTranslate", "MeridianLoad", "MeridianIR", "MeridianTestSupport", "TLSCertificates"]),
         .testTarget(
