@@ -26,6 +26,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.81.0"),
         // Already brought in by Hummingbird; AsyncChannel hands events to an xDS stream's loop one at a time.
         .package(url: "https://github.com/apple/swift-async-algorithms", from: "1.0.0"),
+        // The Kubernetes source (issue 11): list and watch over HTTPS with a well-kept client.
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
     ],
     targets: [
         // C interop.
@@ -57,7 +59,12 @@ let package = Package(
         .target(name: "MeridianIR"),
         .target(name: "MeridianTranslate", dependencies: ["MeridianLoad", "MeridianIR", "TLSCertificates"]),
         // The Kubernetes source: list and watch of the API server's collections.
-        .target(name: "MeridianKubernetes"),
+        .target(name: "MeridianKubernetes", dependencies: [
+            .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOHTTP1", package: "swift-nio"),
+        ]),
         // `meridian explain`: Envoy's routing decision for one request, on the translated IR.
         .target(name: "MeridianExplain", dependencies: ["MeridianLoad", "MeridianTranslate", "MeridianIR", "RegexCheck"]),
         .target(name: "MeridianEncode", dependencies: ["MeridianIR", "EnvoyAPI", "CEnvoyAPI", "ContentDigest"]),
@@ -134,8 +141,17 @@ let package = Package(
             path: "Tests/MeridianTestSupport"
         ),
 
+        // A stand-in for the Kubernetes API server (none can run here), for the tests.
+        .target(
+            name: "KubernetesAPIStandIn",
+            dependencies: [.product(name: "Hummingbird", package: "hummingbird")],
+            path: "Tests/KubernetesAPIStandIn"
+        ),
+
         .testTarget(name: "MeridianLoadTests", dependencies: ["MeridianLoad"]),
-        .testTarget(name: "MeridianKubernetesTests", dependencies: ["MeridianKubernetes"]),
+        .testTarget(name: "MeridianKubernetesTests", dependencies: [
+            "MeridianKubernetes", "KubernetesAPIStandIn", .product(name: "AsyncHTTPClient", package: "async-http-client"),
+        ]),
         .testTarget(name: "MeridianExplainTests", dependencies: ["MeridianExplain", "MeridianLoad", "MeridianTranslate", "MeridianIR", "MeridianTestSupport"]),
         .testTarget(name: "MeridianTranslateTests", dependencies: ["MeridianTranslate", "MeridianLoad", "MeridianIR", "MeridianTestSupport", "TLSCertificates"]),
         .testTarget(

@@ -1,0 +1,144 @@
+import AsyncHTTPClient
+import Foundation
+import NIOCore
+import NIOHTTP1
+
+/// One object as the API server sent it: where it lives, its version, and its JSON (keys
+/// sorted, so equal objects have equal bytes).
+public struct KubernetesObject: Sendable, Hashable {
+    /// `namespace/name`, or `name` for a cluster-scoped kind.
+    public var key: String
+    public var resourceVersion: String
+    public var json: [UInt8]
+}
+
+/// Why a request to the API server failed.
+public enum KubernetesAPIError: Error, Sendable, Equatable {
+    /// An HTTP status other than 200, with the Status object's message when there was one.
+    case status(Int, message: String)
+    /// No answer: the connection failed or was cut.
+    case connection(String)
+    /// An answer that is not what the API sends.
+    case malformed(String)
+}
+
+/// Reads collections from the Kubernetes API server: list pages and watch streams, over
+/// AsyncHTTPClient. Paths are collection paths (`/api/v1/namespaces/ns/services`,
+/// `/apis/gateway.networking.k8s.io/v1/httproutes`).
+public struct KubernetesAPIClient: Sendable {
+    public var baseURL: String
+    /// Bearer token (a service account's, or from a kubeconfig).
+    public var token: String?
+    let http: HTTPClient
+
+    public init(baseURL: String, token: String?, http: HTTPClient) {
+        self.baseURL = baseURL
+        self.token = token
+        self.http = http
+    }
+
+    /// One page of a list.
+    public func list(_ collection: String, limit: Int, continue token: String?) async throws(KubernetesAPIError) -> (items: [KubernetesObject], resourceVersion: String, continue: String?) {
+        var query = "limit=\(limit)"
+        if let token, !token.isEmpty { query += "&continue=\(Self.escaped(token))" }
+        let body = try await get("\(collection)?\(query)", timeout: .seconds(60))
+        guard let list = (try? JSONSerialization.jsonObject(with: Data(body))) as? [String: Any],
+              let metadata = list["metadata"] as? [String: Any], let items = list["items"] as? [Any] else {
+            throw .malformed("a list without metadata or items")
+        }
+        var objects: [KubernetesObject] = []
+        for item in items {
+            guard let object = item as? [String: Any], let parsed = Self.object(object) else { throw .malformed("a list item without metadata.name") }
+            objects.append(parsed)
+        }
+        return (objects, metadata["resourceVersion"] as? String ?? "", metadata["continue"] as? String)
+    }
+
+    /// One event of a watch stream.
+    public struct Event: Sendable {
+        public var type: String
+        public var object: KubernetesObject?
+        /// For an ERROR event: the Status object's `code`.
+        public var errorCode: Int?
+    }
+
+    /// Watches `collection` from `resourceVersion`, with bookmarks, until the server ends the
+    /// stream (after about `timeoutSeconds`); `onEvent` gets each event in order.
+    public func watch(_ collection: String, from resourceVersion: String, timeoutSeconds: Int, onEvent: (Event) async -> Void) async throws(KubernetesAPIError) {
+        var request = HTTPClientRequest(url: "\(baseURL)\(collection)?watch=1&allowWatchBookmarks=true&resourceVersion=\(Self.escaped(resourceVersion))&timeoutSeconds=\(timeoutSeconds)")
+        if let token { request.headers.add(name: "Authorization", value: "Bearer \(token)") }
+        let response: HTTPClientResponse
+        do {
+            response = try await http.execute(request, timeout: .seconds(Int64(timeoutSeconds) + 30))
+        } catch {
+            throw .connection("\(error)")
+        }
+        guard response.status == .ok else {
+            let body = (try? await response.body.collect(upTo: 1 << 20)).map { Array($0.readableBytesView) } ?? []
+            throw .status(Int(response.status.code), message: Self.statusMessage(body))
+        }
+        var pending: [UInt8] = []
+        do {
+            for try await buffer in response.body {
+                pending += buffer.readableBytesView
+                // A line is one event; a server may split or join them across chunks.
+                while let newline = pending.firstIndex(of: UInt8(ascii: "\n")) {
+                    let line = Array(pending[..<newline])
+                    pending.removeSubrange(...newline)
+                    if line.isEmpty { continue }
+                    await onEvent(try Self.event(line))
+                }
+                guard pending.count <= 16 << 20 else { throw KubernetesAPIError.malformed("a watch event over 16 MiB") }
+            }
+        } catch let error as KubernetesAPIError {
+            throw error
+        } catch {
+            throw .connection("\(error)")
+        }
+    }
+
+    private func get(_ pathAndQuery: String, timeout: Duration) async throws(KubernetesAPIError) -> [UInt8] {
+        var request = HTTPClientRequest(url: "\(baseURL)\(pathAndQuery)")
+        if let token { request.headers.add(name: "Authorization", value: "Bearer \(token)") }
+        let body: [UInt8]
+        let status: Int
+        do {
+            let response = try await http.execute(request, timeout: .seconds(60))
+            status = Int(response.status.code)
+            body = Array(try await response.body.collect(upTo: 256 << 20).readableBytesView)
+        } catch {
+            throw .connection("\(error)")
+        }
+        guard status == 200 else { throw .status(status, message: Self.statusMessage(body)) }
+        return body
+    }
+
+    static func event(_ line: [UInt8]) throws(KubernetesAPIError) -> Event {
+        guard let event = (try? JSONSerialization.jsonObject(with: Data(line))) as? [String: Any], let type = event["type"] as? String,
+              let object = event["object"] as? [String: Any] else {
+            throw .malformed("a watch line that is not an event")
+        }
+        if type == "ERROR" { return Event(type: type, object: nil, errorCode: (object["code"] as? NSNumber)?.intValue) }
+        if type == "BOOKMARK" {
+            let version = (object["metadata"] as? [String: Any])?["resourceVersion"] as? String ?? ""
+            return Event(type: type, object: KubernetesObject(key: "", resourceVersion: version, json: []), errorCode: nil)
+        }
+        guard let parsed = Self.object(object) else { throw .malformed("a watch event whose object has no metadata.name") }
+        return Event(type: type, object: parsed, errorCode: nil)
+    }
+
+    static func object(_ object: [String: Any]) -> KubernetesObject? {
+        guard let metadata = object["metadata"] as? [String: Any], let name = metadata["name"] as? String,
+              let json = try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]) else { return nil }
+        let key = (metadata["namespace"] as? String).map { "\($0)/\(name)" } ?? name
+        return KubernetesObject(key: key, resourceVersion: metadata["resourceVersion"] as? String ?? "", json: Array(json))
+    }
+
+    static func statusMessage(_ body: [UInt8]) -> String {
+        ((try? JSONSerialization.jsonObject(with: Data(body))) as? [String: Any])?["message"] as? String ?? String(decoding: body.prefix(200), as: UTF8.self)
+    }
+
+    static func escaped(_ value: String) -> String {
+        value.addingPercentEncoding(withAllowedCharacters: .alphanumerics.union(CharacterSet(charactersIn: "-._~"))) ?? value
+    }
+}

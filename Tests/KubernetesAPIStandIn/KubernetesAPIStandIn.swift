@@ -1,0 +1,275 @@
+import Foundation
+import Hummingbird
+import Logging
+import NIOCore
+import Synchronization
+
+/// A stand-in for the Kubernetes API server, for tests: no API server can run on these
+/// machines. It is written from the Kubernetes API concepts document ("Efficient detection of
+/// changes", "Retrieving large results sets in chunks", "Resource versions"), not from
+/// Meridian's client, and rejects what a real server rejects:
+///
+/// * `GET` of a collection lists it (`limit`, `continue`; a `continue` token from before the
+///   last compaction is 410 Gone, reason `Expired`); items carry `metadata.resourceVersion`,
+///   the list its own.
+/// * `?watch=1` streams JSON lines `{"type": …, "object": …}` for changes after
+///   `resourceVersion`: ADDED, MODIFIED, DELETED, BOOKMARK (with `allowWatchBookmarks`, when
+///   `bookmark()` is called), and ERROR with a 410 Status for a version older than the last
+///   compaction. `timeoutSeconds` ends the stream normally.
+/// * Every request needs `Authorization: Bearer <token>` (401 otherwise).
+///
+/// Objects are changed by the test through `create`, `update` and `delete`; each change gets
+/// the next resource version (a counter, which clients must treat as opaque). `compact()`
+/// forgets the history, as etcd does after a few minutes; `dropWatches()` cuts every open
+/// watch connection mid-stream.
+public final class KubernetesAPIStandIn: Sendable {
+    /// One stored object: its JSON (keys sorted) and where it lives.
+    struct Stored: Sendable {
+        var collection: String
+        var key: String
+        var json: [String: StandInJSON]
+    }
+
+    struct Change: Sendable {
+        var version: Int
+        var collection: String
+        var type: String
+        var object: [String: StandInJSON]
+    }
+
+    struct State: Sendable {
+        var version = 100
+        var compactedBefore = 0
+        /// Collection path → key → object.
+        var objects: [String: [String: [String: StandInJSON]]] = [:]
+        var history: [Change] = []
+        var watchers: [Int: AsyncStream<WatchSignal>.Continuation] = [:]
+        var nextWatcher = 0
+        var requests: [String] = []
+    }
+
+    enum WatchSignal: Sendable {
+        case changed
+        case bookmark
+        case drop
+    }
+
+    private let state = Mutex(State())
+    public let token: String
+
+    public init(token: String = "stand-in-token") {
+        self.token = token
+    }
+
+    /// Every request line received (method and URI), in order.
+    public var requests: [String] { state.withLock { $0.requests } }
+
+    /// The newest resource version.
+    public var resourceVersion: String { state.withLock { String($0.version) } }
+
+    // MARK: Changes made by the test
+
+    /// Creates or replaces an object of `collection` (for example `/api/v1/namespaces/ns/services`)
+    /// from its JSON; returns its new resource version.
+    @discardableResult
+    public func put(_ collection: String, json: String) throws -> String {
+        guard let object = try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any] else {
+            throw StandInError.notAnObject
+        }
+        var tree = try StandInJSON.object(from: object)
+        guard let key = Self.key(of: tree) else { throw StandInError.noName }
+        return notifying {
+            $0.version += 1
+            let existed = $0.objects[collection]?[key] != nil
+            Self.setResourceVersion(&tree, $0.version)
+            $0.objects[collection, default: [:]][key] = tree
+            $0.history.append(Change(version: $0.version, collection: collection, type: existed ? "MODIFIED" : "ADDED", object: tree))
+            return String($0.version)
+        }
+    }
+
+    /// Deletes an object; returns the deletion's resource version (nil when it did not exist).
+    @discardableResult
+    public func delete(_ collection: String, key: String) -> String? {
+        notifying {
+            guard var tree = $0.objects[collection]?.removeValue(forKey: key) else { return nil }
+            $0.version += 1
+            Self.setResourceVersion(&tree, $0.version)
+            $0.history.append(Change(version: $0.version, collection: collection, type: "DELETED", object: tree))
+            return String($0.version)
+        }
+    }
+
+    /// Forgets every change up to now: a watch or a `continue` token from before is 410 Gone.
+    public func compact() {
+        state.withLock {
+            $0.compactedBefore = $0.version + 1
+            $0.history.removeAll()
+        }
+    }
+
+    /// Sends a BOOKMARK (the newest version) on every watch that asked for bookmarks.
+    public func bookmark() { signal(.bookmark) }
+
+    /// Cuts every open watch connection without ending its stream properly.
+    public func dropWatches() { signal(.drop) }
+
+    private func notifying<Result>(_ body: (inout State) -> Result) -> Result {
+        let (result, watchers) = state.withLock { state in (body(&state), Array(state.watchers.values)) }
+        for watcher in watchers { watcher.yield(.changed) }
+        return result
+    }
+
+    private func signal(_ signal: WatchSignal) {
+        for watcher in state.withLock({ Array($0.watchers.values) }) { watcher.yield(signal) }
+    }
+
+    static func key(of tree: [String: StandInJSON]) -> String? {
+        guard case .object(let metadata)? = tree["metadata"], case .string(let name)? = metadata["name"] else { return nil }
+        if case .string(let namespace)? = metadata["namespace"] { return "\(namespace)/\(name)" }
+        return name
+    }
+
+    static func setResourceVersion(_ tree: inout [String: StandInJSON], _ version: Int) {
+        guard case .object(var metadata)? = tree["metadata"] else { return }
+        metadata["resourceVersion"] = .string(String(version))
+        tree["metadata"] = .object(metadata)
+    }
+
+    public enum StandInError: Error {
+        case notAnObject, noName
+    }
+
+    // MARK: Serving
+
+    /// Serves on 127.0.0.1 until the task running it is cancelled; `onBound` gets the port.
+    public func run(onBound: @escaping @Sendable (Int) async -> Void) async throws {
+        let router = Router()
+        router.get("**") { request, _ -> Response in
+            try await self.respond(to: request)
+        }
+        var logger = Logger(label: "kubernetes-api-stand-in")
+        logger.logLevel = .critical
+        let application = Application(
+            router: router,
+            configuration: .init(address: .hostname("127.0.0.1", port: 0), serverName: "kube-apiserver-stand-in"),
+            onServerRunning: { channel in await onBound(channel.localAddress?.port ?? 0) },
+            logger: logger
+        )
+        try await application.runService()
+    }
+
+    private func respond(to request: Request) async throws -> Response {
+        state.withLock { $0.requests.append("GET \(request.uri)") }
+        guard request.headers[.authorization] == "Bearer \(token)" else {
+            return Self.status(401, reason: "Unauthorized", message: "Unauthorized")
+        }
+        let collection = request.uri.path
+        let query = request.uri.queryParameters
+        if query.get("watch") == "1" || query.get("watch") == "true" {
+            return watch(collection, from: query.get("resourceVersion"), bookmarks: query.get("allowWatchBookmarks") == "true",
+                         timeout: query.get("timeoutSeconds").flatMap(Int.init))
+        }
+        return list(collection, limit: query.get("limit").flatMap(Int.init), continue: query.get("continue"))
+    }
+
+    /// A `continue` token: the list's version and the last key returned.
+    private func list(_ collection: String, limit: Int?, continue token: String?) -> Response {
+        let (listVersion, items, compactedBefore): (Int, [(String, [String: StandInJSON])], Int) = state.withLock { state in
+            (state.version, (state.objects[collection] ?? [:]).sorted { $0.key < $1.key }.map { ($0.key, $0.value) }, state.compactedBefore)
+        }
+        var version = listVersion
+        var after: String?
+        if let token, !token.isEmpty {
+            let parts = token.split(separator: "|", maxSplits: 1).map(String.init)
+            guard parts.count == 2, let tokenVersion = Int(parts[0]) else {
+                return Self.status(400, reason: "BadRequest", message: "invalid continue token")
+            }
+            // A real server serves every page of a list from one snapshot, and expires the
+            // token once that snapshot is compacted away. The stand-in keeps no old snapshots:
+            // it serves the current objects after the key, and expires on compaction.
+            guard tokenVersion >= compactedBefore else {
+                return Self.status(410, reason: "Expired", message: "The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter.")
+            }
+            version = tokenVersion
+            after = parts[1]
+        }
+        var page = items.filter { after == nil || $0.0 > after! }
+        var next: String?
+        if let limit, limit > 0, page.count > limit {
+            page = Array(page.prefix(limit))
+            next = "\(version)|\(page.last!.0)"
+        }
+        var metadata: [String: StandInJSON] = ["resourceVersion": .string(String(version))]
+        if let next { metadata["continue"] = .string(next) }
+        let body: StandInJSON = .object(["kind": .string("List"), "apiVersion": .string("v1"), "metadata": .object(metadata), "items": .array(page.map { .object($0.1) })])
+        return Response(status: .ok, headers: [.contentType: "application/json"], body: ResponseBody(byteBuffer: ByteBuffer(bytes: body.json())))
+    }
+
+    private func watch(_ collection: String, from resourceVersion: String?, bookmarks: Bool, timeout: Int?) -> Response {
+        let (signals, continuation) = AsyncStream<WatchSignal>.makeStream(bufferingPolicy: .unbounded)
+        let id = state.withLock { state -> Int in
+            state.nextWatcher += 1
+            state.watchers[state.nextWatcher] = continuation
+            return state.nextWatcher
+        }
+        continuation.onTermination = { [weak self] _ in _ = self?.state.withLock { $0.watchers.removeValue(forKey: id) } }
+        let start = Int(resourceVersion ?? "") ?? 0
+        let body = ResponseBody { writer in
+            var sent = start
+            defer { continuation.finish() }
+            // Too old: one ERROR event with a 410 Status, then the end of the stream.
+            let compactedBefore = self.state.withLock { $0.compactedBefore }
+            if start != 0, start < compactedBefore - 1 {
+                let status = Self.statusTree(410, reason: "Expired", message: "too old resource version: \(start) (\(compactedBefore - 1))")
+                try await writer.write(ByteBuffer(bytes: Self.event("ERROR", status)))
+                try await writer.finish(nil)
+                return
+            }
+            let deadline = timeout.map { ContinuousClock.now + .seconds($0) }
+            let ticker = Task {
+                // Wakes the stream at its deadline.
+                if let deadline { try? await Task.sleep(until: deadline); continuation.yield(.changed) }
+            }
+            defer { ticker.cancel() }
+            var pending: WatchSignal? = .changed
+            var iterator = signals.makeAsyncIterator()
+            while true {
+                if let deadline, ContinuousClock.now >= deadline { break }
+                switch pending {
+                case .drop?:
+                    throw CancellationError()
+                case .bookmark?:
+                    if bookmarks {
+                        let version = self.state.withLock { $0.version }
+                        let object: StandInJSON = .object(["kind": .string("Bookmark"), "metadata": .object(["resourceVersion": .string(String(version))])])
+                        try await writer.write(ByteBuffer(bytes: Self.event("BOOKMARK", object)))
+                        sent = max(sent, version)
+                    }
+                case .changed?, nil:
+                    let changes = self.state.withLock { state in state.history.filter { $0.collection == collection && $0.version > sent } }
+                    for change in changes {
+                        try await writer.write(ByteBuffer(bytes: Self.event(change.type, .object(change.object))))
+                        sent = change.version
+                    }
+                }
+                guard let signal = await iterator.next() else { break }
+                pending = signal
+            }
+            try await writer.finish(nil)
+        }
+        return Response(status: .ok, headers: [.contentType: "application/json"], body: body)
+    }
+
+    static func event(_ type: String, _ object: StandInJSON) -> [UInt8] {
+        StandInJSON.object(["type": .string(type), "object": object]).json() + [UInt8(ascii: "\n")]
+    }
+
+    static func statusTree(_ code: Int, reason: String, message: String) -> StandInJSON {
+        .object(["kind": .string("Status"), "apiVersion": .string("v1"), "status": .string("Failure"), "message": .string(message), "reason": .string(reason), "code": .number(Double(code))])
+    }
+
+    static func status(_ code: Int, reason: String, message: String) -> Response {
+        Response(status: .init(code: code), headers: [.contentType: "application/json"], body: ResponseBody(byteBuffer: ByteBuffer(bytes: statusTree(code, reason: reason, message: message).json())))
+    }
+}
