@@ -60,6 +60,7 @@ let package = Package(
         .target(name: "MeridianTranslate", dependencies: ["MeridianLoad", "MeridianIR", "TLSCertificates"]),
         // The Kubernetes source: list and watch of the API server's collections.
         .target(name: "MeridianKubernetes", dependencies: [
+            "MeridianLoad",
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "NIOCore", package: "swift-nio"),
@@ -150,7 +151,8 @@ let package = Package(
 
         .testTarget(name: "MeridianLoadTests", dependencies: ["MeridianLoad"]),
         .testTarget(name: "MeridianKubernetesTests", dependencies: [
-            "MeridianKubernetes", "KubernetesAPIStandIn", .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            "MeridianKubernetes", "KubernetesAPIStandIn", "MeridianLoad", "MeridianRuntime", "MeridianTranslate",
+            .product(name: "AsyncHTTPClient", package: "async-http-client"),
         ]),
         .testTarget(name: "MeridianExplainTests", dependencies: ["MeridianExplain", "MeridianLoad", "MeridianTranslate", "MeridianIR", "MeridianTestSupport"]),
         .testTarget(name: "MeridianTranslateTests", dependencies: ["MeridianTranslate", "MeridianLoad", "MeridianIR", "MeridianTestSupport", "TLSCertificates"]),
