@@ -28,6 +28,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-async-algorithms", from: "1.0.0"),
         // The Kubernetes source (issue 11): list and watch over HTTPS with a well-kept client.
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+        // Already brought in by AsyncHTTPClient: the API server's CA and client certificates.
+        .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
     ],
     targets: [
         // C interop.
@@ -65,6 +67,7 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOHTTP1", package: "swift-nio"),
+            .product(name: "NIOSSL", package: "swift-nio-ssl"),
         ]),
         // `meridian explain`: Envoy's routing decision for one request, on the translated IR.
         .target(name: "MeridianExplain", dependencies: ["MeridianLoad", "MeridianTranslate", "MeridianIR", "RegexCheck"]),
@@ -92,7 +95,7 @@ let package = Package(
         .target(
             name: "MeridianRuntime",
             dependencies: [
-                "MeridianLoad", "MeridianTranslate", "MeridianIR", "MeridianEncode", "MeridianServe", "MeridianHistory", "EnvoyAPI",
+                "MeridianLoad", "MeridianTranslate", "MeridianIR", "MeridianEncode", "MeridianServe", "MeridianHistory", "MeridianKubernetes", "EnvoyAPI",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -113,7 +116,7 @@ let package = Package(
             name: "MeridianCLI",
             dependencies: [
                 "MeridianRuntime", "MeridianTranslate", "MeridianServe", "MeridianAdmin", "MeridianExplain", "MeridianHistory", "EnvoyAPI",
-                "GRPCCoreTransport",
+                "GRPCCoreTransport", "MeridianKubernetes",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -151,7 +154,7 @@ let package = Package(
 
         .testTarget(name: "MeridianLoadTests", dependencies: ["MeridianLoad"]),
         .testTarget(name: "MeridianKubernetesTests", dependencies: [
-            "MeridianKubernetes", "KubernetesAPIStandIn", "MeridianLoad", "MeridianRuntime", "MeridianTranslate",
+            "MeridianKubernetes", "KubernetesAPIStandIn", "MeridianLoad", "MeridianRuntime", "MeridianTranslate", "MeridianServe", "MeridianTestSupport",
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
         ]),
         .testTarget(name: "MeridianExplainTests", dependencies: ["MeridianExplain", "MeridianLoad", "MeridianTranslate", "MeridianIR", "MeridianTestSupport"]),

@@ -51,6 +51,7 @@ struct ExplainCommand: ParsableCommand {
     var output: OutputFormat = .text
 
     func validate() throws {
+        try flags.requireConfigPaths()
         for header in headers where HeaderField(assignment: header) == nil {
             throw ValidationError("--header must be name=value, got \"\(header)\"")
         }

@@ -44,9 +44,16 @@ struct ServeCommand: AsyncParsableCommand {
     @Flag(help: "Serve a configuration with no readable *.yaml or *.yml file (every proxy gets nothing); by default it is refused and the last good snapshot kept.")
     var allowEmptyConfiguration = false
 
+    @OptionGroup(title: "Kubernetes") var kubernetesFlags: KubernetesFlags
+
     func validate() throws {
         guard AdminServer.parseAddress(adminAddress) != nil else {
             throw ValidationError("--admin-address \(adminAddress): expected host:port, such as 127.0.0.1:19100")
+        }
+        switch kubernetesFlags.source {
+        case .files: try flags.requireConfigPaths()
+        case .kubernetes:
+            guard flags.configPaths.isEmpty else { throw ValidationError("--config reads files; with --source kubernetes the objects come from the API server") }
         }
     }
 
@@ -83,6 +90,17 @@ struct ServeCommand: AsyncParsableCommand {
         let watcher = ConfigurationWatcher(
             paths: flags.configPaths, options: flags.options, cache: cache, logger: logger, history: history, allowsEmpty: allowEmptyConfiguration
         )
+        // Read before the port opens: a kubeconfig that cannot be used stops serve at once.
+        let kubernetes: KubernetesSourceService?
+        switch kubernetesFlags.source {
+        case .files: kubernetes = nil
+        case .kubernetes:
+            do {
+                kubernetes = KubernetesSourceService(connection: try kubernetesFlags.connection(), namespaces: kubernetesFlags.namespaces, watcher: watcher, logger: logger)
+            } catch {
+                throw ServeStartError(description: "Kubernetes: \(error)")
+            }
+        }
         var configuration = connectionFlags.configuration
         configuration.tls = tlsFlags.tls { event in
             switch event {
@@ -110,7 +128,7 @@ struct ServeCommand: AsyncParsableCommand {
         ])
         // The port is open before the first load: a proxy that connects meanwhile waits on its
         // group's snapshot and is answered the moment it is ready, not refused.
-        if !watcher.reload() {
+        if kubernetes == nil, !watcher.reload() {
             // Stay up: proxies get their configuration as soon as the files are fixed.
             logger.error("the configuration is invalid; serving nothing until it is fixed")
         }
@@ -127,7 +145,7 @@ struct ServeCommand: AsyncParsableCommand {
         let group = ServiceGroup(
             configuration: ServiceGroupConfiguration(
                 services: [
-                    .init(service: ConfigurationWatcherService(watcher: watcher, logger: logger)),
+                    kubernetes.map { .init(service: $0) } ?? .init(service: ConfigurationWatcherService(watcher: watcher, logger: logger)),
                     .init(service: XDSService(server: server)),
                     .init(service: admin),
                     .init(service: HistoryObservationService(history: history, proxies: server.proxies)),

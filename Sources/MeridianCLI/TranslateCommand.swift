@@ -16,6 +16,8 @@ struct TranslateCommand: ParsableCommand {
 
     @OptionGroup var flags: TranslationFlags
 
+    func validate() throws { try flags.requireConfigPaths() }
+
     @Option(help: "yaml (one document per proxy group, then a status document) or json (one object).")
     var output: OutputFormat = .yaml
 
@@ -60,6 +62,8 @@ struct ValidateCommand: ParsableCommand {
 
     @Flag(help: "Exit 1 also when a resource is not fully accepted (any False condition).")
     var strict = false
+
+    func validate() throws { try flags.requireConfigPaths() }
 
     func run() throws {
         let build = ConfigurationPipeline.build(paths: flags.configPaths, options: flags.options)

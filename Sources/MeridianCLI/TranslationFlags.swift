@@ -5,7 +5,7 @@ import MeridianTranslate
 /// The inputs and translation choices every configuration-reading command shares.
 struct TranslationFlags: ParsableArguments {
     @Option(name: .customLong("config"), help: ArgumentHelp("A YAML file or a directory of them (repeatable).", valueName: "path"))
-    var configPaths: [String]
+    var configPaths: [String] = []
 
     @Option(help: "DNS suffix for Services without EndpointSlices: <name>.<namespace>.svc.<domain>.")
     var clusterDomain = "cluster.local"
@@ -26,8 +26,12 @@ struct TranslationFlags: ParsableArguments {
     var routeTables: RouteTableLayout = .single
 
     func validate() throws {
-        guard !configPaths.isEmpty else { throw ValidationError("give at least one --config PATH") }
         guard (0...64_511).contains(privilegedPortOffset) else { throw ValidationError("--privileged-port-offset must be between 0 and 64511") }
+    }
+
+    /// For commands that read files only.
+    func requireConfigPaths() throws {
+        guard !configPaths.isEmpty else { throw ValidationError("give at least one --config PATH") }
     }
 
     var options: TranslationOptions {

@@ -24,7 +24,23 @@ public struct CollectionFollower: Sendable {
 
     public typealias Store = ObjectStore<KubernetesObject>
 
+    /// What happened to the collection.
+    public enum Event: Sendable {
+        /// The copy changed.
+        case changed(Store, Store.Delta)
+        /// A complete list was read (changed or not): the copy is the server's as of now.
+        case listed(Store)
+        /// A request failed; the follower retries as `ListWatch` says.
+        case failed(KubernetesAPIError)
+    }
+
     public func run(onChange: (Store, Store.Delta) async -> Void) async {
+        await run { event in
+            if case .changed(let store, let delta) = event { await onChange(store, delta) }
+        }
+    }
+
+    public func run(onEvent: (Event) async -> Void) async {
         var machine = ListWatch<KubernetesObject>(initialBackoff: initialBackoff, maximumBackoff: maximumBackoff)
         var store = Store()
         var request: ListWatch<KubernetesObject>.Request? = machine.start()
@@ -32,7 +48,8 @@ public struct CollectionFollower: Sendable {
         func apply(_ changes: [ListWatch<KubernetesObject>.Change]) async {
             for change in changes {
                 let delta = store.apply(change)
-                if !delta.isEmpty { await onChange(store, delta) }
+                if !delta.isEmpty { await onEvent(.changed(store, delta)) }
+                if case .replaceAll = change { await onEvent(.listed(store)) }
             }
         }
         while !Task.isCancelled, let current = request {
@@ -46,6 +63,7 @@ public struct CollectionFollower: Sendable {
                     let page = try await client.list(collection, limit: pageSize, continue: token)
                     reaction = machine.listed(page.items.map { ($0.key, $0) }, resourceVersion: page.resourceVersion, continue: page.continue)
                 } catch {
+                    await onEvent(.failed(error))
                     reaction = machine.listFailed(status: Self.status(of: error))
                 }
             case .watch(let version):
@@ -61,6 +79,7 @@ public struct CollectionFollower: Sendable {
                     }
                     reaction = decided ?? machine.watchEnded()
                 } catch {
+                    await onEvent(.failed(error))
                     reaction = decided ?? machine.watchFailed(status: Self.status(of: error))
                 }
             }

@@ -104,6 +104,27 @@ public final class ConfigurationWatcher: Sendable {
             }
             return false
         }
+        return publish(build)
+    }
+
+    /// Builds what a source other than files loaded (the Kubernetes API) and serves it as a
+    /// reload of files would: a rejected object keeps the version served, an invalid build
+    /// keeps the last good snapshot. Returns whether the result is now served.
+    @discardableResult
+    public func reload(loaded source: () -> LoadedConfiguration) -> Bool {
+        let clock = ContinuousClock()
+        let start = clock.now
+        var loaded = source()
+        let kept = servedBuild.map { loaded.keepingLastGoodVersions(from: $0.loaded) } ?? []
+        let loadTime = clock.now - start
+        var build = ConfigurationPipeline.build(loaded, options: options, translated: translatedRoutes, encoded: encodedResources)
+        build.keptObjects = kept
+        build.timings.load = loadTime
+        lastAttempt.withLock { $0 = build }
+        return publish(build)
+    }
+
+    private func publish(_ build: ConfigurationBuild) -> Bool {
         guard build.isServable else {
             metrics.record(build, served: nil)
             for line in StatusReport.errorLines(build) {

@@ -32,7 +32,9 @@ public final class KubernetesAPIStandIn: Sendable {
 
     struct Change: Sendable {
         var version: Int
+        /// The collection without a namespace (`/api/v1/services`) and the object's namespace.
         var collection: String
+        var namespace: String?
         var type: String
         var object: [String: StandInJSON]
     }
@@ -40,7 +42,8 @@ public final class KubernetesAPIStandIn: Sendable {
     struct State: Sendable {
         var version = 100
         var compactedBefore = 0
-        /// Collection path → key → object.
+        /// Collection path without a namespace → key (`namespace/name`) → object: a namespaced
+        /// path reads the objects of its namespace, the path without one every namespace's.
         var objects: [String: [String: [String: StandInJSON]]] = [:]
         var history: [Change] = []
         var watchers: [Int: AsyncStream<WatchSignal>.Continuation] = [:]
@@ -78,12 +81,13 @@ public final class KubernetesAPIStandIn: Sendable {
         }
         var tree = try StandInJSON.object(from: object)
         guard let key = Self.key(of: tree) else { throw StandInError.noName }
+        let (base, namespace) = Self.split(collection)
         return notifying {
             $0.version += 1
-            let existed = $0.objects[collection]?[key] != nil
+            let existed = $0.objects[base]?[key] != nil
             Self.setResourceVersion(&tree, $0.version)
-            $0.objects[collection, default: [:]][key] = tree
-            $0.history.append(Change(version: $0.version, collection: collection, type: existed ? "MODIFIED" : "ADDED", object: tree))
+            $0.objects[base, default: [:]][key] = tree
+            $0.history.append(Change(version: $0.version, collection: base, namespace: namespace, type: existed ? "MODIFIED" : "ADDED", object: tree))
             return String($0.version)
         }
     }
@@ -91,11 +95,12 @@ public final class KubernetesAPIStandIn: Sendable {
     /// Deletes an object; returns the deletion's resource version (nil when it did not exist).
     @discardableResult
     public func delete(_ collection: String, key: String) -> String? {
-        notifying {
-            guard var tree = $0.objects[collection]?.removeValue(forKey: key) else { return nil }
+        let (base, namespace) = Self.split(collection)
+        return notifying {
+            guard var tree = $0.objects[base]?.removeValue(forKey: key) else { return nil }
             $0.version += 1
             Self.setResourceVersion(&tree, $0.version)
-            $0.history.append(Change(version: $0.version, collection: collection, type: "DELETED", object: tree))
+            $0.history.append(Change(version: $0.version, collection: base, namespace: namespace, type: "DELETED", object: tree))
             return String($0.version)
         }
     }
@@ -122,6 +127,21 @@ public final class KubernetesAPIStandIn: Sendable {
 
     private func signal(_ signal: WatchSignal) {
         for watcher in state.withLock({ Array($0.watchers.values) }) { watcher.yield(signal) }
+    }
+
+    /// `/api/v1/namespaces/ns/services` → (`/api/v1/services`, `ns`); a path without a
+    /// namespace is itself.
+    static func split(_ path: String) -> (base: String, namespace: String?) {
+        var parts = path.split(separator: "/").map(String.init)
+        guard parts.count >= 5, parts[parts.count - 3] == "namespaces" else { return (path, nil) }
+        let namespace = parts[parts.count - 2]
+        parts.removeSubrange((parts.count - 3)...(parts.count - 2))
+        return ("/" + parts.joined(separator: "/"), namespace)
+    }
+
+    static func namespace(of tree: [String: StandInJSON]) -> String? {
+        guard case .object(let metadata)? = tree["metadata"], case .string(let namespace)? = metadata["namespace"] else { return nil }
+        return namespace
     }
 
     static func key(of tree: [String: StandInJSON]) -> String? {
@@ -175,8 +195,10 @@ public final class KubernetesAPIStandIn: Sendable {
 
     /// A `continue` token: the list's version and the last key returned.
     private func list(_ collection: String, limit: Int?, continue token: String?) -> Response {
+        let (base, namespace) = Self.split(collection)
         let (listVersion, items, compactedBefore): (Int, [(String, [String: StandInJSON])], Int) = state.withLock { state in
-            (state.version, (state.objects[collection] ?? [:]).sorted { $0.key < $1.key }.map { ($0.key, $0.value) }, state.compactedBefore)
+            (state.version, (state.objects[base] ?? [:]).filter { namespace == nil || Self.namespace(of: $0.value) == namespace }
+                .sorted { $0.key < $1.key }.map { ($0.key, $0.value) }, state.compactedBefore)
         }
         var version = listVersion
         var after: String?
@@ -207,6 +229,7 @@ public final class KubernetesAPIStandIn: Sendable {
     }
 
     private func watch(_ collection: String, from resourceVersion: String?, bookmarks: Bool, timeout: Int?) -> Response {
+        let (base, namespace) = Self.split(collection)
         let (signals, continuation) = AsyncStream<WatchSignal>.makeStream(bufferingPolicy: .unbounded)
         let id = state.withLock { state -> Int in
             state.nextWatcher += 1
@@ -247,7 +270,9 @@ public final class KubernetesAPIStandIn: Sendable {
                         sent = max(sent, version)
                     }
                 case .changed?, nil:
-                    let changes = self.state.withLock { state in state.history.filter { $0.collection == collection && $0.version > sent } }
+                    let changes = self.state.withLock { state in
+                        state.history.filter { $0.collection == base && (namespace == nil || $0.namespace == namespace) && $0.version > sent }
+                    }
                     for change in changes {
                         try await writer.write(ByteBuffer(bytes: Self.event(change.type, .object(change.object))))
                         sent = change.version

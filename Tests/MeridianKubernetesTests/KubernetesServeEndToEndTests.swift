@@ -1,0 +1,90 @@
+import Foundation
+import KubernetesAPIStandIn
+import MeridianServe
+import MeridianTestSupport
+import Testing
+
+/// `meridian serve --source kubernetes` (the real binary) reading the API server stand-in
+/// through a kubeconfig, a real Envoy and loopback backends: objects created, changed and
+/// deleted through the API reach Envoy as traffic changes.
+@Suite("meridian serve --source kubernetes with Envoy", .serialized, .timeLimit(.minutes(2)))
+struct KubernetesServeEndToEndTests {
+    static let routes = "/apis/gateway.networking.k8s.io/v1/namespaces/ns/httproutes"
+
+    static func route(to backend: String) -> String {
+        #"{"apiVersion": "gateway.networking.k8s.io/v1", "kind": "HTTPRoute", "metadata": {"name": "r", "namespace": "ns"}, "spec": {"parentRefs": [{"name": "gw"}], "rules": [{"backendRefs": [{"name": "\#(backend)", "port": 80}]}]}}"#
+    }
+
+    @Test("HTTPRoutes created, changed and deleted through the API move traffic")
+    func followsTheAPI() async throws {
+        let directory = try RepositoryPaths.makeScratchDirectory("kubernetes-serve")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let standIn = KubernetesAPIStandIn()
+        let (ports, bound) = AsyncStream<Int>.makeStream()
+        let server = Task { try await standIn.run { port in bound.yield(port) } }
+        defer { server.cancel() }
+        var iterator = ports.makeAsyncIterator()
+        let apiPort = try #require(await iterator.next())
+
+        let a = try await LoopbackBackend(name: "a", directory: directory)
+        let b = try await LoopbackBackend(name: "b", directory: directory)
+        let listenerPort = try freeListenerPort()
+        try standIn.put("/apis/gateway.networking.k8s.io/v1/gatewayclasses",
+                        json: #"{"apiVersion": "gateway.networking.k8s.io/v1", "kind": "GatewayClass", "metadata": {"name": "meridian"}, "spec": {"controllerName": "meridian.dev/gateway-controller"}}"#)
+        try standIn.put("/apis/gateway.networking.k8s.io/v1/namespaces/ns/gateways",
+                        json: #"{"apiVersion": "gateway.networking.k8s.io/v1", "kind": "Gateway", "metadata": {"name": "gw", "namespace": "ns"}, "spec": {"gatewayClassName": "meridian", "listeners": [{"name": "http", "protocol": "HTTP", "port": \#(listenerPort)}]}}"#)
+        for backend in [a, b] {
+            // As a real server lists built-in kinds: without apiVersion and kind.
+            try standIn.put("/api/v1/namespaces/ns/services",
+                            json: #"{"metadata": {"name": "\#(backend.name)", "namespace": "ns"}, "spec": {"ports": [{"name": "http", "port": 80, "targetPort": \#(backend.port)}]}}"#)
+            try standIn.put("/apis/discovery.k8s.io/v1/namespaces/ns/endpointslices",
+                            json: #"{"metadata": {"name": "\#(backend.name)-1", "namespace": "ns", "labels": {"kubernetes.io/service-name": "\#(backend.name)"}}, "addressType": "IPv4", "ports": [{"name": "http", "port": \#(backend.port)}], "endpoints": [{"addresses": ["127.0.0.1"]}]}"#)
+        }
+        try standIn.put(Self.routes, json: Self.route(to: "a"))
+
+        let kubeconfig = directory.appendingPathComponent("kubeconfig")
+        try """
+        apiVersion: v1
+        kind: Config
+        current-context: stand-in
+        clusters: [{name: stand-in, cluster: {server: "http://127.0.0.1:\(apiPort)"}}]
+        users: [{name: meridian, user: {token: \(standIn.token)}}]
+        contexts: [{name: stand-in, context: {cluster: stand-in, user: meridian}}]
+
+        """.write(to: kubeconfig, atomically: true, encoding: .utf8)
+        let serve = try ChildProcess(
+            executable: try Self.meridianBinary,
+            arguments: ["serve", "--source", "kubernetes", "--kubeconfig", kubeconfig.path, "--xds-address", "127.0.0.1:\(try freeListenerPort())",
+                        "--admin-address", "127.0.0.1:\(try freeListenerPort())", "--listener-address", "127.0.0.1", "--log-level", "debug"],
+            logFile: directory.appendingPathComponent("meridian.log")
+        )
+        defer { serve.stop() }
+        let served = try ServeLogPorts.wait(for: serve)
+        let bootstrap = EnvoyBootstrap(xdsHost: "127.0.0.1", xdsPort: served.xds, proxyGroup: "ns/gw", nodeID: "envoy-kubernetes", adminPort: 0)
+        let envoy = try await EnvoyProcess(bootstrapYAML: bootstrap.yaml, directory: directory)
+        defer { envoy.stop() }
+
+        func backend() async -> String? {
+            guard let response = await HTTPProbe.trySend(port: listenerPort) else { return nil }
+            return response.status == 200 ? response.headers["x-backend"] : "status \(response.status)"
+        }
+        #expect(await eventually(timeout: .seconds(20)) { await backend() == "a" }, "never served from the API:\n\(serve.output)\n\(envoy.log)")
+        try standIn.put(Self.routes, json: Self.route(to: "b"))
+        #expect(await eventually(timeout: .seconds(10)) { await backend() == "b" }, "the changed route was not followed:\n\(serve.output)")
+        standIn.delete(Self.routes, key: "ns/r")
+        #expect(await eventually(timeout: .seconds(10)) { await backend() == "status 404" }, "the deleted route still served:\n\(serve.output)")
+        // Every kind Meridian reads was listed, then watched; no list was repeated.
+        let requests = standIn.requests
+        #expect(requests.contains { $0.hasPrefix("GET /apis/gateway.networking.k8s.io/v1/httproutes?") && $0.contains("watch=1") }, "\(requests)")
+    }
+
+    /// The `meridian` executable next to the test bundle.
+    static var meridianBinary: URL {
+        get throws {
+            let beside = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("meridian")
+            let fallback = RepositoryPaths.root.appendingPathComponent(".build/debug/meridian")
+            for candidate in [beside, fallback] where FileManager.default.isExecutableFile(atPath: candidate.path) { return candidate }
+            throw CocoaError(.fileNoSuchFile)
+        }
+    }
+}
