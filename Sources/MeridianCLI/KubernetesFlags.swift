@@ -7,6 +7,10 @@ struct KubernetesFlags: ParsableArguments {
         case files, kubernetes
     }
 
+    /// The GatewayClass `controllerName` served with `--source kubernetes` unless
+    /// `--controller-name` names others (files serve every GatewayClass by default).
+    static let defaultControllerName = "meridian.dev/gateway-controller"
+
     @Option(help: "files: read --config paths and follow them. kubernetes: list and watch the API server.")
     var source: Source = .files
 

@@ -87,8 +87,13 @@ struct ServeCommand: AsyncParsableCommand {
         } catch {
             throw ValidationError("--state-dir: \(error)")
         }
+        var options = flags.options
+        if kubernetesFlags.source == .kubernetes, options.controllerNames == nil {
+            // A cluster has other controllers' GatewayClasses: by default only Meridian's.
+            options.controllerNames = [KubernetesFlags.defaultControllerName]
+        }
         let watcher = ConfigurationWatcher(
-            paths: flags.configPaths, options: flags.options, cache: cache, logger: logger, history: history, allowsEmpty: allowEmptyConfiguration
+            paths: flags.configPaths, options: options, cache: cache, logger: logger, history: history, allowsEmpty: allowEmptyConfiguration
         )
         // Read before the port opens: a kubeconfig that cannot be used stops serve at once.
         let kubernetes: KubernetesSourceService?

@@ -7,8 +7,13 @@ public final class KubernetesSession: Sendable {
     public let client: KubernetesAPIClient
     private let http: HTTPClient
 
-    public init(connection: KubernetesConnection) throws(KubernetesConfigurationError) {
+    /// `watches`: how many watches will be open at once. Over HTTP/1.1 each holds a connection;
+    /// AsyncHTTPClient's default of 8 per host left the other collections' watches queued until
+    /// one ended, so their changes went unseen (over HTTP/2, which TLS servers offer, watches
+    /// share one connection).
+    public init(connection: KubernetesConnection, watches: Int = 32) throws(KubernetesConfigurationError) {
         var configuration = HTTPClient.Configuration()
+        configuration.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = max(8, watches + 8)
         if connection.server.hasPrefix("https://") {
             var tls = TLSConfiguration.makeClientConfiguration()
             do {

@@ -160,11 +160,26 @@ public enum ConfigurationLoader {
         load(sources: [ManifestSource(name: fileName, text: yaml)], limits: limits)
     }
 
-    /// Loads in-memory manifests in the given order.
-    public static func load(sources: [ManifestSource], limits: LoadLimits = LoadLimits()) -> LoadedConfiguration {
-        var accumulator = ConfigurationAccumulator(limits: limits)
-        for source in sources {
-            accumulator.add(source)
+    /// Loads in-memory manifests in the given order. With `cache`, a manifest whose name and
+    /// content are unchanged since the cache's last load is not parsed again (objects read
+    /// from the Kubernetes API: one change does not parse every object again).
+    public static func load(sources: [ManifestSource], limits: LoadLimits = LoadLimits(), cache: ParsedFileCache? = nil) -> LoadedConfiguration {
+        var accumulator = ConfigurationAccumulator(limits: limits, cache: cache)
+        guard let cache else {
+            for source in sources { accumulator.add(source) }
+            return accumulator.finish()
+        }
+        defer { cache.finishLoad() }
+        let digests = sources.map { SHA256Digest.hex(of: $0.bytes) }
+        let toParse = zip(sources, digests).filter { source, digest in
+            source.bytes.count <= limits.maxFileSize && !cache.contains(file: source.name, digest: digest)
+        }.map(\.0)
+        var parsed: [String: ConcurrentFileParsing.Parsed] = [:]
+        if toParse.count > 1 {
+            for (source, result) in zip(toParse, ConcurrentFileParsing.parse(toParse, limits: limits)) { parsed[source.name] = result }
+        }
+        for (source, digest) in zip(sources, digests) {
+            accumulator.add(source, digest: digest, parsed: parsed[source.name])
         }
         return accumulator.finish()
     }

@@ -42,8 +42,8 @@ public struct KubernetesSourceService: ServiceLifecycle.Service {
     }
 
     public func run() async throws {
-        let session = try KubernetesSession(connection: connection)
         let followed = collections
+        let session = try KubernetesSession(connection: connection, watches: followed.count)
         let state = SharedCollections()
         let (changes, changed) = AsyncStream<Void>.makeStream(bufferingPolicy: .bufferingNewest(1))
         logger.info("following the Kubernetes API", metadata: ["server": "\(connection.server)", "collections": "\(followed.count)"])
@@ -82,12 +82,14 @@ public struct KubernetesSourceService: ServiceLifecycle.Service {
                 }
             }
             group.addTask {
+                // Objects unchanged since the last build are replayed, not parsed again.
+                let parsed = ParsedFileCache()
                 for await _ in changes {
                     let snapshot = state.state.withLock { $0 }
                     guard snapshot.ready.count == followed.count else { continue }
                     watcher.reload {
                         let sources = followed.flatMap { kind, path in KubernetesManifests.sources(kind, objects: snapshot.objects[path] ?? []) }
-                        return ConfigurationLoader.load(sources: sources)
+                        return ConfigurationLoader.load(sources: sources, cache: parsed)
                     }
                 }
             }

@@ -96,6 +96,22 @@ struct KubernetesManifestsTests {
         #expect(loaded.httpRoutes.map(\.metadata.name) == ["r"], "the bad object is set aside, the rest read")
     }
 
+    @Test("objects replayed from the parse cache load as parsed afresh")
+    func cachedLoads() async throws {
+        let sources = try await Self.readAll(Self.objects)
+        let cache = ParsedFileCache()
+        _ = ConfigurationLoader.load(sources: sources, cache: cache)
+        var changed = sources
+        changed[changed.count - 1] = ManifestSource(name: changed[changed.count - 1].name, text: #"{"apiVersion": "v1", "kind": "Service", "metadata": {"name": "svc", "namespace": "ns"}, "spec": {"ports": [{"name": "http", "port": 81}]}}"#)
+        for input in [sources, changed] {
+            let cached = ConfigurationPipeline.build(ConfigurationLoader.load(sources: input, cache: cache), options: TranslationOptions())
+            let fresh = ConfigurationPipeline.build(ConfigurationLoader.load(sources: input), options: TranslationOptions())
+            #expect(cached.snapshots.mapValues(\.version) == fresh.snapshots.mapValues(\.version))
+            #expect(cached.loaded.digests == fresh.loaded.digests)
+        }
+        #expect(cache.hits >= sources.count * 2 - 1, "unchanged objects replayed: \(cache.hits)")
+    }
+
     @Test("every kind read has a collection path the API serves")
     func collectionPaths() {
         let paths = Dictionary(uniqueKeysWithValues: ReadKinds.all.map { ($0.kind, $0.collection(namespace: "ns")) })
