@@ -148,7 +148,11 @@ let package = Package(
         // A stand-in for the Kubernetes API server (none can run here), for the tests.
         .target(
             name: "KubernetesAPIStandIn",
-            dependencies: [.product(name: "Hummingbird", package: "hummingbird")],
+            dependencies: [
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTLS", package: "hummingbird"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            ],
             path: "Tests/KubernetesAPIStandIn"
         ),
 

@@ -1,7 +1,9 @@
 import Foundation
 import Hummingbird
+import HummingbirdTLS
 import Logging
 import NIOCore
+import NIOSSL
 import Synchronization
 
 /// A stand-in for the Kubernetes API server, for tests: no API server can run on these
@@ -163,20 +165,32 @@ public final class KubernetesAPIStandIn: Sendable {
     // MARK: Serving
 
     /// Serves on 127.0.0.1 until the task running it is cancelled; `onBound` gets the port.
-    public func run(onBound: @escaping @Sendable (Int) async -> Void) async throws {
+    /// With `tls` (a PEM certificate and key), over HTTPS only, as a real API server is.
+    public func run(tls: (certificatePEM: String, privateKeyPEM: String)? = nil, onBound: @escaping @Sendable (Int) async -> Void) async throws {
         let router = Router()
         router.get("**") { request, _ -> Response in
             try await self.respond(to: request)
         }
         var logger = Logger(label: "kubernetes-api-stand-in")
         logger.logLevel = .critical
-        let application = Application(
-            router: router,
-            configuration: .init(address: .hostname("127.0.0.1", port: 0), serverName: "kube-apiserver-stand-in"),
-            onServerRunning: { channel in await onBound(channel.localAddress?.port ?? 0) },
-            logger: logger
-        )
-        try await application.runService()
+        let configuration = ApplicationConfiguration(address: .hostname("127.0.0.1", port: 0), serverName: "kube-apiserver-stand-in")
+        if let tls {
+            let tlsConfiguration = TLSConfiguration.makeServerConfiguration(
+                certificateChain: try NIOSSLCertificate.fromPEMBytes(Array(tls.certificatePEM.utf8)).map { .certificate($0) },
+                privateKey: .privateKey(try NIOSSLPrivateKey(bytes: Array(tls.privateKeyPEM.utf8), format: .pem))
+            )
+            let application = Application(
+                router: router, server: try .tls(.http1(), tlsConfiguration: tlsConfiguration), configuration: configuration,
+                onServerRunning: { channel in await onBound(channel.localAddress?.port ?? 0) }, logger: logger
+            )
+            try await application.runService()
+        } else {
+            let application = Application(
+                router: router, configuration: configuration,
+                onServerRunning: { channel in await onBound(channel.localAddress?.port ?? 0) }, logger: logger
+            )
+            try await application.runService()
+        }
     }
 
     private func respond(to request: Request) async throws -> Response {

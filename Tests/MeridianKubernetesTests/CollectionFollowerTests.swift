@@ -2,6 +2,7 @@ import AsyncHTTPClient
 import Foundation
 import KubernetesAPIStandIn
 import MeridianKubernetes
+import MeridianTestSupport
 import Synchronization
 import Testing
 
@@ -164,6 +165,40 @@ struct CollectionFollowerTests {
                 guard case .status(410, _)? = error as? KubernetesAPIError else { Issue.record("\(error)"); return }
             }
         }
+    }
+
+    @Test("over TLS: the API server's certificate verified against the kubeconfig's CA, refused without it")
+    func tls() async throws {
+        let certificate = try TestCertificates.make(["localhost"])
+        let standIn = KubernetesAPIStandIn()
+        try standIn.put(Self.services, json: Self.service("a", port: 80))
+        let (ports, bound) = AsyncStream<Int>.makeStream()
+        let server = Task { try await standIn.run(tls: (certificate.certificatePEM, certificate.privateKeyPEM)) { port in bound.yield(port) } }
+        defer { server.cancel() }
+        var iterator = ports.makeAsyncIterator()
+        let port = try #require(await iterator.next())
+        let kubeconfig = """
+        apiVersion: v1
+        kind: Config
+        current-context: c
+        clusters: [{name: s, cluster: {server: "https://localhost:\(port)", certificate-authority-data: \(Data(certificate.certificatePEM.utf8).base64EncodedString())}}]
+        users: [{name: u, user: {token: \(standIn.token)}}]
+        contexts: [{name: c, context: {cluster: s, user: u}}]
+
+        """
+        let trusted = try KubernetesSession(connection: try Kubeconfig.connection(yaml: Array(kubeconfig.utf8), fileName: "kubeconfig", directory: "/"))
+        let page = try await trusted.client.list(Self.services, limit: 10, continue: nil)
+        #expect(page.items.map(\.key) == ["ns/a"])
+        await trusted.shutdown()
+        // The system's roots do not know the stand-in's self-signed certificate.
+        let untrusted = try KubernetesSession(connection: KubernetesConnection(server: "https://localhost:\(port)", token: standIn.token))
+        do {
+            _ = try await untrusted.client.list(Self.services, limit: 10, continue: nil)
+            Issue.record("a certificate no CA vouches for was accepted")
+        } catch {
+            guard case .connection = error else { Issue.record("\(error)"); return }
+        }
+        await untrusted.shutdown()
     }
 
     @Test("a wrong token is refused (401), and the client says so")
