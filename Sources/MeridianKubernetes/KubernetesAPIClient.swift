@@ -105,7 +105,8 @@ public struct KubernetesAPIClient: Sendable {
         do {
             let response = try await http.execute(request, timeout: .seconds(60))
             status = Int(response.status.code)
-            body = Array(try await response.body.collect(upTo: 256 << 20).readableBytesView)
+            // A page holds at most `limit` objects; 64 MiB bounds what a misbehaving server can send.
+            body = Array(try await response.body.collect(upTo: 64 << 20).readableBytesView)
         } catch {
             throw .connection("\(error)")
         }

@@ -7,8 +7,8 @@ import Synchronization
 /// `serve --source kubernetes`: follows every kind Meridian reads on the API server and serves
 /// each change through the watcher, as a reload of files would be served. Nothing is served
 /// before every collection was listed once (a Gateway's routes without their Services would
-/// answer 500); a collection the server does not have (404: its CRD is not installed) counts
-/// as empty, and is asked for again as the follower retries.
+/// answer 500); a collection the server does not have (404: its CRD is not installed) or will
+/// not show (403: RBAC) counts as empty, and is asked for again as the follower retries.
 public struct KubernetesSourceService: ServiceLifecycle.Service {
     let connection: KubernetesConnection
     /// Namespaces to read namespaced kinds from; empty: every namespace.
@@ -69,10 +69,16 @@ public struct KubernetesSourceService: ServiceLifecycle.Service {
                                 $0.ready.insert(path)
                             }
                             changed.yield()
-                        case .failed(.status(404, _)):
+                        case .failed(.status(let code, _)) where code == 404 || code == 403:
+                            // Not there (a CRD not installed) or not allowed (RBAC): read as none, so
+                            // the rest is served, and asked for again as the follower retries.
                             let first = state.state.withLock { $0.ready.insert(path).inserted }
                             if first {
-                                logger.notice("the API server does not serve \(kind.kind) (its CustomResourceDefinition is not installed?): read as none", metadata: ["collection": "\(path)"])
+                                if code == 404 {
+                                    logger.notice("the API server does not serve \(kind.kind) (its CustomResourceDefinition is not installed?): read as none", metadata: ["collection": "\(path)"])
+                                } else {
+                                    logger.error("not allowed to list \(kind.kind): read as none until the service account may list and watch \(kind.resource)", metadata: ["collection": "\(path)"])
+                                }
                                 changed.yield()
                             }
                         case .failed(let error):

@@ -51,6 +51,8 @@ public final class KubernetesAPIStandIn: Sendable {
         var watchers: [Int: AsyncStream<WatchSignal>.Continuation] = [:]
         var nextWatcher = 0
         var requests: [String] = []
+        /// Collections (without a namespace) the token may not read: 403, as RBAC answers.
+        var forbidden: Set<String> = []
     }
 
     enum WatchSignal: Sendable {
@@ -105,6 +107,12 @@ public final class KubernetesAPIStandIn: Sendable {
             $0.history.append(Change(version: $0.version, collection: base, namespace: namespace, type: "DELETED", object: tree))
             return String($0.version)
         }
+    }
+
+    /// Answers 403 Forbidden for `collection` (its path without a namespace), as the API
+    /// server does for a service account whose RBAC does not allow it.
+    public func forbid(_ collection: String) {
+        state.withLock { _ = $0.forbidden.insert(collection) }
     }
 
     /// Forgets every change up to now: a watch or a `continue` token from before is 410 Gone.
@@ -200,6 +208,9 @@ public final class KubernetesAPIStandIn: Sendable {
         }
         let collection = request.uri.path
         let query = request.uri.queryParameters
+        if state.withLock({ $0.forbidden.contains(Self.split(collection).base) }) {
+            return Self.status(403, reason: "Forbidden", message: "\(collection) is forbidden: the user cannot list this resource")
+        }
         if query.get("watch") == "1" || query.get("watch") == "true" {
             return watch(collection, from: query.get("resourceVersion"), bookmarks: query.get("allowWatchBookmarks") == "true",
                          timeout: query.get("timeoutSeconds").flatMap(Int.init))
