@@ -167,10 +167,22 @@ public final class KubernetesAPIStandIn: Sendable {
     }
 
     public enum StandInError: Error {
-        case notAnObject, noName
+        case notAnObject, noName, notStarted
     }
 
     // MARK: Serving
+
+    /// Serves in a new task; returns the port once bound, and the task (cancel it to stop).
+    public func start(tls: (certificatePEM: String, privateKeyPEM: String)? = nil) async throws -> (port: Int, server: Task<Void, any Error>) {
+        let (ports, bound) = AsyncStream<Int>.makeStream()
+        let server = Task { try await run(tls: tls) { port in bound.yield(port) } }
+        var iterator = ports.makeAsyncIterator()
+        guard let port = await iterator.next() else {
+            server.cancel()
+            throw StandInError.notStarted
+        }
+        return (port, server)
+    }
 
     /// Serves on 127.0.0.1 until the task running it is cancelled; `onBound` gets the port.
     /// With `tls` (a PEM certificate and key), over HTTPS only, as a real API server is.

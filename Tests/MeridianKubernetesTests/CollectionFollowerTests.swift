@@ -35,11 +35,8 @@ struct CollectionFollowerTests {
     /// follower of `services` reading it.
     static func withFollower(pageSize: Int = 500, backoff: Duration = .milliseconds(20), setUp: (KubernetesAPIStandIn) throws -> Void, _ body: (KubernetesAPIStandIn, Reports, KubernetesAPIClient) async throws -> Void) async throws {
         let standIn = KubernetesAPIStandIn()
-        let (ports, bound) = AsyncStream<Int>.makeStream()
-        let server = Task { try await standIn.run { port in bound.yield(port) } }
+        let (port, server) = try await standIn.start()
         defer { server.cancel() }
-        var iterator = ports.makeAsyncIterator()
-        let port = try #require(await iterator.next())
         let http = HTTPClient(eventLoopGroupProvider: .singleton)
         let client = KubernetesAPIClient(baseURL: "http://127.0.0.1:\(port)", token: standIn.token, http: http)
         let reports = Reports()
@@ -172,11 +169,8 @@ struct CollectionFollowerTests {
         let certificate = try TestCertificates.make(["localhost"])
         let standIn = KubernetesAPIStandIn()
         try standIn.put(Self.services, json: Self.service("a", port: 80))
-        let (ports, bound) = AsyncStream<Int>.makeStream()
-        let server = Task { try await standIn.run(tls: (certificate.certificatePEM, certificate.privateKeyPEM)) { port in bound.yield(port) } }
+        let (port, server) = try await standIn.start(tls: (certificate.certificatePEM, certificate.privateKeyPEM))
         defer { server.cancel() }
-        var iterator = ports.makeAsyncIterator()
-        let port = try #require(await iterator.next())
         let kubeconfig = """
         apiVersion: v1
         kind: Config
@@ -204,11 +198,8 @@ struct CollectionFollowerTests {
     @Test("a wrong token is refused (401), and the client says so")
     func unauthorized() async throws {
         let standIn = KubernetesAPIStandIn()
-        let (ports, bound) = AsyncStream<Int>.makeStream()
-        let server = Task { try await standIn.run { port in bound.yield(port) } }
+        let (port, server) = try await standIn.start()
         defer { server.cancel() }
-        var iterator = ports.makeAsyncIterator()
-        let port = try #require(await iterator.next())
         let http = HTTPClient(eventLoopGroupProvider: .singleton)
         let client = KubernetesAPIClient(baseURL: "http://127.0.0.1:\(port)", token: "wrong", http: http)
         await #expect(throws: KubernetesAPIError.status(401, message: "Unauthorized")) {

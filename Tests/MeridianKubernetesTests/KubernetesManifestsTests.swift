@@ -44,11 +44,8 @@ struct KubernetesManifestsTests {
     static func readAll(_ objects: [(collection: String, json: String)]) async throws -> [ManifestSource] {
         let standIn = KubernetesAPIStandIn()
         for object in objects { try standIn.put(object.collection, json: object.json) }
-        let (ports, bound) = AsyncStream<Int>.makeStream()
-        let server = Task { try await standIn.run { port in bound.yield(port) } }
+        let (port, server) = try await standIn.start()
         defer { server.cancel() }
-        var iterator = ports.makeAsyncIterator()
-        let port = try #require(await iterator.next())
         let http = HTTPClient(eventLoopGroupProvider: .singleton)
         let client = KubernetesAPIClient(baseURL: "http://127.0.0.1:\(port)", token: standIn.token, http: http)
         var sources: [ManifestSource] = []

@@ -21,11 +21,8 @@ struct KubernetesServeEndToEndTests {
         let directory = try RepositoryPaths.makeScratchDirectory("kubernetes-serve")
         defer { try? FileManager.default.removeItem(at: directory) }
         let standIn = KubernetesAPIStandIn()
-        let (ports, bound) = AsyncStream<Int>.makeStream()
-        let server = Task { try await standIn.run { port in bound.yield(port) } }
+        let (apiPort, server) = try await standIn.start()
         defer { server.cancel() }
-        var iterator = ports.makeAsyncIterator()
-        let apiPort = try #require(await iterator.next())
 
         let a = try await LoopbackBackend(name: "a", directory: directory)
         let b = try await LoopbackBackend(name: "b", directory: directory)
