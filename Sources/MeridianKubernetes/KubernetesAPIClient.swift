@@ -97,6 +97,31 @@ public struct KubernetesAPIClient: Sendable {
         }
     }
 
+    /// Replaces the status of the object `name` of `collection` (`PUT …/name/status`) with the
+    /// one in `object`, whose `metadata.resourceVersion` must be the server's current one
+    /// (else 409 Conflict: read it again and retry). Returns the object as stored.
+    public func replaceStatus(_ collection: String, name: String, object: [UInt8]) async throws(KubernetesAPIError) -> KubernetesObject {
+        var request = HTTPClientRequest(url: "\(baseURL)\(collection)/\(Self.escaped(name))/status")
+        request.method = .PUT
+        request.headers.add(name: "Content-Type", value: "application/json")
+        if let token { request.headers.add(name: "Authorization", value: "Bearer \(token)") }
+        request.body = .bytes(object)
+        let status: Int
+        let body: [UInt8]
+        do {
+            let response = try await http.execute(request, timeout: .seconds(60))
+            status = Int(response.status.code)
+            body = Array(try await response.body.collect(upTo: 16 << 20).readableBytesView)
+        } catch {
+            throw .connection("\(error)")
+        }
+        guard status == 200 else { throw .status(status, message: Self.statusMessage(body)) }
+        guard let tree = (try? JSONSerialization.jsonObject(with: Data(body))) as? [String: Any], let stored = Self.object(tree) else {
+            throw .malformed("a status update answered without the object")
+        }
+        return stored
+    }
+
     private func get(_ pathAndQuery: String, timeout: Duration) async throws(KubernetesAPIError) -> [UInt8] {
         var request = HTTPClientRequest(url: "\(baseURL)\(pathAndQuery)")
         if let token { request.headers.add(name: "Authorization", value: "Bearer \(token)") }

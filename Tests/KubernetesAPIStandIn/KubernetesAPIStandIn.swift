@@ -191,6 +191,11 @@ public final class KubernetesAPIStandIn: Sendable {
         router.get("**") { request, _ -> Response in
             try await self.respond(to: request)
         }
+        router.put("**") { request, _ -> Response in
+            var request = request
+            let body = try await request.collectBody(upTo: 16 << 20)
+            return self.replaceStatus(request, body: Array(body.readableBytesView))
+        }
         var logger = Logger(label: "kubernetes-api-stand-in")
         logger.logLevel = .critical
         let configuration = ApplicationConfiguration(address: .hostname("127.0.0.1", port: 0), serverName: "kube-apiserver-stand-in")
@@ -228,6 +233,60 @@ public final class KubernetesAPIStandIn: Sendable {
                          timeout: query.get("timeoutSeconds").flatMap(Int.init))
         }
         return list(collection, limit: query.get("limit").flatMap(Int.init), continue: query.get("continue"))
+    }
+
+    /// `PUT <collection>/<name>/status`: the status subresource. Only `status` is taken from
+    /// the body (a change to anything else is ignored, as the API server does), and only if the
+    /// body's `metadata.resourceVersion` is the object's current one: a stale one is 409
+    /// Conflict (optimistic concurrency), a missing object 404.
+    private func replaceStatus(_ request: Request, body: [UInt8]) -> Response {
+        state.withLock { $0.requests.append("PUT \(request.uri)") }
+        guard request.headers[.authorization] == "Bearer \(token)" else {
+            return Self.status(401, reason: "Unauthorized", message: "Unauthorized")
+        }
+        var parts = request.uri.path.split(separator: "/").map(String.init)
+        guard parts.count >= 4, parts.removeLast() == "status" else {
+            return Self.status(405, reason: "MethodNotAllowed", message: "only the status subresource can be written here")
+        }
+        let name = parts.removeLast()
+        let (base, namespace) = Self.split("/" + parts.joined(separator: "/"))
+        if state.withLock({ $0.forbidden.contains(base) }) {
+            return Self.status(403, reason: "Forbidden", message: "\(request.uri.path) is forbidden")
+        }
+        guard let any = try? JSONSerialization.jsonObject(with: Data(body)), let dictionary = any as? [String: Any],
+              let sent = try? StandInJSON.object(from: dictionary) else {
+            return Self.status(400, reason: "BadRequest", message: "the body is not a JSON object")
+        }
+        let key = namespace.map { "\($0)/\(name)" } ?? name
+        let outcome: Result<[String: StandInJSON], StandInFailure> = notifying { state in
+            guard var stored = state.objects[base]?[key] else {
+                return .failure(StandInFailure(code: 404, reason: "NotFound", message: "\(key) not found"))
+            }
+            guard case .object(let metadata)? = sent["metadata"], case .string(let version)? = metadata["resourceVersion"] else {
+                return .failure(StandInFailure(code: 422, reason: "Invalid", message: "metadata.resourceVersion: Invalid value: 0x0: must be specified for an update"))
+            }
+            guard case .object(let storedMetadata)? = stored["metadata"], case .string(version)? = storedMetadata["resourceVersion"] else {
+                return .failure(StandInFailure(code: 409, reason: "Conflict", message: "Operation cannot be fulfilled on \(key): the object has been modified; please apply your changes to the latest version and try again"))
+            }
+            stored["status"] = sent["status"]
+            state.version += 1
+            Self.setResourceVersion(&stored, state.version)
+            state.objects[base]?[key] = stored
+            state.history.append(Change(version: state.version, collection: base, namespace: namespace, type: "MODIFIED", object: stored))
+            return .success(stored)
+        }
+        switch outcome {
+        case .success(let stored):
+            return Response(status: .ok, headers: [.contentType: "application/json"], body: ResponseBody(byteBuffer: ByteBuffer(bytes: StandInJSON.object(stored).json())))
+        case .failure(let failure):
+            return Self.status(failure.code, reason: failure.reason, message: failure.message)
+        }
+    }
+
+    struct StandInFailure: Error {
+        var code: Int
+        var reason: String
+        var message: String
     }
 
     /// A `continue` token: the list's version and the last key returned.
