@@ -41,7 +41,8 @@ public struct KubernetesAPIClient: Sendable {
     public func list(_ collection: String, limit: Int, continue token: String?) async throws(KubernetesAPIError) -> (items: [KubernetesObject], resourceVersion: String, continue: String?) {
         var query = "limit=\(limit)"
         if let token, !token.isEmpty { query += "&continue=\(Self.escaped(token))" }
-        let body = try await get("\(collection)?\(query)", timeout: .seconds(60))
+        // A page holds at most `limit` objects; 64 MiB bounds what a misbehaving server can send.
+        let body = try await send(request("\(collection)?\(query)"), upTo: 64 << 20)
         guard let list = (try? JSONSerialization.jsonObject(with: Data(body))) as? [String: Any],
               let metadata = list["metadata"] as? [String: Any], let items = list["items"] as? [Any] else {
             throw .malformed("a list without metadata or items")
@@ -65,8 +66,7 @@ public struct KubernetesAPIClient: Sendable {
     /// Watches `collection` from `resourceVersion`, with bookmarks, until the server ends the
     /// stream (after about `timeoutSeconds`); `onEvent` gets each event in order.
     public func watch(_ collection: String, from resourceVersion: String, timeoutSeconds: Int, onEvent: (Event) async -> Void) async throws(KubernetesAPIError) {
-        var request = HTTPClientRequest(url: "\(baseURL)\(collection)?watch=1&allowWatchBookmarks=true&resourceVersion=\(Self.escaped(resourceVersion))&timeoutSeconds=\(timeoutSeconds)")
-        if let token { request.headers.add(name: "Authorization", value: "Bearer \(token)") }
+        let request = request("\(collection)?watch=1&allowWatchBookmarks=true&resourceVersion=\(Self.escaped(resourceVersion))&timeoutSeconds=\(timeoutSeconds)")
         let response: HTTPClientResponse
         do {
             response = try await http.execute(request, timeout: .seconds(Int64(timeoutSeconds) + 30))
@@ -101,37 +101,32 @@ public struct KubernetesAPIClient: Sendable {
     /// one in `object`, whose `metadata.resourceVersion` must be the server's current one
     /// (else 409 Conflict: read it again and retry). Returns the object as stored.
     public func replaceStatus(_ collection: String, name: String, object: [UInt8]) async throws(KubernetesAPIError) -> KubernetesObject {
-        var request = HTTPClientRequest(url: "\(baseURL)\(collection)/\(Self.escaped(name))/status")
+        var request = request("\(collection)/\(Self.escaped(name))/status")
         request.method = .PUT
         request.headers.add(name: "Content-Type", value: "application/json")
-        if let token { request.headers.add(name: "Authorization", value: "Bearer \(token)") }
         request.body = .bytes(object)
-        let status: Int
-        let body: [UInt8]
-        do {
-            let response = try await http.execute(request, timeout: .seconds(60))
-            status = Int(response.status.code)
-            body = Array(try await response.body.collect(upTo: 16 << 20).readableBytesView)
-        } catch {
-            throw .connection("\(error)")
-        }
-        guard status == 200 else { throw .status(status, message: Self.statusMessage(body)) }
+        let body = try await send(request, upTo: 16 << 20)
         guard let tree = (try? JSONSerialization.jsonObject(with: Data(body))) as? [String: Any], let stored = Self.object(tree) else {
             throw .malformed("a status update answered without the object")
         }
         return stored
     }
 
-    private func get(_ pathAndQuery: String, timeout: Duration) async throws(KubernetesAPIError) -> [UInt8] {
+    /// A request to `pathAndQuery` on the API server, with the bearer token.
+    private func request(_ pathAndQuery: String) -> HTTPClientRequest {
         var request = HTTPClientRequest(url: "\(baseURL)\(pathAndQuery)")
         if let token { request.headers.add(name: "Authorization", value: "Bearer \(token)") }
+        return request
+    }
+
+    /// Sends `request` and returns the body of a 200 answer (at most `limit` bytes).
+    private func send(_ request: HTTPClientRequest, upTo limit: Int) async throws(KubernetesAPIError) -> [UInt8] {
         let body: [UInt8]
         let status: Int
         do {
             let response = try await http.execute(request, timeout: .seconds(60))
             status = Int(response.status.code)
-            // A page holds at most `limit` objects; 64 MiB bounds what a misbehaving server can send.
-            body = Array(try await response.body.collect(upTo: 64 << 20).readableBytesView)
+            body = Array(try await response.body.collect(upTo: limit).readableBytesView)
         } catch {
             throw .connection("\(error)")
         }
