@@ -203,23 +203,13 @@ public struct DeltaDiscoveryStreamState: Sendable {
     /// Takes a new snapshot; returns responses for every subscribed type whose content changed,
     /// in make-before-break order (see `plan`).
     public mutating func update(_ snapshot: Snapshot) -> [Response] {
-        let previous = self.snapshot
+        let changed = snapshot.changedNames(since: self.snapshot)
         self.snapshot = snapshot
         for (type, var state) in types {
-            state.mark(Self.changedNames(type, from: previous, to: snapshot))
+            state.mark(changed[type] ?? [])
             types[type] = state
         }
         return plan(confirmsRejection: true)
-    }
-
-    /// The names of `type` whose version differs between two snapshots (added, changed or gone).
-    private static func changedNames(_ type: ResourceType, from old: Snapshot?, to new: Snapshot) -> [String] {
-        let before = old?.resourceVersions[type] ?? [:]
-        let after = new.resourceVersions[type] ?? [:]
-        var names: [String] = []
-        for (name, version) in after where before[name] != version { names.append(name) }
-        for name in before.keys where after[name] == nil { names.append(name) }
-        return names
     }
 
     /// Every response the state calls for, make-before-break, as in state of the world

@@ -1,5 +1,6 @@
 import ContentDigest
 import EnvoyAPI
+import Synchronization
 
 /// An immutable, consistent set of resources for one proxy group, with a content-derived version.
 ///
@@ -20,6 +21,9 @@ public struct Snapshot: Sendable, Equatable {
     /// here rather than by every stream for every comparison.
     public let resourceVersions: [ResourceType: [String: String]]
     private let index: [ResourceType: [String: XDSResource]]
+    /// What changed since the snapshot streams held before this one: computed by the first
+    /// stream that asks, shared by the rest (a fleet moves from the same snapshot to this one).
+    private let changes = ChangesSince()
 
     /// Builds a snapshot, refusing duplicate names and dangling references.
     public init(resources: [XDSResource]) throws(SnapshotError) {
@@ -85,6 +89,23 @@ public struct Snapshot: Sendable, Equatable {
         self.index = index
         self.digests = digests
         self.version = SHA256Digest.hexString(version.finalize())
+    }
+
+    /// The names of each type whose version differs from `previous` (added, changed or gone).
+    package func changedNames(since previous: Snapshot?) -> [ResourceType: [String]] {
+        let key = previous?.version ?? ""
+        if let known = changes.last.withLock({ $0?.previous == key ? $0?.names : nil }) { return known }
+        var names: [ResourceType: [String]] = [:]
+        for type in ResourceType.allCases {
+            let before = previous?.resourceVersions[type] ?? [:]
+            let after = resourceVersions[type] ?? [:]
+            var changed: [String] = []
+            for (name, version) in after where before[name] != version { changed.append(name) }
+            for name in before.keys where after[name] == nil { changed.append(name) }
+            if !changed.isEmpty { names[type] = changed }
+        }
+        changes.last.withLock { $0 = (key, names) }
+        return names
     }
 
     /// A resource's delta xDS version: the first 16 hex digits of its SHA-256, from content
@@ -153,4 +174,10 @@ public struct SnapshotError: Error, Sendable, Hashable, CustomStringConvertible 
     }
 
     public var description: String { "\(code.rawValue): \(message)" }
+}
+
+/// The last `Snapshot.changedNames(since:)` answer: one per snapshot, for the version most
+/// streams come from.
+final class ChangesSince: Sendable {
+    let last = Mutex<(previous: String, names: [ResourceType: [String]])?>(nil)
 }
