@@ -4,20 +4,9 @@ import Dispatch
 /// routes and the last build's memo entries (about a tenth of a translation at 3,000 routes)
 /// is not on the way from an edit to the proxies.
 enum ReleaseElsewhere {
-    /// `value` must be the last reference the caller holds: it is freed when the queue drops it.
+    /// `value` must be the last reference the caller holds: the queue's closure then holds the
+    /// only one, and frees it there when it is done.
     static func release<Value: Sendable>(_ value: consuming Value) {
-        let box = Box(value)
-        DispatchQueue.global(qos: .utility).async { box.drop() }
-    }
-
-    /// Owns the value until `drop`, so the caller's copy is the one that dies first.
-    private final class Box<Value: Sendable>: @unchecked Sendable {
-        // @unchecked Sendable: `value` is set in init and cleared once, by the one queue
-        // closure that holds the box; nothing else reads it.
-        private var value: Value?
-
-        init(_ value: consuming Value) { self.value = value }
-
-        func drop() { value = nil }
+        DispatchQueue.global(qos: .utility).async { [value] in withExtendedLifetime(value) {} }
     }
 }
