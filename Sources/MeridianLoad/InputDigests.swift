@@ -39,8 +39,9 @@ public struct InputDigests: Sendable, Hashable {
             bytes.append(contentsOf: text.utf8)
         }
         func append(count: Int) {
-            // Eight bytes, big-endian, in one append.
-            withUnsafeBytes(of: UInt64(count).bigEndian) { bytes.append(contentsOf: $0) }
+            // Eight bytes, big-endian.
+            let value = UInt64(count)
+            for shift in stride(from: 56, through: 0, by: -8) { bytes.append(UInt8(truncatingIfNeeded: value >> UInt64(shift))) }
         }
         switch node.content {
         case .scalar(let scalar):

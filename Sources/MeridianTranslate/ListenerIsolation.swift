@@ -129,15 +129,11 @@ enum ListenerIsolation {
         }
     }
 
-    /// Whether `routes` are the placed routes at `indices`, compared in place (no copies).
+    /// Whether `routes` are the placed routes at `indices`.
     private static func same(_ routes: [PlacedRoute], as indices: [Int], in placed: [PlacedRoute]) -> Bool {
         guard routes.count == indices.count else { return false }
-        return placed.withUnsafeBufferPointer { placed in
-            routes.withUnsafeBufferPointer { routes in
-                for offset in routes.indices where routes[offset] != placed[indices[offset]] { return false }
-                return true
-            }
-        }
+        for (offset, index) in indices.enumerated() where routes[offset] != placed[index] { return false }
+        return true
     }
 
     static func virtualHosts(_ placed: [PlacedRoute], listenerHostnames: [String]) -> [VirtualHost] {
