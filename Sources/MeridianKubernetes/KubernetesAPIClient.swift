@@ -10,6 +10,12 @@ public struct KubernetesObject: Sendable, Hashable {
     public var key: String
     public var resourceVersion: String
     public var json: [UInt8]
+
+    public init(key: String, resourceVersion: String, json: [UInt8]) {
+        self.key = key
+        self.resourceVersion = resourceVersion
+        self.json = json
+    }
 }
 
 /// Why a request to the API server failed.
@@ -101,13 +107,37 @@ public struct KubernetesAPIClient: Sendable {
     /// one in `object`, whose `metadata.resourceVersion` must be the server's current one
     /// (else 409 Conflict: read it again and retry). Returns the object as stored.
     public func replaceStatus(_ collection: String, name: String, object: [UInt8]) async throws(KubernetesAPIError) -> KubernetesObject {
-        var request = request("\(collection)/\(Self.escaped(name))/status")
-        request.method = .PUT
+        try await write(.PUT, "\(collection)/\(Self.escaped(name))/status", object: object)
+    }
+
+    /// Replaces the object `name` of `collection` (`PUT`), with the same precondition on
+    /// `metadata.resourceVersion` (409 when stale).
+    public func replace(_ collection: String, name: String, object: [UInt8]) async throws(KubernetesAPIError) -> KubernetesObject {
+        try await write(.PUT, "\(collection)/\(Self.escaped(name))", object: object)
+    }
+
+    /// Creates an object in `collection` (`POST`); 409 when one of that name exists.
+    public func create(_ collection: String, object: [UInt8]) async throws(KubernetesAPIError) -> KubernetesObject {
+        try await write(.POST, collection, object: object)
+    }
+
+    /// Reads the object `name` of `collection` (404 when there is none).
+    public func get(_ collection: String, name: String) async throws(KubernetesAPIError) -> KubernetesObject {
+        let body = try await send(request("\(collection)/\(Self.escaped(name))"), upTo: 16 << 20)
+        return try Self.stored(body)
+    }
+
+    private func write(_ method: HTTPMethod, _ path: String, object: [UInt8]) async throws(KubernetesAPIError) -> KubernetesObject {
+        var request = request(path)
+        request.method = method
         request.headers.add(name: "Content-Type", value: "application/json")
         request.body = .bytes(object)
-        let body = try await send(request, upTo: 16 << 20)
-        guard let tree = (try? JSONSerialization.jsonObject(with: Data(body))) as? [String: Any], let stored = Self.object(tree) else {
-            throw .malformed("a status update answered without the object")
+        return try Self.stored(try await send(request, upTo: 16 << 20))
+    }
+
+    static func stored(_ body: [UInt8]) throws(KubernetesAPIError) -> KubernetesObject {
+        guard let tree = (try? JSONSerialization.jsonObject(with: Data(body))) as? [String: Any], let stored = object(tree) else {
+            throw .malformed("an answer without the object")
         }
         return stored
     }
@@ -119,7 +149,7 @@ public struct KubernetesAPIClient: Sendable {
         return request
     }
 
-    /// Sends `request` and returns the body of a 200 answer (at most `limit` bytes).
+    /// Sends `request` and returns the body of a 200 or 201 answer (at most `limit` bytes).
     private func send(_ request: HTTPClientRequest, upTo limit: Int) async throws(KubernetesAPIError) -> [UInt8] {
         let body: [UInt8]
         let status: Int
@@ -130,7 +160,7 @@ public struct KubernetesAPIClient: Sendable {
         } catch {
             throw .connection("\(error)")
         }
-        guard status == 200 else { throw .status(status, message: Self.statusMessage(body)) }
+        guard status == 200 || status == 201 else { throw .status(status, message: Self.statusMessage(body)) }
         return body
     }
 

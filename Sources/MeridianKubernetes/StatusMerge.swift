@@ -11,16 +11,28 @@ import Foundation
 ///   convention: the time says when the status last changed), so an unchanged status is
 ///   written the same and not at all.
 ///
+/// * An empty list of Meridian's entries takes its old ones out (a route no longer attached to a
+///   Gateway of Meridian's); when there were none, the list stays as it was.
+///
 /// `merged` returns nil when the result equals what the server has: nothing to write.
 public enum StatusMerge {
     public static func merged(current: [UInt8]?, ours: [UInt8], controllerName: String) -> [UInt8]? {
+        merged(current: current, ours: ours, controllerNames: [controllerName])
+    }
+
+    /// `ours` merged into `current` where Meridian serves every controller of `controllerNames`.
+    public static func merged(current: [UInt8]?, ours: [UInt8], controllerNames: Set<String>) -> [UInt8]? {
         let existing = current.flatMap { (try? JSONSerialization.jsonObject(with: Data($0))) as? [String: Any] } ?? [:]
         guard var computed = (try? JSONSerialization.jsonObject(with: Data(ours))) as? [String: Any] else { return nil }
         for list in ["parents", "ancestors"] {
             guard let mine = computed[list] as? [[String: Any]] else { continue }
             let before = existing[list] as? [[String: Any]] ?? []
-            let others = before.filter { $0["controllerName"] as? String != controllerName }
-            let previous = before.filter { $0["controllerName"] as? String == controllerName }
+            let others = before.filter { !controllerNames.contains($0["controllerName"] as? String ?? "") }
+            let previous = before.filter { controllerNames.contains($0["controllerName"] as? String ?? "") }
+            if mine.isEmpty, previous.isEmpty {
+                computed[list] = existing[list]
+                continue
+            }
             computed[list] = others + mine.map { entry in
                 let match = previous.first { same($0["parentRef"] ?? $0["ancestorRef"], entry["parentRef"] ?? entry["ancestorRef"]) }
                 return keepingTimes(entry, from: match)
@@ -34,7 +46,7 @@ public enum StatusMerge {
             }
         }
         guard let result = try? JSONSerialization.data(withJSONObject: computed, options: [.sortedKeys]) else { return nil }
-        if current != nil, let canonical = try? JSONSerialization.data(withJSONObject: existing, options: [.sortedKeys]), canonical == result {
+        if let canonical = try? JSONSerialization.data(withJSONObject: existing, options: [.sortedKeys]), canonical == result {
             return nil
         }
         return Array(result)

@@ -41,63 +41,18 @@ public enum StatusReport {
     /// The status of every input resource as JSON values, each in the Gateway API's own
     /// shape (what a Kubernetes controller writes to `status`), with where it was written.
     public static func statusValue(_ build: ConfigurationBuild, now: Date = Date()) -> JSONValue {
-        let transition = now.formatted(.iso8601.year().month().day().time(includingFractionalSeconds: false).timeZone(separator: .omitted))
-            .replacingOccurrences(of: "+0000", with: "Z")
-        func conditions(_ list: [Condition], generation: Int?) -> JSONValue {
-            .array(list.map { condition in
-                var members: [(String, JSONValue)] = [
-                    ("type", .string(condition.type.rawValue)),
-                    ("status", .string(condition.status ? "True" : "False")),
-                    ("reason", .string(condition.reason.rawValue)),
-                    ("message", .string(condition.message)),
-                ]
-                if let generation { members.append(("observedGeneration", .integer(Int64(generation)))) }
-                members.append(("lastTransitionTime", .string(transition)))
-                return .object(members)
-            })
-        }
-        func reference(_ reference: StatusReference) -> JSONValue {
-            var members: [(String, JSONValue)] = [("group", .string(reference.group)), ("kind", .string(reference.kind))]
-            if let namespace = reference.namespace { members.append(("namespace", .string(namespace))) }
-            members.append(("name", .string(reference.name)))
-            if let section = reference.sectionName { members.append(("sectionName", .string(section))) }
-            if let port = reference.port { members.append(("port", .integer(Int64(port)))) }
-            return .object(members)
-        }
+        let transition = transitionTime(now)
         let resources = build.translation.statuses.map { status -> JSONValue in
             var metadata: [(String, JSONValue)] = [("name", .string(status.name))]
             if let namespace = status.namespace { metadata.append(("namespace", .string(namespace))) }
             if let generation = status.generation { metadata.append(("generation", .integer(Int64(generation)))) }
-            var body: [(String, JSONValue)] = []
-            if !status.conditions.isEmpty { body.append(("conditions", conditions(status.conditions, generation: status.generation))) }
-            if !status.listeners.isEmpty {
-                body.append(("listeners", .array(status.listeners.map { listener in
-                    .object([
-                        ("name", .string(listener.name)),
-                        ("supportedKinds", .array(listener.supportedKinds.map { .object([("group", .string($0.group)), ("kind", .string($0.kind))]) })),
-                        ("attachedRoutes", .integer(Int64(listener.attachedRoutes))),
-                        ("conditions", conditions(listener.conditions, generation: status.generation)),
-                    ])
-                })))
-            }
-            if let count = status.attachedListenerSets {
-                body.append(("attachedListenerSets", .integer(Int64(count))))
-            }
-            if !status.parents.isEmpty {
-                body.append((status.isPolicy ? "ancestors" : "parents", .array(status.parents.map { parent in
-                    var members: [(String, JSONValue)] = [(status.isPolicy ? "ancestorRef" : "parentRef", reference(parent.reference))]
-                    if let controller = parent.controllerName { members.append(("controllerName", .string(controller))) }
-                    members.append(("conditions", conditions(parent.conditions, generation: status.generation)))
-                    return .object(members)
-                })))
-            }
             var members: [(String, JSONValue)] = []
             if let apiVersion = status.apiVersion { members.append(("apiVersion", .string(apiVersion))) }
             members += [
                 ("kind", .string(status.kind)),
                 ("metadata", .object(metadata)),
                 ("source", .string("\(status.location.file):\(status.location.line)")),
-                ("status", .object(body)),
+                ("status", statusBody(status, transition: transition)),
             ]
             return .object(members)
         }
@@ -116,6 +71,64 @@ public enum StatusReport {
             ("resources", .array(resources)),
             ("ignored", .array(ignored)),
         ])
+    }
+
+    /// A time as Kubernetes writes `lastTransitionTime`: RFC 3339, seconds, UTC.
+    static func transitionTime(_ now: Date) -> String {
+        now.formatted(.iso8601.year().month().day().time(includingFractionalSeconds: false).timeZone(separator: .omitted))
+            .replacingOccurrences(of: "+0000", with: "Z")
+    }
+
+    /// One resource's `status` in the Gateway API's shape, every condition with the resource's
+    /// `observedGeneration`. `parents` (default: all) are the `parents`/`ancestors` entries to
+    /// include: a Kubernetes status writer includes only its own controllers'.
+    public static func statusBody(_ status: ResourceStatus, transition: String, parents: [ParentStatus]? = nil) -> JSONValue {
+        func conditions(_ list: [Condition]) -> JSONValue {
+            .array(list.map { condition in
+                var members: [(String, JSONValue)] = [
+                    ("type", .string(condition.type.rawValue)),
+                    ("status", .string(condition.status ? "True" : "False")),
+                    ("reason", .string(condition.reason.rawValue)),
+                    ("message", .string(condition.message)),
+                ]
+                if let generation = status.generation { members.append(("observedGeneration", .integer(Int64(generation)))) }
+                members.append(("lastTransitionTime", .string(transition)))
+                return .object(members)
+            })
+        }
+        func reference(_ reference: StatusReference) -> JSONValue {
+            var members: [(String, JSONValue)] = [("group", .string(reference.group)), ("kind", .string(reference.kind))]
+            if let namespace = reference.namespace { members.append(("namespace", .string(namespace))) }
+            members.append(("name", .string(reference.name)))
+            if let section = reference.sectionName { members.append(("sectionName", .string(section))) }
+            if let port = reference.port { members.append(("port", .integer(Int64(port)))) }
+            return .object(members)
+        }
+        var body: [(String, JSONValue)] = []
+        if !status.conditions.isEmpty { body.append(("conditions", conditions(status.conditions))) }
+        if !status.listeners.isEmpty {
+            body.append(("listeners", .array(status.listeners.map { listener in
+                .object([
+                    ("name", .string(listener.name)),
+                    ("supportedKinds", .array(listener.supportedKinds.map { .object([("group", .string($0.group)), ("kind", .string($0.kind))]) })),
+                    ("attachedRoutes", .integer(Int64(listener.attachedRoutes))),
+                    ("conditions", conditions(listener.conditions)),
+                ])
+            })))
+        }
+        if let count = status.attachedListenerSets {
+            body.append(("attachedListenerSets", .integer(Int64(count))))
+        }
+        // Given explicitly (even empty, so a writer can take its old entries out), or any.
+        if parents != nil || !status.parents.isEmpty {
+            body.append((status.isPolicy ? "ancestors" : "parents", .array((parents ?? status.parents).map { parent in
+                var members: [(String, JSONValue)] = [(status.isPolicy ? "ancestorRef" : "parentRef", reference(parent.reference))]
+                if let controller = parent.controllerName { members.append(("controllerName", .string(controller))) }
+                members.append(("conditions", conditions(parent.conditions)))
+                return .object(members)
+            })))
+        }
+        return .object(body)
     }
 
     /// Each proxy group's config dump, in Envoy's admin shape.

@@ -44,6 +44,16 @@ struct StatusMergeTests {
             current: #"{"ancestors": [{"ancestorRef": {"name": "gw"}, "controllerName": "example.com/other", "conditions": []}]}"#,
             computed: #"{"ancestors": [{"ancestorRef": {"name": "gw"}, "controllerName": "\#(ours)", "conditions": []}]}"#,
             written: #"{"ancestors": [{"ancestorRef": {"name": "gw"}, "controllerName": "example.com/other", "conditions": []}, {"ancestorRef": {"name": "gw"}, "controllerName": "\#(ours)", "conditions": []}]}"#),
+        Row(rule: "no entries of ours any more: our old one is taken out, theirs kept",
+            current: #"{"parents": [\#(parent("gw", ours, accepted: "True", time: "T0")), \#(parent("other-gw", "example.com/other", accepted: "True", time: "T0"))]}"#,
+            computed: #"{"parents": []}"#,
+            written: #"{"parents": [\#(parent("other-gw", "example.com/other", accepted: "True", time: "T0"))]}"#),
+        Row(rule: "no entries of ours, and none before: nothing written",
+            current: #"{"parents": [\#(parent("other-gw", "example.com/other", accepted: "True", time: "T0"))]}"#,
+            computed: #"{"parents": []}"#,
+            written: nil),
+        Row(rule: "no entries of ours on an object without status: nothing written",
+            current: nil, computed: #"{"parents": []}"#, written: nil),
     ]
 
     static func canonical(_ text: String) throws -> [UInt8] {
