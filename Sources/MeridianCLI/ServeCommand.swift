@@ -101,7 +101,11 @@ struct ServeCommand: AsyncParsableCommand {
         case .files: kubernetes = nil
         case .kubernetes:
             do {
-                kubernetes = KubernetesSourceService(connection: try kubernetesFlags.connection(), namespaces: kubernetesFlags.namespaces, watcher: watcher, logger: logger)
+                let connection = try kubernetesFlags.connection()
+                kubernetes = KubernetesSourceService(
+                    connection: connection, namespaces: kubernetesFlags.namespaces, watcher: watcher,
+                    status: kubernetesFlags.statusSettings(controllerNames: Set(options.controllerNames ?? []), connection: connection), logger: logger
+                )
             } catch {
                 throw ServeStartError(description: "Kubernetes: \(error)")
             }

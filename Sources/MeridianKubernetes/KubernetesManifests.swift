@@ -13,11 +13,20 @@ public enum KubernetesManifests {
         }
     }
 
+    /// The object as the loader reads it: `apiVersion` and `kind` filled in, and without what
+    /// the API server and controllers write (`status`, `metadata.resourceVersion`,
+    /// `metadata.managedFields`), which the loader ignores, so an object whose status was just
+    /// written is the same manifest as before (the parse cache replays it).
     static func completed(_ json: [UInt8], kind: ReadKind) -> [UInt8] {
-        guard var tree = (try? JSONSerialization.jsonObject(with: Data(json))) as? [String: Any],
-              tree["apiVersion"] == nil || tree["kind"] == nil else { return json }
+        guard var tree = (try? JSONSerialization.jsonObject(with: Data(json))) as? [String: Any] else { return json }
         if tree["apiVersion"] == nil { tree["apiVersion"] = kind.apiVersion }
         if tree["kind"] == nil { tree["kind"] = kind.kind }
+        tree["status"] = nil
+        if var metadata = tree["metadata"] as? [String: Any] {
+            metadata["resourceVersion"] = nil
+            metadata["managedFields"] = nil
+            tree["metadata"] = metadata
+        }
         guard let filled = try? JSONSerialization.data(withJSONObject: tree, options: [.sortedKeys]) else { return json }
         return Array(filled)
     }

@@ -88,7 +88,9 @@ public final class KubernetesAPIStandIn: Sendable {
         let (base, namespace) = Self.split(collection)
         return notifying {
             $0.version += 1
-            let existed = $0.objects[base]?[key] != nil
+            let existing = $0.objects[base]?[key]
+            let existed = existing != nil
+            Self.setGeneration(&tree, after: existing)
             Self.setResourceVersion(&tree, $0.version)
             $0.objects[base, default: [:]][key] = tree
             $0.history.append(Change(version: $0.version, collection: base, namespace: namespace, type: existed ? "MODIFIED" : "ADDED", object: tree))
@@ -166,6 +168,50 @@ public final class KubernetesAPIStandIn: Sendable {
         tree["metadata"] = .object(metadata)
     }
 
+    /// `metadata.generation`, as the API server keeps it for kinds with a status subresource:
+    /// 1 when created, one more each time anything but `metadata` and `status` changes.
+    static func setGeneration(_ tree: inout [String: StandInJSON], after existing: [String: StandInJSON]?) {
+        guard case .object(var metadata)? = tree["metadata"] else { return }
+        var generation = 1
+        if let existing, case .object(let old)? = existing["metadata"], case .number(let before)? = old["generation"] {
+            let spec = { (object: [String: StandInJSON]) in object.filter { $0.key != "metadata" && $0.key != "status" } }
+            generation = Int(before) + (spec(existing) == spec(tree) ? 0 : 1)
+        }
+        metadata["generation"] = .number(Double(generation))
+        tree["metadata"] = .object(metadata)
+    }
+
+    /// A request path, by the API's URL scheme: `/api/v1` or `/apis/GROUP/VERSION`, then
+    /// `[namespaces/NS/]RESOURCE[/NAME[/status]]`.
+    struct Path {
+        /// The collection without a namespace (`/apis/coordination.k8s.io/v1/leases`).
+        var base: String
+        var namespace: String?
+        var name: String?
+        var isStatus = false
+
+        /// The key of the object named, as objects are stored.
+        var key: String? { name.map { name in namespace.map { "\($0)/\(name)" } ?? name } }
+
+        init?(_ path: String) {
+            let parts = path.split(separator: "/").map(String.init)
+            let prefix = parts.first == "api" ? 2 : 3
+            guard parts.count > prefix else { return nil }
+            var rest = Array(parts[prefix...])
+            if rest.count >= 3, rest[0] == "namespaces", !(rest.count == 3 && rest[2] == "status") {
+                namespace = rest[1]
+                rest.removeFirst(2)
+            }
+            guard (1...3).contains(rest.count) else { return nil }
+            base = "/" + (parts[..<prefix] + [rest[0]]).joined(separator: "/")
+            if rest.count >= 2 { name = rest[1] }
+            if rest.count == 3 {
+                guard rest[2] == "status" else { return nil }
+                isStatus = true
+            }
+        }
+    }
+
     public enum StandInError: Error {
         case notAnObject, noName, notStarted
     }
@@ -194,7 +240,12 @@ public final class KubernetesAPIStandIn: Sendable {
         router.put("**") { request, _ -> Response in
             var request = request
             let body = try await request.collectBody(upTo: 16 << 20)
-            return self.replaceStatus(request, body: Array(body.readableBytesView))
+            return self.write(request, body: Array(body.readableBytesView))
+        }
+        router.post("**") { request, _ -> Response in
+            var request = request
+            let body = try await request.collectBody(upTo: 16 << 20)
+            return self.write(request, body: Array(body.readableBytesView))
         }
         var logger = Logger(label: "kubernetes-api-stand-in")
         logger.logLevel = .critical
@@ -228,6 +279,9 @@ public final class KubernetesAPIStandIn: Sendable {
         if state.withLock({ $0.forbidden.contains(Self.split(collection).base) }) {
             return Self.status(403, reason: "Forbidden", message: "\(collection) is forbidden: the user cannot list this resource")
         }
+        if let path = Path(collection), let key = path.key, !path.isStatus {
+            return objectResponse(state.withLock { $0.objects[path.base]?[key] }, notFound: key)
+        }
         if query.get("watch") == "1" || query.get("watch") == "true" {
             return watch(collection, from: query.get("resourceVersion"), bookmarks: query.get("allowWatchBookmarks") == "true",
                          timeout: query.get("timeoutSeconds").flatMap(Int.init))
@@ -235,52 +289,93 @@ public final class KubernetesAPIStandIn: Sendable {
         return list(collection, limit: query.get("limit").flatMap(Int.init), continue: query.get("continue"))
     }
 
-    /// `PUT <collection>/<name>/status`: the status subresource. Only `status` is taken from
-    /// the body (a change to anything else is ignored, as the API server does), and only if the
-    /// body's `metadata.resourceVersion` is the object's current one: a stale one is 409
-    /// Conflict (optimistic concurrency), a missing object 404.
-    private func replaceStatus(_ request: Request, body: [UInt8]) -> Response {
-        state.withLock { $0.requests.append("PUT \(request.uri)") }
+    /// Writes, as the API server takes them:
+    ///
+    /// * `POST <collection>` creates (201); a name in use is 409 AlreadyExists. The new object
+    ///   gets `metadata.generation` 1, and the namespace of the path.
+    /// * `PUT <collection>/<name>` replaces the object but its `status`; `PUT …/status` (the
+    ///   status subresource) replaces only `status` (a change to anything else is ignored).
+    ///   Both need the body's `metadata.resourceVersion` to be the object's current one: a
+    ///   stale one is 409 Conflict (optimistic concurrency), a missing object 404.
+    private func write(_ request: Request, body: [UInt8]) -> Response {
+        state.withLock { $0.requests.append("\(request.method) \(request.uri)") }
         guard request.headers[.authorization] == "Bearer \(token)" else {
             return Self.status(401, reason: "Unauthorized", message: "Unauthorized")
         }
-        var parts = request.uri.path.split(separator: "/").map(String.init)
-        guard parts.count >= 4, parts.removeLast() == "status" else {
-            return Self.status(405, reason: "MethodNotAllowed", message: "only the status subresource can be written here")
+        guard let path = Path(request.uri.path), (request.method == .post) == (path.name == nil) else {
+            return Self.status(405, reason: "MethodNotAllowed", message: "\(request.method) is not allowed on \(request.uri.path)")
         }
-        let name = parts.removeLast()
-        let (base, namespace) = Self.split("/" + parts.joined(separator: "/"))
-        if state.withLock({ $0.forbidden.contains(base) }) {
+        if state.withLock({ $0.forbidden.contains(path.base) }) {
             return Self.status(403, reason: "Forbidden", message: "\(request.uri.path) is forbidden")
         }
         guard let any = try? JSONSerialization.jsonObject(with: Data(body)), let dictionary = any as? [String: Any],
-              let sent = try? StandInJSON.object(from: dictionary) else {
-            return Self.status(400, reason: "BadRequest", message: "the body is not a JSON object")
+              var sent = try? StandInJSON.object(from: dictionary), case .object(var sentMetadata)? = sent["metadata"] else {
+            return Self.status(400, reason: "BadRequest", message: "the body is not a JSON object with metadata")
         }
-        let key = namespace.map { "\($0)/\(name)" } ?? name
+        if let namespace = path.namespace { sentMetadata["namespace"] = .string(namespace) }
+        if let name = path.name {
+            guard sentMetadata["name"] == nil || sentMetadata["name"] == .string(name) else {
+                return Self.status(400, reason: "BadRequest", message: "the name of the object (\(sentMetadata["name"].map { "\($0)" } ?? "")) does not match the name on the URL (\(name))")
+            }
+            sentMetadata["name"] = .string(name)
+        }
+        sent["metadata"] = .object(sentMetadata)
+        guard let key = Self.key(of: sent) else {
+            return Self.status(422, reason: "Invalid", message: "metadata.name: Required value: name or generateName is required")
+        }
         let outcome: Result<[String: StandInJSON], StandInFailure> = notifying { state in
-            guard var stored = state.objects[base]?[key] else {
-                return .failure(StandInFailure(code: 404, reason: "NotFound", message: "\(key) not found"))
+            let existing = state.objects[path.base]?[key]
+            var stored: [String: StandInJSON]
+            if path.name == nil {
+                guard existing == nil else {
+                    return .failure(StandInFailure(code: 409, reason: "AlreadyExists", message: "\(key) already exists"))
+                }
+                stored = sent
+                stored["status"] = nil
+            } else {
+                guard let existing else {
+                    return .failure(StandInFailure(code: 404, reason: "NotFound", message: "\(key) not found"))
+                }
+                guard case .string(let version)? = sentMetadata["resourceVersion"] else {
+                    return .failure(StandInFailure(code: 422, reason: "Invalid", message: "metadata.resourceVersion: Invalid value: 0x0: must be specified for an update"))
+                }
+                guard case .object(let storedMetadata)? = existing["metadata"], case .string(version)? = storedMetadata["resourceVersion"] else {
+                    return .failure(StandInFailure(code: 409, reason: "Conflict", message: "Operation cannot be fulfilled on \(key): the object has been modified; please apply your changes to the latest version and try again"))
+                }
+                if path.isStatus {
+                    stored = existing
+                    stored["status"] = sent["status"]
+                } else {
+                    stored = sent
+                    stored["status"] = existing["status"]
+                }
             }
-            guard case .object(let metadata)? = sent["metadata"], case .string(let version)? = metadata["resourceVersion"] else {
-                return .failure(StandInFailure(code: 422, reason: "Invalid", message: "metadata.resourceVersion: Invalid value: 0x0: must be specified for an update"))
-            }
-            guard case .object(let storedMetadata)? = stored["metadata"], case .string(version)? = storedMetadata["resourceVersion"] else {
-                return .failure(StandInFailure(code: 409, reason: "Conflict", message: "Operation cannot be fulfilled on \(key): the object has been modified; please apply your changes to the latest version and try again"))
-            }
-            stored["status"] = sent["status"]
+            Self.setGeneration(&stored, after: existing)
             state.version += 1
             Self.setResourceVersion(&stored, state.version)
-            state.objects[base]?[key] = stored
-            state.history.append(Change(version: state.version, collection: base, namespace: namespace, type: "MODIFIED", object: stored))
+            state.objects[path.base, default: [:]][key] = stored
+            state.history.append(Change(version: state.version, collection: path.base, namespace: Self.namespace(of: stored),
+                                        type: existing == nil ? "ADDED" : "MODIFIED", object: stored))
             return .success(stored)
         }
         switch outcome {
         case .success(let stored):
-            return Response(status: .ok, headers: [.contentType: "application/json"], body: ResponseBody(byteBuffer: ByteBuffer(bytes: StandInJSON.object(stored).json())))
+            return Response(status: path.name == nil ? .created : .ok, headers: [.contentType: "application/json"],
+                            body: ResponseBody(byteBuffer: ByteBuffer(bytes: StandInJSON.object(stored).json())))
         case .failure(let failure):
             return Self.status(failure.code, reason: failure.reason, message: failure.message)
         }
+    }
+
+    private func objectResponse(_ object: [String: StandInJSON]?, notFound key: String) -> Response {
+        guard let object else { return Self.status(404, reason: "NotFound", message: "\(key) not found") }
+        return Response(status: .ok, headers: [.contentType: "application/json"], body: ResponseBody(byteBuffer: ByteBuffer(bytes: StandInJSON.object(object).json())))
+    }
+
+    /// The stored object (its JSON), for tests to read what was written.
+    public func object(_ collection: String, key: String) -> String? {
+        let base = Self.split(collection).base
+        return state.withLock { $0.objects[base]?[key] }.map { String(decoding: StandInJSON.object($0).json(), as: UTF8.self) }
     }
 
     struct StandInFailure: Error {

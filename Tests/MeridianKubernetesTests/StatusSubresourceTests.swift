@@ -11,9 +11,9 @@ import Testing
 struct StatusSubresourceTests {
     static let routes = "/apis/gateway.networking.k8s.io/v1/namespaces/ns/httproutes"
 
-    static func route(version: String?, status: String, path: String = "/") -> [UInt8] {
+    static func route(version: String?, status: String, path: String = "/", name: String = "r") -> [UInt8] {
         let metadata = version.map { #""resourceVersion": "\#($0)", "# } ?? ""
-        return Array(#"{"apiVersion": "gateway.networking.k8s.io/v1", "kind": "HTTPRoute", "metadata": {\#(metadata)"name": "r", "namespace": "ns"}, "spec": {"rules": [{"matches": [{"path": {"type": "PathPrefix", "value": "\#(path)"}}]}]}, "status": \#(status)}"#.utf8)
+        return Array(#"{"apiVersion": "gateway.networking.k8s.io/v1", "kind": "HTTPRoute", "metadata": {\#(metadata)"name": "\#(name)", "namespace": "ns"}, "spec": {"rules": [{"matches": [{"path": {"type": "PathPrefix", "value": "\#(path)"}}]}]}, "status": \#(status)}"#.utf8)
     }
 
     static func tree(_ object: KubernetesObject) throws -> [String: Any] {
@@ -46,7 +46,7 @@ struct StatusSubresourceTests {
         }
         // An object that does not exist is 404.
         do {
-            _ = try await session.client.replaceStatus(Self.routes, name: "missing", object: Self.route(version: stored.resourceVersion, status: "{}"))
+            _ = try await session.client.replaceStatus(Self.routes, name: "missing", object: Self.route(version: stored.resourceVersion, status: "{}", name: "missing"))
             Issue.record("a missing object was written")
         } catch {
             guard case .status(404, _) = error else { Issue.record("\(error)"); return }
