@@ -3,7 +3,9 @@ import EnvoyAPI
 /// Where one proxy stands for one resource type, in the terms of `istioctl proxy-status` and
 /// Envoy's CSDS (`ConfigStatus`): a pure function of what was sent, ACKed and NACKed.
 public enum ProxySyncState: String, Sendable, Hashable, CaseIterable {
-    /// The version last sent was ACKed.
+    /// The version last sent was ACKed; or, on connecting, the proxy presented what it holds
+    /// and nothing was sent (the server found it current: a proxy that moved to another
+    /// replica or reconnected after a restart).
     case synced = "SYNCED"
     /// A version was sent and neither ACKed nor NACKed yet (in flight, or the proxy is stuck).
     case stale = "STALE"
@@ -15,7 +17,7 @@ public enum ProxySyncState: String, Sendable, Hashable, CaseIterable {
     /// The state for a proxy's status of one type.
     public init(_ status: ProxyStatusRegistry.TypeStatus?) {
         guard let status, let sent = status.sentVersion else {
-            self = .notSent
+            self = status?.acknowledgedVersion == nil ? .notSent : .synced
             return
         }
         if let rejection = status.lastRejection, rejection.version == sent {

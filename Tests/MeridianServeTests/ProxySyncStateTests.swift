@@ -12,7 +12,7 @@ struct ProxySyncStateTests {
     @Test("each combination of sent, ACKed and NACKed versions gives its state", arguments: [
         (nil, ProxySyncState.notSent, "no status: the proxy never asked"),
         (Status(), .notSent, "asked, nothing sent yet"),
-        (Status(acknowledgedVersion: "v0"), .notSent, "presented a version on reconnect, nothing sent"),
+        (Status(acknowledgedVersion: "v0"), .synced, "presented a version on reconnect, nothing sent: it holds what is served"),
         (Status(sentVersion: "v1"), .stale, "sent, not answered yet"),
         (Status(sentVersion: "v1", acknowledgedVersion: "v1"), .synced, "sent and ACKed"),
         (Status(sentVersion: "v2", acknowledgedVersion: "v1"), .stale, "a newer version is in flight"),
