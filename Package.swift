@@ -158,7 +158,7 @@ let package = Package(
 
         .testTarget(name: "MeridianLoadTests", dependencies: ["MeridianLoad"]),
         .testTarget(name: "MeridianKubernetesTests", dependencies: [
-            "MeridianKubernetes", "KubernetesAPIStandIn", "MeridianLoad", "MeridianRuntime", "MeridianTranslate", "MeridianServe", "MeridianTestSupport",
+            "MeridianKubernetes", "KubernetesAPIStandIn", "MeridianLoad", "MeridianRuntime", "MeridianTranslate", "MeridianServe", "MeridianTestSupport", "TLSCertificates",
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
         ]),
         .testTarget(name: "MeridianExplainTests", dependencies: ["MeridianExplain", "MeridianLoad", "MeridianTranslate", "MeridianIR", "MeridianTestSupport"]),

@@ -53,6 +53,8 @@ public final class KubernetesAPIStandIn: Sendable {
         var requests: [String] = []
         /// Collections (without a namespace) the token may not read: 403, as RBAC answers.
         var forbidden: Set<String> = []
+        /// Clients authenticate with certificates (checked in the handshake), not tokens.
+        var clientCertificates = false
     }
 
     enum WatchSignal: Sendable {
@@ -219,9 +221,11 @@ public final class KubernetesAPIStandIn: Sendable {
     // MARK: Serving
 
     /// Serves in a new task; returns the port once bound, and the task (cancel it to stop).
-    public func start(tls: (certificatePEM: String, privateKeyPEM: String)? = nil) async throws -> (port: Int, server: Task<Void, any Error>) {
+    /// With `clientCA`, a client must present a certificate that CA issued (the API server's
+    /// `--client-ca-file`), which then authenticates it without a token.
+    public func start(tls: (certificatePEM: String, privateKeyPEM: String)? = nil, clientCA: String? = nil) async throws -> (port: Int, server: Task<Void, any Error>) {
         let (ports, bound) = AsyncStream<Int>.makeStream()
-        let server = Task { try await run(tls: tls) { port in bound.yield(port) } }
+        let server = Task { try await run(tls: tls, clientCA: clientCA) { port in bound.yield(port) } }
         var iterator = ports.makeAsyncIterator()
         guard let port = await iterator.next() else {
             server.cancel()
@@ -232,7 +236,8 @@ public final class KubernetesAPIStandIn: Sendable {
 
     /// Serves on 127.0.0.1 until the task running it is cancelled; `onBound` gets the port.
     /// With `tls` (a PEM certificate and key), over HTTPS only, as a real API server is.
-    public func run(tls: (certificatePEM: String, privateKeyPEM: String)? = nil, onBound: @escaping @Sendable (Int) async -> Void) async throws {
+    public func run(tls: (certificatePEM: String, privateKeyPEM: String)? = nil, clientCA: String? = nil, onBound: @escaping @Sendable (Int) async -> Void) async throws {
+        if clientCA != nil { state.withLock { $0.clientCertificates = true } }
         let router = Router()
         router.get("**") { request, _ -> Response in
             try await self.respond(to: request)
@@ -251,10 +256,15 @@ public final class KubernetesAPIStandIn: Sendable {
         logger.logLevel = .critical
         let configuration = ApplicationConfiguration(address: .hostname("127.0.0.1", port: 0), serverName: "kube-apiserver-stand-in")
         if let tls {
-            let tlsConfiguration = TLSConfiguration.makeServerConfiguration(
+            var tlsConfiguration = TLSConfiguration.makeServerConfiguration(
                 certificateChain: try NIOSSLCertificate.fromPEMBytes(Array(tls.certificatePEM.utf8)).map { .certificate($0) },
                 privateKey: .privateKey(try NIOSSLPrivateKey(bytes: Array(tls.privateKeyPEM.utf8), format: .pem))
             )
+            if let clientCA {
+                // The handshake fails without a certificate this CA issued.
+                tlsConfiguration.certificateVerification = .noHostnameVerification
+                tlsConfiguration.trustRoots = .certificates(try NIOSSLCertificate.fromPEMBytes(Array(clientCA.utf8)))
+            }
             let application = Application(
                 router: router, server: try .tls(.http1(), tlsConfiguration: tlsConfiguration), configuration: configuration,
                 onServerRunning: { channel in await onBound(channel.localAddress?.port ?? 0) }, logger: logger
@@ -269,9 +279,14 @@ public final class KubernetesAPIStandIn: Sendable {
         }
     }
 
+    /// The bearer token, or a client certificate the TLS handshake verified.
+    private func authenticated(_ request: Request) -> Bool {
+        state.withLock { $0.clientCertificates } || request.headers[.authorization] == "Bearer \(token)"
+    }
+
     private func respond(to request: Request) async throws -> Response {
         state.withLock { $0.requests.append("GET \(request.uri)") }
-        guard request.headers[.authorization] == "Bearer \(token)" else {
+        guard authenticated(request) else {
             return Self.status(401, reason: "Unauthorized", message: "Unauthorized")
         }
         let collection = request.uri.path
@@ -299,7 +314,7 @@ public final class KubernetesAPIStandIn: Sendable {
     ///   stale one is 409 Conflict (optimistic concurrency), a missing object 404.
     private func write(_ request: Request, body: [UInt8]) -> Response {
         state.withLock { $0.requests.append("\(request.method) \(request.uri)") }
-        guard request.headers[.authorization] == "Bearer \(token)" else {
+        guard authenticated(request) else {
             return Self.status(401, reason: "Unauthorized", message: "Unauthorized")
         }
         guard let path = Path(request.uri.path), (request.method == .post) == (path.name == nil) else {

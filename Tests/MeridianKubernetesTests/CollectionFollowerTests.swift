@@ -5,6 +5,7 @@ import MeridianKubernetes
 import MeridianTestSupport
 import Synchronization
 import Testing
+import TLSCertificates
 
 /// A collection followed through AsyncHTTPClient from the API server stand-in (loopback): the
 /// local copy follows creations, changes and deletions; a watch cut mid-stream resumes from its
@@ -193,6 +194,43 @@ struct CollectionFollowerTests {
             guard case .connection = error else { Issue.record("\(error)"); return }
         }
         await untrusted.shutdown()
+    }
+
+    @Test("a client certificate from the kubeconfig authenticates; without it the handshake fails")
+    func clientCertificate() async throws {
+        let now = CertificateInspection.currentTime()
+        let serverCertificate = try TestCertificates.make(["localhost"])
+        let clientCA = try CertificateGenerator.make(commonName: "kubernetes-client-ca", dnsNames: [], notBefore: now - 60, notAfter: now + 3_600, isCA: true)
+        let client = try CertificateGenerator.make(commonName: "system:serviceaccount:meridian:meridian", dnsNames: [], notBefore: now - 60, notAfter: now + 3_600, serial: 2, issuer: clientCA)
+        let standIn = KubernetesAPIStandIn()
+        try standIn.put(Self.services, json: Self.service("a", port: 80))
+        let (port, server) = try await standIn.start(tls: (serverCertificate.certificatePEM, serverCertificate.privateKeyPEM), clientCA: clientCA.certificatePEM)
+        defer { server.cancel() }
+        func kubeconfig(user: String) -> [UInt8] {
+            Array("""
+            apiVersion: v1
+            kind: Config
+            current-context: c
+            clusters: [{name: s, cluster: {server: "https://localhost:\(port)", certificate-authority-data: \(Data(serverCertificate.certificatePEM.utf8).base64EncodedString())}}]
+            users: [{name: u, user: {\(user)}}]
+            contexts: [{name: c, context: {cluster: s, user: u}}]
+
+            """.utf8)
+        }
+        let withCertificate = kubeconfig(user: "client-certificate-data: \(Data(client.certificatePEM.utf8).base64EncodedString()), client-key-data: \(Data(client.privateKeyPEM.utf8).base64EncodedString())")
+        let session = try KubernetesSession(connection: try Kubeconfig.connection(yaml: withCertificate, fileName: "kubeconfig", directory: "/"))
+        let page = try await session.client.list(Self.services, limit: 10, continue: nil)
+        #expect(page.items.map(\.key) == ["ns/a"])
+        await session.shutdown()
+        // A token alone does not get past a server that requires a client certificate.
+        let withoutCertificate = try KubernetesSession(connection: try Kubeconfig.connection(yaml: kubeconfig(user: "token: \(standIn.token)"), fileName: "kubeconfig", directory: "/"))
+        do {
+            _ = try await withoutCertificate.client.list(Self.services, limit: 10, continue: nil)
+            Issue.record("a client without a certificate was let in")
+        } catch {
+            guard case .connection = error else { Issue.record("\(error)"); return }
+        }
+        await withoutCertificate.shutdown()
     }
 
     @Test("a wrong token is refused (401), and the client says so")
