@@ -27,45 +27,17 @@ struct KubernetesServeEndToEndTests {
         let a = try await LoopbackBackend(name: "a", directory: directory)
         let b = try await LoopbackBackend(name: "b", directory: directory)
         let listenerPort = try freeListenerPort()
-        try standIn.put("/apis/gateway.networking.k8s.io/v1/gatewayclasses",
-                        json: #"{"apiVersion": "gateway.networking.k8s.io/v1", "kind": "GatewayClass", "metadata": {"name": "meridian"}, "spec": {"controllerName": "meridian.dev/gateway-controller"}}"#)
-        try standIn.put("/apis/gateway.networking.k8s.io/v1/namespaces/ns/gateways",
-                        json: #"{"apiVersion": "gateway.networking.k8s.io/v1", "kind": "Gateway", "metadata": {"name": "gw", "namespace": "ns"}, "spec": {"gatewayClassName": "meridian", "listeners": [{"name": "http", "protocol": "HTTP", "port": \#(listenerPort)}]}}"#)
-        for backend in [a, b] {
-            // As a real server lists built-in kinds: without apiVersion and kind.
-            try standIn.put("/api/v1/namespaces/ns/services",
-                            json: #"{"metadata": {"name": "\#(backend.name)", "namespace": "ns"}, "spec": {"ports": [{"name": "http", "port": 80, "targetPort": \#(backend.port)}]}}"#)
-            try standIn.put("/apis/discovery.k8s.io/v1/namespaces/ns/endpointslices",
-                            json: #"{"metadata": {"name": "\#(backend.name)-1", "namespace": "ns", "labels": {"kubernetes.io/service-name": "\#(backend.name)"}}, "addressType": "IPv4", "ports": [{"name": "http", "port": \#(backend.port)}], "endpoints": [{"addresses": ["127.0.0.1"]}]}"#)
-        }
+        try KubernetesServeFixture.cluster(standIn, listenerPort: listenerPort, backends: [(a.name, a.port), (b.name, b.port)])
         try standIn.put(Self.routes, json: Self.route(to: "a"))
         // A kind the service account may not read (RBAC): read as none, the rest served.
         standIn.forbid("/api/v1/configmaps")
-        // Another controller's GatewayClass and Gateway, on their own port: not Meridian's to serve.
-        let otherPort = try freeListenerPort()
-        try standIn.put("/apis/gateway.networking.k8s.io/v1/gatewayclasses",
-                        json: #"{"apiVersion": "gateway.networking.k8s.io/v1", "kind": "GatewayClass", "metadata": {"name": "other"}, "spec": {"controllerName": "example.com/other-controller"}}"#)
+        // Another controller's Gateway (its GatewayClass is in the fixture), on its own port: not Meridian's to serve.
         try standIn.put("/apis/gateway.networking.k8s.io/v1/namespaces/other/gateways",
-                        json: #"{"apiVersion": "gateway.networking.k8s.io/v1", "kind": "Gateway", "metadata": {"name": "gw", "namespace": "other"}, "spec": {"gatewayClassName": "other", "listeners": [{"name": "http", "protocol": "HTTP", "port": \#(otherPort)}]}}"#)
+                        json: #"{"apiVersion": "gateway.networking.k8s.io/v1", "kind": "Gateway", "metadata": {"name": "gw", "namespace": "other"}, "spec": {"gatewayClassName": "other", "listeners": [{"name": "http", "protocol": "HTTP", "port": \#(try freeListenerPort())}]}}"#)
 
-        let kubeconfig = directory.appendingPathComponent("kubeconfig")
-        try """
-        apiVersion: v1
-        kind: Config
-        current-context: stand-in
-        clusters: [{name: stand-in, cluster: {server: "http://127.0.0.1:\(apiPort)"}}]
-        users: [{name: meridian, user: {token: \(standIn.token)}}]
-        contexts: [{name: stand-in, context: {cluster: stand-in, user: meridian}}]
-
-        """.write(to: kubeconfig, atomically: true, encoding: .utf8)
-        let serve = try ChildProcess(
-            executable: try Self.meridianBinary,
-            arguments: ["serve", "--source", "kubernetes", "--kubeconfig", kubeconfig.path, "--xds-address", "127.0.0.1:\(try freeListenerPort())",
-                        "--admin-address", "127.0.0.1:\(try freeListenerPort())", "--listener-address", "127.0.0.1", "--log-level", "debug"],
-            logFile: directory.appendingPathComponent("meridian.log")
-        )
+        let kubeconfig = try KubernetesServeFixture.kubeconfig(in: directory, server: "http://127.0.0.1:\(apiPort)", token: standIn.token)
+        let (serve, served) = try KubernetesServeFixture.serve(kubeconfig: kubeconfig, in: directory)
         defer { serve.stop() }
-        let served = try ServeLogPorts.wait(for: serve)
         let bootstrap = EnvoyBootstrap(xdsHost: "127.0.0.1", xdsPort: served.xds, proxyGroup: "ns/gw", nodeID: "envoy-kubernetes", adminPort: 0)
         let envoy = try await EnvoyProcess(bootstrapYAML: bootstrap.yaml, directory: directory)
         defer { envoy.stop() }
