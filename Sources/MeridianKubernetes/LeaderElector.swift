@@ -61,14 +61,31 @@ public struct LeaderElector: Sendable {
         }
         guard election.isLeader else { return }
         await onChange(false)
-        // Cancelled: the request is made from a task of its own, which is not.
-        let release = election.release(wallTime: Self.microTime(Date()))
-        guard case .update(let record, let version) = release else { return }
-        let body = Self.leaseJSON(record, namespace: namespace, name: name, resourceVersion: version)
-        let (client, collection, name) = (client, collection, name)
-        let given = await Task { (try? await client.replace(collection, name: name, object: body)) != nil }.value
+        // Cancelled: the requests are made from a task of its own, which is not.
+        let given = await Task { await release() }.value
         logger.notice(given ? "gave up the leader Lease" : "could not give up the leader Lease; another replica takes it once it expires",
                       metadata: ["lease": "\(namespace)/\(name)"])
+    }
+
+    /// Gives the Lease up if this replica still holds it: read, then write it released. The
+    /// Lease read is the one to write over: a renewal cut short by the shutdown may still
+    /// have reached the server and moved its version (a 409 reads it again).
+    private func release() async -> Bool {
+        for _ in 0..<3 {
+            guard let current = try? await client.get(collection, name: name),
+                  case .found(let record, let version)? = Self.observation(current) else { return false }
+            guard record.holderIdentity == identity else { return true }
+            let released = LeaseElection.released(record, wallTime: Self.microTime(Date()))
+            do {
+                _ = try await client.replace(collection, name: name, object: Self.leaseJSON(released, namespace: namespace, name: name, resourceVersion: version))
+                return true
+            } catch .status(409, _) {
+                continue
+            } catch {
+                return false
+            }
+        }
+        return false
     }
 
     private func write(_ action: LeaseElection.Action, election: inout LeaseElection, now: () -> Duration) async {

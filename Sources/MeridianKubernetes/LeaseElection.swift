@@ -120,15 +120,14 @@ public struct LeaseElection: Sendable {
         stepDownIfLate(now: now)
     }
 
-    /// What to write when stopping: the Lease given up (no holder, one second left), so
+    /// What a leader that stops writes: `record` given up (no holder, one second left), so
     /// another replica takes it at its next try instead of after the lease duration.
-    public func release(wallTime: String) -> Action {
-        guard isLeader, let (record, version) = observed, record.holderIdentity == identity else { return .wait }
+    public static func released(_ record: Record, wallTime: String) -> Record {
         var released = record
         released.holderIdentity = ""
         released.leaseDurationSeconds = 1
         released.renewTime = wallTime
-        return .update(released, resourceVersion: version)
+        return released
     }
 
     private mutating func stepDownIfLate(now: Duration) {

@@ -145,15 +145,18 @@ public struct KubernetesSourceService: ServiceLifecycle.Service {
             group.addTask {
                 // Objects unchanged since the last build are replayed, not parsed again.
                 let parsed = ParsedFileCache()
+                var loaded: [ManifestSource]?
                 for await _ in changes {
                     let snapshot = state.state.withLock { $0 }
                     guard snapshot.ready.count == followed.count else { continue }
-                    let served = watcher.reload {
-                        let sources = followed.flatMap { kind, path in
-                            KubernetesManifests.sources(kind, objects: Array((snapshot.objects[path] ?? [:]).values))
-                        }
-                        return ConfigurationLoader.load(sources: sources, cache: parsed)
+                    let sources = followed.flatMap { kind, path in
+                        KubernetesManifests.sources(kind, objects: Array((snapshot.objects[path] ?? [:]).values))
                     }
+                    // Only status or versions changed (a status write, ours or another
+                    // controller's): the same manifests, nothing to build.
+                    guard sources != loaded else { continue }
+                    loaded = sources
+                    let served = watcher.reload { ConfigurationLoader.load(sources: sources, cache: parsed) }
                     if let status, served, let build = watcher.servedBuild {
                         let desired = KubernetesStatusWriter.desired(build, controllerNames: status.controllerNames)
                         state.state.withLock { $0.desiredStatus = desired }

@@ -98,15 +98,14 @@ struct LeaseElectionTests {
         }
     }
 
-    @Test("a leader that stops gives the Lease up; one that does not lead writes nothing")
+    @Test("a leader that stops gives the Lease up: no holder, one second; the rest kept")
     func release() {
-        var election = LeaseElection(identity: "me")
-        #expect(election.release(wallTime: "w1") == .wait)
-        election.observe(.notFound, now: .zero)
-        guard case .create(let record) = election.next(now: .zero, wallTime: "w0") else { Issue.record("no create"); return }
-        election.written(record, resourceVersion: "1", now: .zero)
-        guard case .update(let released, "1") = election.release(wallTime: "w1") else { Issue.record("no release"); return }
-        #expect(released.holderIdentity == "")
-        #expect(released.leaseDurationSeconds == 1)
+        let held = Self.held(by: "me", transitions: 3)
+        let released = LeaseElection.released(held, wallTime: "w9")
+        #expect(released == Record(holderIdentity: "", leaseDurationSeconds: 1, acquireTime: "w0", renewTime: "w9", leaseTransitions: 3))
+        // Given up, it is free at once for the next replica that reads it.
+        var other = LeaseElection(identity: "other")
+        other.observe(.found(released, resourceVersion: "12"), now: .seconds(100))
+        #expect(other.next(now: .seconds(100), wallTime: "w10") == .update(Record(holderIdentity: "other", leaseDurationSeconds: 15, acquireTime: "w10", renewTime: "w10", leaseTransitions: 4), resourceVersion: "12"))
     }
 }
