@@ -97,7 +97,9 @@ struct GRPCStreamingTests {
 
         let started = ContinuousClock.now
         await server.shutdown(gracePeriod: .seconds(5))
-        #expect(ContinuousClock.now - started < .seconds(2), "open streams end at once, not at the grace deadline")
+        // Well under the 5 s grace deadline: streams end at once (about 0.1 s alone; 2.1 s was
+        // seen in a full CI run on a loaded 2-core machine).
+        #expect(ContinuousClock.now - started < .seconds(4), "open streams end at once, not at the grace deadline")
         for stream in streams {
             #expect(await stream.status() == GRPCStatus(code: .unavailable, message: "server shutting down"))
         }
