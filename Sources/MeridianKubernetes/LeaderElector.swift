@@ -34,7 +34,7 @@ public struct LeaderElector: Sendable {
     /// Until cancelled; `onChange` is told `true` when this replica starts leading and `false`
     /// when it stops (also on the way out, before the Lease is given up).
     public func run(onChange: @Sendable (Bool) async -> Void) async {
-        var election = LeaseElection(identity: identity, leaseDuration: leaseDuration, renewDeadline: renewDeadline, retryPeriod: retryPeriod)
+        var election = LeaseElection(identity: identity, leaseDuration: leaseDuration, renewDeadline: renewDeadline)
         let clock = ContinuousClock()
         let origin = clock.now
         var leading = false

@@ -6,7 +6,7 @@
 ///   `leaseDurationSeconds`, timed by this replica's own clock from when it saw the change
 ///   (never by comparing `renewTime` with the local clock: the replicas' clocks may differ).
 /// * An empty `holderIdentity` is free at once: that is how a leader that stops hands over.
-/// * The leader renews every `retryPeriod`; it stops leading when it has not renewed for
+/// * The leader renews at each read (`LeaderElector` reads every retry period); it stops leading when it has not renewed for
 ///   `renewDeadline` (shorter than the lease duration, so it stops before another may start),
 ///   or when it sees another holder.
 /// * Every write carries the `resourceVersion` read: two replicas racing for a free Lease
@@ -48,7 +48,6 @@ public struct LeaseElection: Sendable {
     public let identity: String
     public let leaseDuration: Duration
     public let renewDeadline: Duration
-    public let retryPeriod: Duration
 
     public private(set) var isLeader = false
     /// The Lease as last read or written, and when (this replica's clock) it last changed.
@@ -58,11 +57,10 @@ public struct LeaseElection: Sendable {
     /// When this replica last wrote the Lease as its holder.
     private var renewedAt: Duration?
 
-    public init(identity: String, leaseDuration: Duration = .seconds(15), renewDeadline: Duration = .seconds(10), retryPeriod: Duration = .seconds(2)) {
+    public init(identity: String, leaseDuration: Duration = .seconds(15), renewDeadline: Duration = .seconds(10)) {
         self.identity = identity
         self.leaseDuration = leaseDuration
         self.renewDeadline = renewDeadline
-        self.retryPeriod = retryPeriod
     }
 
     /// `now`: a monotonic clock's reading (any origin). `wallTime`: the time to write in the
@@ -88,7 +86,7 @@ public struct LeaseElection: Sendable {
 
     /// What to write now, after an observation.
     public func next(now: Duration, wallTime: String) -> Action {
-        let seconds = Int((leaseDuration.components.seconds))
+        let seconds = Int(leaseDuration.components.seconds)
         if leaseMissing {
             return .create(Record(holderIdentity: identity, leaseDurationSeconds: seconds, acquireTime: wallTime, renewTime: wallTime, leaseTransitions: 0))
         }

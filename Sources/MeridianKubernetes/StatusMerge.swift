@@ -16,10 +16,6 @@ import Foundation
 ///
 /// `merged` returns nil when the result equals what the server has: nothing to write.
 public enum StatusMerge {
-    public static func merged(current: [UInt8]?, ours: [UInt8], controllerName: String) -> [UInt8]? {
-        merged(current: current, ours: ours, controllerNames: [controllerName])
-    }
-
     /// `ours` merged into `current` where Meridian serves every controller of `controllerNames`.
     public static func merged(current: [UInt8]?, ours: [UInt8], controllerNames: Set<String>) -> [UInt8]? {
         let existing = current.flatMap { (try? JSONSerialization.jsonObject(with: Data($0))) as? [String: Any] } ?? [:]

@@ -101,9 +101,6 @@ public struct StatusWrites: Sendable {
         holds.removeAll()
     }
 
-    /// Whether a write waits for `releaseHolds()` (it failed).
-    public var hasFailedHolds: Bool { holds.values.contains { $0.failed } }
-
     /// `object` with its status merged with `ours`; nil when that changes nothing.
     static func withStatus(_ object: [UInt8], ours: [UInt8], controllerNames: Set<String>) -> [UInt8]? {
         guard var tree = (try? JSONSerialization.jsonObject(with: Data(object))) as? [String: Any] else { return nil }

@@ -146,11 +146,7 @@ public final class KubernetesAPIStandIn: Sendable {
     /// `/api/v1/namespaces/ns/services` → (`/api/v1/services`, `ns`); a path without a
     /// namespace is itself.
     static func split(_ path: String) -> (base: String, namespace: String?) {
-        var parts = path.split(separator: "/").map(String.init)
-        guard parts.count >= 5, parts[parts.count - 3] == "namespaces" else { return (path, nil) }
-        let namespace = parts[parts.count - 2]
-        parts.removeSubrange((parts.count - 3)...(parts.count - 2))
-        return ("/" + parts.joined(separator: "/"), namespace)
+        Path(path).map { ($0.base, $0.namespace) } ?? (path, nil)
     }
 
     static func namespace(of tree: [String: StandInJSON]) -> String? {

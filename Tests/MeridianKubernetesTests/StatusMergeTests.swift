@@ -62,7 +62,7 @@ struct StatusMergeTests {
 
     @Test("what is written", arguments: rows)
     func merge(_ row: Row) throws {
-        let written = StatusMerge.merged(current: row.current.map { Array($0.utf8) }, ours: Array(row.computed.utf8), controllerName: Self.ours)
+        let written = StatusMerge.merged(current: row.current.map { Array($0.utf8) }, ours: Array(row.computed.utf8), controllerNames: [Self.ours])
         #expect(written == (try row.written.map(Self.canonical)), "\(row.rule): \(written.map { String(decoding: $0, as: UTF8.self) } ?? "nil")")
     }
 }
