@@ -59,6 +59,9 @@ public struct StatusWrites: Sendable {
     /// Objects not to write while the watch shows this resourceVersion; `failed` holds until
     /// `releaseHolds()` whatever the version.
     private var holds: [Target: (resourceVersion: String, failed: Bool)] = [:]
+    /// Objects found to need no write at this resourceVersion for this status: not merged
+    /// again (every watch event wakes the writer) until either changes.
+    private var settled: [Target: (resourceVersion: String, status: [UInt8])] = [:]
 
     public init(controllerNames: Set<String>) {
         self.controllerNames = controllerNames
@@ -67,6 +70,7 @@ public struct StatusWrites: Sendable {
     /// The status computed for every object Meridian writes, replacing the last set.
     public mutating func setDesired(_ statuses: [Target: [UInt8]]) {
         desired = statuses
+        settled = settled.filter { statuses[$0.key] != nil }
     }
 
     /// The writes to send now. `current` is the object as the watch last showed it.
@@ -78,7 +82,12 @@ public struct StatusWrites: Sendable {
                 if hold.failed || hold.resourceVersion == object.resourceVersion { continue }
                 holds[target] = nil
             }
-            guard let body = Self.withStatus(object.json, ours: desired[target]!, controllerNames: controllerNames) else { continue }
+            let status = desired[target]!
+            if let done = settled[target], done.resourceVersion == object.resourceVersion, done.status == status { continue }
+            guard let body = Self.withStatus(object.json, ours: status, controllerNames: controllerNames) else {
+                settled[target] = (object.resourceVersion, status)
+                continue
+            }
             inFlight.insert(target)
             writes.append(Write(target: target, resourceVersion: object.resourceVersion, object: body))
         }
